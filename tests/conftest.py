@@ -1,0 +1,65 @@
+"""Test-wide setup: no network but loopback, a private master secret, shared fixtures."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TEST_SECRET = "test-master-secret-not-for-production"
+
+
+class NetworkBlockedError(OSError):
+    """Raised by the test network guard when code tries to leave the machine."""
+
+
+def _is_loopback(host: Any) -> bool:
+    if host in (None, "", "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network() -> Iterator[None]:
+    """Every test runs offline: any connection or lookup beyond loopback fails loudly."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guard(address: Any) -> None:
+        if isinstance(address, tuple) and not _is_loopback(address[0]):
+            raise NetworkBlockedError(f"network access blocked in tests: {address[0]}")
+
+    def connect(self: socket.socket, address: Any) -> None:
+        guard(address)
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        guard(address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _is_loopback(host):
+            raise NetworkBlockedError(f"DNS lookup blocked in tests: {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(socket.socket, "connect", connect)
+    mp.setattr(socket.socket, "connect_ex", connect_ex)
+    mp.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield
+    mp.undo()
+
+
+@pytest.fixture(autouse=True)
+def _private_secret(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never touch the user's real master secret file or config folder."""
+    monkeypatch.setenv("VAULT_MASTER_SECRET", TEST_SECRET)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))

@@ -1,0 +1,23 @@
+"""Root of every error vault raises; each package adds its own in its ``exceptions.py``.
+
+Messages say what failed and what to do about it. They never contain key material,
+plaintext rows or detected PII values.
+"""
+
+from __future__ import annotations
+
+
+class VaultError(Exception):
+    """Base class of all vault errors."""
+
+
+class TerminalError(VaultError):
+    """Marker: retrying will not help (bad input, wrong key, corrupted data)."""
+
+
+class TransientError(VaultError):
+    """Marker: the operation may succeed if retried (storage hiccup, throttling)."""
+
+
+class ConfigurationError(TerminalError):
+    """The vault or a dataset is configured inconsistently."""

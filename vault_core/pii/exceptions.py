@@ -1,0 +1,71 @@
+"""Errors raised by ``vault_core.pii``; messages never carry a detected value or a text."""
+
+from __future__ import annotations
+
+from vault_core.exceptions import ConfigurationError, TerminalError, VaultError
+
+
+class PiiError(VaultError):
+    """Base class of all errors raised by ``vault_core.pii``."""
+
+
+class PolicyError(PiiError, ConfigurationError):
+    """A policy is malformed: bad YAML, an unknown operator kind or an invalid field."""
+
+
+class UnsupportedEntityError(PiiError, ConfigurationError):
+    """The engine was asked for entity types it cannot detect in its mode.
+
+    Attributes:
+        entities: The requested entity types that are not supported.
+        mode: The engine mode in which they were requested.
+    """
+
+    def __init__(self, message: str, *, entities: list[str], mode: str) -> None:
+        super().__init__(message)
+        self.entities = entities
+        self.mode = mode
+
+
+class ModelNotInstalledError(PiiError, ConfigurationError):
+    """The configured spaCy model package is not installed (it is never downloaded).
+
+    Attributes:
+        model: The spaCy model package name.
+    """
+
+    def __init__(self, message: str, *, model: str) -> None:
+        super().__init__(message)
+        self.model = model
+
+
+class ColumnNotFoundError(PiiError, ConfigurationError):
+    """A column named in a call is missing from the table.
+
+    Attributes:
+        column: The missing column name.
+        available: The columns the table has.
+    """
+
+    def __init__(self, message: str, *, column: str, available: list[str]) -> None:
+        super().__init__(message)
+        self.column = column
+        self.available = available
+
+
+class InvalidFindingError(PiiError, TerminalError):
+    """A finding does not fit the text it is applied to (offsets out of range or reversed).
+
+    Attributes:
+        start: The finding's start offset.
+        end: The finding's end offset.
+        text_length: Length of the text, when known.
+    """
+
+    def __init__(
+        self, message: str, *, start: int, end: int, text_length: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.start = start
+        self.end = end
+        self.text_length = text_length

@@ -1,0 +1,118 @@
+"""The raw zone: ingested records stored sealed in the content-addressed store, plus a manifest.
+
+Records are grouped into 256 buckets by the first byte of their record id and each bucket is one
+sealed Arrow IPC object. Bucketing by id (not by position) means adding rows rewrites only the
+buckets they fall into, and an unchanged bucket keeps its address, so reruns write nothing.
+The manifest (record ids, object addresses, sizes, key ids, origins) holds no plaintext.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vault_core.ingest import RECORD_ID, Reject
+
+MANIFEST_SCHEMA = pa.schema(
+    [
+        (RECORD_ID, pa.string()),
+        ("object_address", pa.string()),
+        ("object_row", pa.int32()),
+        ("object_bytes", pa.int64()),
+        ("key_id", pa.string()),
+        ("source_url", pa.string()),
+        ("source_line", pa.int64()),
+    ]
+)
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("source_url", pa.string()),
+        ("source_line", pa.int64()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),
+        ("raw_address", pa.string()),
+        ("raw_bytes", pa.int64()),
+    ]
+)
+
+
+class _Stored(Protocol):
+    @property
+    def address(self) -> str: ...
+    @property
+    def stored_size(self) -> int: ...
+    @property
+    def key_id(self) -> str: ...
+
+
+class ObjectStore(Protocol):
+    """What the raw zone needs from the content-addressed store."""
+
+    def put(self, data: bytes, *, scope: str) -> _Stored: ...
+    def get(self, address: str) -> bytes: ...
+
+
+def _ipc_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    options = pa.ipc.IpcWriteOptions(compression="zstd")
+    with pa.ipc.new_stream(sink, table.schema, options=options) as writer:
+        writer.write_table(table.combine_chunks())
+    return bytes(sink.getvalue())
+
+
+def seal_records(
+    store: ObjectStore, dataset: str, records: pa.Table, origins: pa.Table
+) -> pa.Table:
+    """Seal ``records`` (sorted by record id) into bucket objects; return the manifest."""
+    if records.num_rows == 0:
+        return MANIFEST_SCHEMA.empty_table()
+    buckets = pc.utf8_slice_codeunits(records[RECORD_ID], 0, 2)
+    parts: list[pa.Table] = []
+    for bucket in sorted(set(buckets.to_pylist())):
+        chunk = records.filter(pc.equal(buckets, bucket))
+        put = store.put(_ipc_bytes(chunk), scope=dataset)
+        n = chunk.num_rows
+        parts.append(
+            pa.table(
+                {
+                    RECORD_ID: chunk[RECORD_ID],
+                    "object_address": pa.array([put.address] * n, pa.string()),
+                    "object_row": pa.array(range(n), pa.int32()),
+                    "object_bytes": pa.array([put.stored_size] * n, pa.int64()),
+                    "key_id": pa.array([put.key_id] * n, pa.string()),
+                }
+            )
+        )
+    manifest = pa.concat_tables(parts)
+    joined = manifest.join(origins, RECORD_ID, join_type="left outer")
+    return joined.select(MANIFEST_SCHEMA.names).cast(MANIFEST_SCHEMA).sort_by(RECORD_ID)
+
+
+def open_records(store: ObjectStore, manifest: pa.Table) -> pa.Table:
+    """Decrypt and verify every object of a manifest; return the records sorted by id."""
+    addresses = sorted(set(manifest["object_address"].to_pylist()))
+    tables = [pa.ipc.open_stream(store.get(address)).read_all() for address in addresses]
+    if not tables:
+        return pa.table({RECORD_ID: pa.array([], pa.string())})
+    return pa.concat_tables(tables, promote_options="permissive").sort_by(RECORD_ID)
+
+
+def seal_rejects(store: ObjectStore, dataset: str, rejects: list[Reject]) -> pa.Table:
+    """Quarantine table: where each reject came from and why; raw bytes only as sealed objects."""
+    rows = []
+    for reject in rejects:
+        address = store.put(reject.raw, scope=dataset).address if reject.raw else None
+        rows.append(
+            {
+                "source_url": reject.source_url,
+                "source_line": reject.line,
+                "reason": str(reject.reason),
+                "detail": reject.detail,
+                "raw_address": address,
+                "raw_bytes": len(reject.raw),
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=QUARANTINE_SCHEMA)

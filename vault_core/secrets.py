@@ -1,0 +1,56 @@
+"""Find the master secret of the embedded local keyring: environment first, then a private file.
+
+The embedded default creates a random secret in ``$XDG_CONFIG_HOME/vault/master-secret`` (mode
+0600) on first use, like an SSH key: outside the vault home, so copying the vault's data never
+copies what unlocks it. Production deployments set the environment variable from a secret store
+or use a KMS provider instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from vault_core.exceptions import ConfigurationError
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+
+class MasterSecretError(ConfigurationError):
+    """The master secret cannot be read or created."""
+
+
+def default_secret_file() -> Path:
+    """``$XDG_CONFIG_HOME/vault/master-secret`` (``~/.config`` when unset)."""
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / "vault" / "master-secret"
+
+
+def resolve_master_secret(env_var: str, secret_file: str | None = None) -> str:
+    """Return the master secret from ``env_var``, else from ``secret_file`` (created if missing)."""
+    from_env = os.environ.get(env_var)
+    if from_env:
+        return from_env
+    path = Path(secret_file) if secret_file else default_secret_file()
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(32))
+            logger.info("created a new vault master secret file at %s", path)
+        value = path.read_text().strip()
+    except FileExistsError:  # another process created it between exists() and open()
+        value = path.read_text().strip()
+    except OSError as exc:
+        raise MasterSecretError(
+            f"cannot read or create the master secret file {path}: set {env_var} instead"
+        ) from exc
+    if not value:
+        raise MasterSecretError(
+            f"the master secret file {path} is empty: delete it or set {env_var}"
+        )
+    return value

@@ -1,0 +1,70 @@
+"""Where a vault keeps its zones, objects, keys and registry: one typed settings object."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_HOME = ".vault_home"
+HOME_ENV = "VAULT_HOME"
+
+
+class VaultSettings(BaseModel):
+    """Locations of one vault. Every location is an fsspec URL or a local path."""
+
+    model_config = ConfigDict(frozen=True)
+
+    home: str = Field(default=DEFAULT_HOME)
+    """Root of the vault: zones, objects, keyring and registry live under it."""
+
+    storage_options: dict[str, str] = Field(default_factory=dict)
+    """fsspec / deltalake storage options for ``home`` (e.g. an S3 endpoint)."""
+
+    master_secret_env: str = "VAULT_MASTER_SECRET"
+    """Environment variable holding the master secret that protects the local keyring."""
+
+    master_secret_file: str | None = None
+    """File holding the master secret when the variable is unset. Default:
+    ``$XDG_CONFIG_HOME/vault/master-secret`` (outside the vault home, never beside the data)."""
+
+    @classmethod
+    def from_env(cls) -> VaultSettings:
+        """Settings for ``$VAULT_HOME`` (default ``.vault_home``), resolved to an absolute path."""
+        return cls(home=resolve_home(os.environ.get(HOME_ENV, DEFAULT_HOME)))
+
+    def path(self, *parts: str) -> str:
+        """A location under the vault home."""
+        return "/".join([self.home.rstrip("/"), *parts])
+
+    def table_url(self, dataset: str, zone: str) -> str:
+        """Delta table URL of one zone of one dataset (``raw_manifest``, ``anonymized``...)."""
+        return self.path("datasets", dataset, zone)
+
+    @property
+    def landing_url(self) -> str:
+        """Default landing folder for demo data."""
+        return self.path("landing")
+
+    @property
+    def objects_url(self) -> str:
+        """Root of the content-addressed store of sealed objects."""
+        return self.path("objects")
+
+    @property
+    def keyring_path(self) -> str:
+        """The local keyring file (wrapped keys only)."""
+        return self.path("keys", "keyring.json")
+
+    @property
+    def registry_url(self) -> str:
+        """Delta table of registry records."""
+        return self.path("registry", "versions")
+
+
+def resolve_home(home: str) -> str:
+    """Make a local home absolute; leave URLs with a scheme as they are."""
+    if "://" in home:
+        return home
+    return str(Path(home).expanduser().resolve())

@@ -1,0 +1,19 @@
+"""Storage for vault: an encrypted content-addressed object store over fsspec."""
+
+from vault_core.storage.cas import ADDRESS_PREFIX as ADDRESS_PREFIX
+from vault_core.storage.cas import ContentAddressedStore as ContentAddressedStore
+from vault_core.storage.cas import PutResult as PutResult
+from vault_core.storage.exceptions import IntegrityError as IntegrityError
+from vault_core.storage.exceptions import InvalidAddressError as InvalidAddressError
+from vault_core.storage.exceptions import ObjectNotFoundError as ObjectNotFoundError
+from vault_core.storage.exceptions import StorageError as StorageError
+
+__all__ = [
+    "ADDRESS_PREFIX",
+    "ContentAddressedStore",
+    "IntegrityError",
+    "InvalidAddressError",
+    "ObjectNotFoundError",
+    "PutResult",
+    "StorageError",
+]

@@ -1,0 +1,64 @@
+"""Dagster definitions of the vault: every dataset's assets, the job that builds them, a schedule.
+
+``defs`` (loaded by ``workspace.yaml`` and ``dagster dev``) holds the demo datasets under
+``$VAULT_HOME``. Your own project calls :func:`build_definitions` with its own ``DatasetSpec``s.
+Nothing heavy happens at import: no model loading, no key access, no storage scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dagster as dg
+
+from vault_core.dataset import DatasetSpec
+from vault_core.settings import VaultSettings
+from vault_pipelines.demo_data import demo_datasets
+from vault_pipelines.factory import dataset_assets
+from vault_pipelines.resources import PiiEngineResource, VaultResource
+
+ALL_JOB = "vault_all"
+
+
+def build_definitions(
+    datasets: Sequence[DatasetSpec], settings: VaultSettings | None = None
+) -> dg.Definitions:
+    """Definitions for ``datasets`` stored in the vault described by ``settings``."""
+    settings = settings or VaultSettings.from_env()
+    names = [spec.name for spec in datasets]
+    if len(set(names)) != len(names):
+        raise ValueError(f"dataset names must be unique, got {names}")
+    assets_and_checks = [item for spec in datasets for item in dataset_assets(spec)]
+    assets = [a for a in assets_and_checks if isinstance(a, dg.AssetsDefinition) and not a.is_asset_check]
+    checks = [c for c in assets_and_checks if c not in assets]
+    job = dg.define_asset_job(ALL_JOB, selection=dg.AssetSelection.all(), description="Build every dataset.")
+    return dg.Definitions(
+        assets=assets,
+        asset_checks=checks,
+        jobs=[job],
+        schedules=[
+            dg.ScheduleDefinition(
+                name="vault_nightly",
+                job=job,
+                cron_schedule="0 2 * * *",
+                default_status=dg.DefaultScheduleStatus.STOPPED,
+                description="Rebuild every dataset nightly (unchanged inputs are a no-op).",
+            )
+        ],
+        resources={
+            "vault": VaultResource(
+                home=settings.home,
+                master_secret_env=settings.master_secret_env,
+                storage_options=settings.storage_options,
+            ),
+            "pii": PiiEngineResource(),
+        },
+    )
+
+
+def _demo_definitions() -> dg.Definitions:
+    settings = VaultSettings.from_env()
+    return build_definitions(demo_datasets(settings.landing_url), settings)
+
+
+defs = _demo_definitions()

@@ -1,0 +1,39 @@
+"""The demo: synthetic landing data, the whole asset graph materialized on a persistent instance,
+and a summary read back from what Dagster recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dagster as dg
+
+from vault_core.settings import VaultSettings
+from vault_core.synthetic import CorpusSummary
+from vault_pipelines.definitions import ALL_JOB, build_definitions
+from vault_pipelines.demo_data import demo_datasets, prepare_landing
+from vault_pipelines.summary import DatasetSummary, collect
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """What :func:`run_demo` did."""
+
+    corpus: CorpusSummary
+    success: bool
+    run_id: str
+    summaries: list[DatasetSummary]
+
+
+def run_demo(
+    settings: VaultSettings,
+    instance: dg.DagsterInstance,
+    *,
+    tickets: int = 3000,
+    customers: int = 2500,
+) -> DemoRun:
+    """Land the synthetic corpus and materialize every asset and check of the demo datasets."""
+    corpus = prepare_landing(settings, tickets=tickets, customers=customers)
+    datasets = demo_datasets(settings.landing_url)
+    job = build_definitions(datasets, settings).resolve_job_def(ALL_JOB)
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    return DemoRun(corpus, result.success, result.run_id, collect(instance, datasets))

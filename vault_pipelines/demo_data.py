@@ -1,0 +1,54 @@
+"""The demo datasets: synthetic support tickets and customers landing under the vault home."""
+
+from __future__ import annotations
+
+from vault_core.dataset import DatasetSpec
+from vault_core.settings import VaultSettings
+from vault_core.synthetic import CorpusSummary, generate_corpus
+
+
+def demo_datasets(landing_url: str) -> list[DatasetSpec]:
+    """Support tickets (free text) and customers (structured PII columns) under ``landing_url``."""
+    return [
+        DatasetSpec(
+            name="tickets",
+            source=f"{landing_url}/tickets/*.jsonl",
+            format="jsonl",
+            text_columns=["subject", "body"],
+            required_columns=["ticket_id", "body"],
+            policy="default",
+            description="Support tickets with free-text bodies.",
+            owner="data-platform@example.com",
+            tags={"domain": "support"},
+        ),
+        DatasetSpec(
+            name="customers",
+            source=f"{landing_url}/customers/*.csv",
+            format="csv",
+            text_columns=["notes"],
+            entity_columns={
+                "full_name": "PERSON",
+                "email": "EMAIL_ADDRESS",
+                "phone": "PHONE_NUMBER",
+                "street_address": "LOCATION",
+                "zip_code": "ZIP_CODE",
+                "birth_date": "DATE_TIME",
+                "credit_card": "CREDIT_CARD",
+            },
+            required_columns=["customer_id"],
+            policy="mask-contacts",
+            description="Customer master data with structured PII columns.",
+            owner="data-platform@example.com",
+            tags={"domain": "crm"},
+        ),
+    ]
+
+
+def prepare_landing(settings: VaultSettings, *, tickets: int = 3000, customers: int = 2500) -> CorpusSummary:
+    """Write the synthetic corpus (fixed seed, so a rerun changes nothing)."""
+    return generate_corpus(
+        settings.landing_url,
+        tickets=tickets,
+        customers=customers,
+        storage_options=settings.storage_options or None,
+    )
