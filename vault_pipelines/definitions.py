@@ -29,8 +29,8 @@ def build_definitions(
     if len(set(names)) != len(names):
         raise ValueError(f"dataset names must be unique, got {names}")
     assets_and_checks = [item for spec in datasets for item in dataset_assets(spec)]
-    assets = [a for a in assets_and_checks if isinstance(a, dg.AssetsDefinition) and not a.is_asset_check]
-    checks = [c for c in assets_and_checks if c not in assets]
+    checks = [c for c in assets_and_checks if isinstance(c, dg.AssetChecksDefinition)]
+    assets = [a for a in assets_and_checks if not isinstance(a, dg.AssetChecksDefinition)]
     job = dg.define_asset_job(ALL_JOB, selection=dg.AssetSelection.all(), description="Build every dataset.")
     return dg.Definitions(
         assets=assets,

@@ -14,6 +14,10 @@ from vault_pipelines.demo_data import demo_datasets, prepare_landing
 from vault_pipelines.summary import DatasetSummary, collect
 
 
+# Step-level DEBUG events stay in the instance (and the UI); the terminal shows INFO and up.
+_QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
 @dataclass(frozen=True)
 class DemoRun:
     """What :func:`run_demo` did."""
@@ -22,6 +26,8 @@ class DemoRun:
     success: bool
     run_id: str
     summaries: list[DatasetSummary]
+    checks: dict[str, bool]
+    """``<asset>:<check>`` -> passed."""
 
 
 def run_demo(
@@ -35,5 +41,11 @@ def run_demo(
     corpus = prepare_landing(settings, tickets=tickets, customers=customers)
     datasets = demo_datasets(settings.landing_url)
     job = build_definitions(datasets, settings).resolve_job_def(ALL_JOB)
-    result = job.execute_in_process(instance=instance, raise_on_error=False)
-    return DemoRun(corpus, result.success, result.run_id, collect(instance, datasets))
+    result = job.execute_in_process(
+        instance=instance, raise_on_error=False, run_config=_QUIET_RUN_CONFIG
+    )
+    checks = {
+        f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}": evaluation.passed
+        for evaluation in result.get_asset_check_evaluations()
+    }
+    return DemoRun(corpus, result.success, result.run_id, collect(instance, datasets), checks)

@@ -1,11 +1,13 @@
 """Turn a ``DatasetSpec`` into its Dagster assets and checks.
 
+(No ``from __future__ import annotations`` here: Dagster reads the context and resource
+annotations of asset functions at definition time.)
+
 ``<ds>/raw`` → ``<ds>/pii_findings`` → ``<ds>/anonymized`` (+ check: no PII left) →
 ``<ds>/registered``. Each asset calls one ``vault_core.stages`` function and reports counts,
 digests and locations; never a value from the data.
 """
 
-from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager

@@ -1,7 +1,11 @@
+import hashlib
+import hmac
 import struct
 from pathlib import Path
 
 import pytest
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -209,3 +213,20 @@ def test_error_messages_never_contain_key_or_plaintext(keyring: LocalKeyring) ->
         assert plaintext.decode() not in message
         assert data_key.hex() not in message
         assert repr(data_key) not in message
+
+
+def test_gcm_associated_data_is_full_header_then_caller_data(keyring: LocalKeyring) -> None:
+    # Pins the documented format so another implementation can open our objects.
+    provider = RecordingProvider(keyring)
+    blob = seal(PLAINTEXT, provider=provider, scope="ds", associated_data=AD)
+    header = read_header(blob)
+    [data_key] = provider.data_keys
+    body = blob[header.header_len :]
+    aead = AESGCM(data_key)
+    assert aead.decrypt(header.nonce, body, blob[: header.header_len] + AD) == PLAINTEXT
+    with pytest.raises(InvalidTag):
+        aead.decrypt(header.nonce, body, AD)
+    commitment = hmac.new(
+        data_key, b"vault-commit" + blob[: header.header_len - 32], hashlib.sha256
+    ).digest()
+    assert header.commitment == commitment

@@ -5,6 +5,7 @@ import os
 import stat
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ def keyring(path: Path) -> LocalKeyring:
     return LocalKeyring(path, SECRET, scrypt_n=FAST_N)
 
 
-def _rotate_many(path: str, times: int, barrier: "threading.Barrier | None" = None) -> None:
+def _rotate_many(path: str, times: int, barrier: threading.Barrier | None = None) -> None:
     keyring = LocalKeyring(path, SECRET, scrypt_n=FAST_N)
     if barrier is not None:
         barrier.wait()
@@ -40,8 +41,8 @@ def _rotate_many(path: str, times: int, barrier: "threading.Barrier | None" = No
         keyring.rotate("shared")
 
 
-def _rotate_in_child(path: str, times: int, barrier: object) -> None:
-    barrier.wait()  # type: ignore[attr-defined]
+def _rotate_in_child(path: str, times: int, barrier: Any) -> None:
+    barrier.wait()  # a multiprocessing Barrier, shared with the sibling process
     _rotate_many(path, times)
 
 

@@ -1,0 +1,271 @@
+import errno
+import os
+import re
+import struct
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import fsspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vault_core.crypto import KeyNotFoundError, LocalKeyring, WrongKeyError, seal
+from vault_core.exceptions import TerminalError
+from vault_core.storage import (
+    ADDRESS_PREFIX,
+    ContentAddressedStore,
+    IntegrityError,
+    InvalidAddressError,
+    ObjectNotFoundError,
+    PutResult,
+)
+
+FAST_N = 2**4
+ADDRESS = re.compile(r"b3k1:[0-9a-f]{64}")
+TAMPER_REJECTIONS = (IntegrityError, WrongKeyError, KeyNotFoundError)
+
+
+@pytest.fixture
+def keyring(tmp_path: Path) -> LocalKeyring:
+    return LocalKeyring(tmp_path / "keys" / "keyring.json", "secret", scrypt_n=FAST_N)
+
+
+@pytest.fixture(params=["local", "file_url", "memory"])
+def root_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "memory":
+        url = f"memory://cas-{uuid.uuid4().hex}"
+        yield url
+        fs = fsspec.filesystem("memory")
+        if fs.exists(url):
+            fs.rm(url, recursive=True)
+    elif request.param == "file_url":
+        yield (tmp_path / "cas").as_uri()
+    else:
+        yield str(tmp_path / "cas")
+
+
+@pytest.fixture
+def store(root_url: str, keyring: LocalKeyring) -> ContentAddressedStore:
+    return ContentAddressedStore(root_url, provider=keyring)
+
+
+def _object_path(root_url: str, address: str) -> tuple[fsspec.AbstractFileSystem, str]:
+    fs, root = fsspec.core.url_to_fs(root_url)
+    digest = address.removeprefix(ADDRESS_PREFIX)
+    return fs, f"{root}/objects/{digest[:2]}/{digest[2:4]}/{digest}"
+
+
+def test_put_then_get_round_trips(store: ContentAddressedStore) -> None:
+    result = store.put(b"hello vault", scope="ds")
+    assert isinstance(result, PutResult)
+    assert ADDRESS.fullmatch(result.address)
+    assert result.address == store.address_of(b"hello vault")
+    assert (result.size, result.key_id, result.created) == (11, "local:ds:v1", True)
+    assert store.get(result.address) == b"hello vault"
+
+
+def test_object_is_stored_sealed_at_documented_path(
+    store: ContentAddressedStore, root_url: str
+) -> None:
+    plaintext = b"Jane Roe, 078-05-1120, jane@example.org"
+    result = store.put(plaintext, scope="ds")
+    fs, path = _object_path(root_url, result.address)
+    raw = fs.cat_file(path)
+    assert len(raw) == result.stored_size
+    assert raw[:4] == struct.pack(">H", 2) + b"ds"
+    assert raw[4:8] == b"VLT\x01"
+    assert plaintext not in raw
+    assert store.scope_of(result.address) == "ds"
+
+
+def test_when_content_repeats_then_stored_once_and_not_rewritten(
+    store: ContentAddressedStore, root_url: str
+) -> None:
+    first = store.put(b"same", scope="ds")
+    fs, path = _object_path(root_url, first.address)
+    before = fs.cat_file(path)
+    second = store.put(b"same", scope="other-ds")
+    assert second == PutResult(first.address, 4, first.stored_size, first.key_id, False)
+    assert fs.cat_file(path) == before  # a rewrite would use a fresh data key
+    assert list(store.list()) == [first.address]
+
+
+def test_exists_list_and_delete(store: ContentAddressedStore) -> None:
+    assert list(store.list()) == []
+    addresses = {store.put(bytes([i]) * 10, scope="ds").address for i in range(5)}
+    assert set(store.list()) == addresses
+    assert list(store.list()) == sorted(addresses)
+    victim = sorted(addresses)[0]
+    assert store.exists(victim)
+    assert store.delete(victim) is True
+    assert store.delete(victim) is False
+    assert not store.exists(victim)
+    assert set(store.list()) == addresses - {victim}
+    with pytest.raises(ObjectNotFoundError) as info:
+        store.get(victim)
+    assert info.value.address == victim
+    assert isinstance(info.value, TerminalError)
+
+
+def test_when_address_missing_then_not_found(store: ContentAddressedStore) -> None:
+    address = store.address_of(b"never stored")
+    assert not store.exists(address)
+    for call in (store.get, store.key_id_of):
+        with pytest.raises(ObjectNotFoundError):
+            call(address)
+
+
+@pytest.mark.parametrize(
+    "address", ["", "b3k1:abc", "b3k1:" + "A" * 64, "sha256:" + "0" * 64, "b3k1:" + "0" * 65]
+)
+def test_when_address_malformed_then_invalid_address(
+    store: ContentAddressedStore, address: str
+) -> None:
+    with pytest.raises(InvalidAddressError):
+        store.get(address)
+    with pytest.raises(InvalidAddressError):
+        store.exists(address)
+
+
+def test_every_tampered_byte_of_a_stored_object_is_rejected(
+    store: ContentAddressedStore, root_url: str
+) -> None:
+    address = store.put(b"x" * 64, scope="ds").address
+    fs, path = _object_path(root_url, address)
+    original = fs.cat_file(path)
+    for position in range(len(original)):
+        tampered = bytearray(original)
+        tampered[position] ^= 0x01
+        fs.pipe_file(path, bytes(tampered))
+        with pytest.raises(TAMPER_REJECTIONS):
+            store.get(address)
+    fs.pipe_file(path, original[:3])
+    with pytest.raises(IntegrityError) as info:
+        store.get(address)
+    assert info.value.address == address
+
+
+def test_when_object_moved_to_another_address_then_rejected(
+    store: ContentAddressedStore, root_url: str
+) -> None:
+    first = store.put(b"first", scope="ds").address
+    second = store.put(b"second", scope="ds").address
+    fs, first_path = _object_path(root_url, first)
+    _, second_path = _object_path(root_url, second)
+    fs.pipe_file(second_path, fs.cat_file(first_path))
+    with pytest.raises(WrongKeyError):
+        store.get(second)
+
+
+def test_when_content_does_not_match_address_then_integrity_error(
+    store: ContentAddressedStore, root_url: str, keyring: LocalKeyring
+) -> None:
+    # A validly sealed object bound to the address, but holding other content.
+    address = store.address_of(b"expected")
+    forged = seal(
+        b"forged", provider=keyring, scope="ds", associated_data=address.encode() + b"\0ds"
+    )
+    fs, path = _object_path(root_url, address)
+    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+    fs.pipe_file(path, struct.pack(">H", 2) + b"ds" + forged)
+    with pytest.raises(IntegrityError, match="does not match"):
+        store.get(address)
+
+
+def test_key_id_of_reads_header_and_follows_rotation(
+    store: ContentAddressedStore, keyring: LocalKeyring
+) -> None:
+    old = store.put(b"old", scope="ds")
+    keyring.rotate("ds")
+    new = store.put(b"new", scope="ds")
+    assert new.key_id == "local:ds:v2"
+    assert store.key_id_of(old.address) == "local:ds:v1"
+    assert store.key_id_of(new.address) == "local:ds:v2"
+    assert store.get(old.address) == b"old"
+
+
+def test_long_scope_is_read_back_from_header(store: ContentAddressedStore) -> None:
+    scope = "tenant-" + "s" * 6000  # longer than the first header probe
+    result = store.put(b"data", scope=scope)
+    assert store.key_id_of(result.address) == f"local:{scope}:v1"
+    assert store.scope_of(result.address) == scope
+    assert store.get(result.address) == b"data"
+
+
+def test_when_key_destroyed_then_object_is_shredded(
+    store: ContentAddressedStore, keyring: LocalKeyring
+) -> None:
+    result = store.put(b"erase me", scope="ds")
+    keyring.destroy(result.key_id)
+    with pytest.raises(KeyNotFoundError):
+        store.get(result.address)
+
+
+def test_address_is_keyed_by_the_master_secret(tmp_path: Path, root_url: str) -> None:
+    first = LocalKeyring(tmp_path / "a.json", "secret one", scrypt_n=FAST_N)
+    second = LocalKeyring(tmp_path / "b.json", "secret two", scrypt_n=FAST_N)
+    reopened = LocalKeyring(tmp_path / "a.json", "secret one")
+    data = b"same data"
+    address = ContentAddressedStore(root_url, provider=first).address_of(data)
+    assert ContentAddressedStore(root_url, provider=second).address_of(data) != address
+    assert ContentAddressedStore(root_url, provider=reopened).address_of(data) == address
+
+
+def test_when_threads_put_same_content_then_one_object(
+    store: ContentAddressedStore, root_url: str
+) -> None:
+    barrier = threading.Barrier(16)
+    results: list[PutResult] = []
+
+    def put() -> None:
+        barrier.wait()
+        results.append(store.put(b"contended" * 1000, scope="ds"))
+
+    threads = [threading.Thread(target=put) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({r.address for r in results}) == 1
+    assert list(store.list()) == [results[0].address]
+    assert store.get(results[0].address) == b"contended" * 1000
+    fs, path = _object_path(root_url, results[0].address)
+    assert fs.ls(path.rsplit("/", 1)[0], detail=False) == [path]  # no temp files left
+    if not root_url.startswith("memory://"):
+        assert sum(r.created for r in results) == 1
+
+
+def test_when_hard_links_unsupported_then_put_falls_back_to_rename(
+    tmp_path: Path, keyring: LocalKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_link(src: str, dst: str) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_link)
+    store = ContentAddressedStore(str(tmp_path / "cas"), provider=keyring)
+    result = store.put(b"data", scope="ds")
+    assert result.created
+    assert store.get(result.address) == b"data"
+    assert store.put(b"data", scope="ds").created is False
+
+
+@pytest.fixture(scope="module")
+def memory_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ContentAddressedStore]:
+    keyring = LocalKeyring(tmp_path_factory.mktemp("keys") / "k.json", "s", scrypt_n=FAST_N)
+    url = f"memory://cas-{uuid.uuid4().hex}"
+    yield ContentAddressedStore(url, provider=keyring)
+    fsspec.filesystem("memory").rm(url, recursive=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.binary(max_size=2048))
+def test_memory_store_round_trips_any_bytes(
+    memory_store: ContentAddressedStore, data: bytes
+) -> None:
+    result = memory_store.put(data, scope="ds")
+    assert memory_store.get(result.address) == data
+    assert result.size == len(data)
+    assert memory_store.exists(result.address)
