@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,8 +57,14 @@ def _no_network() -> Iterator[None]:
     mp.undo()
 
 
-@pytest.fixture(autouse=True)
-def _private_secret(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Tests never touch the user's real master secret file or config folder."""
-    monkeypatch.setenv("VAULT_MASTER_SECRET", TEST_SECRET)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+@pytest.fixture(autouse=True, scope="session")
+def _private_secret(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never touch the user's real master secret file or config folder.
+
+    Session-scoped so that module-scoped fixtures (which run before function-scoped ones) see it.
+    """
+    mp = pytest.MonkeyPatch()
+    mp.setenv("VAULT_MASTER_SECRET", TEST_SECRET)
+    mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    yield
+    mp.undo()

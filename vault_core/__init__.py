@@ -1,6 +1,6 @@
 """vault_core: ingest, detect PII, anonymize by policy, seal and register datasets. No Dagster here.
 
-The notebook entry point is :class:`vault_core.vault.Vault` (``from vault_core.vault import Vault``).
+Notebook entry point: ``from vault_core.vault import Vault``.
 """
 
 from vault_core.offline import enforce_offline_defaults

@@ -31,7 +31,9 @@ def build_definitions(
     assets_and_checks = [item for spec in datasets for item in dataset_assets(spec)]
     checks = [c for c in assets_and_checks if isinstance(c, dg.AssetChecksDefinition)]
     assets = [a for a in assets_and_checks if not isinstance(a, dg.AssetChecksDefinition)]
-    job = dg.define_asset_job(ALL_JOB, selection=dg.AssetSelection.all(), description="Build every dataset.")
+    job = dg.define_asset_job(
+        ALL_JOB, selection=dg.AssetSelection.all(), description="Build every dataset."
+    )
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,

@@ -13,7 +13,6 @@ from vault_pipelines.definitions import ALL_JOB, build_definitions
 from vault_pipelines.demo_data import demo_datasets, prepare_landing
 from vault_pipelines.summary import DatasetSummary, collect
 
-
 # Step-level DEBUG events stay in the instance (and the UI); the terminal shows INFO and up.
 _QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 

@@ -44,7 +44,9 @@ def demo_datasets(landing_url: str) -> list[DatasetSpec]:
     ]
 
 
-def prepare_landing(settings: VaultSettings, *, tickets: int = 3000, customers: int = 2500) -> CorpusSummary:
+def prepare_landing(
+    settings: VaultSettings, *, tickets: int = 3000, customers: int = 2500
+) -> CorpusSummary:
     """Write the synthetic corpus (fixed seed, so a rerun changes nothing)."""
     return generate_corpus(
         settings.landing_url,

@@ -8,7 +8,6 @@ annotations of asset functions at definition time.)
 digests and locations; never a value from the data.
 """
 
-
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -62,7 +61,7 @@ def _table_metadata(write: Any) -> dict[str, Any]:
 def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChecksDefinition]:
     """The assets and checks of one dataset."""
     group = spec.name
-    tags = {"vault/dataset": spec.name, **{k: v for k, v in spec.tags.items()}}
+    tags = {"vault/dataset": spec.name, **spec.tags}
     owners = [spec.owner] if spec.owner and "@" in spec.owner else None
     raw_key, findings_key, anonymized_key, registered_key = (asset_key(spec, s) for s in STAGES)
 
@@ -76,13 +75,18 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
             "kinds": {"delta", "python"},
         }
 
-    @dg.asset(key=raw_key, description=f"Ingested and sealed records of {spec.name}.", **common("raw"))
+    @dg.asset(
+        key=raw_key, description=f"Ingested and sealed records of {spec.name}.", **common("raw")
+    )
     def raw(context: dg.AssetExecutionContext, vault: VaultResource) -> dg.MaterializeResult:
         with _terminal_errors_fail_fast():
             result = stages.ingest_raw(vault.get_vault(), spec)
         context.log.info(
             "%s: %d rows in, %d records, %d quarantined",
-            spec.name, result.rows_in, result.records, result.quarantined,
+            spec.name,
+            result.rows_in,
+            result.records,
+            result.quarantined,
         )
         return dg.MaterializeResult(
             data_version=dg.DataVersion(result.data_version),
@@ -169,10 +173,13 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         the_vault = vault.get_vault()
         upstream = _upstream_versions(context, [raw_key, findings_key, anonymized_key])
         with _terminal_errors_fail_fast():
-            result = stages.register(the_vault, spec, upstream=upstream, run_id=context.run_id)
+            result = stages.register(the_vault, spec, upstream=upstream, run_id=context.run.run_id)
         record = result.record
         context.log.info(
-            "%s: version %s (%s)", spec.name, record.version, "new" if result.created else "unchanged"
+            "%s: version %s (%s)",
+            spec.name,
+            record.version,
+            "new" if result.created else "unchanged",
         )
         return dg.MaterializeResult(
             data_version=dg.DataVersion(f"{record.version}+{record.data_version}"),
@@ -204,4 +211,3 @@ def _upstream_versions(
         if version:
             versions[key.to_user_string()] = version
     return versions
-

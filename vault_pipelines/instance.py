@@ -1,4 +1,4 @@
-"""The persistent local Dagster instance: ``DAGSTER_HOME`` with our ``dagster.yaml`` (telemetry off)."""
+"""The persistent local Dagster instance: ``DAGSTER_HOME`` with our ``dagster.yaml``."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dagster as dg
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from vault_core.pii import PiiEngine, PiiEngineConfig
 from vault_core.settings import VaultSettings, resolve_home
@@ -20,7 +20,7 @@ class VaultResource(dg.ConfigurableResource):
     """Name (not value) of the environment variable holding the keyring's master secret. When it
     is unset, the secret file outside the vault home is used (see ``vault_core.secrets``)."""
 
-    storage_options: dict[str, str] = {}
+    storage_options: dict[str, str] = Field(default_factory=dict)
     """fsspec / deltalake storage options for ``home``."""
 
     _vault: Vault | None = PrivateAttr(default=None)

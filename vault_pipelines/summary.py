@@ -58,7 +58,10 @@ def collect(instance: dg.DagsterInstance, datasets: list[DatasetSpec]) -> list[D
 
 def render(summaries: list[DatasetSummary]) -> str:
     """A plain-text table for the terminal."""
-    header = f"{'dataset':<12}{'rows in':>9}{'rows out':>10}{'quarantined':>13}  {'version':<9}data version"
+    header = (
+        f"{'dataset':<12}{'rows in':>9}{'rows out':>10}{'quarantined':>13}  {'version':<9}"
+        "data version"
+    )
     lines = [header, "-" * len(header)]
     for s in summaries:
         state = "new" if s.new_version else "unchanged"

@@ -23,7 +23,8 @@ def test_when_content_changes_then_new_version_and_old_one_still_readable(tmp_pa
     url = str(tmp_path / "t")
     tables.write_table(url, pa.table({"a": [1]}))
     change = tables.write_table(url, pa.table({"a": [1], "b": ["x"]}))
-    assert change.written and change.delta_version == 1
+    assert change.written
+    assert change.delta_version == 1
     assert tables.read_table(url, version=0).to_pydict() == {"a": [1]}
     assert tables.read_table(url).column_names == ["a", "b"]
 

@@ -42,7 +42,13 @@ def test_when_workspace_is_loaded_like_dagster_dev_then_it_validates(tmp_path: P
     shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "VAULT_HOME": str(tmp_path / "vault")}
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "definitions",
+            "validate",
+            "-w",
+            "workspace.yaml",
+        ],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -9,28 +9,35 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vault_core.pii import offline
-from vault_core.pii.exceptions import ColumnNotFoundError, PiiError, UnsupportedEntityError
-from vault_core.pii.finding import FINDINGS_SCHEMA, Finding, findings_to_table
+from vault_core.pii.exceptions import (
+    ColumnNotFoundError,
+    DetectionError,
+    PiiError,
+    UnsupportedEntityError,
+)
+from vault_core.pii.finding import (
+    DECLARED_DETECTOR,
+    FINDINGS_SCHEMA,
+    NER_DETECTOR,
+    PRESIDIO_DETECTOR_PREFIX,
+    Finding,
+    findings_to_table,
+    resolve_findings,
+)
 
 logger = logging.getLogger(__name__)
 
-NER_DETECTOR = "spacy:ner"
-"""Detector name of findings made by spaCy's named-entity recognizer."""
-DECLARED_DETECTOR = "declared_column"
-"""Detector name of findings that come from a column declared to hold one entity type."""
-PRESIDIO_DETECTOR_PREFIX = "presidio:"
-"""Prefix of detector names of Presidio recognizers, e.g. ``presidio:EmailRecognizer``."""
 NER_SCORE = 0.85
 """Score given to NER findings (spaCy has no confidences; Presidio uses the same default)."""
 
@@ -53,40 +60,33 @@ NER_ENTITIES: frozenset[str] = frozenset(SPACY_LABEL_TO_ENTITY.values())
 """Entity types only the NER (``full`` mode) finds, plus ``DATE_TIME``."""
 
 FORMATTED_PHONE_SCORE = 0.6
-"""Score of a phone number libphonenumber validated and written with separators or a ``+``.
+"""Score of a phone number libphonenumber validated and written the way phone numbers are:
+``+<country>...``, ``(area) ...``, ``ddd-ddd-dddd`` or a trunk ``0`` and a separator.
 
-Presidio gives every phone match 0.4 and relies on context words ("call", "phone") to lift it;
-a formatted, valid number is reported without them. Bare digit runs keep 0.4."""
+Presidio gives every phone match 0.4 and relies on context words ("call", "phone") to lift it
+over 0.5; such numbers are reported without them. Other digit groups ("48213-99812") keep 0.4."""
 _PHONE_RECOGNIZER = "PhoneRecognizer"
 _PHONE_BASE_SCORE = 0.4
-_PHONE_FORMATTED = re.compile(r"^\+|\d[\s().\-/]+\d|^\(")
+_PHONE_FORMATTED = re.compile(r"\+|\(|\d{3}[-. ]\d{3}[-. ]\d{4}(?!\d)|0\d{1,4}[-. /]\d")
 
-# A finding of the key type lying inside a finding of one of the value types is a known false
-# positive: the URL recognizer fires on an email's domain, dates on digit groups.
-_SHADOWED_INSIDE: Mapping[str, frozenset[str]] = MappingProxyType(
+# Necessary conditions of Presidio's recognizers: a text the gate does not match cannot hold the
+# entity, so its recognizers are skipped for that text (the phone matcher alone costs half of
+# pattern detection).
+_DIGIT = re.compile(r"\d")
+_ENTITY_GATES: Mapping[str, re.Pattern[str]] = MappingProxyType(
     {
-        "URL": frozenset({"EMAIL_ADDRESS"}),
-        "DATE_TIME": frozenset(
-            {
-                "CREDIT_CARD",
-                "PHONE_NUMBER",
-                "US_SSN",
-                "US_ITIN",
-                "IBAN_CODE",
-                "IP_ADDRESS",
-                "US_BANK_NUMBER",
-                "UK_NHS",
-                "MAC_ADDRESS",
-                "UUID",
-            }
-        ),
-        # Ten digits in 3-3-4 groups pass the NHS checksum one time in eleven.
-        "UK_NHS": frozenset({"PHONE_NUMBER"}),
+        "EMAIL_ADDRESS": re.compile("@"),
+        "URL": re.compile(r"\.\w\w"),
+        "IP_ADDRESS": re.compile(r"[0-9]\.[0-9]|:"),
+        "PHONE_NUMBER": _DIGIT,
+        "CREDIT_CARD": _DIGIT,
+        "US_SSN": _DIGIT,
+        "US_ITIN": _DIGIT,
+        "US_BANK_NUMBER": _DIGIT,
+        "UK_NHS": _DIGIT,
+        "IBAN_CODE": _DIGIT,
     }
 )
-# NER labels of names: a span without a single letter ("#48213") is not one.
-_NAME_ENTITIES = frozenset({"PERSON", "ORGANIZATION", "LOCATION", "NRP"})
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _ENTITY_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -133,9 +133,10 @@ class _Recognizers:
     presidio_entities: list[str]
     ner_entities: frozenset[str]
     label_words: frozenset[str]
+    unsupported: list[str]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Backend:
     """Everything detection needs, built once per engine."""
 
@@ -146,6 +147,28 @@ class _Backend:
     presidio_entities: list[str]
     ner_entities: frozenset[str]
     label_words: frozenset[str]
+    _gated: dict[tuple[bool, ...], list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._gates = sorted(
+            {_ENTITY_GATES[e] for e in self.presidio_entities if e in _ENTITY_GATES},
+            key=lambda gate: gate.pattern,
+        )
+
+    def gated_entities(self, text: str) -> list[str]:
+        """The Presidio entities worth looking for in ``text`` (never an empty list's
+        "everything" meaning: callers skip Presidio when it is empty)."""
+        key = tuple(gate.search(text) is not None for gate in self._gates)
+        entities = self._gated.get(key)
+        if entities is None:
+            open_gates = {gate for gate, passed in zip(self._gates, key, strict=True) if passed}
+            entities = [
+                e
+                for e in self.presidio_entities
+                if e not in _ENTITY_GATES or _ENTITY_GATES[e] in open_gates
+            ]
+            self._gated[key] = entities
+        return entities
 
 
 class PiiEngine:
@@ -188,20 +211,13 @@ class PiiEngine:
         # spaCy recognizer would only repeat it.
         registry.remove_recognizer("SpacyRecognizer")
         presidio_supported = frozenset(
-            entity for recognizer in registry.recognizers for entity in recognizer.supported_entities
+            entity
+            for recognizer in registry.recognizers
+            for entity in recognizer.supported_entities
         )
         ner_supported = NER_ENTITIES if self.config.mode == "full" else frozenset()
         supported = presidio_supported | ner_supported
         requested = supported if self.config.entities is None else frozenset(self.config.entities)
-        unknown = sorted(requested - supported)
-        if unknown:
-            hint = " (PERSON, ORGANIZATION, LOCATION and NRP need mode='full')"
-            raise UnsupportedEntityError(
-                f"entity types {unknown} cannot be detected in mode {self.config.mode!r}"
-                f"{hint if self.config.mode == 'patterns' else ''}; supported: {sorted(supported)}",
-                entities=unknown,
-                mode=self.config.mode,
-            )
         # The small NER model tags labels such as "SSN" or "IBAN" as organizations; the
         # recognizers' context words are exactly such labels.
         label_words = frozenset(
@@ -216,10 +232,24 @@ class PiiEngine:
             presidio_entities=sorted(requested & presidio_supported),
             ner_entities=requested & ner_supported,
             label_words=label_words,
+            unsupported=sorted(requested - supported),
         )
+
+    def _check_requested(self, recognizers: _Recognizers) -> None:
+        if recognizers.unsupported:
+            hint = ""
+            if self.config.mode == "patterns":
+                hint = " (PERSON, ORGANIZATION, LOCATION and NRP need mode='full')"
+            raise UnsupportedEntityError(
+                f"entity types {recognizers.unsupported} cannot be detected in mode "
+                f"{self.config.mode!r}{hint}; supported: {sorted(recognizers.supported)}",
+                entities=list(recognizers.unsupported),
+                mode=self.config.mode,
+            )
 
     def _get_backend(self) -> _Backend:
         recognizers = self._get_recognizers()
+        self._check_requested(recognizers)
         with self._lock:
             if self._backend is None:
                 self._backend = self._build_backend(recognizers)
@@ -239,12 +269,13 @@ class PiiEngine:
         # Handing Presidio the loaded pipeline means it never calls spacy.load nor
         # spacy.cli.download itself.
         nlp_engine = SpacyNlpEngine(models=[{"lang_code": language, "model_name": model_name}])
-        nlp_engine.nlp = {language: nlp}
+        nlp_engine.nlp = cast(Any, {language: nlp})
         analyzer = AnalyzerEngine(
             registry=recognizers.registry,
             nlp_engine=nlp_engine,
             supported_languages=[language],
             default_score_threshold=self.config.score_threshold,
+            context_aware_enhancer=_context_enhancer(),
         )
         logger.info(
             "PII engine ready: mode=%s, %d pattern entity types, NER entity types %s",
@@ -278,8 +309,13 @@ class PiiEngine:
 
     @property
     def entities(self) -> list[str]:
-        """Entity types this engine reports: the configured ones, or all supported."""
+        """Entity types this engine reports: the configured ones, or all supported.
+
+        Raises:
+            UnsupportedEntityError: If some configured entities cannot be detected in this mode.
+        """
         recognizers = self._get_recognizers()
+        self._check_requested(recognizers)
         return sorted(set(recognizers.presidio_entities) | recognizers.ner_entities)
 
     # -- detection -----------------------------------------------------------------------
@@ -317,14 +353,55 @@ class PiiEngine:
                 results[index] = list(found)
         return results
 
+    def _presidio(self, backend: _Backend, doc: Any, entities: list[str]) -> list[Any]:
+        """Run Presidio's recognizers on a spaCy doc, reusing its tokens."""
+        tokens = _TokenTexts()
+        indices: list[int] = []
+        lemmas: list[str] = []
+        for token in doc:
+            tokens.append(token.text)
+            indices.append(token.idx)
+            # Our pipelines have no lemmatizer; lower-cased tokens keep Presidio's (substring)
+            # matching of context words working: "card" is found in "cards".
+            lemmas.append(token.lower_)
+        tokens.ends = [index + len(text) for index, text in zip(indices, tokens, strict=True)]
+        artifacts = backend.nlp_artifacts_type(
+            entities=[],
+            tokens=tokens,
+            tokens_indices=indices,
+            lemmas=lemmas,
+            nlp_engine=backend.nlp_engine,
+            language=self.config.language,
+        )
+        # Presidio only tests membership in the keywords; a list makes that linear per finding.
+        artifacts.keywords = frozenset(artifacts.keywords)
+        try:
+            return list(
+                backend.analyzer.analyze(
+                    text=doc.text,
+                    language=self.config.language,
+                    entities=entities,
+                    nlp_artifacts=artifacts,
+                    # Low enough to see unboosted phone numbers; filtered again by the caller.
+                    score_threshold=min(self.config.score_threshold, _PHONE_BASE_SCORE),
+                )
+            )
+        except Exception as exc:
+            # Presidio's messages may quote the matched text: keep only the exception type,
+            # and cut the chain so the original message does not travel with it.
+            raise DetectionError(
+                f"Presidio failed on a text of {len(doc.text)} characters with "
+                f"{type(exc).__name__}; the text is not shown"
+            ) from None
+
     def _detect_unique(self, texts: list[str]) -> list[list[Finding]]:
         backend = self._get_backend()
         raw: list[list[Finding]] = [[] for _ in texts]
 
         def units() -> Iterator[tuple[str, tuple[int, int]]]:
             for text_index, text in enumerate(texts):
-                for offset, chunk in split_for_nlp(text, self.config.max_chunk_chars):
-                    yield sanitize(chunk), (text_index, offset)
+                for offset, chunk in offline.split_for_nlp(text, self.config.max_chunk_chars):
+                    yield offline.sanitize(chunk), (text_index, offset)
 
         docs = backend.nlp.pipe(units(), as_tuples=True, batch_size=self.config.batch_size)
         for doc, (text_index, offset) in docs:
@@ -343,28 +420,10 @@ class PiiEngine:
     def _analyze_doc(self, backend: _Backend, doc: Any) -> list[Finding]:
         threshold = self.config.score_threshold
         findings: list[Finding] = []
-        if backend.presidio_entities:
-            # Without a lemmatizer spaCy's lemmas are empty; lower-cased tokens keep Presidio's
-            # (substring) context-word matching working.
-            lemmas = [token.lemma_ or token.lower_ for token in doc]
-            artifacts = backend.nlp_artifacts_type(
-                entities=[],
-                tokens=doc,
-                tokens_indices=[token.idx for token in doc],
-                lemmas=lemmas,
-                nlp_engine=backend.nlp_engine,
-                language=self.config.language,
-            )
-            text = doc.text
-            results = backend.analyzer.analyze(
-                text=text,
-                language=self.config.language,
-                entities=backend.presidio_entities,
-                nlp_artifacts=artifacts,
-                # Low enough to see unboosted phone numbers; filtered again below.
-                score_threshold=min(threshold, _PHONE_BASE_SCORE),
-            )
-            for result in results:
+        text = doc.text
+        entities = backend.gated_entities(text)
+        if entities:
+            for result in self._presidio(backend, doc, entities):
                 start, end = int(result.start), int(result.end)
                 if end <= start:
                     continue
@@ -373,18 +432,14 @@ class PiiEngine:
                 if (
                     name == _PHONE_RECOGNIZER
                     and score < FORMATTED_PHONE_SCORE
-                    and _PHONE_FORMATTED.search(text[start:end])
+                    and _PHONE_FORMATTED.match(text, start, end)
                 ):
                     score = FORMATTED_PHONE_SCORE
                 if score < threshold:
                     continue
                 findings.append(
                     Finding(
-                        start,
-                        end,
-                        str(result.entity_type),
-                        score,
-                        PRESIDIO_DETECTOR_PREFIX + name,
+                        start, end, str(result.entity_type), score, PRESIDIO_DETECTOR_PREFIX + name
                     )
                 )
         if backend.ner_entities and threshold <= NER_SCORE:
@@ -466,7 +521,8 @@ class PiiEngine:
 def _cells(column: pa.ChunkedArray) -> list[Any]:
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
-    return column.to_pylist()
+    values: list[Any] = column.to_pylist()
+    return values
 
 
 def _declared_findings(column: pa.ChunkedArray, entity_type: str) -> list[list[Finding]]:
@@ -479,115 +535,33 @@ def _declared_findings(column: pa.ChunkedArray, entity_type: str) -> list[list[F
     return found
 
 
-def sanitize(text: str) -> str:
-    """Replace lone surrogates with U+FFFD so spaCy can hash the text; offsets are unchanged."""
-    if text.isascii():
-        return text
-    return _LONE_SURROGATE.sub("\ufffd", text)
+class _TokenTexts(list[str]):
+    """Token texts handed to Presidio in place of the spaCy doc, with each token's end offset."""
+
+    ends: list[int]
 
 
-def split_for_nlp(text: str, max_chars: int) -> list[tuple[int, str]]:
-    """Cut ``text`` into ``(offset, chunk)`` pieces of at most ``max_chars`` characters.
+def _context_enhancer() -> Any:
+    """Presidio's lemma context enhancer, finding a match's token by bisection.
 
-    Cuts go after the last line break, else after the last whitespace, within the final tenth
-    of each piece, so entities are rarely split; a piece without whitespace there is cut hard.
+    Presidio scans the tokens linearly for every finding, which turns a long text with many
+    findings quadratic (38 s for 120k characters of MAC-like strings, here).
     """
-    if len(text) <= max_chars:
-        return [(0, text)]
-    window = max(1, max_chars // 10)
-    pieces: list[tuple[int, str]] = []
-    start = 0
-    while len(text) - start > max_chars:
-        limit = start + max_chars
-        low = limit - window
-        cut = text.rfind("\n", low, limit) + 1
-        if cut <= low:
-            cut = _last_space_before(text, low, limit)
-        pieces.append((start, text[start:cut]))
-        start = cut
-    pieces.append((start, text[start:]))
-    return pieces
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
+    class _BisectingEnhancer(LemmaContextAwareEnhancer):
+        @staticmethod
+        def _find_index_of_match_token(
+            word: str, start: int, tokens: Any, tokens_indices: list[int]
+        ) -> int:
+            ends = getattr(tokens, "ends", None)
+            if ends is None:
+                pairs = zip(tokens_indices, tokens, strict=True)
+                ends = [index + len(token) for index, token in pairs]
+            # Tokens are sorted and disjoint: the first token ending after ``start`` is the
+            # first one Presidio's scan accepts.
+            # A match starting in trailing whitespace makes Presidio raise; its context is
+            # the last words either way.
+            return min(bisect_right(ends, start), len(ends) - 1)
 
-def _last_space_before(text: str, low: int, limit: int) -> int:
-    for index in range(limit - 1, low - 1, -1):
-        if text[index].isspace():
-            return index + 1
-    return limit
-
-
-class _Spans:
-    """Spans sorted by start with running maximum ends, for O(log n) overlap questions."""
-
-    def __init__(self, findings: Iterable[Finding]) -> None:
-        ordered = sorted(findings, key=lambda f: (f.start, f.end))
-        self.starts = [f.start for f in ordered]
-        self.max_ends: list[int] = []
-        running = -1
-        for finding in ordered:
-            running = max(running, finding.end)
-            self.max_ends.append(running)
-
-    def overlaps(self, finding: Finding) -> bool:
-        count = bisect_left(self.starts, finding.end)
-        return count > 0 and self.max_ends[count - 1] > finding.start
-
-    def contains(self, finding: Finding) -> bool:
-        count = bisect_right(self.starts, finding.start)
-        return count > 0 and self.max_ends[count - 1] >= finding.end
-
-
-def resolve_findings(text: str, findings: Sequence[Finding]) -> list[Finding]:
-    """Drop known false positives and overlaps; return disjoint findings sorted by start.
-
-    In order: NER names without a letter go; a finding lying inside one of a type that
-    explains it goes (a URL inside an email, a date inside a phone or card number); an NER
-    finding overlapping a Presidio finding of another type goes (patterns with checksums and
-    formats beat the small NER model on such strings); then among overlapping findings the
-    higher score wins, then the longer span.
-    """
-    if not findings:
-        return []
-    kept = [
-        f
-        for f in findings
-        if not (
-            f.detector == NER_DETECTOR
-            and f.entity_type in _NAME_ENTITIES
-            and not any(ch.isalpha() for ch in text[f.start : f.end])
-        )
-    ]
-    by_type: dict[str, list[Finding]] = {}
-    for finding in kept:
-        by_type.setdefault(finding.entity_type, []).append(finding)
-    for shadowed, shadowing in _SHADOWED_INSIDE.items():
-        if shadowed not in by_type:
-            continue
-        covers = _Spans(f for t in shadowing for f in by_type.get(t, ()))
-        kept = [f for f in kept if f.entity_type != shadowed or not covers.contains(f)]
-
-    ner = [f for f in kept if f.detector == NER_DETECTOR]
-    if ner:
-        patterns_by_type: dict[str, list[Finding]] = {}
-        for finding in kept:
-            if finding.detector != NER_DETECTOR:
-                patterns_by_type.setdefault(finding.entity_type, []).append(finding)
-        others = {
-            entity_type: _Spans(f for t, fs in patterns_by_type.items() if t != entity_type for f in fs)
-            for entity_type in {f.entity_type for f in ner}
-        }
-        kept = [
-            f for f in kept if f.detector != NER_DETECTOR or not others[f.entity_type].overlaps(f)
-        ]
-
-    chosen_starts: list[int] = []
-    chosen: dict[int, Finding] = {}
-    for finding in sorted(kept, key=lambda f: (-f.score, -f.length, f.start, f.entity_type)):
-        index = bisect_left(chosen_starts, finding.start)
-        if index < len(chosen_starts) and chosen_starts[index] < finding.end:
-            continue
-        if index > 0 and chosen[chosen_starts[index - 1]].end > finding.start:
-            continue
-        insort(chosen_starts, finding.start)
-        chosen[finding.start] = finding
-    return [chosen[start] for start in chosen_starts]
+    return _BisectingEnhancer()

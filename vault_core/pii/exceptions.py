@@ -27,6 +27,10 @@ class UnsupportedEntityError(PiiError, ConfigurationError):
         self.mode = mode
 
 
+class DetectionError(PiiError, TerminalError):
+    """A detector failed on a text (the message names the failure, never the text)."""
+
+
 class ModelNotInstalledError(PiiError, ConfigurationError):
     """The configured spaCy model package is not installed (it is never downloaded).
 

@@ -1,13 +1,51 @@
-"""One detected PII span and its Arrow form (the ``pii_findings`` table never holds the value)."""
+"""One detected PII span, how overlapping spans are resolved, and the findings table's schema.
+
+The ``pii_findings`` table says where PII is, of which type and found by whom; never what.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import pyarrow as pa
 
 from vault_core.pii.exceptions import ColumnNotFoundError, InvalidFindingError
+
+NER_DETECTOR = "spacy:ner"
+"""Detector name of findings made by spaCy's named-entity recognizer."""
+DECLARED_DETECTOR = "declared_column"
+"""Detector name of findings that come from a column declared to hold one entity type."""
+PRESIDIO_DETECTOR_PREFIX = "presidio:"
+"""Prefix of detector names of Presidio recognizers, e.g. ``presidio:EmailRecognizer``."""
+
+# A finding of the key type lying inside a finding of one of the value types is a known false
+# positive: the URL recognizer fires on an email's domain, dates on digit groups.
+_SHADOWED_INSIDE: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "URL": frozenset({"EMAIL_ADDRESS"}),
+        "DATE_TIME": frozenset(
+            {
+                "CREDIT_CARD",
+                "PHONE_NUMBER",
+                "US_SSN",
+                "US_ITIN",
+                "IBAN_CODE",
+                "IP_ADDRESS",
+                "US_BANK_NUMBER",
+                "UK_NHS",
+                "MAC_ADDRESS",
+                "UUID",
+            }
+        ),
+        # Ten digits in 3-3-4 groups pass the NHS checksum one time in eleven.
+        "UK_NHS": frozenset({"PHONE_NUMBER"}),
+    }
+)
+# NER labels of names: a span without a single letter ("#48213") is not one.
+_NAME_ENTITIES = frozenset({"PERSON", "ORGANIZATION", "LOCATION", "NRP"})
 
 FINDINGS_SCHEMA: pa.Schema = pa.schema(
     [
@@ -126,6 +164,87 @@ def group_findings(
     ):
         if wanted is not None and column not in wanted:
             continue
-        finding = Finding(int(start), int(end), str(entity_type), float(score), str(detector))
+        # Scores are stored as float32; rounding gives back the value that was written.
+        score = round(float(score), 6)
+        finding = Finding(int(start), int(end), str(entity_type), score, str(detector))
         grouped.setdefault((str(record_id), str(column)), []).append(finding)
     return grouped
+
+
+class _Spans:
+    """Spans sorted by start with running maximum ends, for O(log n) overlap questions."""
+
+    def __init__(self, findings: Iterable[Finding]) -> None:
+        ordered = sorted(findings, key=lambda f: (f.start, f.end))
+        self.starts = [f.start for f in ordered]
+        self.max_ends: list[int] = []
+        running = -1
+        for finding in ordered:
+            running = max(running, finding.end)
+            self.max_ends.append(running)
+
+    def overlaps(self, finding: Finding) -> bool:
+        count = bisect_left(self.starts, finding.end)
+        return count > 0 and self.max_ends[count - 1] > finding.start
+
+    def contains(self, finding: Finding) -> bool:
+        count = bisect_right(self.starts, finding.start)
+        return count > 0 and self.max_ends[count - 1] >= finding.end
+
+
+def resolve_findings(text: str, findings: Sequence[Finding]) -> list[Finding]:
+    """Drop known false positives and overlaps; return disjoint findings sorted by start.
+
+    In order: NER names without a letter go; a finding lying inside one of a type that
+    explains it goes (a URL inside an email, a date inside a phone or card number); an NER
+    finding overlapping a Presidio finding of another type goes (patterns with checksums and
+    formats beat the small NER model on such strings); then among overlapping findings the
+    higher score wins, then the longer span.
+    """
+    if not findings:
+        return []
+    kept = [
+        f
+        for f in findings
+        if not (
+            f.detector == NER_DETECTOR
+            and f.entity_type in _NAME_ENTITIES
+            and not any(ch.isalpha() for ch in text[f.start : f.end])
+        )
+    ]
+    by_type: dict[str, list[Finding]] = {}
+    for finding in kept:
+        by_type.setdefault(finding.entity_type, []).append(finding)
+    for shadowed, shadowing in _SHADOWED_INSIDE.items():
+        if shadowed not in by_type:
+            continue
+        covers = _Spans(f for t in shadowing for f in by_type.get(t, ()))
+        kept = [f for f in kept if f.entity_type != shadowed or not covers.contains(f)]
+
+    ner = [f for f in kept if f.detector == NER_DETECTOR]
+    if ner:
+        patterns_by_type: dict[str, list[Finding]] = {}
+        for finding in kept:
+            if finding.detector != NER_DETECTOR:
+                patterns_by_type.setdefault(finding.entity_type, []).append(finding)
+        others = {
+            entity_type: _Spans(
+                f for t, fs in patterns_by_type.items() if t != entity_type for f in fs
+            )
+            for entity_type in {f.entity_type for f in ner}
+        }
+        kept = [
+            f for f in kept if f.detector != NER_DETECTOR or not others[f.entity_type].overlaps(f)
+        ]
+
+    chosen_starts: list[int] = []
+    chosen: dict[int, Finding] = {}
+    for finding in sorted(kept, key=lambda f: (-f.score, -f.length, f.start, f.entity_type)):
+        index = bisect_left(chosen_starts, finding.start)
+        if index < len(chosen_starts) and chosen_starts[index] < finding.end:
+            continue
+        if index > 0 and chosen[chosen_starts[index - 1]].end > finding.start:
+            continue
+        insort(chosen_starts, finding.start)
+        chosen[finding.start] = finding
+    return [chosen[start] for start in chosen_starts]

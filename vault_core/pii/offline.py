@@ -5,11 +5,13 @@
 - spaCy models are loaded from installed packages only, with just the components NER needs,
   and their matrix products routed to numpy's BLAS.
 - Presidio's logger never carries text: arguments of its records are withheld.
+- Texts are made safe for spaCy: lone surrogates replaced, long texts cut into chunks.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 PRESIDIO_LOGGER = "presidio-analyzer"
 """Name of the logger every Presidio analyzer module writes to."""
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _lock = threading.Lock()
 _tldextract_done = False
 
@@ -72,7 +75,14 @@ def quiet_presidio_logging() -> None:
 
 
 # Components of an installed spaCy pipeline that named-entity recognition never reads.
-_NOT_NEEDED_BY_NER = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "morphologizer")
+_NOT_NEEDED_BY_NER = (
+    "tagger",
+    "parser",
+    "attribute_ruler",
+    "lemmatizer",
+    "senter",
+    "morphologizer",
+)
 
 
 def load_spacy_for_ner(model: str) -> Language:
@@ -99,9 +109,7 @@ def load_spacy_for_ner(model: str) -> Language:
         )
     nlp = spacy.load(model, exclude=list(_NOT_NEEDED_BY_NER))
     if "ner" not in nlp.pipe_names:
-        raise ModelNotInstalledError(
-            f"spaCy model {model!r} has no 'ner' component", model=model
-        )
+        raise ModelNotInstalledError(f"spaCy model {model!r} has no 'ner' component", model=model)
     for name in list(nlp.pipe_names):
         if name == "ner":
             continue
@@ -138,3 +146,40 @@ def blank_english() -> Language:
     import spacy
 
     return spacy.blank("en")
+
+
+def sanitize(text: str) -> str:
+    """Replace lone surrogates with U+FFFD so spaCy can hash the text; offsets are unchanged."""
+    if text.isascii():
+        return text
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def split_for_nlp(text: str, max_chars: int) -> list[tuple[int, str]]:
+    """Cut ``text`` into ``(offset, chunk)`` pieces of at most ``max_chars`` characters.
+
+    Cuts go after the last line break, else after the last whitespace, within the final tenth
+    of each piece, so entities are rarely split; a piece without whitespace there is cut hard.
+    """
+    if len(text) <= max_chars:
+        return [(0, text)]
+    window = max(1, max_chars // 10)
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    while len(text) - start > max_chars:
+        limit = start + max_chars
+        low = limit - window
+        cut = text.rfind("\n", low, limit) + 1
+        if cut <= low:
+            cut = _last_space_before(text, low, limit)
+        pieces.append((start, text[start:cut]))
+        start = cut
+    pieces.append((start, text[start:]))
+    return pieces
+
+
+def _last_space_before(text: str, low: int, limit: int) -> int:
+    for index in range(limit - 1, low - 1, -1):
+        if text[index].isspace():
+            return index + 1
+    return limit

@@ -1,4 +1,4 @@
-"""Anonymization policies: which operator applies to a finding, by column, entity type or default."""
+"""Anonymization policies: the operator for a finding, by column, entity type or default."""
 
 from __future__ import annotations
 
@@ -139,6 +139,4 @@ def get_preset(name: str) -> Policy:
     try:
         return PRESETS[name]
     except KeyError:
-        raise PolicyError(
-            f"no preset policy {name!r}; choose one of {sorted(PRESETS)}"
-        ) from None
+        raise PolicyError(f"no preset policy {name!r}; choose one of {sorted(PRESETS)}") from None

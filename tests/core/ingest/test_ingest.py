@@ -27,7 +27,10 @@ def test_when_synthetic_corpus_is_ingested_then_rows_in_equal_records_plus_rejec
     assert tickets.rows_in == summary.rows["tickets"]
     assert len(tickets.rejects) == summary.malformed["tickets"] + summary.duplicates["tickets"]
     customers = ingest(
-        "memory://ingest-corpus/customers/*.csv", "csv", record_key=KEY, required_columns=["customer_id"]
+        "memory://ingest-corpus/customers/*.csv",
+        "csv",
+        record_key=KEY,
+        required_columns=["customer_id"],
     )
     assert customers.rows_in == summary.rows["customers"]
     reasons = {r.reason for r in customers.rejects}

@@ -25,7 +25,9 @@ def _reasons(data: bytes, fmt: str) -> list[RejectReason | None]:
         (b'{"a": "\xff\xfe"}', RejectReason.INVALID_UTF8),
     ],
 )
-def test_when_jsonl_line_is_parsed_then_reason_matches(line: bytes, reason: RejectReason | None) -> None:
+def test_when_jsonl_line_is_parsed_then_reason_matches(
+    line: bytes, reason: RejectReason | None
+) -> None:
     assert _reasons(line + b"\n", "jsonl") == [reason]
 
 

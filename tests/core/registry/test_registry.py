@@ -38,7 +38,9 @@ def test_when_registering_changes_then_versions_follow_the_semver_rule(tmp_path:
 
 
 def test_when_reopened_then_records_round_trip(tmp_path: Path) -> None:
-    Registry.open(str(tmp_path / "reg")).register(_candidate(tags={"team": "a"}, upstream={"x": "1"}))
+    Registry.open(str(tmp_path / "reg")).register(
+        _candidate(tags={"team": "a"}, upstream={"x": "1"})
+    )
     record = Registry.open(str(tmp_path / "reg")).latest("tickets")
     assert (record.tags, record.upstream, record.pii_summary) == (
         {"team": "a"},
@@ -54,7 +56,7 @@ def test_when_name_is_unknown_then_not_found_with_close_matches(tmp_path: Path) 
     with pytest.raises(NotFoundError) as info:
         registry.latest("tickts")
     assert info.value.suggestions == ["tickets"]
-    with pytest.raises(NotFoundError, match="tickets@9.9.9"):
+    with pytest.raises(NotFoundError, match=r"tickets@9\.9\.9"):
         registry.get("tickets", "9.9.9")
 
 

@@ -16,7 +16,9 @@ from vault_core.registry import Change, InvalidVersionError, SemVer
         (Change.NONE, "1.2.3"),
     ],
 )
-def test_when_change_is_classified_then_bump_follows_the_rule(change: Change, expected: str) -> None:
+def test_when_change_is_classified_then_bump_follows_the_rule(
+    change: Change, expected: str
+) -> None:
     assert str(SemVer.parse("1.2.3").bump(change)) == expected
 
 
