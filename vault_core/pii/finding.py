@@ -49,16 +49,19 @@ _NAME_ENTITIES = frozenset({"PERSON", "ORGANIZATION", "LOCATION", "NRP"})
 
 FINDINGS_SCHEMA: pa.Schema = pa.schema(
     [
-        pa.field("record_id", pa.string(), nullable=False),
-        pa.field("column", pa.string(), nullable=False),
-        pa.field("start", pa.int32(), nullable=False),
-        pa.field("end", pa.int32(), nullable=False),
-        pa.field("entity_type", pa.string(), nullable=False),
-        pa.field("score", pa.float32(), nullable=False),
-        pa.field("detector", pa.string(), nullable=False),
+        pa.field("record_id", pa.string()),
+        pa.field("column", pa.string()),
+        pa.field("start", pa.int32()),
+        pa.field("end", pa.int32()),
+        pa.field("entity_type", pa.string()),
+        pa.field("score", pa.float32()),
+        pa.field("detector", pa.string()),
     ]
 )
-"""Schema of a findings table: where PII was found, of which type, by whom — never what."""
+"""Schema of a findings table: where PII was found, of which type, by whom — never what.
+
+Fields are nullable as Arrow's default (polars and Delta round trips keep it that way); the
+engine never writes a null."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,7 +69,7 @@ OPERATOR_KINDS: tuple[str, ...] = ("redact", "mask", "replace")
 """The ``kind`` of every operator, in a stable order."""
 
 
-def apply_operator(op: Redact | Mask | ReplaceWithType, value: str, entity_type: str) -> str:
+def apply_operator(op: Operator, value: str, entity_type: str) -> str:
     """Return what replaces ``value`` (a detected span of type ``entity_type``) under ``op``."""
     if isinstance(op, Redact):
         return ""

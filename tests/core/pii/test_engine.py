@@ -6,6 +6,8 @@ import itertools
 import logging
 import random
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -217,6 +219,16 @@ def test_when_config_invalid_then_validation_error(kwargs: dict[str, Any]) -> No
         PiiEngineConfig(**kwargs)
 
 
+def test_when_package_imported_then_presidio_and_spacy_are_not() -> None:
+    code = (
+        "import sys, vault_core.pii; "
+        "heavy = {'presidio_analyzer', 'spacy', 'thinc', 'tldextract'} & set(sys.modules); "
+        "sys.exit(sorted(heavy) or 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
 def test_when_engine_built_then_nothing_heavy_loaded_yet() -> None:
     engine = PiiEngine(PiiEngineConfig(spacy_model="not_an_installed_model"))
     assert engine._backend is None
@@ -241,6 +253,23 @@ def test_when_batch_has_duplicates_and_blanks_then_results_align(
     assert [len(r) for r in results] == [1, 0, 0, 0, 1, 0, 1]
     assert results[0] == results[4]
     assert results[0] is not results[4]
+
+
+def test_when_texts_repeat_then_each_distinct_text_analysed_once(
+    patterns_engine: PiiEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    analysed: list[str] = []
+    original = patterns_engine._analyze_doc
+
+    def counting(backend: Any, doc: Any) -> list[Finding]:
+        analysed.append(doc.text)
+        return original(backend, doc)
+
+    monkeypatch.setattr(patterns_engine, "_analyze_doc", counting)
+    texts = ["a@example.com", "b@example.com"] * 50 + [None, "a@example.com"]
+    results = patterns_engine.detect_batch(texts)
+    assert sorted(analysed) == ["a@example.com", "b@example.com"]
+    assert all(len(found) == 1 for found in results[:100])
 
 
 def test_when_batch_given_as_generator_then_same_as_single_calls(
