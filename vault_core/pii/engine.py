@@ -204,12 +204,18 @@ class PiiEngine:
         offline.quiet_presidio_logging()
         from presidio_analyzer import RecognizerRegistry
 
+        from vault_core.pii.recognizers import REPLACED_RECOGNIZERS, vault_recognizers
+
         language = self.config.language
         registry = RecognizerRegistry(supported_languages=[language])
         registry.load_predefined_recognizers(languages=[language])
         # NER runs in our own loop (ORGANIZATION kept, detector "spacy:ner"); Presidio's
         # spaCy recognizer would only repeat it.
         registry.remove_recognizer("SpacyRecognizer")
+        for name in REPLACED_RECOGNIZERS:
+            registry.remove_recognizer(name)
+        for recognizer in vault_recognizers():
+            registry.add_recognizer(recognizer)
         presidio_supported = frozenset(
             entity
             for recognizer in registry.recognizers

@@ -242,7 +242,10 @@ def resolve_findings(text: str, findings: Sequence[Finding]) -> list[Finding]:
 
     chosen_starts: list[int] = []
     chosen: dict[int, Finding] = {}
-    for finding in sorted(kept, key=lambda f: (-f.score, -f.length, f.start, f.entity_type)):
+    # The detector name is the last key so that ties between recognizers are stable.
+    for finding in sorted(
+        kept, key=lambda f: (-f.score, -f.length, f.start, f.entity_type, f.detector)
+    ):
         index = bisect_left(chosen_starts, finding.start)
         if index < len(chosen_starts) and chosen_starts[index] < finding.end:
             continue

@@ -414,7 +414,7 @@ def test_when_table_scanned_then_findings_follow_schema_and_row_order(
         ("r1", "email", "EMAIL_ADDRESS", DECLARED_DETECTOR),
         ("r1", "full_name", "PERSON", DECLARED_DETECTOR),
         ("r2", "full_name", "PERSON", DECLARED_DETECTOR),
-        ("r4", "body", "CREDIT_CARD", "presidio:CreditCardRecognizer"),
+        ("r4", "body", "CREDIT_CARD", "presidio:VaultCardNumberRecognizer"),
         ("r4", "body", "IP_ADDRESS", "presidio:IpRecognizer"),
         ("r4", "full_name", "PERSON", DECLARED_DETECTOR),
         ("r5", "email", "EMAIL_ADDRESS", DECLARED_DETECTOR),
