@@ -79,7 +79,10 @@ def read_table(
     if not deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
         raise TableNotFoundError(url)
     dt = deltalake.DeltaTable(url, version=version, storage_options=_options(storage_options))
-    return dt.to_pyarrow_table()
+    # Single-threaded scan on purpose: with deltalake 1.6 + pyarrow 25, the threaded dataset
+    # scanner (``to_pyarrow_table()``) leaves threads that abort the interpreter at exit about
+    # half the time ("terminate called without an active exception", exit 134).
+    return dt.to_pyarrow_dataset().to_table(use_threads=False)
 
 
 def table_version(url: str, storage_options: dict[str, str] | None = None) -> int | None:

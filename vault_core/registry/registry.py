@@ -17,6 +17,7 @@ from vault_core.registry.records import (
     table_to_records,
 )
 from vault_core.registry.semver import INITIAL, Change, SemVer
+from vault_core.tables import read_table
 
 
 def classify_change(previous: RegistryRecord, candidate: VersionCandidate) -> Change:
@@ -45,7 +46,7 @@ class Registry:
     def _table(self) -> pa.Table:
         if not deltalake.DeltaTable.is_deltatable(self.url, storage_options=self._options):
             return RECORD_SCHEMA.empty_table()
-        return deltalake.DeltaTable(self.url, storage_options=self._options).to_pyarrow_table()
+        return read_table(self.url, storage_options=self._options)
 
     def list(self, name: str | None = None, **filters: Any) -> builtins.list[RegistryRecord]:
         """All versions, oldest first; optionally of one asset and matching field filters."""
