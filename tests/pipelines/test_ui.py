@@ -1,0 +1,109 @@
+"""The Dagster UI serves what the demo materialized: the webserver is started for real on
+loopback (as `make ui` does) and queried through its GraphQL API."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pytest
+
+from vault_core.settings import VaultSettings
+from vault_pipelines.demo import run_demo
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A demo materialized into a fresh instance, and dagster-webserver serving it."""
+    dagster_home = tmp_path_factory.mktemp("ui_dagster_home")
+    shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+    settings = VaultSettings(home=str(tmp_path_factory.mktemp("ui_vault")))
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        assert run_demo(settings, instance, tickets=40, customers=30).success
+    port = _free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "VAULT_HOME": settings.home}
+    binary = str(Path(sys.executable).parent / "dagster-webserver")
+    process = subprocess.Popen(
+        [binary, "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: stopped by pid below, not by SIGINT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/server_info", timeout=2).read()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("dagster-webserver did not start") from None
+                time.sleep(1)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _graphql(url: str, query: str) -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"{url}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        body = json.loads(response.read())
+    assert "errors" not in body, body
+    return dict(body["data"])
+
+
+def test_when_ui_is_up_then_every_asset_of_the_graph_is_listed(webserver: str) -> None:
+    data = _graphql(webserver, "{ assetNodes { assetKey { path } } }")
+    keys = {"/".join(node["assetKey"]["path"]) for node in data["assetNodes"]}
+    assert {f"{d}/{s}" for d in ("tickets", "customers") for s in ("raw", "registered")} <= keys
+
+
+def test_when_ui_is_up_then_metadata_and_versions_are_visible(webserver: str) -> None:
+    query = """{ assetOrError(assetKey: {path: ["tickets", "registered"]}) {
+        ... on Asset { assetMaterializations(limit: 1) {
+            tags { key value } metadataEntries { label } } } } }"""
+    (latest,) = _graphql(webserver, query)["assetOrError"]["assetMaterializations"]
+    labels = {entry["label"] for entry in latest["metadataEntries"]}
+    assert {"version", "data_version", "pii_summary", "upstream"} <= labels
+    tags = {tag["key"]: tag["value"] for tag in latest["tags"]}
+    assert tags["dagster/code_version"]
+    assert tags["dagster/data_version"].startswith("1.0.0+b3:")
+
+
+def test_when_ui_is_up_then_the_check_result_is_visible(webserver: str) -> None:
+    query = """{ assetCheckExecutions(assetKey: {path: ["tickets", "anonymized"]},
+        checkName: "no_pii_left", limit: 1) { status evaluation { success } } }"""
+    (execution,) = _graphql(webserver, query)["assetCheckExecutions"]
+    assert execution["evaluation"]["success"] is True
