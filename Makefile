@@ -10,7 +10,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export VAULT_HOME ?= $(CURDIR)/.vault_home
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo ui lint typecheck contract unit test clean
+.PHONY: help install demo ui lint typecheck contract unit test bench-pii bench-storage bench-registry clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -49,6 +49,15 @@ unit: install ## the test suite only
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck contract unit ## lint, type checks, layer contract and the whole test suite
+
+bench-pii: install ## PII engine: accuracy and throughput beside Presidio (benchmarks/pii_eval.py)
+	$(BIN)/python benchmarks/pii_eval.py
+
+bench-storage: install ## sealed storage throughput beside the raw crypto and fsync limits
+	$(BIN)/python benchmarks/storage_bench.py
+
+bench-registry: install ## registry lineage and sync beside raw Dagster instance queries
+	$(BIN)/python benchmarks/registry_bench.py
 
 clean: ## remove the venv, the local instance and the demo vault
 	rm -rf $(VENV) .dagster_home .vault_home .pytest_cache .mypy_cache .ruff_cache

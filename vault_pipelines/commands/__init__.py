@@ -1,0 +1,1 @@
+"""Subcommands of the ``vault`` CLI, one module per area; each exposes ``add_commands``."""
