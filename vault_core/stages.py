@@ -18,7 +18,7 @@ from vault_core.digest import combine_digests, schema_fingerprint
 from vault_core.ingest import RECORD_ID, SourceFile, ingest
 from vault_core.pii import PiiEngine, PolicyReport, anonymize_table
 from vault_core.raw_zone import open_records, seal_records, seal_rejects
-from vault_core.registry import RegistryRecord, VersionCandidate
+from vault_core.registry import ZONE_ANNOTATION, Provenance, RegistryRecord, VersionCandidate
 from vault_core.vault import Vault
 
 
@@ -173,9 +173,19 @@ class RegisterResult:
 
 
 def register(
-    vault: Vault, spec: DatasetSpec, *, upstream: dict[str, str], run_id: str | None = None
+    vault: Vault,
+    spec: DatasetSpec,
+    *,
+    upstream: dict[str, str],
+    run_id: str | None = None,
+    provenance: Provenance | None = None,
+    checks: dict[str, bool] | None = None,
 ) -> RegisterResult:
-    """Register the anonymized table as a dataset version (a no-op when nothing changed)."""
+    """Register the anonymized table as a dataset version (a no-op when nothing changed).
+
+    ``provenance`` (run, upstream materializations, source files) and ``checks`` (asset check
+    results of this run) come from the orchestrator; they are stored, not compared.
+    """
     url = vault.table_url(spec.name, "anonymized")
     options = vault.settings.storage_options or None
     anonymized = tables.read_table(url, storage_options=options)
@@ -195,6 +205,9 @@ def register(
         run_id=run_id,
         owner=spec.owner,
         tags=spec.tags,
+        annotations={ZONE_ANNOTATION: "anonymized", "policy": spec.policy.name},
+        checks=checks or {},
+        provenance=provenance or Provenance(run_id=run_id),
     )
     record, created = vault.registry.register(candidate)
     return RegisterResult(record, created, upstream)

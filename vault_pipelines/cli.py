@@ -7,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from vault_pipelines.commands import demo, registry
+from vault_pipelines.commands import demo, registry, storage
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,7 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vault", description="Operate a vault.")
     parser.add_argument("--home", help="vault home (default: $VAULT_HOME or .vault_home)")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (demo, registry):
+    for module in (demo, registry, storage):
         module.add_commands(commands)
     return parser
 

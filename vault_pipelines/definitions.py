@@ -20,6 +20,22 @@ from vault_pipelines.resources import PiiEngineResource, VaultResource
 ALL_JOB = "vault_all"
 
 
+@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+def registry_sync_sensor(
+    context: dg.SensorEvaluationContext, vault: VaultResource
+) -> dg.SkipReason:
+    """Keep the registry index in step with the instance's registrations (incremental)."""
+    from vault_pipelines.registry_sync import RegistrySync
+
+    the_vault = vault.get_vault()
+    result = RegistrySync(
+        context.instance, the_vault.registry, storage_options=vault.storage_options or None
+    ).run()
+    return dg.SkipReason(
+        f"registry sync: {result.materializations} materializations, {result.inserted} new"
+    )
+
+
 def build_definitions(
     datasets: Sequence[DatasetSpec], settings: VaultSettings | None = None
 ) -> dg.Definitions:
@@ -38,6 +54,7 @@ def build_definitions(
         assets=assets,
         asset_checks=checks,
         jobs=[job],
+        sensors=[registry_sync_sensor],
         schedules=[
             dg.ScheduleDefinition(
                 name="vault_nightly",

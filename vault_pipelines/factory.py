@@ -8,16 +8,19 @@ annotations of asset functions at definition time.)
 digests and locations; never a value from the data.
 """
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from vault_core import stages
+from vault_core import stages, tables
 from vault_core.dataset import DatasetSpec
 from vault_core.exceptions import TerminalError
 from vault_core.pii import PiiEngineConfig
+from vault_core.registry import Provenance, UpstreamRef
 from vault_pipelines.resources import PiiEngineResource, VaultResource
 
 STAGES = ("raw", "pii_findings", "anonymized", "registered")
@@ -25,6 +28,7 @@ RETRY = dg.RetryPolicy(max_retries=2, delay=2)
 # The leftover check runs only the deterministic recognizers: NER on text full of <TYPE> tags
 # guesses names in the tags themselves, and everything it could find was already replaced.
 CHECK_ENGINE = PiiEngineConfig(mode="patterns")
+RECORD_METADATA_KEY = "vault/registry_record"
 
 
 def asset_key(spec: DatasetSpec, stage: str) -> dg.AssetKey:
@@ -49,7 +53,7 @@ def _column_schema(schema: dict[str, str]) -> dg.TableSchema:
     return dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind in schema.items()])
 
 
-def _table_metadata(write: Any) -> dict[str, Any]:
+def _table_metadata(write: tables.TableWrite) -> dict[str, Any]:
     return {
         "table_url": dg.MetadataValue.path(write.url),
         "delta_version": write.delta_version,
@@ -171,9 +175,25 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
     )
     def registered(context: dg.AssetExecutionContext, vault: VaultResource) -> dg.MaterializeResult:
         the_vault = vault.get_vault()
-        upstream = _upstream_versions(context, [raw_key, findings_key, anonymized_key])
+        refs = _upstream_refs(context, [raw_key, findings_key, anonymized_key])
+        upstream = {ref.asset: ref.data_version for ref in refs}
+        provenance = Provenance(
+            run_id=context.run.run_id,
+            code_version=stages.code_version(spec, "registered"),
+            upstream=refs,
+            git_commit=context.run.tags.get("dagster/git_commit_hash")
+            or os.environ.get("VAULT_GIT_COMMIT"),
+        )
+        checks = _check_results(context, [dg.AssetCheckKey(anonymized_key, "no_pii_left")])
         with _terminal_errors_fail_fast():
-            result = stages.register(the_vault, spec, upstream=upstream, run_id=context.run.run_id)
+            result = stages.register(
+                the_vault,
+                spec,
+                upstream=upstream,
+                run_id=context.run.run_id,
+                provenance=provenance,
+                checks=checks,
+            )
         record = result.record
         context.log.info(
             "%s: version %s (%s)",
@@ -188,26 +208,65 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
                 "status": str(record.status),
                 "new_version": result.created,
                 "data_version": record.data_version,
+                "delta_version": record.delta_version,
                 "registry_url": dg.MetadataValue.path(the_vault.registry.url),
                 "dagster/row_count": record.row_count,
                 "pii_summary": _json(record.pii_summary),
+                "checks": _json(record.checks),
                 "upstream": _json(upstream),
+                # The whole registry record (counts, digests, locations; never a value) so that
+                # the registry index can be rebuilt from the instance alone (registry_sync).
+                RECORD_METADATA_KEY: _json(record.model_dump(mode="json")),
             },
         )
 
     return [raw, pii_findings, anonymized, no_pii_left, registered]
 
 
+def _upstream_refs(
+    context: dg.AssetExecutionContext, keys: Sequence[dg.AssetKey]
+) -> list[UpstreamRef]:
+    """The upstream materializations as the instance recorded them: data and code versions,
+    run ids, storage ids and (for ingest assets) source file digests."""
+    refs: list[UpstreamRef] = []
+    for key in keys:
+        result = context.instance.fetch_materializations(key, limit=1)
+        if not result.records:
+            continue
+        record = result.records[0]
+        event = record.asset_materialization
+        tags = event.tags if event and event.tags else {}
+        version = tags.get("dagster/data_version")
+        if not event or not version:
+            continue
+        sources = event.metadata.get("source_files")
+        refs.append(
+            UpstreamRef(
+                asset=key.to_user_string(),
+                data_version=version,
+                run_id=record.run_id,
+                code_version=tags.get("dagster/code_version"),
+                storage_id=record.storage_id,
+                source_files=dict(sources.value) if sources is not None else {},
+            )
+        )
+    return refs
+
+
+def _check_results(
+    context: dg.AssetExecutionContext, keys: Sequence[dg.AssetCheckKey]
+) -> dict[str, bool]:
+    """Latest evaluation of each check (name -> passed); checks never evaluated are left out."""
+    latest = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(list(keys))
+    return {
+        key.name: record.status == AssetCheckExecutionRecordStatus.SUCCEEDED
+        for key, record in latest.items()
+        if record.status != AssetCheckExecutionRecordStatus.PLANNED
+    }
+
+
 def _upstream_versions(
     context: dg.AssetExecutionContext, keys: Sequence[dg.AssetKey]
 ) -> dict[str, str]:
     """Data versions of the upstream assets as the instance recorded them."""
-    versions: dict[str, str] = {}
-    for key in keys:
-        entry = context.instance.get_latest_materialization_event(key)
-        event = entry.asset_materialization if entry else None
-        tags = event.tags if event and event.tags else {}
-        version = tags.get("dagster/data_version")
-        if version:
-            versions[key.to_user_string()] = version
-    return versions
+    return {ref.asset: ref.data_version for ref in _upstream_refs(context, keys)}

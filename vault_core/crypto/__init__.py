@@ -1,10 +1,17 @@
 """Envelope encryption for vault: key derivation, key providers and the sealed object format."""
 
+from vault_core.crypto.aws_kms import AwsKmsProvider as AwsKmsProvider
+from vault_core.crypto.cache import KeyCache as KeyCache
 from vault_core.crypto.envelope import SEALED_MAGIC as SEALED_MAGIC
 from vault_core.crypto.envelope import SealedHeader as SealedHeader
+from vault_core.crypto.envelope import SegmentReader as SegmentReader
+from vault_core.crypto.envelope import SegmentWriter as SegmentWriter
 from vault_core.crypto.envelope import open_sealed as open_sealed
 from vault_core.crypto.envelope import read_header as read_header
+from vault_core.crypto.envelope import rewrap_header as rewrap_header
 from vault_core.crypto.envelope import seal as seal
+from vault_core.crypto.envelope import seal_stream as seal_stream
+from vault_core.crypto.envelope import unwrap_data_key as unwrap_data_key
 from vault_core.crypto.exceptions import CryptoError as CryptoError
 from vault_core.crypto.exceptions import KeyNotFoundError as KeyNotFoundError
 from vault_core.crypto.exceptions import KeyringError as KeyringError
@@ -19,7 +26,9 @@ from vault_core.crypto.keys import master_key_from_secret as master_key_from_sec
 
 __all__ = [
     "SEALED_MAGIC",
+    "AwsKmsProvider",
     "CryptoError",
+    "KeyCache",
     "KeyNotFoundError",
     "KeyProvider",
     "KeyVersion",
@@ -28,10 +37,15 @@ __all__ = [
     "MalformedObjectError",
     "MasterSecretMissingError",
     "SealedHeader",
+    "SegmentReader",
+    "SegmentWriter",
     "WrongKeyError",
     "derive_key",
     "master_key_from_secret",
     "open_sealed",
     "read_header",
+    "rewrap_header",
     "seal",
+    "seal_stream",
+    "unwrap_data_key",
 ]

@@ -60,8 +60,30 @@ class KeyProvider(Protocol):
         """Unwrap a data key; raises WrongKeyError or KeyNotFoundError."""
         ...
 
+    def generate_data_key(self, scope: str, context: bytes) -> tuple[str, bytes, bytes]:
+        """Return ``(key_id, data_key, wrapped)``: a fresh 32-byte data key and its wrapping."""
+        ...
+
+    def rewrap(
+        self, key_id: str, wrapped: bytes, context: bytes, *, scope: str
+    ) -> tuple[str, bytes]:
+        """Re-wrap a data key under the current key of ``scope``; return the new id and wrapping."""
+        ...
+
     def derive_subkey(self, purpose: str) -> bytes:
         """Return a stable 32-byte key for ``purpose`` (content addresses, HMAC tokens)."""
+        ...
+
+    def rotate(self, scope: str) -> str:
+        """Add a wrapping-key version to ``scope``; return its id. Old versions stay usable."""
+        ...
+
+    def destroy(self, key_id: str) -> None:
+        """Destroy one wrapping-key version: what only it protects becomes unrecoverable."""
+        ...
+
+    def versions(self, scope: str) -> list[KeyVersion]:
+        """Return the versions of ``scope``, oldest first."""
         ...
 
 
@@ -239,6 +261,18 @@ class LocalKeyring:
                 f"cannot unwrap data key under {key_id!r}: wrong key, context or tampered data",
                 key_id=key_id,
             ) from exc
+
+    def generate_data_key(self, scope: str, context: bytes) -> tuple[str, bytes, bytes]:
+        """Return a fresh random data key wrapped under the current key of ``scope``."""
+        data_key = secrets.token_bytes(KEY_LENGTH)
+        key_id, wrapped = self.wrap(scope, data_key, context)
+        return key_id, data_key, wrapped
+
+    def rewrap(
+        self, key_id: str, wrapped: bytes, context: bytes, *, scope: str
+    ) -> tuple[str, bytes]:
+        """Unwrap under ``key_id`` and wrap again under the current key of ``scope``."""
+        return self.wrap(scope, self.unwrap(key_id, wrapped, context), context)
 
     def derive_subkey(self, purpose: str) -> bytes:
         """Return a 32-byte key for ``purpose``, stable for this keyring and master secret."""

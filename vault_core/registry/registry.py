@@ -1,95 +1,412 @@
-"""The registry: versions of assets in a Delta index, with the semantic version chosen by rule."""
+"""The registry: versions of assets in a Delta index, with the semantic version chosen by rule.
+
+Example:
+    >>> registry = Registry.open(".vault_home/registry/versions")
+    >>> registry.list(kind="dataset", versions=">=1.1,<2")
+    >>> registry.lineage("tickets", "1.1.0").source_files
+    >>> registry.load("tickets", "1.0.0", as_="pandas")     # exactly that Delta version
+"""
 
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
 
-import deltalake
 import pyarrow as pa
 
-from vault_core.registry.exceptions import NotFoundError
+from vault_core.digest import table_digest
+from vault_core.exceptions import VaultError
+from vault_core.registry._index import Index, alias_rows
+from vault_core.registry.exceptions import (
+    IndexConflictError,
+    IntegrityError,
+    NotFoundError,
+    StatusTransitionError,
+    VersionDataError,
+)
+from vault_core.registry.graph import DependencyGraph
+from vault_core.registry.policy import TRAINING_READY, Policy, PolicyResult, evaluate
 from vault_core.registry.records import (
-    RECORD_SCHEMA,
-    RegistryRecord,
+    Asset,
+    AssetKind,
+    AssetVersion,
+    Status,
+    StatusChange,
     VersionCandidate,
     records_to_table,
-    table_to_records,
 )
-from vault_core.registry.semver import INITIAL, Change, SemVer
+from vault_core.registry.semver import INITIAL, Change, SemVer, VersionRange
 from vault_core.tables import read_table
 
+Format = Literal["polars", "pandas", "arrow"]
+_ALLOWED: dict[Status, set[Status]] = {
+    Status.ACTIVE: {Status.DEPRECATED, Status.ARCHIVED, Status.NON_COMPLIANT},
+    Status.DEPRECATED: {Status.ACTIVE, Status.ARCHIVED, Status.NON_COMPLIANT},
+    Status.NON_COMPLIANT: {Status.ARCHIVED, Status.ACTIVE},
+    Status.ARCHIVED: set(),
+}
 
-def classify_change(previous: RegistryRecord, candidate: VersionCandidate) -> Change:
+
+def classify_change(previous: AssetVersion, candidate: VersionCandidate) -> Change:
     """Which kind of change ``candidate`` makes over ``previous`` (see :mod:`.semver`)."""
     if previous.schema_fingerprint != candidate.schema_fingerprint:
         return Change.SCHEMA
     if previous.data_version != candidate.data_version:
         return Change.DATA
-    if previous.code_version != candidate.code_version:
+    if (
+        previous.code_version != candidate.code_version
+        or previous.depends_on != candidate.depends_on
+        or previous.tags != candidate.tags
+        or previous.annotations != candidate.annotations
+        or previous.license != candidate.license
+    ):
         return Change.METADATA
     return Change.NONE
 
 
+@dataclass(frozen=True)
+class Lineage:
+    """The upstream graph of one version: registered versions, Dagster materializations (with
+    run ids) and source files (with digests). Edges point upstream."""
+
+    root: str
+    nodes: dict[str, dict[str, Any]]
+    edges: list[tuple[str, str]]
+
+    @property
+    def run_ids(self) -> set[str]:
+        """Every Dagster run that produced something in the graph."""
+        return {str(n["run_id"]) for n in self.nodes.values() if n.get("run_id")}
+
+    @property
+    def source_files(self) -> dict[str, str]:
+        """Source file URL -> digest, for every source file reached."""
+        return {
+            str(n["url"]): str(n["digest"]) for n in self.nodes.values() if n["type"] == "source"
+        }
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """What differs between two versions of an asset."""
+
+    name: str
+    old: str
+    new: str
+    change: Change
+    schema_changed: bool
+    row_count: tuple[int, int]
+    pii_summary: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Entity type -> (old count, new count), only types whose count changed."""
+    code_changed: bool = False
+
+
 class Registry:
-    """Registered versions of datasets (and later models, pipelines...) in a Delta table."""
+    """Registered versions of datasets, models, pipelines... in a Delta index."""
 
     def __init__(self, url: str, storage_options: dict[str, str] | None = None) -> None:
         self.url = url
         self._options = dict(storage_options) if storage_options else None
+        self._index = Index(url, self._options)
 
     @classmethod
     def open(cls, url: str, storage_options: dict[str, str] | None = None) -> Registry:
         """Open (or lazily create) the registry whose Delta index lives at ``url``."""
         return cls(url, storage_options)
 
-    def _table(self) -> pa.Table:
-        if not deltalake.DeltaTable.is_deltatable(self.url, storage_options=self._options):
-            return RECORD_SCHEMA.empty_table()
-        return read_table(self.url, storage_options=self._options)
+    # -- queries ---------------------------------------------------------------------------
 
-    def list(self, name: str | None = None, **filters: Any) -> builtins.list[RegistryRecord]:
-        """All versions, oldest first; optionally of one asset and matching field filters."""
-        records = table_to_records(self._table())
-        if name is not None:
-            records = [r for r in records if r.name == name]
-        for field, value in filters.items():
-            records = [r for r in records if str(getattr(r, field)) == str(value)]
-        return sorted(records, key=lambda r: (r.name, SemVer.parse(r.version)))
+    def _records(self) -> dict[str, AssetVersion]:
+        return self._index.snapshot().records
+
+    def list(
+        self,
+        name: str | None = None,
+        *,
+        kind: AssetKind | str | None = None,
+        status: Status | str | None = None,
+        tags: dict[str, str] | None = None,
+        versions: str | None = None,
+        **filters: Any,
+    ) -> builtins.list[AssetVersion]:
+        """Versions, by name then semver; filtered by kind, status, tags (all must match), a
+        semver range (``>=1.1,<2``, ``^1.2``, ``~1.2``) and any other field equality."""
+        wanted = VersionRange(versions) if versions else None
+        records = [
+            r
+            for r in self._records().values()
+            if (name is None or r.name == name)
+            and (kind is None or str(r.kind) == str(kind))
+            and (status is None or str(r.status) == str(status))
+            and all(r.tags.get(k) == v for k, v in (tags or {}).items())
+            and (wanted is None or r.semver in wanted)
+            and all(str(getattr(r, f)) == str(v) for f, v in filters.items())
+        ]
+        return sorted(records, key=lambda r: (r.name, r.semver))
+
+    def search(self, text: str = "", **criteria: Any) -> builtins.list[AssetVersion]:
+        """Versions whose name, tag or annotation contains ``text``, and matching ``criteria``
+        (the keyword filters of :meth:`list`)."""
+        needle = text.lower()
+
+        def hit(r: AssetVersion) -> bool:
+            fields = [r.name, *r.tags.keys(), *r.tags.values(), *r.annotations.values()]
+            return not needle or any(needle in value.lower() for value in fields)
+
+        return [r for r in self.list(**criteria) if hit(r)]
 
     def names(self) -> builtins.list[str]:
         """Registered asset names."""
-        return sorted({r.name for r in self.list()})
+        return sorted({r.name for r in self._records().values()})
 
-    def latest(self, name: str) -> RegistryRecord:
+    def assets(self) -> builtins.list[Asset]:
+        """One entry per registered asset, with its newest version."""
+        latest: dict[str, AssetVersion] = {}
+        counts: dict[str, int] = {}
+        for r in self.list():
+            latest[r.name] = r
+            counts[r.name] = counts.get(r.name, 0) + 1
+        return [
+            Asset(
+                name=r.name,
+                kind=r.kind,
+                owner=r.owner,
+                license=r.license,
+                tags=r.tags,
+                latest=r.version,
+                versions=counts[r.name],
+            )
+            for r in latest.values()
+        ]
+
+    def latest(self, name: str) -> AssetVersion:
         """Newest version of ``name``; :class:`NotFoundError` if it was never registered."""
         versions = self.list(name)
         if not versions:
             raise NotFoundError(name, self.names())
         return versions[-1]
 
-    def get(self, name: str, version: str) -> RegistryRecord:
-        """One version of ``name``."""
-        for record in self.list(name):
-            if record.version == version:
-                return record
-        raise NotFoundError(f"{name}@{version}", [f"{r.name}@{r.version}" for r in self.list()])
+    def get(self, name: str, version: str | None = None) -> AssetVersion:
+        """One version of ``name``: a semver, an alias (``production``), or None / ``latest``."""
+        if version in (None, "latest"):
+            return self.latest(name)
+        assert version is not None
+        resolved = self.aliases(name).get(version, version)
+        record = self._records().get(f"{name}@{resolved}")
+        if record is None:
+            if name not in self.names():
+                raise NotFoundError(name, self.names())
+            known = [r.key for r in self.list(name)]
+            known += [f"{name}@{alias}" for alias in self.aliases(name)]
+            raise NotFoundError(f"{name}@{version}", known)
+        return record
 
-    def register(self, candidate: VersionCandidate) -> tuple[RegistryRecord, bool]:
-        """Record a new version unless nothing changed; return it and whether it is new."""
-        previous = self.list(candidate.name)
-        if previous:
-            change = classify_change(previous[-1], candidate)
-            if change is Change.NONE:
-                return previous[-1], False
-            version = SemVer.parse(previous[-1].version).bump(change)
-        else:
-            version = INITIAL
-        record = RegistryRecord(**candidate.model_dump(), version=str(version))
-        deltalake.write_deltalake(
-            self.url,
-            records_to_table([record]),
-            mode="append",
-            storage_options=self._options,
+    def history(self, name: str) -> builtins.list[AssetVersion]:
+        """Every version of ``name`` oldest first, each with its status history."""
+        versions = self.list(name)
+        if not versions:
+            raise NotFoundError(name, self.names())
+        return versions
+
+    def diff(self, name: str, old: str, new: str) -> VersionDiff:
+        """Schema, row count and PII summary differences between two versions."""
+        a, b = self.get(name, old), self.get(name, new)
+        types = set(a.pii_summary) | set(b.pii_summary)
+        pii = {
+            t: (a.pii_summary.get(t, 0), b.pii_summary.get(t, 0))
+            for t in sorted(types)
+            if a.pii_summary.get(t, 0) != b.pii_summary.get(t, 0)
+        }
+        return VersionDiff(
+            name=name,
+            old=a.version,
+            new=b.version,
+            change=classify_change(a, b),
+            schema_changed=a.schema_fingerprint != b.schema_fingerprint,
+            row_count=(a.row_count, b.row_count),
+            pii_summary=pii,
+            code_changed=a.code_version != b.code_version,
         )
-        return record, True
+
+    def aliases(self, name: str) -> dict[str, str]:
+        """Alias -> version of ``name``."""
+        return dict(self._index.snapshot().aliases.get(name, {}))
+
+    # -- graph ------------------------------------------------------------------------------
+
+    def graph(self, *, versions: bool = True) -> DependencyGraph:
+        """Dependencies between registered versions (``name@version``) or asset names."""
+        graph = DependencyGraph()
+        for r in self.list():
+            node = r.key if versions else r.name
+            graph.add_node(node)
+            for dep, dep_version in r.depends_on.items():
+                graph.add(node, f"{dep}@{dep_version}" if versions else dep)
+        return graph
+
+    def lineage(self, name: str, version: str | None = None) -> Lineage:
+        """The upstream graph of a version, down to source file digests and Dagster run ids."""
+        root = self.get(name, version)
+        nodes: dict[str, dict[str, Any]] = {}
+        edges: list[tuple[str, str]] = []
+        stack = [root]
+        while stack:
+            record = stack.pop()
+            if record.key in nodes:
+                continue
+            nodes[record.key] = {
+                "type": "version",
+                "kind": str(record.kind),
+                "status": str(record.status),
+                "run_id": record.provenance.run_id or record.run_id,
+                "code_version": record.code_version,
+                "data_version": record.data_version,
+            }
+            for dep, dep_version in record.depends_on.items():
+                edges.append((record.key, f"{dep}@{dep_version}"))
+                stack.append(self.get(dep, dep_version))
+            for ref in record.provenance.upstream:
+                node = f"{ref.asset}@{ref.data_version}"
+                nodes[node] = {
+                    "type": "materialization",
+                    "asset": ref.asset,
+                    "run_id": ref.run_id,
+                    "code_version": ref.code_version,
+                    "storage_id": ref.storage_id,
+                    "data_version": ref.data_version,
+                }
+                edges.append((record.key, node))
+                for url, digest in ref.source_files.items():
+                    source = f"{url}@{digest}"
+                    nodes[source] = {"type": "source", "url": url, "digest": digest}
+                    edges.append((node, source))
+        return Lineage(root.key, nodes, edges)
+
+    def impact(self, name: str, version: str | None = None) -> builtins.list[AssetVersion]:
+        """Every version downstream of ``name`` (any version, or just ``version``): models
+        trained on it, datasets derived from it."""
+        roots = [self.get(name, version)] if version else self.history(name)
+        graph = self.graph()
+        found: set[str] = set()
+        for root in roots:
+            found |= graph.downstream(root.key)
+        records = self._records()
+        return sorted((records[k] for k in found), key=lambda r: (r.name, r.semver))
+
+    def evaluate(
+        self, name: str, version: str | None = None, policy: Policy = TRAINING_READY
+    ) -> PolicyResult:
+        """Evaluate ``policy`` (default "training-ready") on a version and its upstream."""
+        record = self.get(name, version)
+        records = self._records()
+        upstream = [records[k] for k in sorted(self.graph().upstream(record.key)) if k in records]
+        return evaluate(policy, record, upstream)
+
+    # -- data -------------------------------------------------------------------------------
+
+    def load(self, name: str, version: str | None = None, *, as_: Format = "polars") -> Any:
+        """Exactly the Delta version behind a registry version, digest verified, as polars,
+        pandas or Arrow. :class:`VersionDataError` if that version cannot be read,
+        :class:`IntegrityError` if its content is not what was registered."""
+        record = self.get(name, version)
+        try:
+            table = read_table(
+                record.storage_url, version=record.delta_version, storage_options=self._options
+            )
+        except Exception as exc:  # deltalake raises several unrelated types for a lost version
+            raise VersionDataError(
+                record.key, record.storage_url, record.delta_version, type(exc).__name__
+            ) from exc
+        actual = table_digest(table)
+        if actual != record.data_version:
+            raise IntegrityError(record.key, record.data_version, actual)
+        if as_ == "arrow":
+            return table
+        if as_ == "pandas":
+            return table.to_pandas()
+        import polars as pl
+
+        return pl.from_arrow(table)
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def register(self, candidate: VersionCandidate) -> tuple[AssetVersion, bool]:
+        """Record a new version unless nothing changed; return it and whether it is new.
+
+        Dependencies must be registered and must not close a cycle between asset names.
+        """
+        for dep, dep_version in candidate.depends_on.items():
+            self.get(dep, dep_version)
+        graph = self.graph(versions=False)
+        for dep in candidate.depends_on:
+            graph.add(candidate.name, dep)
+        for _ in range(3):
+            previous = self.list(candidate.name)
+            if previous:
+                change = classify_change(previous[-1], candidate)
+                if change is Change.NONE:
+                    return previous[-1], False
+                version = previous[-1].semver.bump(change)
+            else:
+                version = INITIAL
+            record = AssetVersion(**candidate.model_dump(), version=str(version))
+            if self.put([record]):
+                return record, True
+            # Someone else registered this version number first: decide again.
+        raise IndexConflictError(self.url, 3)
+
+    def put(self, records: builtins.list[AssetVersion]) -> int:
+        """Insert versions as they are (keys already present are left alone); how many were new.
+
+        Used by the sync from the Dagster instance: replaying the same records is a no-op.
+        """
+        if not records:
+            return 0
+        return self._index.merge(records_to_table(records), update=False)
+
+    def set_status(self, name: str, version: str, status: Status, reason: str) -> AssetVersion:
+        """Move a version along its lifecycle, recording when and why."""
+        record = self.get(name, version)
+        if status is record.status:
+            return record
+        if status not in _ALLOWED[record.status]:
+            raise StatusTransitionError(record.key, str(record.status), str(status))
+        change = StatusChange(status=status, at=datetime.now(UTC), reason=reason)
+        updated = record.model_copy(
+            update={"status": status, "status_history": [*record.status_history, change]}
+        )
+        self._index.merge(records_to_table([updated]), update=True)
+        return updated
+
+    def deprecate(self, name: str, version: str, reason: str) -> AssetVersion:
+        """Mark a version deprecated (still loadable; fails "training-ready" downstream)."""
+        return self.set_status(name, version, Status.DEPRECATED, reason)
+
+    def archive(self, name: str, version: str, reason: str) -> AssetVersion:
+        """Archive a version (final)."""
+        return self.set_status(name, version, Status.ARCHIVED, reason)
+
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        """Point ``alias`` (e.g. ``production``) of ``name`` at ``version``."""
+        if alias == "latest" or _is_semver(alias):
+            raise ValueError(f"alias {alias!r} would shadow a version")
+        self.get(name, version)
+        self._index.merge(alias_rows(name, alias, version), update=True)
+
+    def remove_alias(self, name: str, alias: str) -> None:
+        """Remove an alias."""
+        self._index.merge(alias_rows(name, alias, None), update=True)
+
+    def table(self) -> pa.Table:
+        """The index as Arrow (for analysis)."""
+        return records_to_table(self.list())
+
+
+def _is_semver(text: str) -> bool:
+    try:
+        SemVer.parse(text)
+    except VaultError:
+        return False
+    return True

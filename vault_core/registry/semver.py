@@ -55,3 +55,55 @@ class SemVer:
 
 
 INITIAL = SemVer(1, 0, 0)
+
+
+_COMPARATOR = re.compile(r"^(>=|<=|==|!=|>|<|\^|~|=)?\s*(\d+(?:\.\d+){0,2})$")
+
+
+@dataclass(frozen=True)
+class VersionRange:
+    """A set of versions: comma-separated comparators, all of which must hold.
+
+    ``>=1.0.0,<2.0.0``; ``==1.1.0`` (or ``1.1.0``); ``^1.2`` (same major, at least 1.2.0);
+    ``~1.2`` (same major and minor); ``*`` (everything). Partial versions fill with zeros.
+    """
+
+    text: str
+
+    def __post_init__(self) -> None:
+        for part in self._parts():
+            if part != "*" and not _COMPARATOR.match(part):
+                raise InvalidVersionError(self.text)
+
+    def _parts(self) -> list[str]:
+        return [part.strip() for part in self.text.split(",") if part.strip()]
+
+    def __contains__(self, version: object) -> bool:
+        if isinstance(version, str):
+            version = SemVer.parse(version)
+        if not isinstance(version, SemVer):
+            return False
+        return all(_holds(part, version) for part in self._parts())
+
+
+def _holds(part: str, version: SemVer) -> bool:
+    if part == "*":
+        return True
+    match = _COMPARATOR.match(part)
+    assert match is not None  # checked in __post_init__
+    op = match[1] or "=="
+    numbers = [int(n) for n in match[2].split(".")] + [0, 0]
+    bound = SemVer(numbers[0], numbers[1], numbers[2])
+    if op == "^":
+        return version.major == bound.major and version >= bound
+    if op == "~":
+        return (version.major, version.minor) == (bound.major, bound.minor) and version >= bound
+    return {
+        ">=": version >= bound,
+        "<=": version <= bound,
+        ">": version > bound,
+        "<": version < bound,
+        "!=": version != bound,
+        "==": version == bound,
+        "=": version == bound,
+    }[op]

@@ -7,6 +7,10 @@ from vault_core.storage.exceptions import IntegrityError as IntegrityError
 from vault_core.storage.exceptions import InvalidAddressError as InvalidAddressError
 from vault_core.storage.exceptions import ObjectNotFoundError as ObjectNotFoundError
 from vault_core.storage.exceptions import StorageError as StorageError
+from vault_core.storage.rotation import RotationReport as RotationReport
+from vault_core.storage.rotation import rotate_scope as rotate_scope
+from vault_core.storage.verify import VerifyReport as VerifyReport
+from vault_core.storage.verify import verify_store as verify_store
 
 __all__ = [
     "ADDRESS_PREFIX",
@@ -15,5 +19,9 @@ __all__ = [
     "InvalidAddressError",
     "ObjectNotFoundError",
     "PutResult",
+    "RotationReport",
     "StorageError",
+    "VerifyReport",
+    "rotate_scope",
+    "verify_store",
 ]

@@ -8,6 +8,7 @@ import random
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -149,7 +150,6 @@ NER_TRUE_POSITIVES = [
     ("ORGANIZATION", "I work at Microsoft and my manager is Sarah Connor.", "Microsoft"),
     ("ORGANIZATION", "Acme Corporation charged my account twice.", "Acme Corporation"),
     ("NRP", "He is American and she is French.", "French"),
-    ("DATE_TIME", "She flew from London to New York on Monday.", "Monday"),
 ]
 
 
@@ -181,12 +181,11 @@ def test_when_patterns_mode_then_no_ner_and_no_model(patterns_engine: PiiEngine)
     text = "My name is John Smith and I live in Berlin, email john@example.com"
     assert {f.entity_type for f in patterns_engine.detect(text)} == {"EMAIL_ADDRESS"}
     assert "PERSON" not in patterns_engine.supported_entities
-    backend = patterns_engine._get_backend()
-    assert backend.nlp.pipe_names == []  # a blank tokenizer, no statistical model
+    assert patterns_engine._nlp is None  # no spaCy model was loaded
 
 
 def test_when_full_mode_then_only_ner_component_runs(full_engine: PiiEngine) -> None:
-    assert full_engine._get_backend().nlp.pipe_names == ["ner"]
+    assert full_engine._get_nlp().pipe_names == ["ner"]
     supported = set(full_engine.supported_entities)
     assert {"PERSON", "ORGANIZATION", "LOCATION", "NRP", "EMAIL_ADDRESS"} <= supported
 
@@ -231,8 +230,7 @@ def test_when_package_imported_then_presidio_and_spacy_are_not() -> None:
 
 def test_when_engine_built_then_nothing_heavy_loaded_yet() -> None:
     engine = PiiEngine(PiiEngineConfig(spacy_model="not_an_installed_model"))
-    assert engine._backend is None
-    assert engine._recognizers is None
+    assert engine._nlp is None
 
 
 def test_when_threshold_high_then_weaker_findings_dropped() -> None:
@@ -259,13 +257,13 @@ def test_when_texts_repeat_then_each_distinct_text_analysed_once(
     patterns_engine: PiiEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     analysed: list[str] = []
-    original = patterns_engine._analyze_doc
+    original = patterns_engine._detect_unique
 
-    def counting(backend: Any, doc: Any) -> list[Finding]:
-        analysed.append(doc.text)
-        return original(backend, doc)
+    def counting(texts: list[str], hint: str) -> list[list[Finding]]:
+        analysed.extend(texts)
+        return original(texts, hint)
 
-    monkeypatch.setattr(patterns_engine, "_analyze_doc", counting)
+    monkeypatch.setattr(patterns_engine, "_detect_unique", counting)
     texts = ["a@example.com", "b@example.com"] * 50 + [None, "a@example.com"]
     results = patterns_engine.detect_batch(texts)
     assert sorted(analysed) == ["a@example.com", "b@example.com"]
@@ -369,10 +367,12 @@ def test_when_text_has_surrogates_or_mixed_scripts_then_offsets_index_original(
 def test_when_text_has_many_findings_then_no_quadratic_blowup(
     patterns_engine: PiiEngine,
 ) -> None:
-    # 20k MAC-like groups: Presidio's own context enhancer scanned every token per finding.
-    text = "-".join(["ab"] * 60_000)
+    # 20k MAC addresses: Presidio's context enhancer scanned every token per finding.
+    text = " ".join(f"02:00:5e:{i >> 8 & 255:02x}:{i & 255:02x}:1a" for i in range(20_000))
+    began = time.perf_counter()
     findings = patterns_engine.detect(text)
-    assert findings
+    assert time.perf_counter() - began < 10
+    assert len(findings) == 20_000
     assert all(f.entity_type == "MAC_ADDRESS" for f in findings)
 
 
@@ -410,12 +410,12 @@ def test_when_table_scanned_then_findings_follow_schema_and_row_order(
     rows = findings.to_pylist()
     keys = [(r["record_id"], r["column"], r["entity_type"], r["detector"]) for r in rows]
     assert keys == [
-        ("r1", "body", "EMAIL_ADDRESS", "presidio:EmailRecognizer"),
+        ("r1", "body", "EMAIL_ADDRESS", "vault:Email"),
         ("r1", "email", "EMAIL_ADDRESS", DECLARED_DETECTOR),
         ("r1", "full_name", "PERSON", DECLARED_DETECTOR),
         ("r2", "full_name", "PERSON", DECLARED_DETECTOR),
-        ("r4", "body", "CREDIT_CARD", "presidio:VaultCardNumberRecognizer"),
-        ("r4", "body", "IP_ADDRESS", "presidio:IpRecognizer"),
+        ("r4", "body", "CREDIT_CARD", "vault:CardNumber"),
+        ("r4", "body", "IP_ADDRESS", "vault:IPv4"),
         ("r4", "full_name", "PERSON", DECLARED_DETECTOR),
         ("r5", "email", "EMAIL_ADDRESS", DECLARED_DETECTOR),
     ]
@@ -500,6 +500,7 @@ def test_when_detecting_then_no_value_reaches_the_logs(
     )
     with caplog.at_level(logging.DEBUG):
         patterns_engine.detect(text)
+        # Presidio, if it shares the process, is quietened by the engine too.
         logging.getLogger("presidio-analyzer").debug("Context list is: %s", secret_local)
     assert secret_local not in caplog.text
     assert "GB82WEST" not in caplog.text
@@ -508,4 +509,4 @@ def test_when_detecting_then_no_value_reaches_the_logs(
 
 def test_finding_type_is_the_public_dataclass(patterns_engine: PiiEngine) -> None:
     (finding,) = patterns_engine.detect("jane@example.com")
-    assert finding == Finding(0, 16, "EMAIL_ADDRESS", 1.0, "presidio:EmailRecognizer")
+    assert finding == Finding(0, 16, "EMAIL_ADDRESS", 1.0, "vault:Email")

@@ -1,7 +1,6 @@
 import errno
 import os
 import re
-import struct
 import threading
 import uuid
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vault_core.crypto import KeyNotFoundError, LocalKeyring, WrongKeyError, seal
+from vault_core.crypto import KeyNotFoundError, LocalKeyring, WrongKeyError, read_header
 from vault_core.exceptions import TerminalError
 from vault_core.storage import (
     ADDRESS_PREFIX,
@@ -24,7 +23,7 @@ from vault_core.storage import (
 )
 
 FAST_N = 2**4
-ADDRESS = re.compile(r"b3k1:[0-9a-f]{64}")
+ADDRESS = re.compile(r"b3k2:[0-9a-f]{64}")
 TAMPER_REJECTIONS = (IntegrityError, WrongKeyError, KeyNotFoundError)
 
 
@@ -62,7 +61,7 @@ def test_put_then_get_round_trips(store: ContentAddressedStore) -> None:
     result = store.put(b"hello vault", scope="ds")
     assert isinstance(result, PutResult)
     assert ADDRESS.fullmatch(result.address)
-    assert result.address == store.address_of(b"hello vault")
+    assert result.address == store.address_of(b"hello vault", scope="ds")
     assert (result.size, result.key_id, result.created) == (11, "local:ds:v1", True)
     assert store.get(result.address) == b"hello vault"
 
@@ -74,10 +73,15 @@ def test_object_is_stored_sealed_at_documented_path(
     result = store.put(plaintext, scope="ds")
     fs, path = _object_path(root_url, result.address)
     raw = fs.cat_file(path)
-    assert len(raw) == result.stored_size
-    assert raw[:4] == struct.pack(">H", 2) + b"ds"
-    assert raw[4:8] == b"VLT\x01"
+    header = read_header(raw)
+    body_path = store.body_path_of(header)
+    body = fs.cat_file(body_path)
+    assert body_path.endswith(f"/bodies/{header.salt.hex()[:2]}/{header.salt.hex()}")
+    assert len(raw) + len(body) == result.stored_size
+    assert raw[:4] == b"VLTS"
+    assert header.scope == "ds"
     assert plaintext not in raw
+    assert plaintext not in body
     assert store.scope_of(result.address) == "ds"
 
 
@@ -87,10 +91,23 @@ def test_when_content_repeats_then_stored_once_and_not_rewritten(
     first = store.put(b"same", scope="ds")
     fs, path = _object_path(root_url, first.address)
     before = fs.cat_file(path)
-    second = store.put(b"same", scope="other-ds")
+    second = store.put(b"same", scope="ds")
     assert second == PutResult(first.address, 4, first.stored_size, first.key_id, False)
     assert fs.cat_file(path) == before  # a rewrite would use a fresh data key
     assert list(store.list()) == [first.address]
+
+
+def test_when_same_content_in_two_scopes_then_objects_are_independent(
+    store: ContentAddressedStore, keyring: LocalKeyring
+) -> None:
+    a = store.put(b"same", scope="ds_a")
+    b = store.put(b"same", scope="ds_b")
+    assert a.address != b.address
+    assert b.created
+    keyring.destroy(a.key_id)  # GDPR erasure of dataset A only
+    with pytest.raises(KeyNotFoundError):
+        store.get(a.address)
+    assert store.get(b.address) == b"same"
 
 
 def test_exists_list_and_delete(store: ContentAddressedStore) -> None:
@@ -111,7 +128,7 @@ def test_exists_list_and_delete(store: ContentAddressedStore) -> None:
 
 
 def test_when_address_missing_then_not_found(store: ContentAddressedStore) -> None:
-    address = store.address_of(b"never stored")
+    address = store.address_of(b"never stored", scope="ds")
     assert not store.exists(address)
     for call in (store.get, store.key_id_of):
         with pytest.raises(ObjectNotFoundError):
@@ -135,14 +152,22 @@ def test_every_tampered_byte_of_a_stored_object_is_rejected(
 ) -> None:
     address = store.put(b"x" * 64, scope="ds").address
     fs, path = _object_path(root_url, address)
-    original = fs.cat_file(path)
-    for position in range(len(original)):
-        tampered = bytearray(original)
-        tampered[position] ^= 0x01
-        fs.pipe_file(path, bytes(tampered))
-        with pytest.raises(TAMPER_REJECTIONS):
-            store.get(address)
-    fs.pipe_file(path, original[:3])
+    body_path = store.body_path_of(store.header_of(address))
+    for target in (path, body_path):
+        original = fs.cat_file(target)
+        for position in range(len(original)):
+            tampered = bytearray(original)
+            tampered[position] ^= 0x01
+            fs.pipe_file(target, bytes(tampered))
+            with pytest.raises(TAMPER_REJECTIONS):
+                store.get(address)
+        for cut in (0, 1, len(original) - 1):
+            fs.pipe_file(target, original[:cut])
+            with pytest.raises(TAMPER_REJECTIONS):
+                store.get(address)
+        fs.pipe_file(target, original)
+    assert store.get(address) == b"x" * 64
+    fs.pipe_file(path, b"\0\0\0")
     with pytest.raises(IntegrityError) as info:
         store.get(address)
     assert info.value.address == address
@@ -163,14 +188,10 @@ def test_when_object_moved_to_another_address_then_rejected(
 def test_when_content_does_not_match_address_then_integrity_error(
     store: ContentAddressedStore, root_url: str, keyring: LocalKeyring
 ) -> None:
-    # A validly sealed object bound to the address, but holding other content.
-    address = store.address_of(b"expected")
-    forged = seal(
-        b"forged", provider=keyring, scope="ds", associated_data=address.encode() + b"\0ds"
-    )
-    fs, path = _object_path(root_url, address)
-    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-    fs.pipe_file(path, struct.pack(">H", 2) + b"ds" + forged)
+    # A validly sealed object bound to the address, but holding other content (only someone
+    # holding the keys can make one).
+    address = store.address_of(b"expected", scope="ds")
+    store._put(iter([b"forged"]), "ds", address)
     with pytest.raises(IntegrityError, match="does not match"):
         store.get(address)
 
@@ -188,7 +209,7 @@ def test_key_id_of_reads_header_and_follows_rotation(
 
 
 def test_long_scope_is_read_back_from_header(store: ContentAddressedStore) -> None:
-    scope = "tenant-" + "s" * 6000  # longer than the first header probe
+    scope = "tenant-" + "s" * 6000
     result = store.put(b"data", scope=scope)
     assert store.key_id_of(result.address) == f"local:{scope}:v1"
     assert store.scope_of(result.address) == scope
@@ -209,9 +230,11 @@ def test_address_is_keyed_by_the_master_secret(tmp_path: Path, root_url: str) ->
     second = LocalKeyring(tmp_path / "b.json", "secret two", scrypt_n=FAST_N)
     reopened = LocalKeyring(tmp_path / "a.json", "secret one")
     data = b"same data"
-    address = ContentAddressedStore(root_url, provider=first).address_of(data)
-    assert ContentAddressedStore(root_url, provider=second).address_of(data) != address
-    assert ContentAddressedStore(root_url, provider=reopened).address_of(data) == address
+    address = ContentAddressedStore(root_url, provider=first).address_of(data, scope="ds")
+    assert ContentAddressedStore(root_url, provider=second).address_of(data, scope="ds") != address
+    assert (
+        ContentAddressedStore(root_url, provider=reopened).address_of(data, scope="ds") == address
+    )
 
 
 def test_when_threads_put_same_content_then_one_object(
@@ -236,6 +259,7 @@ def test_when_threads_put_same_content_then_one_object(
     assert fs.ls(path.rsplit("/", 1)[0], detail=False) == [path]  # no temp files left
     if not root_url.startswith("memory://"):
         assert sum(r.created for r in results) == 1
+        assert len(list(store.body_paths())) == 1  # the losers removed their bodies
 
 
 def test_when_hard_links_unsupported_then_put_falls_back_to_rename(

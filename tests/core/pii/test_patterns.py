@@ -1,0 +1,149 @@
+"""Tests of vault's pattern detectors and the columnar pattern pass (no spaCy model)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vault_core.pii import PiiEngine, PiiEngineConfig
+from vault_core.pii.engine import _gated_pieces
+from vault_core.pii.pattern_pass import pattern_entities, scan_texts
+
+
+@pytest.fixture(scope="module")
+def engine() -> PiiEngine:
+    return PiiEngine(PiiEngineConfig(mode="patterns"))
+
+
+def found(engine: PiiEngine, text: str) -> set[tuple[str, str]]:
+    return {(f.entity_type, text[f.start : f.end]) for f in engine.detect(text)}
+
+
+TRUE_POSITIVES = [
+    (
+        "EMAIL_ADDRESS",
+        "write to ann.lee+x@mail.example.co.uk today",
+        "ann.lee+x@mail.example.co.uk",
+    ),
+    ("URL", "see https://portal.example.com/u/ann?x=1.", "https://portal.example.com/u/ann?x=1"),
+    ("URL", "go to www.example.org now", "www.example.org"),
+    ("IP_ADDRESS", "login from 192.168.10.7.", "192.168.10.7"),
+    ("IP_ADDRESS", "v6 2001:db8::8a2e:370:7334 seen", "2001:db8::8a2e:370:7334"),
+    ("MAC_ADDRESS", "device 3c:22:fb:00:1a:9e joined", "3c:22:fb:00:1a:9e"),
+    ("CREDIT_CARD", "card 4111 1111 1111 1111 declined", "4111 1111 1111 1111"),
+    ("CREDIT_CARD", "amex 378282246310005", "378282246310005"),
+    ("CREDIT_CARD", "mc 2221-0012-3412-3005?", "2221-0012-3412-3005"),
+    ("US_SSN", "SSN 536-22-1234", "536-22-1234"),
+    ("US_SSN", "I typed 536221234 as my SSN", "536221234"),
+    ("IBAN_CODE", "IBAN GB82 WEST 1234 5698 7654 32 please", "GB82 WEST 1234 5698 7654 32"),
+    ("IBAN_CODE", "to DE89370400440532013000.", "DE89370400440532013000"),
+    ("PHONE_NUMBER", "call (415) 555-0132", "(415) 555-0132"),
+    ("PHONE_NUMBER", "call +44 20 7946 0958 now", "+44 20 7946 0958"),
+    ("PHONE_NUMBER", "my mobile is 6114980364", "6114980364"),
+    ("DATE_TIME", "born on March 3, 2001 in", "March 3, 2001"),
+    ("DATE_TIME", "born 03/04/1999.", "03/04/1999"),
+    ("DATE_TIME", "on 2021-02-11 we", "2021-02-11"),
+    ("AGE", "a 45 year old patient", "45"),
+    ("AGE", "patient aged 81, stable", "81"),
+    ("TITLE", "Dr. Lee called", "Dr."),
+    ("LOCATION", "lives at 742 Evergreen Terrace, Springfield", "742 Evergreen Terrace"),
+    ("LOCATION", "at 12 Oak Hill Rd. Apt. 4 now", "12 Oak Hill Rd. Apt. 4"),
+    ("ZIP_CODE", "Springfield, Illinois 62704.", "62704"),
+    ("ZIP_CODE", "zip code 90210", "90210"),
+    ("US_BANK_NUMBER", "Account number 0012345678 was debited", "0012345678"),
+    ("US_PASSPORT", "Passport A12345678 expires", "A12345678"),
+    ("US_DRIVER_LICENSE", "driver license D1234567", "D1234567"),
+    ("ABA_ROUTING_NUMBER", "routing 011000015", "011000015"),
+    ("US_ITIN", "ITIN 912-70-1234", "912-70-1234"),
+]
+
+
+@pytest.mark.parametrize(("entity", "text", "value"), TRUE_POSITIVES)
+def test_when_entity_present_then_pattern_reports_exact_span(
+    engine: PiiEngine, entity: str, text: str, value: str
+) -> None:
+    assert (entity, value) in found(engine, text)
+
+
+FALSE_POSITIVES = [
+    ("DATE_TIME", "lives at 1428 Elm Street, zip 62704"),
+    ("DATE_TIME", "card 4111 1111 1111 1111"),
+    ("DATE_TIME", "order 2021 of 3 items"),
+    ("URL", "mail ann@example.com"),
+    ("CREDIT_CARD", "card 4111 1111 1111 1112"),
+    ("CREDIT_CARD", "dates 33 2021-02-30 12"),
+    ("US_SSN", "SSN 000-12-3456"),
+    ("US_SSN", "SSN 666-12-3456"),
+    ("US_SSN", "SSN 912-12-3456"),
+    ("IBAN_CODE", "IBAN GB82 WEST 1234 5698 7654 33"),
+    ("IP_ADDRESS", "version 999.10.1.1"),
+    ("IP_ADDRESS", "at 10:32:45 sharp"),
+    ("MAC_ADDRESS", "ab-ab-ab-ab-ab-ab-ab"),
+    ("ZIP_CODE", "Order 12345 shipped"),
+    ("US_BANK_NUMBER", "Order 0012345678 shipped"),
+    ("AGE", "Ticket 45 closed"),
+    ("PHONE_NUMBER", "Item: 6114980364"),
+    ("LOCATION", "We sold 3 Big Apples"),
+]
+
+
+@pytest.mark.parametrize(("entity", "text"), FALSE_POSITIVES)
+def test_when_lookalike_present_then_not_reported(
+    engine: PiiEngine, entity: str, text: str
+) -> None:
+    assert entity not in {entity_type for entity_type, _ in found(engine, text)}
+
+
+def test_when_column_named_zip_then_bare_five_digits_are_zip_codes(engine: PiiEngine) -> None:
+    import pyarrow as pa
+
+    table = pa.table({"record_id": ["a", "b"], "zip": ["62704", "90210"], "qty": ["12345", "1"]})
+    findings = engine.detect_table(table, text_columns=["zip", "qty"]).to_pylist()
+    assert [(r["column"], r["entity_type"]) for r in findings] == [
+        ("zip", "ZIP_CODE"),
+        ("zip", "ZIP_CODE"),
+    ]
+
+
+def test_when_many_texts_then_same_findings_as_one_by_one(engine: PiiEngine) -> None:
+    texts = [text for _, text, _ in TRUE_POSITIVES] * 3
+    together = engine.detect_batch(texts)
+    assert together == [engine.detect(text) for text in texts]
+
+
+def test_when_scan_has_no_entities_then_nothing_found() -> None:
+    assert scan_texts(["ann@example.com"], entities=frozenset(), threshold=0.5) == [[]]
+
+
+def test_when_patterns_listed_then_at_least_eighteen_types_with_ner() -> None:
+    full = PiiEngine(PiiEngineConfig(mode="full"))
+    assert len(full.supported_entities) >= 18
+    assert {"LOCATION", "ZIP_CODE", "AGE", "TITLE"} <= pattern_entities() | {"LOCATION"}
+
+
+_ALPHABET = st.sampled_from(
+    [*"ab @.-:/0123456789 \n,", "\ud800", "é", "ж", "中", "4111 1111 1111 1111", "(415) "]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_ALPHABET, max_size=60).map("".join))
+def test_when_any_text_then_offsets_valid_sorted_and_disjoint(text: str) -> None:
+    engine = PiiEngine(PiiEngineConfig(mode="patterns"))
+    findings = engine.detect(text)
+    cursor = 0
+    for finding in findings:
+        assert cursor <= finding.start < finding.end <= len(text)
+        cursor = finding.end
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(["Ann Lee met Bob. ", "no names here. ", "\n", "ok! "]), max_size=40)
+)
+def test_when_text_gated_for_ner_then_pieces_index_the_original(parts: list[str]) -> None:
+    text = "".join(parts)
+    for offset, piece in _gated_pieces(text):
+        assert text[offset : offset + len(piece)] == piece
+        assert "Ann Lee" in piece or "Bob" in piece
