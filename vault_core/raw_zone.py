@@ -8,6 +8,7 @@ The manifest (record ids, object addresses, sizes, key ids, origins) holds no pl
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import pyarrow as pa
@@ -52,6 +53,7 @@ class ObjectStore(Protocol):
     """What the raw zone needs from the content-addressed store."""
 
     def put(self, data: bytes, *, scope: str) -> _Stored: ...
+    def put_many(self, items: Iterable[bytes], *, scope: str) -> Sequence[_Stored]: ...
     def get(self, address: str) -> bytes: ...
 
 
@@ -70,10 +72,11 @@ def seal_records(
     if records.num_rows == 0:
         return MANIFEST_SCHEMA.empty_table()
     buckets = pc.utf8_slice_codeunits(records[RECORD_ID], 0, 2)
+    chunks = [records.filter(pc.equal(buckets, b)) for b in sorted(set(buckets.to_pylist()))]
+    # One group commit for all buckets (packed), not one fsync'ed write per bucket.
+    puts = store.put_many([_ipc_bytes(chunk) for chunk in chunks], scope=dataset)
     parts: list[pa.Table] = []
-    for bucket in sorted(set(buckets.to_pylist())):
-        chunk = records.filter(pc.equal(buckets, bucket))
-        put = store.put(_ipc_bytes(chunk), scope=dataset)
+    for chunk, put in zip(chunks, puts, strict=True):
         n = chunk.num_rows
         parts.append(
             pa.table(
@@ -102,9 +105,12 @@ def open_records(store: ObjectStore, manifest: pa.Table) -> pa.Table:
 
 def seal_rejects(store: ObjectStore, dataset: str, rejects: list[Reject]) -> pa.Table:
     """Quarantine table: where each reject came from and why; raw bytes only as sealed objects."""
+    with_raw = [reject for reject in rejects if reject.raw]
+    puts = store.put_many([reject.raw for reject in with_raw], scope=dataset)
+    addresses = {id(reject): put.address for reject, put in zip(with_raw, puts, strict=True)}
     rows = []
     for reject in rejects:
-        address = store.put(reject.raw, scope=dataset).address if reject.raw else None
+        address = addresses.get(id(reject))
         rows.append(
             {
                 "source_url": reject.source_url,

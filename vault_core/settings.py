@@ -53,6 +53,11 @@ class VaultSettings(BaseModel):
         return self.path("objects")
 
     @property
+    def object_refs_url(self) -> str:
+        """Root of the reference index: one Delta table per dataset of the addresses it uses."""
+        return self.path("objects_refs")
+
+    @property
     def keyring_path(self) -> str:
         """The local keyring file (wrapped keys only)."""
         return self.path("keys", "keyring.json")

@@ -80,6 +80,14 @@ def ingest_raw(vault: Vault, spec: DatasetSpec) -> RawResult:
     quarantine_write = tables.write_table(
         vault.table_url(spec.name, "quarantine"), quarantine, storage_options=options
     )
+    # After the tables: until then the new objects are protected by the GC grace period.
+    vault.object_refs.record(
+        spec.name,
+        {
+            "raw_manifest": manifest["object_address"].to_pylist(),
+            "quarantine": quarantine["raw_address"].to_pylist(),
+        },
+    )
     return RawResult(
         rows_in=result.rows_in,
         records=result.records.num_rows,
@@ -147,7 +155,9 @@ def anonymize(vault: Vault, spec: DatasetSpec) -> AnonymizedResult:
     """Apply the dataset's policy to its records using the stored findings."""
     records = open_records(vault.store, vault.read_table(spec.name, "raw_manifest"))
     findings = vault.read_table(spec.name, "pii_findings")
-    anonymized, report = anonymize_table(records, findings, spec.policy, columns=spec.pii_columns)
+    anonymized, report = anonymize_table(
+        records, findings, spec.policy, columns=spec.pii_columns, keys=vault.keyring.derive_subkey
+    )
     write = tables.write_table(
         vault.table_url(spec.name, "anonymized"),
         anonymized,
@@ -208,6 +218,21 @@ def register(
         annotations={ZONE_ANNOTATION: "anonymized", "policy": spec.policy.name},
         checks=checks or {},
         provenance=provenance or Provenance(run_id=run_id),
+        policy_digest=spec.policy.digest(),
+        # What the policy was applied to: an unchanged input with another policy is a patch.
+        input_version=combine_digests(
+            {
+                "records": tables.current_data_version(
+                    vault.table_url(spec.name, "raw_manifest"), options
+                )
+                or "",
+                "findings": tables.current_data_version(
+                    vault.table_url(spec.name, "pii_findings"), options
+                )
+                or "",
+                "vault": __version__,
+            }
+        ),
     )
     record, created = vault.registry.register(candidate)
     return RegisterResult(record, created, upstream)

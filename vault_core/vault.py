@@ -17,11 +17,12 @@ import pyarrow as pa
 
 from vault_core import tables
 from vault_core.crypto import LocalKeyring
+from vault_core.exceptions import ConfigurationError
 from vault_core.raw_zone import open_records
 from vault_core.registry import Registry
 from vault_core.secrets import resolve_master_secret
 from vault_core.settings import VaultSettings, resolve_home
-from vault_core.storage import ContentAddressedStore
+from vault_core.storage import ContentAddressedStore, ReferenceIndex
 
 Zone = Literal["raw_manifest", "quarantine", "pii_findings", "anonymized"]
 RECORD_ID_KEY_PURPOSE = "vault/record-id/v1"
@@ -58,6 +59,11 @@ class Vault:
         )
 
     @cached_property
+    def object_refs(self) -> ReferenceIndex:
+        """Which sealed objects each dataset uses (read by garbage collection)."""
+        return ReferenceIndex(self.settings.object_refs_url, self.settings.storage_options or None)
+
+    @cached_property
     def registry(self) -> Registry:
         """The registry of dataset versions."""
         return Registry.open(self.settings.registry_url, self.settings.storage_options or None)
@@ -79,9 +85,24 @@ class Vault:
             storage_options=self.settings.storage_options or None,
         )
 
-    def load(self, dataset: str, zone: Zone = "anonymized") -> pl.DataFrame:
-        """One zone of a dataset as polars (default: the anonymized, training-safe table)."""
-        frame = pl.from_arrow(self.read_table(dataset, zone))
+    def load(
+        self, dataset: str, zone: Zone = "anonymized", *, version: str | None = None
+    ) -> pl.DataFrame:
+        """One zone of a dataset as polars (default: the anonymized, training-safe table).
+
+        With ``version`` (a semver or an alias such as ``production``), exactly the Delta version
+        that registry version points at, its digest verified (see :meth:`Registry.load`).
+        """
+        if version is not None:
+            if zone != "anonymized":
+                raise ConfigurationError(
+                    f"zone {zone!r} has no registry versions: load version={version!r} of the "
+                    "'anonymized' zone, or read other zones with read_table(version=<delta>)"
+                )
+            table = self.registry.load(dataset, version, as_="arrow")
+        else:
+            table = self.read_table(dataset, zone)
+        frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)
         return frame
 

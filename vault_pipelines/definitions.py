@@ -28,11 +28,17 @@ def registry_sync_sensor(
     from vault_pipelines.registry_sync import RegistrySync
 
     the_vault = vault.get_vault()
+    repository = context.repository_def
     result = RegistrySync(
-        context.instance, the_vault.registry, storage_options=vault.storage_options or None
+        context.instance,
+        the_vault.registry,
+        storage_options=vault.storage_options or None,
+        check_keys=repository.asset_graph.asset_check_keys if repository else (),
     ).run()
     return dg.SkipReason(
-        f"registry sync: {result.materializations} materializations, {result.inserted} new"
+        f"registry sync: {result.materializations} materializations, {result.inserted} new, "
+        f"{result.check_evaluations} check evaluations, "
+        f"non-compliant: {', '.join(result.non_compliant) or 'none'}"
     )
 
 

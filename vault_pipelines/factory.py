@@ -20,7 +20,7 @@ from vault_core import stages, tables
 from vault_core.dataset import DatasetSpec
 from vault_core.exceptions import TerminalError
 from vault_core.pii import PiiEngineConfig
-from vault_core.registry import Provenance, UpstreamRef
+from vault_core.registry import Provenance, UpstreamRef, head_commit
 from vault_pipelines.resources import PiiEngineResource, VaultResource
 
 STAGES = ("raw", "pii_findings", "anonymized", "registered")
@@ -148,7 +148,7 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
                 "dagster/column_schema": _column_schema(result.schema),
                 "policy": spec.policy.name,
                 "policy_digest": spec.policy.digest(),
-                "policy_report": _json(result.report.actions),
+                "policy_report": _json(result.report.to_dict()),
             },
         )
 
@@ -182,7 +182,8 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
             code_version=stages.code_version(spec, "registered"),
             upstream=refs,
             git_commit=context.run.tags.get("dagster/git_commit_hash")
-            or os.environ.get("VAULT_GIT_COMMIT"),
+            or os.environ.get("VAULT_GIT_COMMIT")
+            or head_commit(),
         )
         checks = _check_results(context, [dg.AssetCheckKey(anonymized_key, "no_pii_left")])
         with _terminal_errors_fail_fast():

@@ -5,26 +5,43 @@ whole registry record in metadata (``vault/registry_record``). A sync reads the 
 recorded after a persisted cursor (per asset key, by event-log storage id) and merges their records
 into the index by key (``name@version``), so replays and racing syncs never duplicate a record.
 The cursor is written after the records: a crash in between only replays what is already there.
+
+Asset check evaluations are read the same way, after their own cursor (one event-log storage id
+for every check): each evaluation updates the check results of the versions built from the
+materialization it checked, and a failed ERROR check makes them ``non_compliant``. Status changes
+(made here, through the registry API or the CLI) are reported back to the instance as an
+``AssetObservation`` of ``<ds>/registered``, so the Dagster UI shows each version's status.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import dagster as dg
 import deltalake
 import pyarrow as pa
+from dagster._core.storage.asset_check_execution_record import (
+    AssetCheckExecutionRecord,
+    AssetCheckExecutionRecordStatus,
+)
 
-from vault_core.registry import AssetVersion, Registry
+from vault_core.registry import AssetKind, AssetVersion, CheckEvaluation, Registry
 from vault_core.tables import read_table
 from vault_pipelines.factory import RECORD_METADATA_KEY
 
 logger = logging.getLogger(__name__)
 CURSOR_SCHEMA = pa.schema([("asset_key", pa.string()), ("storage_id", pa.int64())])
 PAGE = 1000
+CHECK_CURSOR_PREFIX = "#check:"
+"""Cursor entries of asset checks: ``#check:<asset>:<check>`` -> last execution id read
+(``#`` cannot appear in an asset key, so they never collide with materialization entries)."""
+STATUS_INDEX = "#status_index_version"
+"""Cursor entry: registry index version when status changes were last looked for."""
+STATUS_CURSOR = "#status_reported"
+"""Cursor entry: newest status change (microseconds since the epoch) reported to the instance."""
 
 
 def is_registration(key: dg.AssetKey) -> bool:
@@ -47,6 +64,48 @@ class SyncResult:
     """Records new to the index."""
     cursor: dict[str, int]
     seconds: float
+    check_evaluations: int = 0
+    """Asset check evaluations read from the instance (those after the checks cursor)."""
+    non_compliant: tuple[str, ...] = ()
+    """Versions (``name@version``) this sync made non-compliant."""
+    statuses_reported: int = 0
+    """Status changes reported to the instance as observations."""
+
+
+def registered_key(record: AssetVersion) -> dg.AssetKey | None:
+    """The ``<ds>/registered`` asset of a dataset version (None for models and others)."""
+    return dg.AssetKey([record.name, "registered"]) if record.kind is AssetKind.DATASET else None
+
+
+def report_status(instance: dg.DagsterInstance, record: AssetVersion) -> bool:
+    """Report the status of ``record`` as an observation of its ``<ds>/registered`` asset.
+
+    The metadata holds the version, status, reason and time of change (no data values).
+    Returns False for versions without a Dagster asset (e.g. MLflow models).
+    """
+    key = registered_key(record)
+    if key is None:
+        return False
+    reason = record.status_reason
+    instance.report_runless_asset_event(
+        dg.AssetObservation(
+            asset_key=key,
+            description=f"{record.key} is {record.status}" + (f": {reason}" if reason else ""),
+            metadata={
+                "version": record.version,
+                "status": str(record.status),
+                "reason": reason,
+                "status_changed": record.status_changed.isoformat(),
+                "registry_key": record.key,
+            },
+            tags={"vault/status": str(record.status)},
+        )
+    )
+    return True
+
+
+def _micros(record: AssetVersion) -> int:
+    return int(record.status_changed.timestamp() * 1_000_000)
 
 
 class RegistrySync:
@@ -59,8 +118,11 @@ class RegistrySync:
         *,
         select: Callable[[dg.AssetKey], bool] = is_registration,
         storage_options: dict[str, str] | None = None,
+        check_keys: Iterable[dg.AssetCheckKey] = (),
     ) -> None:
         self.instance = instance
+        self.extra_check_keys = frozenset(check_keys)
+        self._pending: dict[str, int] = {}
         self.registry = registry
         self.select = select
         self.cursor_url = cursor_url(registry)
@@ -113,6 +175,134 @@ class RegistrySync:
                 return records, seen, last
             page_cursor = result.cursor
 
+    def check_keys(
+        self, cursor: dict[str, int], records: Iterable[AssetVersion] = ()
+    ) -> set[dg.AssetCheckKey]:
+        """Checks to follow (the instance cannot list check keys by itself): those given, those
+        already followed (in the cursor), and every check a newly synced version recorded, on
+        every asset it was built from."""
+        keys = set(self.extra_check_keys)
+        for entry in cursor:
+            if entry.startswith(CHECK_CURSOR_PREFIX):
+                asset, check = entry.removeprefix(CHECK_CURSOR_PREFIX).rsplit(":", 1)
+                keys.add(dg.AssetCheckKey(dg.AssetKey.from_user_string(asset), check))
+        for record in records:
+            for ref in record.provenance.upstream:
+                asset_key = dg.AssetKey.from_user_string(ref.asset)
+                keys |= {dg.AssetCheckKey(asset_key, name) for name in record.checks}
+        return keys
+
+    def _read_checks(
+        self, cursor: dict[str, int], keys: set[dg.AssetCheckKey]
+    ) -> tuple[list[CheckEvaluation], int, dict[str, int]]:
+        """Evaluations of every followed check after its cursor (execution ids):
+        (evaluations, executions read, advanced cursor entries)."""
+        evaluations: list[CheckEvaluation] = []
+        seen = 0
+        advanced: dict[str, int] = {}
+        latest = self.instance.event_log_storage.get_latest_asset_check_execution_by_key(list(keys))
+        for key in sorted(keys, key=lambda k: (k.asset_key.to_user_string(), k.name)):
+            name = f"{CHECK_CURSOR_PREFIX}{key.asset_key.to_user_string()}:{key.name}"
+            after = cursor.get(name, 0)
+            if name not in cursor:
+                advanced[name] = 0  # followed from now on, even before its first execution
+            newest = latest.get(key)
+            if newest is None or newest.id <= after:
+                continue  # nothing new: one batched query answered for every check
+            rows = self._executions(key, after)
+            seen += len(rows)
+            pending = [
+                row.id
+                for row in rows
+                if row.status is AssetCheckExecutionRecordStatus.PLANNED
+                and not self._run_finished(row.run_id)
+            ]
+            # An execution still running is resolved in place later: stop the cursor before it.
+            done = [row for row in rows if not pending or row.id < min(pending)]
+            for row in done:
+                evaluation = self._evaluation(row)
+                if evaluation is not None:
+                    evaluations.append(evaluation)
+            if done:
+                advanced[name] = max(row.id for row in done)
+        return evaluations, seen, advanced
+
+    def _executions(self, key: dg.AssetCheckKey, after: int) -> list[AssetCheckExecutionRecord]:
+        """Executions of ``key`` with an id above ``after``, oldest first."""
+        rows: list[AssetCheckExecutionRecord] = []
+        page_cursor: int | None = None
+        while True:
+            page = self.instance.event_log_storage.get_asset_check_execution_history(
+                key, limit=PAGE, cursor=page_cursor
+            )
+            newer = [row for row in page if row.id > after]
+            rows += newer
+            if len(newer) < PAGE:
+                return rows[::-1]
+            page_cursor = page[-1].id
+
+    def _run_finished(self, run_id: str) -> bool:
+        run = self.instance.get_run_by_id(run_id) if run_id else None
+        return run is None or run.is_finished
+
+    def _evaluation(self, row: AssetCheckExecutionRecord) -> CheckEvaluation | None:
+        event = row.event.dagster_event if row.event else None
+        data = event.event_specific_data if event else None
+        if row.event is None or not isinstance(data, dg.AssetCheckEvaluation):
+            return None
+        target = data.target_materialization_data
+        if target is not None:
+            target_id: int | None = target.storage_id
+        else:
+            # Reported without a target (e.g. runless): it checked the materialization that was
+            # the latest when it was recorded.
+            latest = self.instance.fetch_materializations(
+                dg.AssetRecordsFilter(
+                    asset_key=data.asset_key, before_timestamp=row.event.timestamp
+                ),
+                limit=1,
+            ).records
+            target_id = latest[0].storage_id if latest else None
+        if target_id is None:
+            return None
+        return CheckEvaluation(
+            asset=data.asset_key.to_user_string(),
+            check=data.check_name,
+            passed=data.passed,
+            target_storage_id=target_id,
+            storage_id=row.id,
+            severity=data.severity.value,
+            run_id=row.run_id or None,
+        )
+
+    def report_statuses(self, cursor: dict[str, int] | None = None) -> int:
+        """Report every status change newer than the last one reported; how many were reported.
+
+        Changes made through the registry API show up in the UI at the next sync; the CLI
+        reports its own at once (the shared cursor keeps either from reporting twice). The index
+        is only read when its commit log shows updated versions since the last report.
+        """
+        save = cursor is None
+        cursor = self.load_cursor() if cursor is None else cursor
+        index_version, updated = self.registry.updates_since(cursor.get(STATUS_INDEX, -1))
+        entries = {STATUS_INDEX: index_version}
+        changed: list[AssetVersion] = []
+        if updated:
+            after = cursor.get(STATUS_CURSOR, -1)
+            changed = sorted(
+                (r for r in self.registry.list() if r.status_history and _micros(r) > after),
+                key=_micros,
+            )
+        reported = sum(report_status(self.instance, record) for record in changed)
+        if changed:
+            entries[STATUS_CURSOR] = _micros(changed[-1])
+        entries = {k: v for k, v in entries.items() if cursor.get(k) != v}
+        cursor.update(entries)
+        if save and entries:
+            self._save_cursor(entries)
+        self._pending = entries
+        return reported
+
     def run(self) -> SyncResult:
         """Read what is new since the cursor, merge it into the index, advance the cursor."""
         started = time.perf_counter()
@@ -130,12 +320,35 @@ class RegistrySync:
             if count:
                 advanced[name] = last
         inserted = self.registry.put(records)
+        # Checks after records: an evaluation can only apply to a version already indexed.
+        keys = self.check_keys(cursor, records)
+        evaluations, checks_seen, checks_advanced = self._read_checks(cursor, keys)
+        changed: list[AssetVersion] = []
+        was_non_compliant: set[str] = set()
+        if evaluations:
+            was_non_compliant = {r.key for r in self.registry.list(status="non_compliant")}
+            changed = self.registry.apply_checks(evaluations)
+        advanced.update(checks_advanced)
+        cursor.update(advanced)
+        reported = self.report_statuses(cursor)
+        advanced.update(self._pending)
         if advanced:
             self._save_cursor(advanced)
-        cursor.update(advanced)
         elapsed = time.perf_counter() - started
-        logger.info("registry sync: %d materializations, %d new records", seen, inserted)
-        return SyncResult(seen, inserted, cursor, elapsed)
+        non_compliant = tuple(
+            r.key
+            for r in changed
+            if str(r.status) == "non_compliant" and r.key not in was_non_compliant
+        )
+        logger.info(
+            "registry sync: %d materializations, %d new records, %d check evaluations, "
+            "%d made non-compliant",
+            seen,
+            inserted,
+            checks_seen,
+            len(non_compliant),
+        )
+        return SyncResult(seen, inserted, cursor, elapsed, checks_seen, non_compliant, reported)
 
 
 def sync(instance: dg.DagsterInstance, registry: Registry) -> SyncResult:

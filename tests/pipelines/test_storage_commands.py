@@ -1,9 +1,12 @@
+import json
 from pathlib import Path
 
 import fsspec
 import pytest
 
+from vault_core.dataset import DatasetSpec
 from vault_core.settings import VaultSettings
+from vault_core.stages import ingest_raw
 from vault_core.vault import Vault
 from vault_pipelines.cli import main
 
@@ -58,3 +61,53 @@ def test_when_keys_rotated_then_every_object_uses_v2_and_reads_back(
     listing = capsys.readouterr().out
     assert "local:tickets:v1" in listing
     assert "destroyed" in listing
+
+
+def _spec(landing: Path) -> DatasetSpec:
+    return DatasetSpec(
+        name="tickets", source=str(landing / "*.jsonl"), format="jsonl", required_columns=["body"]
+    )
+
+
+def _land(landing: Path, rows: int) -> None:
+    landing.mkdir(exist_ok=True)
+    lines = [json.dumps({"id": str(i), "body": f"ticket body {i}"}) for i in range(rows)]
+    (landing / "t.jsonl").write_text("\n".join([*lines, "not json"]) + "\n")
+
+
+def test_when_gc_runs_then_unreferenced_objects_go_and_reingest_still_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home, landing = str(tmp_path / "home"), tmp_path / "landing"
+    vault = Vault(VaultSettings(home=home))
+    _land(landing, 40)
+    first = ingest_raw(vault, _spec(landing))
+    assert first.quarantined == 1
+    _land(landing, 20)
+    ingest_raw(vault, _spec(landing))
+    referenced = vault.object_refs.load()["tickets"]
+    stale = set(vault.store.list()) - referenced
+    assert stale
+    assert referenced <= set(vault.store.list())
+
+    assert main(["--home", home, "gc", "--grace", "0s", "--dry-run"]) == 0
+    assert f"gc: would remove {len(stale)} objects" in capsys.readouterr().out
+    assert set(Vault(VaultSettings(home=home)).store.list()) == stale | referenced
+    assert main(["--home", home, "gc"]) == 0  # default grace 24h: everything is young
+    assert "removed 0 objects" in capsys.readouterr().out
+    assert main(["--home", home, "gc", "--grace", "0s"]) == 0
+    assert f"gc: removed {len(stale)} objects" in capsys.readouterr().out
+
+    after = Vault(VaultSettings(home=home))
+    assert set(after.store.list()) == referenced
+    assert after.open_raw("tickets").num_rows == 20
+    _land(landing, 40)
+    again = ingest_raw(after, _spec(landing))
+    assert again.records == 40
+    assert after.open_raw("tickets").num_rows == 40
+    assert main(["--home", home, "verify"]) == 0
+
+
+def test_when_grace_is_not_a_duration_then_cli_rejects_it(home: str) -> None:
+    with pytest.raises(SystemExit):
+        main(["--home", home, "gc", "--grace", "soon"])

@@ -252,6 +252,18 @@ class SegmentReader:
                 f"segment {index} of a sealed object failed authentication: tampered or truncated"
             ) from exc
 
+    def decrypt_into(self, index: int, ciphertext: bytes | memoryview, out: memoryview) -> None:
+        """Authenticate segment ``index`` and decrypt it into ``out`` (its exact plaintext size)."""
+        last = index == self.segments - 1
+        try:
+            self._aead.decrypt_into(
+                _nonce(self.header.nonce_prefix, index, last), ciphertext, self.header.fixed, out
+            )
+        except InvalidTag as exc:
+            raise MalformedObjectError(
+                f"segment {index} of a sealed object failed authentication: tampered or truncated"
+            ) from exc
+
     def iter_plaintext(
         self,
         read: Callable[[int, int], bytes | memoryview],

@@ -9,9 +9,16 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vault_core.pii.exceptions import ColumnNotFoundError, InvalidFindingError, PiiError
+from vault_core.pii.exceptions import (
+    ColumnNotFoundError,
+    InvalidFindingError,
+    MissingKeyError,
+    PiiError,
+)
 from vault_core.pii.finding import Finding, group_findings
-from vault_core.pii.operators import Operator, apply_operator
+from vault_core.pii.kanon import KAnonymityReport, apply_k_anonymity
+from vault_core.pii.keys import CachedKeys, KeyResolver
+from vault_core.pii.operators import KEYED_KINDS, Operator, apply_operator
 from vault_core.pii.policy import Policy
 
 logger = logging.getLogger(__name__)
@@ -27,17 +34,47 @@ class PolicyReport:
             (after overlapping findings were merged).
         policy_digest: :meth:`Policy.digest` of the policy applied.
         cells_rewritten: Number of cells whose value changed.
+        by_column: ``{column: {entity_type: {operator_kind: count}}}``, the same counts per
+            column.
+        k_anonymity: What the policy's k-anonymity step did, when it has one.
     """
 
     policy: str
     actions: dict[str, dict[str, int]] = field(default_factory=dict)
     policy_digest: str = ""
     cells_rewritten: int = 0
+    by_column: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    k_anonymity: KAnonymityReport | None = None
 
-    def add(self, entity_type: str, operator_kind: str, count: int = 1) -> None:
+    def add(
+        self, entity_type: str, operator_kind: str, count: int = 1, *, column: str | None = None
+    ) -> None:
         """Count ``count`` spans of ``entity_type`` rewritten by an operator of that kind."""
         by_kind = self.actions.setdefault(entity_type, {})
         by_kind[operator_kind] = by_kind.get(operator_kind, 0) + count
+        if column is not None:
+            in_column = self.by_column.setdefault(column, {}).setdefault(entity_type, {})
+            in_column[operator_kind] = in_column.get(operator_kind, 0) + count
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready summary for run metadata: names and counts only, never a value."""
+        summary: dict[str, object] = {
+            "policy": self.policy,
+            "policy_digest": self.policy_digest,
+            "spans_rewritten": self.total,
+            "cells_rewritten": self.cells_rewritten,
+            "actions": self.actions,
+            "by_column": self.by_column,
+        }
+        if self.k_anonymity is not None:
+            summary["k_anonymity"] = {
+                "k_required": self.k_anonymity.k_required,
+                "k_reached": self.k_anonymity.k_reached,
+                "rows_suppressed": self.k_anonymity.rows_suppressed,
+                "classes": self.k_anonymity.classes,
+                "levels": self.k_anonymity.levels,
+            }
+        return summary
 
     @property
     def total(self) -> int:
@@ -93,6 +130,8 @@ def _rewrite(
     merged: Sequence[Finding],
     operator_for: Callable[[str], Operator],
     report: PolicyReport | None,
+    keys: KeyResolver | None = None,
+    column: str | None = None,
 ) -> str:
     # Building from left-to-right slices gives the same result as replacing right-to-left
     # (offsets always refer to the original text) in linear time.
@@ -101,27 +140,47 @@ def _rewrite(
     for span in merged:
         op = operator_for(span.entity_type)
         pieces.append(text[cursor : span.start])
-        pieces.append(apply_operator(op, text[span.start : span.end], span.entity_type))
+        pieces.append(apply_operator(op, text[span.start : span.end], span.entity_type, keys=keys))
         cursor = span.end
         if report is not None:
-            report.add(span.entity_type, op.kind)
+            report.add(span.entity_type, op.kind, column=column)
     pieces.append(text[cursor:])
     return "".join(pieces)
 
 
 def anonymize_text(
-    text: str, findings: Sequence[Finding], operator_for: Callable[[str], Operator]
+    text: str,
+    findings: Sequence[Finding],
+    operator_for: Callable[[str], Operator],
+    *,
+    keys: KeyResolver | None = None,
 ) -> str:
     """Rewrite every finding of ``text`` with the operator ``operator_for(entity_type)`` picks.
 
     Overlapping findings are merged first (see :func:`merge_findings`); offsets refer to
-    ``text`` as given, so the spans are applied as if right to left.
+    ``text`` as given, so the spans are applied as if right to left. ``keys`` resolves the keys
+    of keyed operators (token, surrogate, pseudonym), e.g. ``vault.keyring.derive_subkey``.
 
     Raises:
         InvalidFindingError: If a finding lies outside ``text``.
+        MissingKeyError: If a keyed operator is applied and ``keys`` is ``None``.
     """
     _check_bounds(len(text), findings)
-    return _rewrite(text, merge_findings(findings), operator_for, None)
+    return _rewrite(text, merge_findings(findings), operator_for, None, CachedKeys(keys))
+
+
+def _require_keys(policy: Policy, columns: Sequence[str], keys: KeyResolver | None) -> None:
+    if keys is not None:
+        return
+    operators = [policy.default, *policy.entities.values()]
+    operators += [op for name, op in policy.columns.items() if name in columns]
+    keyed = sorted({op.kind for op in operators if op.kind in KEYED_KINDS})
+    if keyed:
+        raise MissingKeyError(
+            f"policy {policy.name!r} uses keyed operators {keyed} but no key resolver was "
+            "given; pass keys=vault.keyring.derive_subkey to anonymize_table",
+            purpose=f"vault/pii/{keyed[0]}",
+        )
 
 
 def _require_columns(table: pa.Table, names: Sequence[str]) -> None:
@@ -158,11 +217,14 @@ def anonymize_table(
     *,
     columns: Sequence[str],
     id_column: str = "record_id",
+    keys: KeyResolver | None = None,
 ) -> tuple[pa.Table, PolicyReport]:
     """Apply ``policy`` to the listed ``columns`` of ``table`` using its ``findings``.
 
-    Other columns, the row order and the row count are unchanged. Findings are matched to rows
-    by ``id_column`` (rows sharing an id get the same rewrite: ids are content digests).
+    Other columns and the row order are unchanged. Findings are matched to rows by
+    ``id_column`` (rows sharing an id get the same rewrite: ids are content digests). When the
+    policy has a ``k_anonymity`` step it runs last: its quasi-identifier columns may be
+    generalized (to strings) and rows it suppresses are removed; otherwise the row count is kept.
 
     Args:
         table: The clear table.
@@ -170,6 +232,8 @@ def anonymize_table(
         policy: The policy choosing an operator per column and entity type.
         columns: The columns to rewrite; findings in other columns are ignored.
         id_column: The column holding record ids.
+        keys: Resolves the keys of keyed operators (token, surrogate, pseudonym) by purpose,
+            e.g. ``vault.keyring.derive_subkey``; never stored in the policy.
 
     Returns:
         The rewritten table and a :class:`PolicyReport` of what was done.
@@ -178,8 +242,31 @@ def anonymize_table(
         ColumnNotFoundError: If ``id_column`` or one of ``columns`` is missing.
         InvalidFindingError: If a finding lies outside its cell.
         PiiError: If the id column has nulls while there are findings.
+        MissingKeyError: If the policy has keyed operators and ``keys`` is ``None``.
+        KAnonymityError: If a quasi-identifier column is missing.
     """
     _require_columns(table, [id_column, *columns])
+    _require_keys(policy, columns, keys)
+    result, report = _apply_operators(table, findings, policy, columns, id_column, keys)
+    if policy.k_anonymity is not None:
+        result, report.k_anonymity = apply_k_anonymity(result, policy.k_anonymity)
+        logger.info(
+            "k-anonymity: k=%d reached %d, %d rows suppressed",
+            report.k_anonymity.k_required,
+            report.k_anonymity.k_reached,
+            report.k_anonymity.rows_suppressed,
+        )
+    return result, report
+
+
+def _apply_operators(
+    table: pa.Table,
+    findings: pa.Table,
+    policy: Policy,
+    columns: Sequence[str],
+    id_column: str,
+    keys: KeyResolver | None,
+) -> tuple[pa.Table, PolicyReport]:
     report = PolicyReport(policy=policy.name, policy_digest=policy.digest())
     grouped = group_findings(findings)
     listed = set(columns)
@@ -202,6 +289,7 @@ def anonymize_table(
         )
     ids = [str(value) for value in pc.cast(id_array, pa.string()).to_pylist()]
 
+    cached_keys = CachedKeys(keys)
     result = table
     for column in columns:
         if not any(key[1] == column for key in grouped):
@@ -231,7 +319,9 @@ def anonymize_table(
                 rewritten.append(value)
                 continue
             _check_bounds(len(value), cell_findings)
-            new_value = _rewrite(value, merge_findings(cell_findings), operator_for, report)
+            new_value = _rewrite(
+                value, merge_findings(cell_findings), operator_for, report, cached_keys, column
+            )
             if new_value != value:
                 changed += 1
             rewritten.append(new_value)

@@ -73,3 +73,23 @@ class InvalidFindingError(PiiError, TerminalError):
         self.start = start
         self.end = end
         self.text_length = text_length
+
+
+class MissingKeyError(PiiError, ConfigurationError):
+    """A keyed operator (token, surrogate, pseudonym) was applied without a key resolver.
+
+    Attributes:
+        purpose: The key purpose that could not be resolved (a label, never key material).
+    """
+
+    def __init__(self, message: str, *, purpose: str) -> None:
+        super().__init__(message)
+        self.purpose = purpose
+
+
+class PseudonymError(PiiError, TerminalError):
+    """A pseudonym does not decrypt: it is malformed, or the key is not the one that made it."""
+
+
+class KAnonymityError(PiiError, ConfigurationError):
+    """A k-anonymity step cannot run on the table (e.g. a quasi-identifier column is missing)."""

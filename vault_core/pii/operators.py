@@ -7,6 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from vault_core.pii.generalize import Generalize, apply_generalize
+from vault_core.pii.keys import CachedKeys, KeyResolver
+from vault_core.pii.pseudonym import Pseudonym, apply_pseudonym
+from vault_core.pii.surrogate import Surrogate, apply_surrogate
+from vault_core.pii.token import Token, apply_token
+
 _TEMPLATE_FIELDS = frozenset({"entity_type"})
 
 
@@ -62,15 +68,54 @@ class ReplaceWithType(BaseModel):
         return template
 
 
-Operator = Annotated[Redact | Mask | ReplaceWithType, Field(discriminator="kind")]
+Operator = Annotated[
+    Redact | Mask | ReplaceWithType | Token | Surrogate | Generalize | Pseudonym,
+    Field(discriminator="kind"),
+]
 """Any operator; pydantic picks the class from its ``kind``."""
 
-OPERATOR_KINDS: tuple[str, ...] = ("redact", "mask", "replace")
+OPERATOR_KINDS: tuple[str, ...] = (
+    "redact",
+    "mask",
+    "replace",
+    "token",
+    "surrogate",
+    "generalize",
+    "pseudonym",
+)
 """The ``kind`` of every operator, in a stable order."""
 
+KEYED_KINDS: frozenset[str] = frozenset({"token", "surrogate", "pseudonym"})
+"""Operators that need a key resolver when applied."""
 
-def apply_operator(op: Operator, value: str, entity_type: str) -> str:
-    """Return what replaces ``value`` (a detected span of type ``entity_type``) under ``op``."""
+REVERSIBLE_KINDS: frozenset[str] = frozenset({"pseudonym"})
+"""Operators whose output gives the value back to whoever holds the key."""
+
+
+def apply_operator(
+    op: Operator, value: str, entity_type: str, *, keys: KeyResolver | None = None
+) -> str:
+    """Return what replaces ``value`` (a detected span of type ``entity_type``) under ``op``.
+
+    Args:
+        op: The operator.
+        value: The detected span.
+        entity_type: Its entity type.
+        keys: Resolves key names for keyed operators (token, surrogate, pseudonym), e.g.
+            ``vault.keyring.derive_subkey``; not needed by the others.
+
+    Raises:
+        MissingKeyError: If ``op`` is keyed and ``keys`` is ``None``.
+    """
+    if isinstance(op, Generalize):
+        return apply_generalize(op, value, entity_type)
+    if isinstance(op, Token | Surrogate | Pseudonym):
+        resolver = keys if isinstance(keys, CachedKeys) else CachedKeys(keys)
+        if isinstance(op, Token):
+            return apply_token(op, value, entity_type, resolver)
+        if isinstance(op, Surrogate):
+            return apply_surrogate(op, value, entity_type, resolver)
+        return apply_pseudonym(op, value, entity_type, resolver)
     if isinstance(op, Redact):
         return ""
     if isinstance(op, Mask):

@@ -11,7 +11,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vault_core.pii.exceptions import PolicyError
+from vault_core.pii.generalize import HIPAA_RESTRICTED_ZIP3, Generalize
+from vault_core.pii.kanon import KAnonymity
 from vault_core.pii.operators import Mask, Operator, Redact, ReplaceWithType
+from vault_core.pii.surrogate import Surrogate
+from vault_core.pii.token import Token
 
 _ENTITY_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _DIGEST_CHARS = 16
@@ -42,6 +46,8 @@ class Policy(BaseModel):
     """Per entity type override, keyed by Presidio entity name (e.g. ``CREDIT_CARD``)."""
     columns: dict[str, Operator] = Field(default_factory=dict)
     """Per column override; applies to every finding in that column, whatever its type."""
+    k_anonymity: KAnonymity | None = None
+    """Table-level step after the operators: generalize/suppress quasi-identifier columns."""
 
     @field_validator("entities")
     @classmethod
@@ -63,9 +69,11 @@ class Policy(BaseModel):
 
     def canonical_json(self) -> str:
         """JSON with sorted keys and every default spelled out: equal policies, equal text."""
-        return json.dumps(
-            self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=True
-        )
+        data = self.model_dump(mode="json")
+        if data["k_anonymity"] is None:
+            # Policies without the step keep the digest they had before the field existed.
+            del data["k_anonymity"]
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
     def digest(self) -> str:
         """Stable short hex digest of :meth:`canonical_json` (part of Dagster code versions)."""
@@ -124,10 +132,68 @@ PRESETS: dict[str, Policy] = {
         },
     ),
     "redact-all": Policy(name="redact-all", default=Redact()),
+    "gdpr": Policy(
+        name="gdpr",
+        default=Token(),
+        entities={
+            "PERSON": Surrogate(),
+            "EMAIL_ADDRESS": Surrogate(),
+            "PHONE_NUMBER": Surrogate(),
+            "LOCATION": Surrogate(),
+            "IP_ADDRESS": Surrogate(),
+            "DATE_TIME": Generalize(date="month"),
+            "AGE": Generalize(),
+            "ZIP_CODE": Generalize(),
+            "CREDIT_CARD": ReplaceWithType(),
+            "IBAN_CODE": ReplaceWithType(),
+            "US_BANK_NUMBER": ReplaceWithType(),
+            "US_SSN": ReplaceWithType(),
+            "NRP": ReplaceWithType(),
+        },
+    ),
+    "hipaa-safe-harbor": Policy(
+        name="hipaa-safe-harbor",
+        default=ReplaceWithType(),
+        entities={
+            "DATE_TIME": Generalize(date="year"),
+            "AGE": Generalize(age_band=5, age_cap=90),
+            "ZIP_CODE": Generalize(zip_digits=3, zip_suppressed=HIPAA_RESTRICTED_ZIP3),
+        },
+    ),
+    "ccpa": Policy(
+        name="ccpa",
+        default=Token(),
+        entities={
+            "PERSON": Surrogate(),
+            "EMAIL_ADDRESS": Surrogate(),
+            "PHONE_NUMBER": Surrogate(),
+            "LOCATION": Surrogate(),
+            "DATE_TIME": Generalize(date="year"),
+            "AGE": Generalize(),
+            "ZIP_CODE": Generalize(),
+            "CREDIT_CARD": ReplaceWithType(),
+            "US_SSN": ReplaceWithType(),
+            "US_DRIVER_LICENSE": ReplaceWithType(),
+            "US_PASSPORT": ReplaceWithType(),
+            "US_BANK_NUMBER": ReplaceWithType(),
+            "IBAN_CODE": ReplaceWithType(),
+        },
+    ),
 }
-"""Ready-made policies: ``default`` replaces every finding with ``<TYPE>``; ``mask-contacts``
-masks phone and card numbers except their last 4 characters and replaces the rest;
-``redact-all`` removes every finding."""
+"""Ready-made policies (see docs/pii.md for what each preset covers and why):
+
+- ``default`` replaces every finding with ``<TYPE>``; ``mask-contacts`` masks phone and card
+  numbers except their last 4 characters and replaces the rest; ``redact-all`` removes every
+  finding.
+- ``gdpr`` pseudonymises (Art. 4(5)): realistic surrogates for people and contacts, keyed tokens
+  for other identifiers, month-level dates, removal of financial and national ids. The output is
+  still personal data under GDPR; the key is the "additional information kept separately".
+- ``hipaa-safe-harbor`` removes the 18 identifiers of 45 CFR 164.514(b)(2): every finding becomes
+  ``<TYPE>`` except dates (year kept), ages (5-year bands, 90+) and zip codes (3 digits, ``000``
+  for sparse areas). No keyed tokens: Safe Harbor forbids codes derived from the identifiers.
+- ``ccpa`` de-identifies (Cal. Civ. Code 1798.140): surrogates for people and contacts, keyed
+  tokens for other identifiers, year-level dates, removal of government and financial ids.
+  Keyed presets need ``keys=`` when applied."""
 
 
 def get_preset(name: str) -> Policy:

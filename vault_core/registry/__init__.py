@@ -1,5 +1,7 @@
 """Registry of asset versions: semantic versions, digests, provenance, lineage and status."""
 
+from vault_core.registry._git import head_commit as head_commit
+from vault_core.registry.checks import CheckEvaluation as CheckEvaluation
 from vault_core.registry.exceptions import CycleError as CycleError
 from vault_core.registry.exceptions import IndexConflictError as IndexConflictError
 from vault_core.registry.exceptions import IntegrityError as IntegrityError
@@ -24,6 +26,7 @@ from vault_core.registry.records import UpstreamRef as UpstreamRef
 from vault_core.registry.records import VersionCandidate as VersionCandidate
 from vault_core.registry.registry import Lineage as Lineage
 from vault_core.registry.registry import Registry as Registry
+from vault_core.registry.registry import StatusListener as StatusListener
 from vault_core.registry.registry import VersionDiff as VersionDiff
 from vault_core.registry.registry import classify_change as classify_change
 from vault_core.registry.semver import Change as Change
@@ -37,6 +40,7 @@ __all__ = [
     "AssetKind",
     "AssetVersion",
     "Change",
+    "CheckEvaluation",
     "CycleError",
     "DependencyGraph",
     "IndexConflictError",
@@ -53,10 +57,12 @@ __all__ = [
     "SemVer",
     "Status",
     "StatusChange",
+    "StatusListener",
     "StatusTransitionError",
     "UpstreamRef",
     "VersionCandidate",
     "VersionDataError",
     "VersionDiff",
     "classify_change",
+    "head_commit",
 ]

@@ -82,6 +82,25 @@ class Index:
             )
         return self._snapshot
 
+    def updates_since(self, version: int) -> tuple[int, bool]:
+        """(current Delta version, whether a commit after ``version`` rewrote existing rows),
+        from the commit log alone: callers skip a full read when only inserts happened."""
+        table = self._delta()
+        if table is None:
+            return -1, False
+        current = table.version()
+        if current <= version:
+            return current, False
+        if version < 0:
+            return current, True
+        for commit in table.history(current - version):
+            metrics: dict[str, Any] = commit.get("operationMetrics") or {}
+            if int(commit.get("version", current)) > version and (
+                commit.get("operation") != "MERGE" or int(metrics.get("num_target_rows_updated", 0))
+            ):
+                return current, True
+        return current, False
+
     @staticmethod
     def _parse(table: pa.Table, version: int) -> Snapshot:
         kinds = table.column("kind").to_pylist()

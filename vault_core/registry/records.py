@@ -109,7 +109,13 @@ class VersionCandidate(BaseModel):
     tags: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
     checks: dict[str, bool] = Field(default_factory=dict)
-    """Asset check name -> passed, for the run that produced this version."""
+    """Asset check name -> passed: the run that produced this version, then later evaluations
+    of its upstream materializations (registry sync)."""
+    policy_digest: str | None = None
+    """Digest of the anonymization policy applied (None when no policy applies)."""
+    input_version: str | None = None
+    """Digest of what the policy was applied to (records, findings) and the release applying it;
+    with ``policy_digest`` it tells a policy-only change (a patch) from new data (a minor)."""
     provenance: Provenance = Field(default_factory=Provenance)
 
 

@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -19,6 +20,7 @@ import pyarrow as pa
 from vault_core.digest import table_digest
 from vault_core.exceptions import VaultError
 from vault_core.registry._index import Index, alias_rows
+from vault_core.registry.checks import CheckEvaluation, affected
 from vault_core.registry.exceptions import (
     IndexConflictError,
     IntegrityError,
@@ -41,6 +43,8 @@ from vault_core.registry.semver import INITIAL, Change, SemVer, VersionRange
 from vault_core.tables import read_table
 
 Format = Literal["polars", "pandas", "arrow"]
+StatusListener = Callable[[AssetVersion], None]
+"""Called with a version after its status changed."""
 _ALLOWED: dict[Status, set[Status]] = {
     Status.ACTIVE: {Status.DEPRECATED, Status.ARCHIVED, Status.NON_COMPLIANT},
     Status.DEPRECATED: {Status.ACTIVE, Status.ARCHIVED, Status.NON_COMPLIANT},
@@ -54,9 +58,10 @@ def classify_change(previous: AssetVersion, candidate: VersionCandidate) -> Chan
     if previous.schema_fingerprint != candidate.schema_fingerprint:
         return Change.SCHEMA
     if previous.data_version != candidate.data_version:
-        return Change.DATA
+        return Change.POLICY if _policy_only(previous, candidate) else Change.DATA
     if (
         previous.code_version != candidate.code_version
+        or previous.policy_digest != candidate.policy_digest
         or previous.depends_on != candidate.depends_on
         or previous.tags != candidate.tags
         or previous.annotations != candidate.annotations
@@ -64,6 +69,18 @@ def classify_change(previous: AssetVersion, candidate: VersionCandidate) -> Chan
     ):
         return Change.METADATA
     return Change.NONE
+
+
+def _policy_only(previous: AssetVersion, candidate: VersionCandidate) -> bool:
+    """The data changed only because the policy did: same inputs, same release, other policy.
+    Unknown inputs (records registered before ``input_version`` existed) count as new data."""
+    return (
+        previous.input_version is not None
+        and previous.input_version == candidate.input_version
+        and previous.policy_digest is not None
+        and candidate.policy_digest is not None
+        and previous.policy_digest != candidate.policy_digest
+    )
 
 
 @dataclass(frozen=True)
@@ -110,6 +127,7 @@ class Registry:
         self.url = url
         self._options = dict(storage_options) if storage_options else None
         self._index = Index(url, self._options)
+        self._listeners: builtins.list[StatusListener] = []
 
     @classmethod
     def open(cls, url: str, storage_options: dict[str, str] | None = None) -> Registry:
@@ -371,14 +389,53 @@ class Registry:
         record = self.get(name, version)
         if status is record.status:
             return record
-        if status not in _ALLOWED[record.status]:
-            raise StatusTransitionError(record.key, str(record.status), str(status))
-        change = StatusChange(status=status, at=datetime.now(UTC), reason=reason)
-        updated = record.model_copy(
-            update={"status": status, "status_history": [*record.status_history, change]}
-        )
+        updated = _with_status(record, status, reason)
         self._index.merge(records_to_table([updated]), update=True)
+        self._notify(updated)
         return updated
+
+    def updates_since(self, index_version: int) -> tuple[int, bool]:
+        """(current index version, whether versions were updated, e.g. a status changed, after
+        ``index_version``); cheap: reads the commit log, not the index."""
+        return self._index.updates_since(index_version)
+
+    def add_status_listener(self, listener: StatusListener) -> None:
+        """Call ``listener`` with every version whose status this registry object changes
+        (e.g. to report it to the orchestrator so its UI shows it)."""
+        self._listeners.append(listener)
+
+    def _notify(self, record: AssetVersion) -> None:
+        for listener in self._listeners:
+            listener(record)
+
+    def apply_checks(
+        self, evaluations: builtins.list[CheckEvaluation]
+    ) -> builtins.list[AssetVersion]:
+        """Record check evaluations made after registration on the versions built from the
+        checked materializations; a failed ERROR check makes them ``non_compliant``.
+
+        Evaluations apply in storage order (the latest result of a check wins). Returns the
+        versions that changed; idempotent, so replaying evaluations changes nothing.
+        """
+        current = dict(self._records())
+        changed: dict[str, AssetVersion] = {}
+        status_changed: set[str] = set()
+        for evaluation in sorted(evaluations, key=lambda e: e.storage_id):
+            for record in affected(current.values(), evaluation):
+                updated = record
+                if record.checks.get(evaluation.check) is not evaluation.passed:
+                    checks = {**record.checks, evaluation.check: evaluation.passed}
+                    updated = updated.model_copy(update={"checks": checks})
+                if evaluation.breaks_compliance and Status.NON_COMPLIANT in _ALLOWED[record.status]:
+                    updated = _with_status(updated, Status.NON_COMPLIANT, evaluation.reason)
+                    status_changed.add(record.key)
+                if updated is not record:
+                    current[record.key] = changed[record.key] = updated
+        if changed:
+            self._index.merge(records_to_table(builtins.list(changed.values())), update=True)
+            for key in sorted(status_changed):
+                self._notify(changed[key])
+        return sorted(changed.values(), key=lambda r: (r.name, r.semver))
 
     def deprecate(self, name: str, version: str, reason: str) -> AssetVersion:
         """Mark a version deprecated (still loadable; fails "training-ready" downstream)."""
@@ -402,6 +459,15 @@ class Registry:
     def table(self) -> pa.Table:
         """The index as Arrow (for analysis)."""
         return records_to_table(self.list())
+
+
+def _with_status(record: AssetVersion, status: Status, reason: str) -> AssetVersion:
+    if status not in _ALLOWED[record.status]:
+        raise StatusTransitionError(record.key, str(record.status), str(status))
+    change = StatusChange(status=status, at=datetime.now(UTC), reason=reason)
+    return record.model_copy(
+        update={"status": status, "status_history": [*record.status_history, change]}
+    )
 
 
 def _is_semver(text: str) -> bool:

@@ -1,7 +1,14 @@
 """Semantic versions of registered assets and the rule that chooses the next one.
 
-Rule: a schema change is breaking (major); new data under the same schema is a minor bump; the
-same data produced by different code, policy or metadata is a patch.
+Rule (see :func:`vault_core.registry.registry.classify_change`):
+
+- the schema fingerprint changed → **major** (breaking for every reader);
+- same schema, new data digest → **minor** (new or changed source records, other processing);
+- same schema, new data digest *caused by the policy alone* → **patch**: the records and findings
+  the policy was applied to (``input_version``) and the release are unchanged and only the policy
+  digest differs. Re-anonymizing the same records another way is not new data;
+- same data, other code version / dependencies / tags / annotations / license / policy → **patch**;
+- nothing changed → no new version.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ class Change(StrEnum):
     NONE = "none"
     SCHEMA = "schema"
     DATA = "data"
+    POLICY = "policy"
+    """Same inputs, only the anonymization policy changed (the data follows from it)."""
     METADATA = "metadata"
 
 
@@ -46,7 +55,7 @@ class SemVer:
             return SemVer(self.major + 1, 0, 0)
         if change is Change.DATA:
             return SemVer(self.major, self.minor + 1, 0)
-        if change is Change.METADATA:
+        if change in (Change.POLICY, Change.METADATA):
             return SemVer(self.major, self.minor, self.patch + 1)
         return self
 

@@ -1,12 +1,18 @@
 """Storage for vault: an encrypted content-addressed object store over fsspec."""
 
 from vault_core.storage.cas import ADDRESS_PREFIX as ADDRESS_PREFIX
+from vault_core.storage.cas import PACK_MAX_OBJECT as PACK_MAX_OBJECT
 from vault_core.storage.cas import ContentAddressedStore as ContentAddressedStore
 from vault_core.storage.cas import PutResult as PutResult
+from vault_core.storage.cas import StoredFile as StoredFile
+from vault_core.storage.exceptions import CorruptPackError as CorruptPackError
 from vault_core.storage.exceptions import IntegrityError as IntegrityError
 from vault_core.storage.exceptions import InvalidAddressError as InvalidAddressError
 from vault_core.storage.exceptions import ObjectNotFoundError as ObjectNotFoundError
 from vault_core.storage.exceptions import StorageError as StorageError
+from vault_core.storage.gc import GcReport as GcReport
+from vault_core.storage.gc import collect_garbage as collect_garbage
+from vault_core.storage.refs import ReferenceIndex as ReferenceIndex
 from vault_core.storage.rotation import RotationReport as RotationReport
 from vault_core.storage.rotation import rotate_scope as rotate_scope
 from vault_core.storage.verify import VerifyReport as VerifyReport
@@ -14,14 +20,20 @@ from vault_core.storage.verify import verify_store as verify_store
 
 __all__ = [
     "ADDRESS_PREFIX",
+    "PACK_MAX_OBJECT",
     "ContentAddressedStore",
+    "CorruptPackError",
+    "GcReport",
     "IntegrityError",
     "InvalidAddressError",
     "ObjectNotFoundError",
     "PutResult",
+    "ReferenceIndex",
     "RotationReport",
     "StorageError",
+    "StoredFile",
     "VerifyReport",
+    "collect_garbage",
     "rotate_scope",
     "verify_store",
 ]

@@ -6,6 +6,8 @@ Layout under the root (see ``docs/format.md``)::
                                          object; rotation replaces it (small) atomically
     bodies/<salt[:2]>/<salt hex>         the segments, named by the header's random salt; written
                                          once before the header and never rewritten
+    packs/<id>.pack, packs/<id>.idx      small objects put together by ``put_many``: one pack,
+                                         committed by publishing its index (see ``_packs``)
 
 The address is ``b3k2:`` + keyed BLAKE3 of the plaintext with a key derived from the vault
 secret *and the scope* (dataset): the same content put in two datasets gives two independent
@@ -14,6 +16,7 @@ objects, so shredding one dataset's key never breaks another's copy (GDPR erasur
 
 from __future__ import annotations
 
+import builtins
 import errno
 import hmac
 import logging
@@ -21,7 +24,7 @@ import os
 import re
 import secrets
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -40,10 +43,17 @@ from vault_core.crypto import (
     rewrap_header,
     unwrap_data_key,
 )
-from vault_core.crypto.envelope import DEFAULT_SEGMENT_EXPONENT, SALT_LEN
+from vault_core.crypto.envelope import DEFAULT_SEGMENT_EXPONENT, SALT_LEN, TAG_LEN
+from vault_core.storage._packs import (
+    INDEX_SUFFIX,
+    PACK_SUFFIX,
+    PackEntry,
+    decode_index,
+    encode_index,
+)
 from vault_core.storage.exceptions import IntegrityError, InvalidAddressError, ObjectNotFoundError
 
-__all__ = ["ADDRESS_PREFIX", "ContentAddressedStore", "PutResult"]
+__all__ = ["ADDRESS_PREFIX", "PACK_MAX_OBJECT", "ContentAddressedStore", "PutResult", "StoredFile"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +62,27 @@ ADDRESS_KEY_PURPOSE = "vault/cas-address/v2/"
 _AD_LABEL = b"vault/cas/v2\0"
 _HEX = re.compile(r"[0-9a-f]{64}")
 _NO_LINK_ERRNOS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP}
+PACK_MAX_OBJECT = 4 << 20
+"""``put_many`` packs objects up to this size; larger ones are stored loose (bandwidth-bound)."""
+_PACK_TARGET = 64 << 20
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file of the store that no committed object refers to (for garbage collection).
+
+    Attributes:
+        path: Its path on the store's filesystem.
+        kind: ``body`` (a loose body without header), ``pack`` (a pack without index) or
+            ``temp`` (an unfinished temporary file).
+        size: Its size in bytes.
+        modified: Its modification time, seconds since the epoch.
+    """
+
+    path: str
+    kind: str
+    size: int
+    modified: float
 
 
 @dataclass(frozen=True)
@@ -98,6 +129,9 @@ class ContentAddressedStore:
         root = root.rstrip("/")
         self._objects = f"{root}/objects"
         self._bodies = f"{root}/bodies"
+        self._packs = f"{root}/packs"
+        self._pack_entries: dict[str, PackEntry] = {}
+        self._pack_ids: set[str] = set()
         self._local = isinstance(self._fs, LocalFileSystem)
         self._s3 = "s3" in self._fs.protocol
         self._provider = provider
@@ -121,9 +155,59 @@ class ContentAddressedStore:
             scope: Key scope (dataset or tenant) whose wrapping key seals the object.
         """
         address = self.address_of(data, scope=scope)
-        if self._fs.exists(self._path(address)):
+        if self.exists(address):
             return self._existing(address, len(data))
         return self._put(iter((data,)), scope, address)
+
+    def put_many(self, items: Iterable[bytes], *, scope: str) -> list[PutResult]:
+        """Seal and store many objects with one commit (group commit into a pack file).
+
+        Objects up to :data:`PACK_MAX_OBJECT` bytes that are not stored yet are appended to one
+        pack (a new pack every 64 MiB) that is made durable, then committed by publishing its
+        index: a fixed number of fsyncs per batch instead of four per object. Until the index is
+        published none of the batch exists; afterwards all of it does. Dedup, write-once and
+        verify-on-read are the same as for :meth:`put`.
+
+        Returns:
+            One result per item, in order (``created`` is False for content already stored or
+            repeated earlier in the batch).
+        """
+        datas = list(items)
+        addresses = [self.address_of(data, scope=scope) for data in datas]
+        self._refresh_packs()
+        results: list[PutResult | None] = [None] * len(datas)
+        first: dict[str, int] = {}
+        batch: list[int] = []
+        for i, (address, data) in enumerate(zip(addresses, datas, strict=True)):
+            if address in first:
+                continue
+            first[address] = i
+            if self._exists_loaded(address):
+                results[i] = self._existing(address, len(data))
+            elif len(data) > PACK_MAX_OBJECT:
+                results[i] = self._put(iter((data,)), scope, address)
+            else:
+                batch.append(i)
+        start = 0
+        while start < len(batch):
+            stop, total = start, 0
+            while stop < len(batch) and (stop == start or total < _PACK_TARGET):
+                total += len(datas[batch[stop]])
+                stop += 1
+            chunk = batch[start:stop]
+            for i, result in zip(
+                chunk,
+                self._write_pack([(addresses[i], datas[i]) for i in chunk], scope),
+                strict=True,
+            ):
+                results[i] = result
+            start = stop
+        out: list[PutResult] = []
+        for i, address in enumerate(addresses):
+            stored = results[first[address]]
+            assert stored is not None
+            out.append(stored if i == first[address] else _dedup(stored))
+        return out
 
     def put_stream(self, chunks: Iterable[bytes], *, scope: str) -> PutResult:
         """Seal and store a stream of any size in bounded memory; the address comes at the end."""
@@ -138,7 +222,39 @@ class ContentAddressedStore:
             WrongKeyError: The header was tampered with or the provider holds other keys.
             KeyNotFoundError: The object's wrapping key is unknown or was destroyed.
         """
-        return b"".join(self.iter_plaintext(address))
+        if not self._local:
+            return b"".join(self.iter_plaintext(address))
+        # Local fast path: read each segment into one reused buffer and decrypt it straight
+        # into the result, instead of a fresh ciphertext, plaintext and join copy per segment.
+        header, body_path, base, body_len = self._locate(address)
+        data_key = unwrap_data_key(header, self._provider, _ad(address, header.scope))
+        try:
+            reader = SegmentReader(header, data_key, body_len)
+        except MalformedObjectError as exc:
+            raise IntegrityError(f"object {address} is truncated", address=address) from exc
+        out = bytearray(reader.plaintext_len)
+        view = memoryview(out)
+        buffer = memoryview(bytearray(min(reader.stride, body_len)))
+        seg = header.segment_size
+        with open(body_path, "rb") as handle:
+            handle.seek(base)
+            for index in range(reader.segments):
+                start, end = reader.segment_span(index)
+                chunk = buffer[: end - start]
+                try:
+                    if handle.readinto(chunk) != len(chunk):
+                        raise MalformedObjectError("sealed object body is truncated")
+                    reader.decrypt_into(
+                        index, chunk, view[index * seg : index * seg + len(chunk) - TAG_LEN]
+                    )
+                except MalformedObjectError as exc:
+                    raise IntegrityError(
+                        f"object {address} is tampered or truncated", address=address
+                    ) from exc
+        digest = blake3.blake3(out, key=self._address_key(header.scope)).hexdigest()
+        if not hmac.compare_digest(ADDRESS_PREFIX + digest, address):
+            raise IntegrityError(f"object {address} does not match its address", address=address)
+        return bytes(out)
 
     def iter_plaintext(
         self, address: str, start: int = 0, end: int | None = None
@@ -148,20 +264,15 @@ class ContentAddressedStore:
         A full read (the default range) also checks the plaintext against the address at the
         end; every segment is authenticated in any case.
         """
-        header = self._header(address)
+        header, body_path, base, body_len = self._locate(address)
         data_key = unwrap_data_key(header, self._provider, _ad(address, header.scope))
-        body_path = self._body_path(header.salt)
-        try:
-            body_len = int(self._fs.size(body_path))
-        except FileNotFoundError as exc:
-            raise IntegrityError(f"object {address} has no body", address=address) from exc
         try:
             reader = SegmentReader(header, data_key, body_len)
         except MalformedObjectError as exc:
             raise IntegrityError(f"object {address} is truncated", address=address) from exc
         full = start <= 0 and (end is None or end >= reader.plaintext_len)
         hasher = blake3.blake3(key=self._address_key(header.scope)) if full else None
-        with self._reader(body_path) as read:
+        with self._reader(body_path, base) as read:
             try:
                 for piece in reader.iter_plaintext(read, start, end):
                     if hasher is not None:
@@ -181,24 +292,50 @@ class ContentAddressedStore:
         return b"".join(self.iter_plaintext(address, start, end))
 
     def exists(self, address: str) -> bool:
-        """Return whether an object is stored at ``address``."""
-        return bool(self._fs.exists(self._path(address)))
+        """Return whether an object is stored at ``address`` (loose or packed)."""
+        if self._exists_loaded(address):
+            return True
+        self._refresh_packs()
+        return address in self._pack_entries
 
     def delete(self, address: str) -> bool:
         """Remove the object at ``address`` (header first, then body); False if there was none."""
-        try:
-            header = self._header(address)
-        except ObjectNotFoundError:
-            return False
-        except IntegrityError:
-            header = None
-        with suppress(FileNotFoundError):
-            self._fs.rm_file(self._path(address))
-        if header is not None:
-            with suppress(FileNotFoundError):
-                self._fs.rm_file(self._body_path(header.salt))
-        logger.debug("deleted %s from %s", address, self.root_url)
-        return True
+        return self.delete_many([address]) == 1
+
+    def delete_many(self, addresses: Iterable[str]) -> int:
+        """Remove objects, rewriting each pack they are in once; return how many existed.
+
+        A pack is immutable: removing packed objects writes a new pack of the survivors,
+        commits its index, then removes the old index and pack.
+        """
+        self._refresh_packs()
+        removed = 0
+        drop: dict[str, set[str]] = {}
+        for address in addresses:
+            found = False
+            path = self._path(address)
+            try:
+                header: SealedHeader | None = self._loose_header(address)
+            except ObjectNotFoundError:
+                header = None
+            except IntegrityError:
+                header, found = None, True
+            if header is not None or found:
+                found = True
+                with suppress(FileNotFoundError):
+                    self._fs.rm_file(path)
+                if header is not None:
+                    with suppress(FileNotFoundError):
+                        self._fs.rm_file(self._body_path(header.salt))
+            entry = self._pack_entries.get(address)
+            if entry is not None:
+                found = True
+                drop.setdefault(entry.pack_id, set()).add(address)
+            removed += found
+        for pack_id, dropped in drop.items():
+            self._repack(pack_id, dropped)
+        logger.debug("deleted %d objects from %s", removed, self.root_url)
+        return removed
 
     def header_of(self, address: str) -> SealedHeader:
         """Return the parsed (public) header of the object at ``address``."""
@@ -213,11 +350,45 @@ class ContentAddressedStore:
         return self._header(address).scope
 
     def list(self) -> Iterator[str]:
-        """Yield the address of every stored object, in address order."""
-        for path in self._find(self._objects):
+        """Yield the address of every stored object (loose or packed), in address order."""
+        self._refresh_packs()
+        yield from sorted(set(self._loose_addresses()) | set(self._pack_entries))
+
+    def modified_of(self, address: str) -> float:
+        """When the object was last stored or found by a dedup put (seconds since the epoch).
+
+        The newest of its header file and the index of the pack holding it.
+        """
+        times: builtins.list[float] = []
+        with suppress(FileNotFoundError):
+            times.append(_mtime(self._fs.info(self._path(address))))
+        entry = self._pack_entries.get(address)
+        if entry is not None:
+            with suppress(FileNotFoundError):
+                times.append(_mtime(self._fs.info(self._pack_path(entry.pack_id, INDEX_SUFFIX))))
+        if not times:
+            raise ObjectNotFoundError(f"no object at {address}", address=address)
+        return max(times)
+
+    def unreferenced_files(self) -> Iterator[StoredFile]:
+        """Yield files no committed object uses: bodies without header, packs without index,
+        temporary files. Recent ones may belong to a put in progress: mind their age."""
+        salts: set[str] = set()
+        for address in self._loose_addresses():
+            with suppress(IntegrityError, ObjectNotFoundError):
+                salts.add(self._loose_header(address).salt.hex())
+        for salt, path in self.body_paths():
+            if salt not in salts:
+                yield self._stored_file(path, "body")
+        self._refresh_packs()
+        for path in self._find(self._packs):
             name = path.rsplit("/", 1)[-1]
-            if _HEX.fullmatch(name) and path.endswith(f"/{name[:2]}/{name[2:4]}/{name}"):
-                yield ADDRESS_PREFIX + name
+            if name.endswith(PACK_SUFFIX) and name[: -len(PACK_SUFFIX)] not in self._pack_ids:
+                yield self._stored_file(path, "pack")
+        for root in (self._objects, self._bodies, self._packs):
+            for path in self._find(root):
+                if path.rsplit("/", 1)[-1].startswith(".tmp-"):
+                    yield self._stored_file(path, "temp")
 
     def list_scope(self, scope: str) -> Iterator[str]:
         """Yield the addresses of the objects stored in ``scope`` (reads every header)."""
@@ -258,6 +429,18 @@ class ContentAddressedStore:
         """Remove one stored file (garbage collection)."""
         with suppress(FileNotFoundError):
             self._fs.rm_file(path)
+
+    def touch(self, address: str) -> None:
+        """Mark the object as just used (local stores): garbage collection's grace restarts."""
+        if not self._local:
+            return
+        paths = [self._path(address)]
+        entry = self._pack_entries.get(address)
+        if entry is not None:
+            paths.append(self._pack_path(entry.pack_id, INDEX_SUFFIX))
+        for path in paths:
+            with suppress(FileNotFoundError):
+                os.utime(path)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -303,6 +486,155 @@ class ContentAddressedStore:
         logger.debug("stored %s (%d bytes) in %s", address, writer.body_len, self.root_url)
         return PutResult(address, size, len(header) + writer.body_len, key_id, True)
 
+    def _write_pack(
+        self, items: Sequence[tuple[str, bytes]], scope: str
+    ) -> builtins.list[PutResult]:
+        pack_id = secrets.token_hex(16)
+        pack_path = self._pack_path(pack_id, PACK_SUFFIX)
+        entries: builtins.list[PackEntry] = []
+        results: builtins.list[PutResult] = []
+        offset = 0
+        with self._writer(pack_path) as sink:
+            for address, data in items:
+                ad = _ad(address, scope)
+                key_id, data_key, wrapped = self._provider.generate_data_key(scope, ad)
+                salt = secrets.token_bytes(SALT_LEN)
+                writer = SegmentWriter(
+                    sink,
+                    scope=scope,
+                    data_key=data_key,
+                    segment_exponent=self._segment_exponent,
+                    salt=salt,
+                )
+                # The commitment does not depend on the plaintext: the header can lead the body.
+                header = writer.header(key_id, wrapped, ad)
+                sink(memoryview(header))
+                writer.write(data)
+                writer.close()
+                digest = bytes.fromhex(address[len(ADDRESS_PREFIX) :])
+                entries.append(
+                    PackEntry(pack_id, digest, salt, offset, len(header), writer.body_len)
+                )
+                results.append(
+                    PutResult(address, len(data), len(header) + writer.body_len, key_id, True)
+                )
+                offset += len(header) + writer.body_len
+        # The commit point of the batch: the pack is durable, now its index is published.
+        self._publish(self._pack_path(pack_id, INDEX_SUFFIX), encode_index(entries))
+        self._add_pack(entries)
+        logger.debug("packed %d objects (%d bytes) in %s", len(entries), offset, self.root_url)
+        return results
+
+    def _repack(self, pack_id: str, dropped: Collection[str]) -> None:
+        index_path = self._pack_path(pack_id, INDEX_SUFFIX)
+        pack_path = self._pack_path(pack_id, PACK_SUFFIX)
+        try:
+            entries = decode_index(pack_id, self._fs.cat_file(index_path))
+        except FileNotFoundError:
+            entries = []
+        keep = [e for e in entries if ADDRESS_PREFIX + e.digest.hex() not in dropped]
+        if keep:
+            new_id = secrets.token_hex(16)
+            moved: builtins.list[PackEntry] = []
+            offset = 0
+            with self._writer(self._pack_path(new_id, PACK_SUFFIX)) as sink:
+                for entry in keep:
+                    blob = self._read_range(pack_path, entry.offset, entry.end)
+                    sink(memoryview(blob))
+                    moved.append(
+                        PackEntry(
+                            new_id,
+                            entry.digest,
+                            entry.salt,
+                            offset,
+                            entry.header_len,
+                            entry.body_len,
+                        )
+                    )
+                    offset += len(blob)
+            self._publish(self._pack_path(new_id, INDEX_SUFFIX), encode_index(moved))
+            self._add_pack(moved, replace=True)
+        # Index first: a crash between the two leaves an orphan pack, never a dangling index.
+        self.remove_path(index_path)
+        self.remove_path(pack_path)
+        self._pack_ids.discard(pack_id)
+        for entry in entries:
+            address = ADDRESS_PREFIX + entry.digest.hex()
+            current = self._pack_entries.get(address)
+            if current is not None and current.pack_id == pack_id:
+                del self._pack_entries[address]
+
+    def _add_pack(self, entries: Iterable[PackEntry], *, replace: bool = False) -> None:
+        for entry in entries:
+            self._pack_ids.add(entry.pack_id)
+            address = ADDRESS_PREFIX + entry.digest.hex()
+            if replace:
+                self._pack_entries[address] = entry
+            else:
+                self._pack_entries.setdefault(address, entry)
+
+    def _refresh_packs(self, *, reload: bool = False) -> None:
+        """Load the indexes of packs published since the last look (all of them on reload)."""
+        if reload:
+            self._pack_entries.clear()
+            self._pack_ids.clear()
+        for path in self._find(self._packs):
+            name = path.rsplit("/", 1)[-1]
+            pack_id = name[: -len(INDEX_SUFFIX)]
+            if not name.endswith(INDEX_SUFFIX) or pack_id in self._pack_ids:
+                continue
+            try:
+                blob = self._fs.cat_file(path)
+            except FileNotFoundError:
+                continue
+            self._pack_ids.add(pack_id)
+            self._add_pack(decode_index(pack_id, blob))
+
+    def _pack_path(self, pack_id: str, suffix: str) -> str:
+        return f"{self._packs}/{pack_id}{suffix}"
+
+    def _read_range(self, path: str, start: int, end: int) -> bytes:
+        data: bytes = self._fs.cat_file(path, start=start, end=end)
+        return data
+
+    def _exists_loaded(self, address: str) -> bool:
+        """Loose header or a pack already loaded (no listing)."""
+        return bool(self._fs.exists(self._path(address))) or address in self._pack_entries
+
+    def _loose_addresses(self) -> Iterator[str]:
+        for path in self._find(self._objects):
+            name = path.rsplit("/", 1)[-1]
+            if _HEX.fullmatch(name) and path.endswith(f"/{name[:2]}/{name[2:4]}/{name}"):
+                yield ADDRESS_PREFIX + name
+
+    def _stored_file(self, path: str, kind: str) -> StoredFile:
+        info = self._fs.info(path)
+        return StoredFile(path, kind, int(info.get("size") or 0), _mtime(info))
+
+    def _locate(self, address: str, *, retry: bool = True) -> tuple[SealedHeader, str, int, int]:
+        """Header of the object and where its body is: ``(header, path, offset, length)``.
+
+        A loose header (written by ``put`` or by rotation of a packed object) wins over a
+        packed one; the body is the packed one when the salts match, else the loose file.
+        """
+        try:
+            header = self._header(address)
+            entry = self._pack_entries.get(address)
+            if entry is not None and entry.salt == header.salt:
+                return (
+                    header,
+                    self._pack_path(entry.pack_id, PACK_SUFFIX),
+                    entry.body_offset,
+                    entry.body_len,
+                )
+            body_path = self._body_path(header.salt)
+            return header, body_path, 0, int(self._fs.size(body_path))
+        except FileNotFoundError as exc:
+            if retry:  # a pack was rewritten by another process: look again
+                self._refresh_packs(reload=True)
+                return self._locate(address, retry=False)
+            raise IntegrityError(f"object {address} has no body", address=address) from exc
+
     def _path(self, address: str) -> str:
         digest = address[len(ADDRESS_PREFIX) :]
         if not address.startswith(ADDRESS_PREFIX) or not _HEX.fullmatch(digest):
@@ -317,18 +649,41 @@ class ContentAddressedStore:
         return f"{self._bodies}/{name[:2]}/{name}"
 
     def _existing(self, address: str, size: int) -> PutResult:
-        header = self._header(address)
-        stored = header.header_len
-        with suppress(FileNotFoundError):
-            stored += int(self._fs.size(self._body_path(header.salt)))
-        return PutResult(address, size, stored, header.key_id, False)
+        header, _, _, body_len = self._locate(address)
+        # Found by dedup: the caller is about to reference it, so restart its GC grace period.
+        self.touch(address)
+        return PutResult(address, size, header.header_len + body_len, header.key_id, False)
 
-    def _header(self, address: str) -> SealedHeader:
+    def _header(self, address: str, *, retry: bool = True) -> SealedHeader:
+        """The loose header, else the packed one."""
+        try:
+            return self._loose_header(address)
+        except ObjectNotFoundError:
+            if address not in self._pack_entries:
+                self._refresh_packs()
+            entry = self._pack_entries.get(address)
+            if entry is None:
+                raise
+        try:
+            raw = self._read_range(
+                self._pack_path(entry.pack_id, PACK_SUFFIX), entry.offset, entry.body_offset
+            )
+        except FileNotFoundError as exc:
+            if retry:  # the pack was rewritten by another process: look again
+                self._refresh_packs(reload=True)
+                return self._header(address, retry=False)
+            raise ObjectNotFoundError(f"no object at {address}", address=address) from exc
+        return self._parse_header(address, raw)
+
+    def _loose_header(self, address: str) -> SealedHeader:
         path = self._path(address)
         try:
             raw = self._fs.cat_file(path)
         except FileNotFoundError as exc:
             raise ObjectNotFoundError(f"no object at {address}", address=address) from exc
+        return self._parse_header(address, raw)
+
+    def _parse_header(self, address: str, raw: bytes) -> SealedHeader:
         try:
             header = read_header(raw)
         except MalformedObjectError as exc:
@@ -348,8 +703,8 @@ class ContentAddressedStore:
     def _writer(self, path: str) -> _BodyWriter:
         return _BodyWriter(self._fs, path, local=self._local)
 
-    def _reader(self, path: str) -> _BodyReader:
-        return _BodyReader(self._fs, path, local=self._local)
+    def _reader(self, path: str, base: int = 0) -> _BodyReader:
+        return _BodyReader(self._fs, path, local=self._local, base=base)
 
     def _publish(self, path: str, blob: bytes) -> bool:
         """Publish ``blob`` at ``path`` only if absent; False if another writer won."""
@@ -375,6 +730,7 @@ class ContentAddressedStore:
             self._fs.pipe_file(path, blob)
             return
         directory = os.path.dirname(path)
+        _makedirs_durable(directory)  # absent for a packed object rotated for the first time
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -428,24 +784,25 @@ class _BodyWriter:
 class _BodyReader:
     """Context manager giving ``read(start, end)`` over a body file."""
 
-    def __init__(self, fs: Any, path: str, *, local: bool) -> None:
-        self._fs, self._path, self._local = fs, path, local
+    def __init__(self, fs: Any, path: str, *, local: bool, base: int = 0) -> None:
+        self._fs, self._path, self._local, self._base = fs, path, local, base
         self._handle: Any = None
 
     def __enter__(self) -> Callable[[int, int], bytes]:
+        base = self._base
         if self._local:
             self._handle = open(self._path, "rb")
             handle = self._handle
 
             def read_local(start: int, end: int) -> bytes:
-                handle.seek(start)
+                handle.seek(base + start)
                 data: bytes = handle.read(end - start)
                 return data
 
             return read_local
 
         def read_remote(start: int, end: int) -> bytes:
-            data: bytes = self._fs.cat_file(self._path, start=start, end=end)
+            data: bytes = self._fs.cat_file(self._path, start=base + start, end=base + end)
             return data
 
         return read_remote
@@ -453,6 +810,10 @@ class _BodyReader:
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if self._handle is not None:
             self._handle.close()
+
+
+def _dedup(result: PutResult) -> PutResult:
+    return PutResult(result.address, result.size, result.stored_size, result.key_id, False)
 
 
 def _ad(address: str | None, scope: str) -> bytes:

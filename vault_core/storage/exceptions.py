@@ -43,3 +43,15 @@ class InvalidAddressError(StorageError, TerminalError):
     def __init__(self, message: str, *, address: str) -> None:
         super().__init__(message)
         self.address = address
+
+
+class CorruptPackError(StorageError, TerminalError):
+    """A pack index is truncated or fails its checksum; run ``vault verify`` and restore it.
+
+    Attributes:
+        pack_id: The id of the pack.
+    """
+
+    def __init__(self, message: str, *, pack_id: str) -> None:
+        super().__init__(message)
+        self.pack_id = pack_id

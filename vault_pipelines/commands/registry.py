@@ -78,10 +78,24 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _instance() -> Any:
+    import dagster as dg
+
+    from vault_pipelines.instance import ensure_dagster_home
+
+    ensure_dagster_home()
+    return dg.DagsterInstance.get()
+
+
 def _status(args: argparse.Namespace) -> int:
+    from vault_pipelines.registry_sync import RegistrySync
+
     registry = _registry(args)
     action = registry.deprecate if args.registry_command == "deprecate" else registry.archive
     print(action(args.name, args.version, args.reason).summary()["status"])
+    # Show it in the Dagster UI at once (an observation of <ds>/registered).
+    with _instance() as instance:
+        RegistrySync(instance, registry).report_statuses()
     return 0
 
 
@@ -97,18 +111,16 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    import dagster as dg
-
-    from vault_pipelines.instance import ensure_dagster_home
     from vault_pipelines.registry_sync import RegistrySync
 
-    ensure_dagster_home()
-    with dg.DagsterInstance.get() as instance:
+    with _instance() as instance:
         result = RegistrySync(instance, _registry(args)).run()
     print(
-        f"{result.materializations} materializations read, {result.inserted} new records "
-        f"in {result.seconds:.3f}s"
+        f"{result.materializations} materializations read, {result.inserted} new records, "
+        f"{result.check_evaluations} check evaluations in {result.seconds:.3f}s"
     )
+    for key in result.non_compliant:
+        print(f"non-compliant: {key}")
     return 0
 
 

@@ -1,9 +1,11 @@
-"""``vault verify`` and ``vault keys ...``: check sealed objects, rotate and list dataset keys."""
+"""``vault verify``, ``vault gc`` and ``vault keys ...``: check and collect sealed objects,
+rotate and list dataset keys."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 from typing import Any
 
 from vault_pipelines.commands._common import settings_from
@@ -38,6 +40,48 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """``"24h"``, ``"30m"``, ``"2d"``, ``"0s"`` or plain seconds -> seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 24h, 30m, 2d, 0s)")
+    return float(match.group(1)) * _UNITS[match.group(2) or "s"]
+
+
+def _gc(args: argparse.Namespace) -> int:
+    from vault_core.storage import collect_garbage
+
+    vault = _vault(args)
+    report = collect_garbage(
+        vault.store, vault.object_refs.load(), grace=args.grace, dry_run=args.dry_run
+    )
+    verb = "would remove" if report.dry_run else "removed"
+    summary = {
+        "dry_run": report.dry_run,
+        "removed": report.removed,
+        "orphan_files": report.orphan_files,
+        "orphan_bytes": report.orphan_bytes,
+        "kept": report.kept,
+        "young": report.young,
+        "unindexed": report.unindexed,
+        "seconds": round(report.seconds, 3),
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        for address in report.removed:
+            print(f"{verb.upper().replace(' ', '-')} {address}")
+        print(
+            f"gc: {verb} {len(report.removed)} objects and {report.orphan_files} orphan files "
+            f"({report.orphan_bytes} bytes); kept {report.kept} referenced, {report.young} "
+            f"within the grace period, {report.unindexed} of unindexed datasets"
+        )
+    return 0
+
+
 def _rotate(args: argparse.Namespace) -> int:
     from vault_core.storage import rotate_scope
 
@@ -57,11 +101,23 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def add_commands(commands: Any) -> None:
-    """Register ``verify``, ``keys rotate`` and ``keys list``."""
+    """Register ``verify``, ``gc``, ``keys rotate`` and ``keys list``."""
     verify = commands.add_parser("verify", help="open every sealed object and check its address")
     verify.add_argument("--dataset", help="only this dataset's objects")
     verify.add_argument("--json", action="store_true", help="print JSON")
     verify.set_defaults(handler=_verify)
+    gc = commands.add_parser(
+        "gc", help="remove sealed objects no dataset references (mark and sweep)"
+    )
+    gc.add_argument(
+        "--grace",
+        type=parse_duration,
+        default=parse_duration("24h"),
+        help="keep objects and files younger than this (default 24h; e.g. 30m, 2d, 0s)",
+    )
+    gc.add_argument("--dry-run", action="store_true", help="report, remove nothing")
+    gc.add_argument("--json", action="store_true", help="print JSON")
+    gc.set_defaults(handler=_gc)
     keys = commands.add_parser("keys", help="manage dataset wrapping keys")
     keys_commands = keys.add_subparsers(dest="keys_command", required=True)
     rotate = keys_commands.add_parser(

@@ -62,3 +62,22 @@ def test_when_name_is_unknown_then_not_found_with_close_matches(tmp_path: Path) 
 
 def test_when_registry_is_empty_then_list_is_empty(tmp_path: Path) -> None:
     assert Registry.open(str(tmp_path / "none")).list() == []
+
+
+def test_when_only_the_policy_changes_then_patch_but_new_inputs_are_minor(tmp_path: Path) -> None:
+    registry = Registry.open(str(tmp_path / "reg"))
+    base = {"policy_digest": "p1", "input_version": "b3:in1"}
+    steps = [
+        (_candidate(**base), "1.0.0"),
+        # Same records and findings, another policy: the data follows from the policy.
+        (_candidate(data_version="b3:bbb", policy_digest="p2", input_version="b3:in1"), "1.0.1"),
+        # New inputs under the same policy: new data.
+        (_candidate(data_version="b3:ccc", policy_digest="p2", input_version="b3:in2"), "1.1.0"),
+        # New inputs and a new policy at once: still new data.
+        (_candidate(data_version="b3:ddd", policy_digest="p3", input_version="b3:in3"), "1.2.0"),
+        # Inputs unknown (older records): new data, never guessed to be a patch.
+        (_candidate(data_version="b3:eee", policy_digest="p4"), "1.3.0"),
+    ]
+    for candidate, version in steps:
+        assert registry.register(candidate)[0].version == version
+    assert registry.diff("tickets", "1.0.0", "1.0.1").change == "policy"
