@@ -4,6 +4,7 @@ area; heavy imports happen inside the handlers so ``vault --help`` stays fast.""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -30,6 +31,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VaultError as exc:
         print(f"vault: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `vault ... | head`: the reader left; exit quietly like other Unix tools. Point stdout at
+        # /dev/null so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":
