@@ -1,9 +1,7 @@
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from vault_core.crypto import (
     AwsKmsProvider,
@@ -21,17 +19,8 @@ AD = b"vault/cas/v2\0address\0ds"
 
 
 @pytest.fixture(scope="module")
-def kms_endpoint() -> Iterator[str]:
-    mp = pytest.MonkeyPatch()
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():  # fmt: skip
-        mp.setenv(name, value)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-    mp.undo()
+def kms_endpoint(aws_endpoint: str) -> str:
+    return aws_endpoint
 
 
 class CountingClient:

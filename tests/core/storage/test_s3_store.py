@@ -1,10 +1,8 @@
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from vault_core.crypto import AwsKmsProvider, KeyNotFoundError, LocalKeyring
 from vault_core.storage import ContentAddressedStore, IntegrityError, PutResult, rotate_scope
@@ -13,19 +11,11 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    mp = pytest.MonkeyPatch()
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():  # fmt: skip
-        mp.setenv(name, value)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    boto3.client("s3", endpoint_url=url, region_name="us-east-1").create_bucket(Bucket="vault")
-    yield url
-    server.stop()
-    mp.undo()
+def endpoint(aws_endpoint: str) -> str:
+    """The shared moto server, with the bucket these tests use."""
+    s3 = boto3.client("s3", endpoint_url=aws_endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket="vault")
+    return aws_endpoint
 
 
 def _store(endpoint: str, provider: object, prefix: str) -> ContentAddressedStore:
