@@ -264,10 +264,3 @@ def _check_results(
         for key, record in latest.items()
         if record.status != AssetCheckExecutionRecordStatus.PLANNED
     }
-
-
-def _upstream_versions(
-    context: dg.AssetExecutionContext, keys: Sequence[dg.AssetKey]
-) -> dict[str, str]:
-    """Data versions of the upstream assets as the instance recorded them."""
-    return {ref.asset: ref.data_version for ref in _upstream_refs(context, keys)}
