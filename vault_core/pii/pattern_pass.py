@@ -33,6 +33,8 @@ _SEPARATOR = "\n\x00\n"
 # Above this share of texts passing a gate, one scan of the joined string beats one call per
 # candidate text.
 _WHOLE_SCAN_SHARE = 0.5
+# Texts longer than twice this are gated in runs of lines of about this many characters.
+_SEGMENT_CHARS = 1_024
 
 
 def pattern_entities(detectors: Iterable[PatternDetector] = DETECTORS) -> frozenset[str]:
@@ -74,8 +76,16 @@ def scan_texts(
     import polars as pl  # imported on first scan: importing vault_core.pii stays cheap
 
     joined = _SEPARATOR.join(texts)
+    # Rows the gates test: whole texts, and long texts cut into runs of lines (see _segments).
+    owners: list[int] = []
+    bounds: list[tuple[int, int]] = []
+    for index, text in enumerate(texts):
+        for seg_start, seg_end in _segments(text):
+            owners.append(index)
+            bounds.append((starts[index] + seg_start, starts[index] + seg_end))
     # polars needs valid UTF-8; replacing lone surrogates keeps every text's length.
-    frame = pl.DataFrame({"text": [sanitize(text) for text in texts]}, schema={"text": pl.String})
+    rows = [sanitize(joined[begin:end]) for begin, end in bounds]
+    frame = pl.DataFrame({"text": rows}, schema={"text": pl.String})
     gates = sorted({d.gate for d in active if d.gate is not None})
     # One select evaluates every gate over the column in a single polars call (in parallel);
     # one call per gate cost more than the regexes themselves on columns of short cells.
@@ -94,7 +104,7 @@ def scan_texts(
             picked = np.flatnonzero(masks[detector.gate])
             if len(picked) == 0:
                 continue
-            candidates = None if len(picked) > _WHOLE_SCAN_SHARE * len(texts) else picked.tolist()
+            candidates = None if len(picked) > _WHOLE_SCAN_SHARE * len(rows) else picked.tolist()
         if candidates is None:
             matches = detector.regex.finditer(joined)
             for match in matches:
@@ -102,13 +112,34 @@ def scan_texts(
                 _accept(detector, joined, starts[index], len(texts[index]), match.start(),
                         match.end(), threshold, hint, found[index])  # fmt: skip
         else:
-            for index in candidates:
-                begin = starts[index]
-                end = begin + len(texts[index])
+            for row in candidates:
+                index = owners[row]
+                begin, end = bounds[row]
+                # Lookbehinds still see the text before ``begin``: ``finditer(s, pos, endpos)``
+                # is not slicing. A segment ends after a line break, which no pattern crosses.
                 for match in detector.regex.finditer(joined, begin, end):
-                    _accept(detector, joined, begin, len(texts[index]), match.start(),
+                    _accept(detector, joined, starts[index], len(texts[index]), match.start(),
                             match.end(), threshold, hint, found[index])  # fmt: skip
     return found
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of the rows the gates test for ``text``: the whole text if it is short,
+    else runs of whole lines of about ``_SEGMENT_CHARS`` (a longer line is one run).
+
+    No detector's pattern admits a line break, so every match lies inside one line, and a gate
+    (a necessary condition of a match) passes on the run holding it. Without this, a long
+    document passed every gate and every Python regex scanned all of it."""
+    if len(text) <= 2 * _SEGMENT_CHARS:
+        return [(0, len(text))]
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while start < len(text):
+        cut = text.find("\n", start + _SEGMENT_CHARS)
+        end = len(text) if cut < 0 else cut + 1
+        spans.append((start, end))
+        start = end
+    return spans
 
 
 def _accept(

@@ -257,13 +257,13 @@ def test_when_texts_repeat_then_each_distinct_text_analysed_once(
     patterns_engine: PiiEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     analysed: list[str] = []
-    original = patterns_engine._detect_unique
+    original = patterns_engine._scan
 
     def counting(texts: list[str], hint: str) -> list[list[Finding]]:
         analysed.extend(texts)
         return original(texts, hint)
 
-    monkeypatch.setattr(patterns_engine, "_detect_unique", counting)
+    monkeypatch.setattr(patterns_engine, "_scan", counting)
     texts = ["a@example.com", "b@example.com"] * 50 + [None, "a@example.com"]
     results = patterns_engine.detect_batch(texts)
     assert sorted(analysed) == ["a@example.com", "b@example.com"]
@@ -510,3 +510,34 @@ def test_when_detecting_then_no_value_reaches_the_logs(
 def test_finding_type_is_the_public_dataclass(patterns_engine: PiiEngine) -> None:
     (finding,) = patterns_engine.detect("jane@example.com")
     assert finding == Finding(0, 16, "EMAIL_ADDRESS", 1.0, "vault:Email")
+
+
+def test_when_ner_runs_on_two_processes_then_same_findings_as_on_one(no_network: None) -> None:
+    faker = Faker()
+    faker.seed_instance(7)
+    texts = [
+        f"yesterday {faker.name()} moved to {faker.city()} and joined {faker.company()}."
+        for _ in range(300)
+    ]
+    one = PiiEngine(PiiEngineConfig(mode="full", batch_size=32)).detect_batch(texts)
+    two = PiiEngine(PiiEngineConfig(mode="full", batch_size=32, n_process=2)).detect_batch(texts)
+    assert two == one
+    assert sum(f.detector == NER_DETECTOR for found in two for f in found) > 300
+
+
+@pytest.mark.parametrize(
+    ("text", "sent"),
+    [
+        ("GB82 WEST 1234 5698 7654 32", False),  # capitals only inside a pattern finding
+        ("My SSN is 536-22-8745 and I paid.", False),  # function and label words only
+        ("Thanks, the printer works.", False),
+        ("Wilsonberg", True),
+        ("My name is Sarah Connor.", True),
+        ("Shipped to 42 Elm Street, then Jane Doe signed for it.", True),
+    ],
+)
+def test_when_capitals_are_covered_or_common_then_piece_skips_ner(
+    patterns_engine: PiiEngine, full_engine: PiiEngine, text: str, sent: bool
+) -> None:
+    raw = [list(patterns_engine.detect(text))]
+    assert bool(full_engine._ner_units([text], raw)) is sent

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -147,3 +149,29 @@ def test_when_text_gated_for_ner_then_pieces_index_the_original(parts: list[str]
     for offset, piece in _gated_pieces(text):
         assert text[offset : offset + len(piece)] == piece
         assert "Ann Lee" in piece or "Bob" in piece
+
+
+def test_when_long_text_gated_in_line_runs_then_same_findings_as_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vault_core.pii import pattern_pass
+
+    values = ["jane@example.com", "4111 1111 1111 1111", "Dr. Smith", "42 years old",
+              "GB82 WEST 1234 5698 7654 32", "192.168.1.1", "March 3, 2001", "12 Elm Street",
+              "CA 94105", "(212) 555-0143", "ssn 536-22-8745"]  # fmt: skip
+    rng = random.Random(5)
+    texts = [
+        "".join(
+            rng.choice(["word ", "x" * rng.randint(1, 90), "\n", " ", "zip ", *values])
+            for _ in range(900)
+        )
+        for _ in range(8)
+    ]
+    texts.append("short text, jane@example.com")
+    entities = pattern_pass.pattern_entities()
+    segmented = pattern_pass.scan_texts(texts, entities=entities, threshold=0.2)
+    assert len(pattern_pass._segments(texts[0])) > 3
+    monkeypatch.setattr(pattern_pass, "_SEGMENT_CHARS", 10**9)
+    whole = pattern_pass.scan_texts(texts, entities=entities, threshold=0.2)
+    assert [sorted(map(repr, f)) for f in segmented] == [sorted(map(repr, f)) for f in whole]
+    assert sum(map(len, whole)) > 100
