@@ -27,23 +27,13 @@ ADDRESS = re.compile(r"b3k2:[0-9a-f]{64}")
 TAMPER_REJECTIONS = (IntegrityError, WrongKeyError, KeyNotFoundError)
 
 
-@pytest.fixture
-def keyring(tmp_path: Path) -> LocalKeyring:
-    return LocalKeyring(tmp_path / "keys" / "keyring.json", "secret", scrypt_n=FAST_N)
-
-
 @pytest.fixture(params=["local", "file_url", "memory"])
-def root_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def root_url(request: pytest.FixtureRequest, tmp_path: Path, memory_url: str) -> str:
     if request.param == "memory":
-        url = f"memory://cas-{uuid.uuid4().hex}"
-        yield url
-        fs = fsspec.filesystem("memory")
-        if fs.exists(url):
-            fs.rm(url, recursive=True)
-    elif request.param == "file_url":
-        yield (tmp_path / "cas").as_uri()
-    else:
-        yield str(tmp_path / "cas")
+        return memory_url
+    if request.param == "file_url":
+        return (tmp_path / "cas").as_uri()
+    return str(tmp_path / "cas")
 
 
 @pytest.fixture

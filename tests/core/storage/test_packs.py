@@ -1,5 +1,3 @@
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import fsspec
@@ -18,21 +16,9 @@ from vault_core.storage import (
 FAST_N = 2**4
 
 
-@pytest.fixture
-def keyring(tmp_path: Path) -> LocalKeyring:
-    return LocalKeyring(tmp_path / "keys" / "keyring.json", "secret", scrypt_n=FAST_N)
-
-
 @pytest.fixture(params=["local", "memory"])
-def root_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "memory":
-        url = f"memory://packs-{uuid.uuid4().hex}"
-        yield url
-        fs = fsspec.filesystem("memory")
-        if fs.exists(url):
-            fs.rm(url, recursive=True)
-    else:
-        yield str(tmp_path / "cas")
+def root_url(request: pytest.FixtureRequest, tmp_path: Path, memory_url: str) -> str:
+    return memory_url if request.param == "memory" else str(tmp_path / "cas")
 
 
 @pytest.fixture

@@ -6,13 +6,6 @@ import pytest
 from vault_core.crypto import KeyNotFoundError, LocalKeyring
 from vault_core.storage import ContentAddressedStore, rotate_scope
 
-FAST_N = 2**4
-
-
-@pytest.fixture
-def keyring(tmp_path: Path) -> LocalKeyring:
-    return LocalKeyring(tmp_path / "k.json", "secret", scrypt_n=FAST_N)
-
 
 @pytest.fixture
 def store(tmp_path: Path, keyring: LocalKeyring) -> ContentAddressedStore:
