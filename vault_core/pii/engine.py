@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -33,10 +34,10 @@ from vault_core.pii.finding import (
     FINDINGS_SCHEMA,
     NER_DETECTOR,
     Finding,
-    findings_to_table,
     resolve_findings,
 )
-from vault_core.pii.pattern_pass import context_words, pattern_entities, scan_texts
+from vault_core.pii.hits import DETECTOR_NAMES, ENTITY_NAMES, Hits, Names, resolve_hits
+from vault_core.pii.pattern_pass import context_words, pattern_entities, scan_groups
 
 logger = logging.getLogger(__name__)
 
@@ -231,18 +232,12 @@ class PiiEngine:
     def _detect_groups(
         self, groups: Sequence[tuple[Iterable[str | None], str]]
     ) -> list[list[list[Finding]]]:
-        """:meth:`detect_batch` of several ``(texts, hint)`` groups with one NER pass over all.
-
-        One pass instead of one per group (per column of a table): the NER pieces of every
-        column are deduplicated together and the workers are started once.
-        """
+        """:meth:`detect_batch` of several ``(texts, hint)`` groups with one NER pass over all."""
         self._check_requested()
-        results: list[list[list[Finding]]] = []
-        uniques: list[tuple[list[str], dict[str, list[int]], str]] = []
+        uniques: list[tuple[list[str], dict[str, list[int]], int]] = []
         ignored = 0
-        for texts, hint in groups:
+        for texts, _ in groups:
             items = list(texts)
-            results.append([[] for _ in items])
             positions: dict[str, list[int]] = {}
             for index, text in enumerate(items):
                 if isinstance(text, str):
@@ -250,36 +245,56 @@ class PiiEngine:
                         positions.setdefault(text, []).append(index)
                 elif text is not None:
                     ignored += 1
-            uniques.append((list(positions), positions, hint))
+            uniques.append((list(positions), positions, len(items)))
         if ignored:
             logger.debug("%d non-string values were not scanned", ignored)
-        raws = [self._scan(unique, hint) for unique, _, hint in uniques]
-        if self._ner_entities and self.config.score_threshold <= NER_SCORE:
-            # The lists of findings are shared: NER findings land in each group's raw lists.
-            self._ner(
-                [text for unique, _, _ in uniques for text in unique],
-                [found for raw in raws for found in raw],
-            )
-        for result, (unique, positions, _), raw in zip(results, uniques, raws, strict=True):
-            for text, found in zip(unique, raw, strict=True):
-                # A lone pattern finding has nothing to be resolved against (most cells).
-                if len(found) == 1 and found[0].detector != NER_DETECTOR:
-                    resolved = found
-                else:
-                    resolved = resolve_findings(text, found)
+        hits = self._resolved_hits(
+            [(unique, hint) for (unique, _, _), (_, hint) in zip(uniques, groups, strict=True)]
+        )
+        results: list[list[list[Finding]]] = []
+        for (unique, positions, count), found in zip(uniques, hits, strict=True):
+            result: list[list[Finding]] = [[] for _ in range(count)]
+            for text, findings in zip(unique, found.to_lists(len(unique)), strict=True):
                 for index in positions[text]:
-                    result[index] = list(resolved)
+                    result[index] = list(findings)
+            results.append(result)
         return results
 
-    def _scan(self, texts: list[str], hint: str) -> list[list[Finding]]:
-        if not texts:
-            return []
+    def _resolved_hits(self, groups: Sequence[tuple[list[str], str]]) -> list[Hits]:
+        """Resolved findings of each group of distinct texts, sorted by text and start.
+
+        One NER pass covers every group (every column of a table): the NER pieces of all
+        columns are deduplicated together and the workers are started once.
+        """
+        raws = self._scan(groups)
+        if not (self._ner_entities and self.config.score_threshold <= NER_SCORE):
+            return [resolve_hits(raw, texts) for raw, (texts, _) in zip(raws, groups, strict=True)]
+        found = [
+            raw.sorted().to_lists(len(texts)) for raw, (texts, _) in zip(raws, groups, strict=True)
+        ]
+        # The lists are shared: NER findings land in each group's lists.
+        self._ner(
+            [text for texts, _ in groups for text in texts],
+            [findings for lists in found for findings in lists],
+        )
+        resolved: list[Hits] = []
+        for (texts, _), lists in zip(groups, found, strict=True):
+            resolved.append(
+                Hits.from_lists(
+                    [
+                        # A lone pattern finding has nothing to be resolved against.
+                        fs if len(fs) == 1 and fs[0].detector != NER_DETECTOR
+                        else resolve_findings(text, fs)
+                        for text, fs in zip(texts, lists, strict=True)
+                    ]
+                )
+            )  # fmt: skip
+        return resolved
+
+    def _scan(self, groups: Sequence[tuple[list[str], str]]) -> list[Hits]:
         try:
-            return scan_texts(
-                texts,
-                entities=self._pattern_entities,
-                threshold=self.config.score_threshold,
-                hint=hint,
+            return scan_groups(
+                groups, entities=self._pattern_entities, threshold=self.config.score_threshold
             )
         except Exception as exc:
             # A regex or polars failure message could quote text: keep the type only.
@@ -366,6 +381,7 @@ class PiiEngine:
             ColumnNotFoundError: If a named column is missing.
             PiiError: If the id column has nulls.
         """
+        self._check_requested()
         declared = dict(entity_columns or {})
         for name in [id_column, *text_columns, *declared]:
             if name not in table.column_names:
@@ -388,42 +404,114 @@ class PiiEngine:
                 f"id column {id_column!r} has {id_array.null_count} null values; every row needs "
                 "a record id"
             )
-        ids = [str(value) for value in pc.cast(id_array, pa.string()).to_pylist()]
-
+        ids = pc.cast(id_array, pa.string())
+        columns = [*text_columns, *declared]
+        encoded = [_distinct(table.column(column)) for column in text_columns]
         # The column name is context: a "zip" column's five digits are zip codes.
-        detected = self._detect_groups(
-            [(_cells(table.column(column)), column.replace("_", " ")) for column in text_columns]
-        )
-        per_column: list[tuple[str, list[list[Finding]]]] = list(
-            zip(text_columns, detected, strict=True)
-        )
-        for column, entity_type in declared.items():
-            per_column.append((column, _declared_findings(table.column(column), entity_type)))
-
-        def rows() -> Iterator[tuple[str, str, Finding]]:
-            for row, record_id in enumerate(ids):
-                for column, found in per_column:
-                    for finding in found[row]:
-                        yield record_id, column, finding
-
-        return findings_to_table(rows())
+        found = self._resolved_hits(
+            [(texts, column.replace("_", " ")) for column, (texts, _) in zip(
+                text_columns, encoded, strict=True)]
+        )  # fmt: skip
+        parts = [
+            (number, _per_row(hits, codes))
+            for number, ((_, codes), hits) in enumerate(zip(encoded, found, strict=True))
+        ]
+        for number, (column, entity_type) in enumerate(declared.items(), len(text_columns)):
+            parts.append((number, _declared_hits(table.column(column), entity_type)))
+        return _findings_table(ids, columns, parts)
 
 
-def _cells(column: pa.ChunkedArray) -> list[Any]:
+def _distinct(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
+    """Distinct string values of a column and, per row, the index of its value (-1 for nulls
+    and non-string columns): each distinct cell is scanned once."""
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
-    values: list[Any] = column.to_pylist()
-    return values
+    if not _is_text(column.type):
+        return [], np.full(len(column), -1, dtype=np.int64)
+    encoded = column.cast(pa.string()).combine_chunks().dictionary_encode()
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    values: list[str] = encoded.dictionary.to_pylist()
+    return values, codes
 
 
-def _declared_findings(column: pa.ChunkedArray, entity_type: str) -> list[list[Finding]]:
-    found: list[list[Finding]] = []
-    for value in _cells(column):
-        if isinstance(value, str) and value and not value.isspace():
-            found.append([Finding(0, len(value), entity_type, 1.0, DECLARED_DETECTOR)])
-        else:
-            found.append([])
-    return found
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(
+        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+    )
+
+
+def _per_row(hits: Hits, codes: np.ndarray) -> Hits:
+    """Hits of distinct values repeated for every row holding the value (``text`` = row)."""
+    if not len(hits):
+        return hits
+    rows = np.flatnonzero(codes >= 0)
+    rows = rows[np.argsort(codes[rows], kind="stable")]
+    counts = np.bincount(codes[codes >= 0], minlength=int(hits.text.max()) + 1)
+    firsts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    repeat = counts[hits.text]
+    which = np.repeat(np.arange(len(hits)), repeat)
+    within = np.arange(len(which)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+    expanded = hits.take(which)
+    return Hits(
+        rows[firsts[hits.text][which] + within],
+        expanded.start, expanded.end, expanded.entity, expanded.detector, expanded.score,
+    )  # fmt: skip
+
+
+def _declared_hits(column: pa.ChunkedArray, entity_type: str) -> Hits:
+    """One finding spanning each non-blank string cell of a declared column (``text`` = row)."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if not _is_text(column.type):
+        return Hits.empty()
+    cells = column.cast(pa.string())
+    lengths = pc.utf8_length(cells)
+    filled = pc.and_(pc.greater(lengths, 0), pc.invert(pc.utf8_is_space(cells)))
+    rows = np.flatnonzero(pc.fill_null(filled, False).to_numpy(zero_copy_only=False))
+    count = len(rows)
+    return Hits(
+        rows.astype(np.int64),
+        np.zeros(count, dtype=np.int64),
+        pc.take(lengths, pa.array(rows)).to_numpy(zero_copy_only=False).astype(np.int64),
+        np.full(count, ENTITY_NAMES.code(entity_type), dtype=np.int32),
+        np.full(count, DETECTOR_NAMES.code(DECLARED_DETECTOR), dtype=np.int32),
+        np.ones(count, dtype=np.float64),
+    )
+
+
+def _findings_table(
+    ids: pa.ChunkedArray, columns: Sequence[str], parts: Sequence[tuple[int, Hits]]
+) -> pa.Table:
+    """The :data:`FINDINGS_SCHEMA` table of per-row hits of each column, in table order, then
+    column order, then by offset."""
+    hits = Hits.concat([part for _, part in parts])
+    number = np.concatenate(
+        [np.zeros(0, dtype=np.int32)]
+        + [np.full(len(part), index, dtype=np.int32) for index, part in parts]
+    )
+    order = np.lexsort((hits.start, number, hits.text))
+    hits, number = hits.take(order), number[order]
+    return pa.Table.from_arrays(
+        [
+            pc.take(ids, pa.array(hits.text)),
+            pa.DictionaryArray.from_arrays(
+                pa.array(number, pa.int32()), pa.array(list(columns), pa.string())
+            ).cast(pa.string()),
+            pa.array(hits.start, pa.int32()),
+            pa.array(hits.end, pa.int32()),
+            _names(hits.entity, ENTITY_NAMES),
+            pa.array(hits.score, pa.float32()),
+            _names(hits.detector, DETECTOR_NAMES),
+        ],
+        schema=FINDINGS_SCHEMA,
+    )
+
+
+def _names(codes: np.ndarray, names: Names) -> pa.Array:
+    """Interned codes as an Arrow string array."""
+    return pa.DictionaryArray.from_arrays(
+        pa.array(codes, pa.int32()), pa.array(names.names, pa.string())
+    ).cast(pa.string())
 
 
 def _gated_pieces(text: str) -> Iterator[tuple[int, str]]:

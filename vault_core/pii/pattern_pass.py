@@ -1,20 +1,30 @@
-"""Run the pattern detectors over many texts at once, column-wise.
+"""Run the pattern detectors over many texts at once: Rust regex scans, numpy bookkeeping.
 
-Presidio runs every recognizer on every text in a Python loop. Here each detector's *gate* (a
-necessary condition, a Rust regex) is tested on the whole column by polars in one call, and the
-Python regex then runs only on the texts the gate let through, found by position in one joined
-string (``pattern.finditer(joined, pos, endpos)``: no per-text copies). Python only sees
-candidates: validators (checksums, IP parsing) and context words run per match.
+Presidio runs every recognizer on every text in a Python loop, with a Python object per match.
+Here the texts are joined (a line break between two texts: no pattern crosses one) and cut
+into a few rows for polars' threads. Each detector is one polars ``replace_all`` over the rows
+that wraps every match's value in two control characters; numpy finds those markers, which
+give every match's offsets at once. Trails, validators (:mod:`vault_core.pii.validators`),
+context words and scores are then computed for all of a detector's matches together. No Python
+code runs per text or per match, except the IPv6 parse and texts with overlapping findings.
+
+Leftmost-first matching is the same in Rust's regex and Python's ``re`` for the patterns'
+common subset, so the matches are those ``re.finditer`` would give for
+:attr:`~vault_core.pii.patterns.PatternDetector.search` (a test checks it against that
+reference, text by text).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from functools import cache
 
 import numpy as np
+import pyarrow as pa
 
 from vault_core.pii.finding import Finding
+from vault_core.pii.hits import DETECTOR_NAMES, ENTITY_NAMES, Hits
 from vault_core.pii.offline import sanitize
 from vault_core.pii.patterns import (
     CONTEXT_AFTER,
@@ -27,14 +37,18 @@ from vault_core.pii.patterns import (
 DETECTOR_PREFIX = "vault:"
 """Prefix of the names of vault's pattern detectors, e.g. ``vault:Email``."""
 
-# Joins the texts: no detector matches across it (no pattern admits NUL, and newlines end
-# every "word" character class used for boundaries).
-_SEPARATOR = "\n\x00\n"
-# Above this share of texts passing a gate, one scan of the joined string beats one call per
-# candidate text.
-_WHOLE_SCAN_SHARE = 0.5
-# Texts longer than twice this are gated in runs of lines of about this many characters.
-_SEGMENT_CHARS = 1_024
+_SEPARATOR = "\n"
+_START, _END = 1, 2
+# Group 1 (what precedes), the value between the markers, group 3 (what follows).
+_REPLACEMENT = "${1}\x01${2}\x02${3}"
+# Rows of about this many characters let polars spread one detector's scan over its threads.
+_ROW_CHARS = 128 * 1024
+# Stands for any non-ASCII character in context windows (the context words are ASCII).
+_NON_ASCII = 0x1A
+# A position in a window's index matrix that stands for a space between before and after.
+_SPACE_MARK = -(2**62)
+# Characters after a match that a detector's ``followed_by`` is tested on.
+_FOLLOW_CHARS = 16
 
 
 def pattern_entities(detectors: Iterable[PatternDetector] = DETECTORS) -> frozenset[str]:
@@ -47,6 +61,197 @@ def context_words(detectors: Iterable[PatternDetector] = DETECTORS) -> frozenset
     return frozenset(w for d in detectors for w in d.context if " " not in w)
 
 
+class _Corpus:
+    """The texts joined into one string, with the maps between bytes, characters and texts."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        joined = _SEPARATOR.join(texts)
+        if "\x01" in joined or "\x02" in joined:
+            # The markers must not occur in the text; \x1a belongs to no pattern class either.
+            joined = joined.replace("\x01", "\x1a").replace("\x02", "\x1a")
+        # polars needs valid UTF-8; replacing lone surrogates keeps every text's length.
+        joined = sanitize(joined)
+        self.joined = joined
+        lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=len(texts))
+        self.ends = np.cumsum(lengths + len(_SEPARATOR)) - len(_SEPARATOR)
+        self.starts = self.ends - lengths
+        self.utf8 = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+        if joined.isascii():
+            self._char_of_byte: np.ndarray | None = None
+            codes = self.utf8
+        else:
+            leads = (self.utf8 & 0xC0) != 0x80
+            self._char_of_byte = np.concatenate(([0], np.cumsum(leads)))
+            wide = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+            codes = np.where(wide < 128, wide, _NON_ASCII).astype(np.uint8)
+        # One character code per character (non-ASCII as _NON_ASCII), and a line break past
+        # the end so that "the character after the last text" exists.
+        self.codes = np.concatenate((codes, np.array([10], dtype=np.uint8)))
+
+    def rows(self) -> list[str]:
+        """The joined text cut after line breaks into rows of about ``_ROW_CHARS``."""
+        joined = self.joined
+        rows: list[str] = []
+        start = 0
+        while start < len(joined):
+            cut = joined.find("\n", start + _ROW_CHARS)
+            end = len(joined) if cut < 0 else cut + 1
+            rows.append(joined[start:end])
+            start = end
+        return rows
+
+    def chars(self, byte_offsets: np.ndarray) -> np.ndarray:
+        """Character offsets of byte offsets (at character boundaries) into the joined text."""
+        return byte_offsets if self._char_of_byte is None else self._char_of_byte[byte_offsets]
+
+    def values(self, start: np.ndarray, end: np.ndarray) -> pa.LargeStringArray:
+        """The joined text's bytes ``start[i]:end[i]`` as one Arrow string array."""
+        lengths = end - start
+        offsets = np.zeros(len(start) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        picks = np.repeat(start - offsets[:-1], lengths) + np.arange(offsets[-1])
+        data = self.utf8[picks]
+        return pa.LargeStringArray.from_buffers(
+            len(start), pa.py_buffer(offsets), pa.py_buffer(data)
+        )
+
+    def context(self, text: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.StringArray:
+        """Lower-cased context of each span: up to ``CONTEXT_WINDOW`` characters before it,
+        a space, up to ``CONTEXT_AFTER`` after."""
+        picks = np.concatenate(
+            (
+                start[:, None] + np.arange(-CONTEXT_WINDOW, 0),
+                np.full((len(start), 1), _SPACE_MARK),
+                end[:, None] + np.arange(CONTEXT_AFTER),
+            ),
+            axis=1,
+        )
+        return self._strings(text, picks, lower=True)
+
+    def before(self, text: np.ndarray, start: np.ndarray) -> pa.StringArray:
+        """Up to ``CONTEXT_WINDOW`` characters before each span, as written."""
+        return self._strings(text, start[:, None] + np.arange(-CONTEXT_WINDOW, 0), lower=False)
+
+    def after(self, text: np.ndarray, end: np.ndarray, width: int) -> pa.StringArray:
+        """Up to ``width`` characters after each span, as written."""
+        return self._strings(text, end[:, None] + np.arange(width), lower=False)
+
+    def _strings(self, text: np.ndarray, picks: np.ndarray, *, lower: bool) -> pa.StringArray:
+        """Characters at each row of ``picks`` (positions into the joined text) as one string
+        per row: positions outside the row's own text become NUL, ``_SPACE_MARK`` a space,
+        non-ASCII characters ``_NON_ASCII``."""
+        valid = (picks >= self.starts[text][:, None]) & (picks < self.ends[text][:, None])
+        codes = self.codes[np.clip(picks, 0, len(self.codes) - 1)]
+        chars = np.where(valid, codes, np.where(picks == _SPACE_MARK, 32, 0)).astype(np.uint8)
+        if lower:
+            chars += (((chars >= 65) & (chars <= 90)) * 32).astype(np.uint8)
+        rows, width = chars.shape
+        offsets = np.arange(0, rows * width + 1, width, dtype=np.int32)
+        return pa.StringArray.from_buffers(
+            rows, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars))
+        )
+
+
+@cache
+def _trail_table(trail: str) -> np.ndarray:
+    """Which ASCII codes the trail class holds (index ``_NON_ASCII`` is decided per match)."""
+    import re
+
+    pattern = re.compile(trail)
+    return np.array([pattern.fullmatch(chr(code)) is not None for code in range(256)])
+
+
+def _marked_spans(marked: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Byte offsets into the joined text of the values wrapped in markers in ``marked``."""
+    if isinstance(marked, pa.ChunkedArray):
+        marked = marked.combine_chunks()
+    offsets = np.frombuffer(marked.buffers()[1], dtype=np.int64)
+    first, last = offsets[marked.offset], offsets[marked.offset + len(marked)]
+    data = np.frombuffer(marked.buffers()[2], dtype=np.uint8)[first:last]
+    # Markers are \x01 and \x02; (data - 1) < 2 in uint8 picks exactly those.
+    found = np.flatnonzero((data - np.uint8(1)) < 2)
+    kinds = data[found]
+    opens, closes = found[kinds == _START], found[kinds == _END]
+    before = 2 * np.arange(len(opens))
+    return opens - before, closes - before - 1
+
+
+def scan(
+    texts: Sequence[str],
+    *,
+    entities: frozenset[str],
+    threshold: float,
+    hint: str = "",
+    detectors: Sequence[PatternDetector] = DETECTORS,
+) -> Hits:
+    """Pattern findings of many texts (not yet resolved against each other), unordered.
+
+    Args:
+        texts: Strings (lone surrogates allowed; offsets are ``str`` indices).
+        entities: Entity types to report.
+        threshold: Findings scoring below this are dropped.
+        hint: Extra context for every text, e.g. the column name ``"zip"`` of structured cells.
+        detectors: The detectors to run.
+    """
+    return scan_groups(
+        [(texts, hint)], entities=entities, threshold=threshold, detectors=detectors
+    )[0]
+
+
+def scan_groups(
+    groups: Sequence[tuple[Sequence[str], str]],
+    *,
+    entities: frozenset[str],
+    threshold: float,
+    detectors: Sequence[PatternDetector] = DETECTORS,
+) -> list[Hits]:
+    """:func:`scan` of several ``(texts, hint)`` groups (the columns of a table) in one pass:
+    one Rust scan per detector over all of them, instead of one per detector and group."""
+    active = [d for d in detectors if d.entity_type in entities]
+    texts = [text for group, _ in groups for text in group]
+    if not texts or not active:
+        return [Hits.empty() for _ in groups]
+    import polars as pl  # imported on first scan: importing vault_core.pii stays cheap
+
+    corpus = _Corpus(texts)
+    sizes = [len(group) for group, _ in groups]
+    firsts = np.concatenate(([0], np.cumsum(sizes)))
+    hints = [hint.lower() for _, hint in groups]
+    frame = pl.DataFrame({"text": corpus.rows()}, schema={"text": pl.String})
+    # One select: polars runs the detectors' scans on its threads side by side.
+    marked = frame.select(
+        pl.col("text").str.replace_all(detector.search, _REPLACEMENT).alias(str(index))
+        for index, detector in enumerate(active)
+    ).to_arrow(compat_level=pl.CompatLevel.oldest())
+    found = Hits.concat(
+        [
+            _judge(
+                detector,
+                corpus,
+                *_marked_spans(marked.column(index)),
+                threshold,
+                _hinted(detector, hints, firsts),
+            )
+            for index, detector in enumerate(active)
+        ]
+    ).sorted()
+    bounds = np.searchsorted(found.text, firsts).tolist()
+    # Each group's hits, with texts numbered within the group.
+    return [
+        replace(part, text=part.text - first)
+        for part, first in (
+            (found.take(slice(lo, hi)), first)
+            for lo, hi, first in zip(bounds[:-1], bounds[1:], firsts[:-1].tolist(), strict=True)
+        )
+    ]
+
+
+def _hinted(detector: PatternDetector, hints: list[str], firsts: np.ndarray) -> np.ndarray:
+    """Per text: whether its group's hint holds one of the detector's context words."""
+    lifted = [any(word in hint for word in detector.context) for hint in hints]
+    return np.repeat(np.array(lifted, dtype=bool), np.diff(firsts))
+
+
 def scan_texts(
     texts: Sequence[str],
     *,
@@ -55,129 +260,86 @@ def scan_texts(
     hint: str = "",
     detectors: Sequence[PatternDetector] = DETECTORS,
 ) -> list[list[Finding]]:
-    """Pattern findings of each text (not yet resolved against each other).
-
-    Args:
-        texts: Non-empty strings (lone surrogates allowed; offsets are ``str`` indices).
-        entities: Entity types to report.
-        threshold: Findings scoring below this are dropped.
-        hint: Extra context for every text, e.g. the column name ``"zip"`` of structured cells.
-        detectors: The detectors to run.
-    """
-    found: list[list[Finding]] = [[] for _ in texts]
-    active = [d for d in detectors if d.entity_type in entities]
-    if not texts or not active:
-        return found
-    starts: list[int] = []
-    position = 0
-    for text in texts:
-        starts.append(position)
-        position += len(text) + len(_SEPARATOR)
-    import polars as pl  # imported on first scan: importing vault_core.pii stays cheap
-
-    joined = _SEPARATOR.join(texts)
-    # Rows the gates test: whole texts, and long texts cut into runs of lines (see _segments).
-    owners: list[int] = []
-    bounds: list[tuple[int, int]] = []
-    for index, text in enumerate(texts):
-        for seg_start, seg_end in _segments(text):
-            owners.append(index)
-            bounds.append((starts[index] + seg_start, starts[index] + seg_end))
-    # polars needs valid UTF-8; replacing lone surrogates keeps every text's length.
-    rows = [sanitize(joined[begin:end]) for begin, end in bounds]
-    frame = pl.DataFrame({"text": rows}, schema={"text": pl.String})
-    gates = sorted({d.gate for d in active if d.gate is not None})
-    # One select evaluates every gate over the column in a single polars call (in parallel);
-    # one call per gate cost more than the regexes themselves on columns of short cells.
-    tested = frame.select(
-        pl.col("text").str.contains(gate).fill_null(False).alias(str(i))
-        for i, gate in enumerate(gates)
-    )
-    masks: dict[str, np.ndarray] = {
-        gate: tested.get_column(str(i)).to_numpy() for i, gate in enumerate(gates)
-    }
-    hint = hint.lower()
-    for detector in active:
-        if detector.gate is None:
-            candidates: Sequence[int] | None = None
-        else:
-            picked = np.flatnonzero(masks[detector.gate])
-            if len(picked) == 0:
-                continue
-            candidates = None if len(picked) > _WHOLE_SCAN_SHARE * len(rows) else picked.tolist()
-        if candidates is None:
-            matches = detector.regex.finditer(joined)
-            for match in matches:
-                index = bisect_right(starts, match.start()) - 1
-                _accept(detector, joined, starts[index], len(texts[index]), match.start(),
-                        match.end(), threshold, hint, found[index])  # fmt: skip
-        else:
-            for row in candidates:
-                index = owners[row]
-                begin, end = bounds[row]
-                # Lookbehinds still see the text before ``begin``: ``finditer(s, pos, endpos)``
-                # is not slicing. A segment ends after a line break, which no pattern crosses.
-                for match in detector.regex.finditer(joined, begin, end):
-                    _accept(detector, joined, starts[index], len(texts[index]), match.start(),
-                            match.end(), threshold, hint, found[index])  # fmt: skip
-    return found
+    """:func:`scan` as one list of findings per text, each ordered by start."""
+    hits = scan(texts, entities=entities, threshold=threshold, hint=hint, detectors=detectors)
+    return hits.sorted().to_lists(len(texts))
 
 
-def _segments(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of the rows the gates test for ``text``: the whole text if it is short,
-    else runs of whole lines of about ``_SEGMENT_CHARS`` (a longer line is one run).
-
-    No detector's pattern admits a line break, so every match lies inside one line, and a gate
-    (a necessary condition of a match) passes on the run holding it. Without this, a long
-    document passed every gate and every Python regex scanned all of it."""
-    if len(text) <= 2 * _SEGMENT_CHARS:
-        return [(0, len(text))]
-    spans: list[tuple[int, int]] = []
-    start = 0
-    while start < len(text):
-        cut = text.find("\n", start + _SEGMENT_CHARS)
-        end = len(text) if cut < 0 else cut + 1
-        spans.append((start, end))
-        start = end
-    return spans
-
-
-def _accept(
+def _judge(
     detector: PatternDetector,
-    joined: str,
-    text_start: int,
-    text_length: int,
-    start: int,
-    end: int,
+    corpus: _Corpus,
+    byte_start: np.ndarray,
+    byte_end: np.ndarray,
     threshold: float,
-    hint: str,
-    out: list[Finding],
-) -> None:
-    if end > text_start + text_length or end <= start:
-        return
-    if detector.validate is not None:
-        length = detector.validate(joined[start:end])
-        if length <= 0:
-            return
-        end = start + length
-    score = detector.score
-    if detector.context or detector.before is not None:
-        window = joined[max(text_start, start - CONTEXT_WINDOW) : start]
-        # Context also follows values ("I typed 123456789 as my SSN"), as in Presidio.
-        after = joined[end : min(text_start + text_length, end + CONTEXT_AFTER)]
-        lowered = window.lower() + " " + after.lower()
-        if any(word in lowered or word in hint for word in detector.context) or (
-            detector.before is not None and detector.before.search(window) is not None
-        ):
-            score = min(1.0, score + CONTEXT_BOOST)
-    if score < threshold:
-        return
-    out.append(
-        Finding(
-            start - text_start,
-            end - text_start,
-            detector.entity_type,
-            score,
-            DETECTOR_PREFIX + detector.name,
-        )
+    hinted: np.ndarray,
+) -> Hits:
+    """Hits of one detector's matches that pass its trail, validator and threshold.
+
+    ``hinted`` says per text whether its hint (column name) holds a context word."""
+    import polars as pl
+
+    if not len(byte_start):
+        return Hits.empty()
+    start, end = corpus.chars(byte_start), corpus.chars(byte_end)
+    text = np.searchsorted(corpus.starts, start, side="right") - 1
+    keep = (end > start) & (end <= corpus.ends[text])
+    if detector.trail is not None or detector.no_decimal_after:
+        keep &= ~_trail_fails(detector, corpus, end)
+    if detector.validate is not None and keep.any():
+        start, end, text = start[keep], end[keep], text[keep]
+        byte_start, byte_end = byte_start[keep], byte_end[keep]
+        values = pl.Series(corpus.values(byte_start, byte_end))
+        accepted = detector.validate(values).to_numpy()
+        keep = accepted > 0
+        end = start + accepted
+    start, end, text = start[keep], end[keep], text[keep]
+    if detector.followed_by is not None and len(start):
+        after = pl.Series(corpus.after(text, end, _FOLLOW_CHARS))
+        followed = after.str.contains(f"^(?:{detector.followed_by})").to_numpy()
+        start, end, text = start[followed], end[followed], text[followed]
+    if not len(start):
+        return Hits.empty()
+    score = np.full(len(start), detector.score)
+    boosted = min(1.0, detector.score + CONTEXT_BOOST)
+    if detector.score < boosted and (detector.context or detector.before is not None):
+        lifted = hinted[text]
+        rest = np.flatnonzero(~lifted)
+        if len(rest) and detector.context:
+            windows = pl.Series(corpus.context(text[rest], start[rest], end[rest]))
+            lifted[rest] |= windows.str.contains_any(list(detector.context)).to_numpy()
+            rest = np.flatnonzero(~lifted)
+        if len(rest) and detector.before is not None:
+            before = pl.Series(corpus.before(text[rest], start[rest]))
+            lifted[rest] |= before.str.contains(detector.before).to_numpy()
+        score[lifted] = boosted
+    passed = score >= threshold
+    count = int(passed.sum())
+    return Hits(
+        text[passed],
+        start[passed] - corpus.starts[text[passed]],
+        end[passed] - corpus.starts[text[passed]],
+        np.full(count, ENTITY_NAMES.code(detector.entity_type), dtype=np.int32),
+        np.full(count, DETECTOR_NAMES.code(DETECTOR_PREFIX + detector.name), dtype=np.int32),
+        score[passed],
     )
+
+
+def _trail_fails(detector: PatternDetector, corpus: _Corpus, end: np.ndarray) -> np.ndarray:
+    """Whether the character after each match is one the detector's trail forbids."""
+    after = corpus.codes[end]
+    fails = np.zeros(len(end), dtype=bool)
+    if detector.trail is not None:
+        fails = _trail_table(detector.trail)[after]
+        unsure = np.flatnonzero(after == _NON_ASCII)
+        if len(unsure):
+            # A non-ASCII character (or \x1a): ask the Unicode-aware class itself.
+            trail = detector.trail_class
+            assert trail is not None
+            fails[unsure] = [
+                trail.fullmatch(corpus.joined[position]) is not None
+                for position in end[unsure].tolist()
+            ]
+    if detector.no_decimal_after:
+        digit_next = corpus.codes[np.minimum(end + 1, len(corpus.codes) - 1)]
+        fails |= (after == ord(".")) & (digit_next >= ord("0")) & (digit_next <= ord("9"))
+    return fails

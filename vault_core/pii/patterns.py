@@ -1,20 +1,28 @@
 """Vault's pattern detectors: a regex, a checksum or parse where one exists, context words.
 
-Each :class:`PatternDetector` is a Python regex (lookarounds for boundaries), an optional
-polars (Rust regex) *gate* that every match must satisfy — a necessary condition, cheap to test on
-a whole column — a validator (Luhn, IBAN mod-97, SSN area/group rules, ABA checksum, IP parsing)
-and context words that lift a score. :mod:`vault_core.pii.pattern_pass` runs them over columns.
+Each :class:`PatternDetector` is a regex for the value, written in the subset that Python's
+``re`` and Rust's ``regex`` (polars) share: no lookarounds, no backreferences. What may come
+before and after the value is said apart (``lead``/``prefix``, ``trail``/``suffix``), because
+Rust's regex has no lookarounds: :mod:`vault_core.pii.pattern_pass` folds the lead or prefix into
+the search, checks the trail on each match afterwards, then runs the detector's batch validator
+(:mod:`vault_core.pii.validators`) and context words.
+
+Digits are ASCII ``[0-9]``: full-width or other-script digits are not read as numbers (the
+checksums are defined on ASCII digits). Word boundaries (``\\w``) are Unicode.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
+
+from vault_core.pii import validators as v
+from vault_core.pii.validators import Validator
+from vault_core.pii.validators import luhn_valid as luhn_valid
 
 CONTEXT_BOOST = 0.35
-"""Added to a match's score when a context word appears in the window before it."""
+"""Added to a match's score when a context word appears near it."""
 CONTEXT_WINDOW = 48
 """Characters before a match searched for context words."""
 CONTEXT_AFTER = 24
@@ -28,147 +36,62 @@ class PatternDetector:
     Attributes:
         name: Detector name, reported as ``vault:<name>``.
         entity_type: Presidio entity name it reports.
-        regex: The pattern; the whole match is the candidate span.
+        pattern: Regex of the value (the reported span), in the Python/Rust common subset.
         score: Score of a valid match without context.
-        gate: Rust-regex necessary condition of a match (``None``: test every text).
-        validate: Returns the (possibly trimmed) value length if valid, ``0`` to reject.
-        context: Lower-case words that raise the score when seen just before the match.
-        before: A pattern that, matching the end of the text before the match, raises the score
+        lead: Character class that must not come just before the value, e.g. ``[\\w.+-]``
+            (the start of a text always qualifies).
+        prefix: Instead of ``lead``: a regex that must match just before the value (it is part
+            of the search, not of the span), e.g. ``[Aa]ged ``.
+        suffix: A regex that must match just after the value (searched, not reported; a next
+            match of the same detector cannot begin inside it).
+        followed_by: A regex that must match just after the value, checked on each match
+            (unlike ``suffix`` it consumes nothing: "Dr. Mrs. Lee" holds two titles).
+        trail: Character class that must not come just after the value (checked on each match:
+            a match failing it is dropped, not shortened).
+        no_decimal_after: Also drop a match followed by ``.`` and a digit (``1.2.3.4.5``).
+        validate: Batch validator returning each value's accepted length (0 rejects).
+        context: Lower-case words that raise the score when seen near the match.
+        before: A regex that, matching the end of the text before the match, raises the score
             as a context word does (a state name before a zip code).
     """
 
     name: str
     entity_type: str
-    regex: re.Pattern[str]
+    pattern: str
     score: float
-    gate: str | None = None
-    validate: Callable[[str], int] | None = None
+    lead: str | None = None
+    prefix: str | None = None
+    suffix: str | None = None
+    followed_by: str | None = None
+    trail: str | None = None
+    no_decimal_after: bool = False
+    validate: Validator | None = None
     context: tuple[str, ...] = ()
-    before: re.Pattern[str] | None = None
+    before: str | None = None
 
+    @cached_property
+    def search(self) -> str:
+        """The regex searched: group 1 what precedes the value, group 2 the value, group 3 what
+        follows. Its leftmost-first matches are the same in Python's ``re`` and Rust's regex."""
+        if self.prefix is not None:
+            head = self.prefix
+        elif self.lead is not None:
+            if not (self.lead.startswith("[") and self.lead.endswith("]")):
+                raise ValueError(f"lead of {self.name} must be a character class")
+            head = rf"^|[^{self.lead[1:-1]}]"
+        else:
+            head = ""
+        return f"({head})({self.pattern})({self.suffix or ''})"
 
-def luhn_valid(digits: str) -> bool:
-    """The Luhn checksum of a string of digits."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
-
-
-def _whole(ok: bool, value: str) -> int:
-    return len(value) if ok else 0
-
-
-def _card(value: str) -> int:
-    digits = "".join(ch for ch in value if ch.isdigit())
-    groups = re.split(r"[ -]", value)
-    # Written cards group digits by 4 (Amex 4-6-5) with one kind of separator; anything else is
-    # a run of numbers that happens to pass Luhn one time in ten.
-    if len(groups) > 1 and (
-        (" " in value and "-" in value) or len(groups[0]) != 4 or len(groups) > 5
-    ):
-        return 0
-    return _whole(len(set(digits)) > 1 and luhn_valid(digits), value)
-
-
-def _ssn(value: str) -> int:
-    digits = "".join(ch for ch in value if ch.isdigit())
-    area, group, serial = digits[:3], digits[3:5], digits[5:]
-    ok = (
-        area not in ("000", "666")
-        and not area.startswith("9")
-        and group != "00"
-        and serial != "0000"
-        and len(set(digits)) > 1
-        and digits not in ("123456789", "078051120", "219099999")
-    )
-    return _whole(ok, value)
-
-
-def _itin(value: str) -> int:
-    digits = "".join(ch for ch in value if ch.isdigit())
-    group = int(digits[3:5])
-    return _whole(
-        70 <= group <= 88 or 50 <= group <= 65 or group in (90, 91, 92, *range(94, 100)), value
-    )
-
-
-def _iban_ok(compact: str) -> bool:
-    if not 15 <= len(compact) <= 34:
-        return False
-    moved = compact[4:] + compact[:4]
-    try:
-        number = int("".join(str(int(ch, 36)) for ch in moved))
-    except ValueError:
-        return False
-    return number % 97 == 1
-
-
-def _iban(value: str) -> int:
-    # The optional trailing groups may have swallowed a following word: trim groups until the
-    # checksum holds.
-    candidate = value
-    while candidate:
-        if _iban_ok(candidate.replace(" ", "").upper()):
-            return len(candidate)
-        cut = candidate.rfind(" ")
-        if cut < 0:
-            return 0
-        candidate = candidate[:cut]
-    return 0
-
-
-def _aba(value: str) -> int:
-    digits = [int(ch) for ch in value]
-    total = sum(w * d for w, d in zip((3, 7, 1) * 3, digits, strict=True))
-    return _whole(total % 10 == 0 and len(set(value)) > 1, value)
-
-
-def _ip(value: str) -> int:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return 0
-    return len(value)
-
-
-def _phone_digits(value: str) -> int:
-    count = sum(ch.isdigit() for ch in value)
-    return _whole(8 <= count <= 15, value)
-
-
-def _url(value: str) -> int:
-    return len(value.rstrip(".,;:!?'\""))
-
-
-def _age(value: str) -> int:
-    return _whole(0 < int(value) <= 120, value)
-
-
-def _iso_date(value: str) -> int:
-    month, day = int(value[5:7]), int(value[8:10])
-    return _whole(1 <= month <= 12 and 1 <= day <= 31, value)
-
-
-def _numeric_date(value: str) -> int:
-    first, second = (int(part) for part in re.split(r"[/.-]", value)[:2])
-    ok = (1 <= first <= 12 and 1 <= second <= 31) or (1 <= second <= 12 and 1 <= first <= 31)
-    return _whole(ok, value)
+    @cached_property
+    def trail_class(self) -> re.Pattern[str] | None:
+        """The trail as a compiled one-character class, or None."""
+        return None if self.trail is None else re.compile(self.trail)
 
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-)
-# Necessary condition of a month-name date: a month's first three letters next to a digit.
-_MONTH_GATE = (
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d"
-    r"|\d (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 )
 # USPS Publication 28 street suffixes (common ones) and their standard abbreviations.
 _STREET_SUFFIX = (
@@ -195,142 +118,144 @@ _US_STATES = (
     "|West Virginia|Wisconsin|Wyoming|[A-Z]{2}"
 )
 
-_C = re.compile
+_NUMBER_EDGE = r"[\w-]"
 DETECTORS: tuple[PatternDetector, ...] = (
     PatternDetector(
         "Email", "EMAIL_ADDRESS",
-        _C(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"),
-        1.0, gate="@",
+        r"[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+        1.0, lead=r"[\w.+-]", trail=r"[\w-]",
     ),
     PatternDetector(
         "Url", "URL",
-        _C(r"(?<![\w@./-])(?:https?://|www\.)[^\s<>\"'()\[\]{}]+"),
-        0.85, gate=r"https?://|www\.", validate=_url,
+        r"(?:https?://|www\.)[^\s<>\"'()\[\]{}]+",
+        0.85, lead=r"[\w@./-]", validate=v.url,
     ),
     PatternDetector(
         "IPv4", "IP_ADDRESS",
-        _C(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)"),
-        0.9, gate=r"\d\.\d{1,3}\.\d", validate=_ip, context=("ip", "address", "login", "host"),
+        r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}",
+        0.9, lead=r"[\w.]", trail=r"[\w]", no_decimal_after=True, validate=v.ipv4,
+        context=("ip", "address", "login", "host"),
     ),
     PatternDetector(
         "IPv6", "IP_ADDRESS",
-        _C(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])"),
-        0.9, gate=r"[0-9A-Fa-f]?:[0-9A-Fa-f]{0,4}:", validate=_ip,
+        r"(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}",
+        0.9, lead=r"[\w:]", trail=r"[\w:]", validate=v.ipv6,
     ),
     PatternDetector(
         "MacAddress", "MAC_ADDRESS",
-        _C(r"(?<![\w:-])[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![\w:-])"),
-        0.9, gate=r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]",
+        r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}",
+        0.9, lead=r"[\w:-]", trail=r"[\w:-]",
     ),
     PatternDetector(
         "CardNumber", "CREDIT_CARD",
-        _C(r"(?<![\d-])(?<!\d )[1-6]\d(?:[ -]?\d){10,17}(?![\d-])"),
-        # Gate: the first twelve digits with their optional separators (necessary for a match;
-        # a bare \d{4} let two texts in three through to the slower Python regex).
-        1.0, gate=r"[1-6]\d(?:[ -]?\d){10}", validate=_card,
+        r"[1-6][0-9](?:[ -]?[0-9]){10,17}",
+        # Not after a digit or a dash, nor after a digit and a space (a longer number).
+        1.0, prefix=r"^ ?|[^0-9 -]|[^0-9] ", trail=r"[0-9-]", validate=v.card,
     ),
     PatternDetector(
         "UsSsn", "US_SSN",
-        _C(r"(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])"),
-        0.85, gate=r"\d{3}[- ]\d{2}[- ]\d{4}", validate=_ssn,
+        r"[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{3} [0-9]{2} [0-9]{4}",
+        0.85, lead=r"[0-9-]", trail=r"[0-9-]", validate=v.ssn,
         context=("ssn", "social", "security"),
     ),
     PatternDetector(
         "UsSsnDigits", "US_SSN",
-        _C(r"(?<![\w-])\d{9}(?![\w-])"),
-        0.3, gate=r"\d{9}", validate=_ssn, context=("ssn", "social security"),
+        r"[0-9]{9}",
+        0.3, lead=_NUMBER_EDGE, trail=_NUMBER_EDGE, validate=v.ssn,
+        context=("ssn", "social security"),
     ),
     PatternDetector(
         "UsItin", "US_ITIN",
-        _C(r"(?<![\d-])9\d{2}([- ])[5-9]\d\1\d{4}(?![\d-])"),
-        0.7, gate=r"9\d{2}[- ]\d{2}[- ]\d{4}", validate=_itin, context=("itin", "taxpayer"),
+        r"9[0-9]{2}-[5-9][0-9]-[0-9]{4}|9[0-9]{2} [5-9][0-9] [0-9]{4}",
+        0.7, lead=r"[0-9-]", trail=r"[0-9-]", validate=v.itin, context=("itin", "taxpayer"),
     ),
     PatternDetector(
         "Iban", "IBAN_CODE",
-        _C(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?!\w)"),
-        1.0, gate=r"[A-Z]{2}\d{2}", validate=_iban,
+        r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?",
+        1.0, lead=r"[\w]", trail=r"[\w]", validate=v.iban,
     ),
     PatternDetector(
         "NanpPhone", "PHONE_NUMBER",
-        _C(r"(?<![\w+-])(?:\+?1[-. ])?(?:\(\d{3}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\w-])"),
-        0.7, gate=r"\d{3}[-. ]\d{4}", context=("phone", "call", "mobile", "tel", "fax", "cell"),
+        r"(?:\+?1[-. ])?(?:\([0-9]{3}\) ?|[0-9]{3}[-. ])[0-9]{3}[-. ][0-9]{4}",
+        0.7, lead=r"[\w+-]", trail=_NUMBER_EDGE,
+        context=("phone", "call", "mobile", "tel", "fax", "cell"),
     ),
     PatternDetector(
         "IntlPhone", "PHONE_NUMBER",
-        _C(r"(?<![\w+])\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?![\w-])"),
-        0.7, gate=r"\+\d", validate=_phone_digits,
+        r"\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){2,5}",
+        0.7, lead=r"[\w+]", trail=_NUMBER_EDGE, validate=v.phone_digits,
     ),
     PatternDetector(
         "PlainPhone", "PHONE_NUMBER",
-        _C(r"(?<![\w+-])\+?\d{10,11}(?![\w-])"),
-        0.3, gate=r"\d{10}", context=("phone", "mobile", "call", "tel", "cell", "fax", "text me"),
+        r"\+?[0-9]{10,11}",
+        0.3, lead=r"[\w+-]", trail=_NUMBER_EDGE,
+        context=("phone", "mobile", "call", "tel", "cell", "fax", "text me"),
     ),
     PatternDetector(
         "AbaRouting", "ABA_ROUTING_NUMBER",
-        _C(r"(?<![\w-])[0123678]\d{8}(?![\w-])"),
-        0.3, gate=r"\d{9}", validate=_aba, context=("routing", "aba", "transit"),
+        r"[0123678][0-9]{8}",
+        0.3, lead=_NUMBER_EDGE, trail=_NUMBER_EDGE, validate=v.aba,
+        context=("routing", "aba", "transit"),
     ),
     PatternDetector(
         "UsBankNumber", "US_BANK_NUMBER",
-        _C(r"(?<![\w-])\d{8,17}(?![\w-])"),
-        0.2, gate=r"\d{8}", context=("account", "acct", "bank", "checking", "savings"),
+        r"[0-9]{8,17}",
+        0.2, lead=_NUMBER_EDGE, trail=_NUMBER_EDGE,
+        context=("account", "acct", "bank", "checking", "savings"),
     ),
     PatternDetector(
         "UsPassport", "US_PASSPORT",
-        _C(r"(?<![\w-])[A-Z]?\d{8,9}(?![\w-])"),
-        0.2, gate=r"\d{8}", context=("passport",),
+        r"[A-Z]?[0-9]{8,9}",
+        0.2, lead=_NUMBER_EDGE, trail=_NUMBER_EDGE, context=("passport",),
     ),
     PatternDetector(
         "UsDriverLicense", "US_DRIVER_LICENSE",
-        _C(r"(?<![\w-])[A-Z]\d{6,12}(?![\w-])"),
-        0.2, gate=r"[A-Z]\d{6}", context=("driver", "license", "licence", "dl"),
+        r"[A-Z][0-9]{6,12}",
+        0.2, lead=_NUMBER_EDGE, trail=_NUMBER_EDGE,
+        context=("driver", "license", "licence", "dl"),
     ),
     PatternDetector(
         "DateMonthName", "DATE_TIME",
-        _C(
-            rf"(?<!\w)(?:{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}"
-            rf"|\d{{1,2}} {_MONTH},? \d{{4}})(?!\w)"
-        ),
-        0.85, gate=_MONTH_GATE,
+        rf"{_MONTH} [0-9]{{1,2}}(?:st|nd|rd|th)?,? [0-9]{{4}}|[0-9]{{1,2}} {_MONTH},? [0-9]{{4}}",
+        0.85, lead=r"[\w]", trail=r"[\w]",
     ),
     PatternDetector(
         "DateIso", "DATE_TIME",
-        _C(r"(?<![\w-])(?:19|20)\d{2}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?(?![\w-])"),
-        0.85, gate=r"\d{4}-\d{2}-\d{2}", validate=_iso_date,
+        r"(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?",
+        0.85, lead=_NUMBER_EDGE, trail=_NUMBER_EDGE, validate=v.iso_date,
     ),
     PatternDetector(
         "DateNumeric", "DATE_TIME",
-        _C(r"(?<![\w/.-])\d{1,2}([/.])\d{1,2}\1(?:19|20)?\d{2}(?![\w/-]|\.\d)"),
-        0.8, gate=r"\d[/.]\d{1,2}[/.]\d", validate=_numeric_date,
+        r"[0-9]{1,2}/[0-9]{1,2}/(?:19|20)?[0-9]{2}|[0-9]{1,2}\.[0-9]{1,2}\.(?:19|20)?[0-9]{2}",
+        0.8, lead=r"[\w/.-]", trail=r"[\w/-]", no_decimal_after=True,
+        validate=v.numeric_date,
     ),
     PatternDetector(
         "AgeYearsOld", "AGE",
-        _C(r"(?<![\w.])\d{1,3}(?=[- ]years?[- ]old)"),
-        0.75, gate=r"\d[- ]years?[- ]old", validate=_age,
+        r"[0-9]{1,3}",
+        0.75, lead=r"[\w.]", suffix=r"[- ]years?[- ]old", validate=v.age,
     ),
     PatternDetector(
         "AgeAged", "AGE",
-        _C(r"(?:(?<=[Aa]ged )|(?<=[Aa]ge )|(?<=[Aa]ge: ))\d{1,3}(?![\w.])"),
-        0.75, gate=r"[Aa]ge[:d]? \d", validate=_age,
+        r"[0-9]{1,3}",
+        0.75, prefix=r"[Aa]ged |[Aa]ge:? ", trail=r"[\w.]", validate=v.age,
     ),
     PatternDetector(
         "Title", "TITLE",
-        _C(r"(?<![\w.])(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.(?= [A-Z])"),
-        0.6, gate=r"(?:Dr|Mr|Mrs|Ms|Mx|Prof)\. ",
+        r"(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.",
+        0.6, lead=r"[\w.]", followed_by=" [A-Z]",
     ),
     PatternDetector(
         "StreetAddress", "LOCATION",
-        _C(
-            rf"(?<![\w-])\d{{1,6}}(?: [NSEW]\.?)? (?:[A-Z][A-Za-z'-]+ ){{1,3}}{_STREET_SUFFIX}\.?"
-            r"(?: (?:Apt\.|Suite|Unit|#) ?[\w-]+)?(?![\w-])"
-        ),
-        0.9, gate=r"\d [A-Z]",
+        rf"[0-9]{{1,6}}(?: [NSEW]\.?)? (?:[A-Z][A-Za-z'-]+ ){{1,3}}{_STREET_SUFFIX}\b\.?"
+        r"(?: (?:Apt\.|Suite|Unit|#) ?[\w-]+)?",
+        0.9, lead=_NUMBER_EDGE, trail=_NUMBER_EDGE,
     ),
     PatternDetector(
         "ZipCode", "ZIP_CODE",
-        _C(r"(?<![\w-])\d{5}(?:-\d{4})?(?![\w-])"),
-        0.2, gate=r"\d{5}", context=("zip", "postal", "postcode"),
-        before=re.compile(rf"(?:{_US_STATES}),? $"),
+        r"[0-9]{5}(?:-[0-9]{4})?",
+        0.2, lead=_NUMBER_EDGE, trail=_NUMBER_EDGE, context=("zip", "postal", "postcode"),
+        before=rf"(?:{_US_STATES}),? $",
     ),
 )  # fmt: skip
 """Every pattern detector vault runs."""

@@ -28,6 +28,7 @@ from vault_core.pii import (
     PiiError,
     UnsupportedEntityError,
 )
+from vault_core.pii.hits import Hits
 from vault_core.pii.offline import split_for_nlp
 
 PLANTED_EMAIL = "zed.planted-7@example.org"
@@ -259,9 +260,10 @@ def test_when_texts_repeat_then_each_distinct_text_analysed_once(
     analysed: list[str] = []
     original = patterns_engine._scan
 
-    def counting(texts: list[str], hint: str) -> list[list[Finding]]:
-        analysed.extend(texts)
-        return original(texts, hint)
+    def counting(groups: list[tuple[list[str], str]]) -> list[Hits]:
+        for texts, _ in groups:
+            analysed.extend(texts)
+        return original(groups)
 
     monkeypatch.setattr(patterns_engine, "_scan", counting)
     texts = ["a@example.com", "b@example.com"] * 50 + [None, "a@example.com"]

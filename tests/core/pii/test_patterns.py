@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vault_core.pii import PiiEngine, PiiEngineConfig
+from vault_core.pii import Finding, PiiEngine, PiiEngineConfig
 from vault_core.pii.engine import _gated_pieces
+from vault_core.pii.offline import sanitize
 from vault_core.pii.pattern_pass import pattern_entities, scan_texts
+from vault_core.pii.patterns import CONTEXT_AFTER, CONTEXT_BOOST, CONTEXT_WINDOW, DETECTORS
 
 
 @pytest.fixture(scope="module")
@@ -151,27 +154,100 @@ def test_when_text_gated_for_ner_then_pieces_index_the_original(parts: list[str]
         assert "Ann Lee" in piece or "Bob" in piece
 
 
-def test_when_long_text_gated_in_line_runs_then_same_findings_as_whole(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from vault_core.pii import pattern_pass
-
+def _long_texts() -> list[str]:
     values = ["jane@example.com", "4111 1111 1111 1111", "Dr. Smith", "42 years old",
               "GB82 WEST 1234 5698 7654 32", "192.168.1.1", "March 3, 2001", "12 Elm Street",
-              "CA 94105", "(212) 555-0143", "ssn 536-22-8745"]  # fmt: skip
+              "CA 94105", "(212) 555-0143", "ssn 536-22-8745", "Dr. Mrs. Lee", "aged 81",
+              "2001:db8::1", "3c:22:fb:00:1a:9e", "routing 011000015", "zip 62704-1234",
+              "https://x.example.org/a.", "+44 20 7946 0958", "03/04/1999",
+              "2021-02-11"]  # fmt: skip
     rng = random.Random(5)
     texts = [
         "".join(
-            rng.choice(["word ", "x" * rng.randint(1, 90), "\n", " ", "zip ", *values])
+            rng.choice(["word ", "x" * rng.randint(1, 90), "\n", " ", "zip ", "é", *values])
             for _ in range(900)
         )
         for _ in range(8)
     ]
-    texts.append("short text, jane@example.com")
+    return [*texts, "short text, jane@example.com", "", "536-22-1234"]
+
+
+def test_when_texts_cut_into_many_rows_then_same_findings_as_one_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vault_core.pii import pattern_pass
+
+    texts = _long_texts()
     entities = pattern_pass.pattern_entities()
-    segmented = pattern_pass.scan_texts(texts, entities=entities, threshold=0.2)
-    assert len(pattern_pass._segments(texts[0])) > 3
-    monkeypatch.setattr(pattern_pass, "_SEGMENT_CHARS", 10**9)
+    monkeypatch.setattr(pattern_pass, "_ROW_CHARS", 100)
+    assert len(pattern_pass._Corpus(texts).rows()) > 50
+    rows = pattern_pass.scan_texts(texts, entities=entities, threshold=0.2)
+    monkeypatch.setattr(pattern_pass, "_ROW_CHARS", 10**9)
+    assert len(pattern_pass._Corpus(texts).rows()) == 1
     whole = pattern_pass.scan_texts(texts, entities=entities, threshold=0.2)
-    assert [sorted(map(repr, f)) for f in segmented] == [sorted(map(repr, f)) for f in whole]
-    assert sum(map(len, whole)) > 100
+    assert rows == whole
+    assert sum(map(len, whole)) > 500
+
+
+def _reference(text: str, threshold: float, hint: str = "") -> list[Finding]:
+    """The pattern pass of one text the slow, obvious way: ``re.finditer`` over each detector's
+    search regex, every check in Python, match by match."""
+    import polars as pl
+
+    # As the pattern pass does: lone surrogates read as U+FFFD, \x01 and \x02 as \x1a.
+    text = sanitize(text).replace("\x01", "\x1a").replace("\x02", "\x1a")
+    found = []
+    for detector in DETECTORS:
+        for match in re.finditer(detector.search, text):
+            start, end = match.span(2)
+            if end <= start:
+                continue
+            if detector.trail and end < len(text) and re.fullmatch(detector.trail, text[end]):
+                continue
+            if detector.no_decimal_after and re.match(r"\.[0-9]", text[end : end + 2]):
+                continue
+            if detector.validate is not None:
+                length = int(detector.validate(pl.Series([text[start:end]]))[0])
+                if length == 0:
+                    continue
+                end = start + length
+            if detector.followed_by and not re.match(detector.followed_by, text[end:]):
+                continue
+            score = detector.score
+            window = text[max(0, start - CONTEXT_WINDOW) : start]
+            around = (window + " " + text[end : end + CONTEXT_AFTER]).lower()
+            if any(word in around or word in hint for word in detector.context) or (
+                detector.before is not None and re.search(detector.before, window)
+            ):
+                score = min(1.0, score + CONTEXT_BOOST)
+            if score >= threshold:
+                found.append(Finding(start, end, detector.entity_type, score,
+                                     "vault:" + detector.name))  # fmt: skip
+    return sorted(found, key=lambda f: (f.start, f.end))
+
+
+def _key(findings: list[Finding]) -> list[tuple[int, int, str, str, float]]:
+    return sorted((f.start, f.end, f.entity_type, f.detector, round(f.score, 9)) for f in findings)
+
+
+def test_when_scanned_together_then_same_as_python_reference_text_by_text() -> None:
+    texts = [text for _, text, _ in TRUE_POSITIVES] + [text for _, text in FALSE_POSITIVES]
+    texts += _long_texts()
+    together = scan_texts(texts, entities=pattern_entities(), threshold=0.2, hint="zip")
+    for text, found in zip(texts, together, strict=True):
+        assert _key(found) == _key(_reference(text, 0.2, "zip"))
+
+
+_MIXED = st.sampled_from(
+    [*"ab Z@.-:/09 \n,+()", "\ud800", "\x01", "é", "ж", "中", "4111 1111 1111 1111", "(415) ",
+     "555-0132", "536-22-1234", "Dr. ", "aged ", " years old", "ssn ", "2001:db8::", "Mrs.",
+     "GB82 WEST 1234 5698 7654 32", "NY ", "ann@ex.com", "www.x.org", "12 Oak St", "03/04/"]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_MIXED, max_size=30).map("".join), min_size=1, max_size=6))
+def test_when_any_texts_then_same_as_python_reference(texts: list[str]) -> None:
+    together = scan_texts(texts, entities=pattern_entities(), threshold=0.0)
+    for text, found in zip(texts, together, strict=True):
+        assert _key(found) == _key(_reference(text, 0.0))

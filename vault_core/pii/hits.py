@@ -1,0 +1,199 @@
+"""Findings of many texts as parallel numpy arrays, and their resolution without a per-text loop.
+
+The pattern pass produces tens of thousands of findings per megabyte; a Python object per
+finding cost more than finding them. :class:`Hits` keeps them as arrays until a caller asks for
+:class:`~vault_core.pii.finding.Finding` objects (``detect_batch``) or an Arrow table
+(``detect_table``), and :func:`resolve_hits` resolves overlaps in Python only for the texts
+that have any (most texts have none).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vault_core.pii.finding import Finding, resolve_findings
+
+_EMPTY_INT = np.zeros(0, dtype=np.int64)
+
+
+class Names:
+    """Names (entity types, detector names) interned as small integers, process-wide and
+    append-only: arrays of codes sort, compare and turn into Arrow dictionaries cheaply."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._codes: dict[str, int] = {}
+        self.names: list[str] = []
+
+    def code(self, name: str) -> int:
+        """The code of ``name``, assigned on first use."""
+        found = self._codes.get(name)
+        if found is not None:
+            return found
+        with self._lock:
+            if name not in self._codes:
+                self._codes[name] = len(self.names)
+                self.names.append(name)
+            return self._codes[name]
+
+    def codes(self, names: Iterable[str]) -> np.ndarray:
+        """Codes of many names."""
+        return np.array([self.code(name) for name in names], dtype=np.int32)
+
+    def order(self) -> np.ndarray:
+        """Rank of each code when the names are sorted (for name tie-breaks)."""
+        ranks = np.empty(len(self.names), dtype=np.int64)
+        ranks[np.argsort(np.array(self.names, dtype=object))] = np.arange(len(self.names))
+        return ranks
+
+
+ENTITY_NAMES = Names()
+"""Codes of entity types in :attr:`Hits.entity`."""
+DETECTOR_NAMES = Names()
+"""Codes of detector names in :attr:`Hits.detector`."""
+
+
+@dataclass(frozen=True)
+class Hits:
+    """One row per finding: the text it is in, its span, type, detector and score.
+
+    Attributes:
+        text: Index of the text (into the sequence the hits were found in).
+        start: Offset of the first character in that text (``str`` index).
+        end: Offset one past the last character.
+        entity: Entity type of each finding, as a code of :data:`ENTITY_NAMES`.
+        detector: Detector name of each finding, as a code of :data:`DETECTOR_NAMES`.
+        score: Score of each finding.
+    """
+
+    text: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    entity: np.ndarray
+    detector: np.ndarray
+    score: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Hits:
+        """No findings."""
+        codes = np.zeros(0, dtype=np.int32)
+        return cls(_EMPTY_INT, _EMPTY_INT, _EMPTY_INT, codes, codes, np.zeros(0))
+
+    @classmethod
+    def concat(cls, parts: Sequence[Hits]) -> Hits:
+        """All rows of ``parts``, in order."""
+        parts = [part for part in parts if len(part)]
+        if not parts:
+            return cls.empty()
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            *(
+                np.concatenate([getattr(part, name) for part in parts])
+                for name in ("text", "start", "end", "entity", "detector", "score")
+            )
+        )
+
+    @classmethod
+    def from_lists(
+        cls, found: Sequence[Sequence[Finding]], texts: Sequence[int] | None = None
+    ) -> Hits:
+        """Hits of per-text lists of findings: list ``i`` holds the findings of text ``i``, or
+        of text ``texts[i]`` when given."""
+        numbers = range(len(found)) if texts is None else texts
+        rows = [(index, f) for index, fs in zip(numbers, found, strict=True) for f in fs]
+        if not rows:
+            return cls.empty()
+        return cls(
+            np.fromiter((index for index, _ in rows), dtype=np.int64, count=len(rows)),
+            np.fromiter((f.start for _, f in rows), dtype=np.int64, count=len(rows)),
+            np.fromiter((f.end for _, f in rows), dtype=np.int64, count=len(rows)),
+            ENTITY_NAMES.codes(f.entity_type for _, f in rows),
+            DETECTOR_NAMES.codes(f.detector for _, f in rows),
+            np.fromiter((f.score for _, f in rows), dtype=np.float64, count=len(rows)),
+        )
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def take(self, index: np.ndarray | slice) -> Hits:
+        """The rows at ``index`` (integer positions or a boolean mask)."""
+        return Hits(
+            self.text[index], self.start[index], self.end[index],
+            self.entity[index], self.detector[index], self.score[index],
+        )  # fmt: skip
+
+    def sorted(self) -> Hits:
+        """Rows ordered by text, then start, then end."""
+        return self.take(np.lexsort((self.end, self.start, self.text)))
+
+    def findings(self) -> list[Finding]:
+        """Every row as a :class:`Finding`, in row order."""
+        entities, detectors = ENTITY_NAMES.names, DETECTOR_NAMES.names
+        return [
+            Finding(start, end, entities[entity], score, detectors[detector])
+            for start, end, entity, detector, score in zip(
+                self.start.tolist(), self.end.tolist(), self.entity.tolist(),
+                self.detector.tolist(), self.score.tolist(),
+                strict=True,
+            )
+        ]  # fmt: skip
+
+    def to_lists(self, count: int) -> list[list[Finding]]:
+        """Per-text lists of findings for texts ``0 .. count-1``, in row order."""
+        found: list[list[Finding]] = [[] for _ in range(count)]
+        for text, finding in zip(self.text.tolist(), self.findings(), strict=True):
+            found[text].append(finding)
+        return found
+
+
+def resolve_hits(hits: Hits, texts: Sequence[str]) -> Hits:
+    """:func:`~vault_core.pii.finding.resolve_findings` of every text, sorted by text and start.
+
+    Texts whose findings are disjoint keep them all (resolution only ever drops overlapping
+    or nested findings); the others are resolved one by one in Python.
+    """
+    if not len(hits):
+        return hits
+    ordered = _without_twins(hits)
+    # Texts are laid end to end so one running maximum covers all of them.
+    span = int(ordered.end.max()) + 1
+    begin = ordered.text * span + ordered.start
+    finish = ordered.text * span + ordered.end
+    reach = np.maximum.accumulate(finish)
+    overlapping = np.zeros(len(ordered), dtype=bool)
+    overlapping[1:] = begin[1:] < reach[:-1]
+    if not overlapping.any():
+        return ordered
+    tangled = np.unique(ordered.text[overlapping])
+    in_tangled = np.isin(ordered.text, tangled)
+    kept = ordered.take(~in_tangled)
+    knotted = ordered.take(in_tangled)
+    firsts = np.searchsorted(knotted.text, tangled).tolist()
+    lasts = [*firsts[1:], len(knotted)]
+    resolved = [
+        resolve_findings(texts[index], knotted.take(slice(first, last)).findings())
+        for index, first, last in zip(tangled.tolist(), firsts, lasts, strict=True)
+    ]
+    return Hits.concat([kept, Hits.from_lists(resolved, tangled.tolist())]).sorted()
+
+
+def _without_twins(hits: Hits) -> Hits:
+    """Sorted hits keeping, of findings of one type on the same span (two phone detectors on
+    one number), the one resolution would keep: the highest score, then the first detector
+    name. Dropping the others changes no other decision of the resolution."""
+    rank = DETECTOR_NAMES.order()[hits.detector]
+    keys = (rank, -hits.score, hits.entity, hits.end, hits.start, hits.text)
+    ordered = hits.take(np.lexsort(keys))
+    twin = np.zeros(len(ordered), dtype=bool)
+    twin[1:] = (
+        (ordered.text[1:] == ordered.text[:-1])
+        & (ordered.start[1:] == ordered.start[:-1])
+        & (ordered.end[1:] == ordered.end[:-1])
+        & (ordered.entity[1:] == ordered.entity[:-1])
+    )
+    return ordered.take(~twin) if twin.any() else ordered
