@@ -47,6 +47,10 @@ _ROW_CHARS = 128 * 1024
 _NON_ASCII = 0x1A
 # A position in a window's index matrix that stands for a space between before and after.
 _SPACE_MARK = -(2**62)
+# Texts are scanned in batches of about this many characters (bounded memory).
+_BATCH_CHARS = 4 * 1024 * 1024
+# Detectors scanned per polars select: each keeps a marked copy of the batch alive.
+_DETECTORS_PER_SELECT = 4
 # Characters after a match that a detector's ``followed_by`` is tested on.
 _FOLLOW_CHARS = 16
 
@@ -168,8 +172,8 @@ def _marked_spans(marked: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     offsets = np.frombuffer(marked.buffers()[1], dtype=np.int64)
     first, last = offsets[marked.offset], offsets[marked.offset + len(marked)]
     data = np.frombuffer(marked.buffers()[2], dtype=np.uint8)[first:last]
-    # Markers are \x01 and \x02; (data - 1) < 2 in uint8 picks exactly those.
-    found = np.flatnonzero((data - np.uint8(1)) < 2)
+    # Markers are \x01 and \x02 (the text may hold NULs, never markers).
+    found = np.flatnonzero(data <= _END)
     kinds = data[found]
     opens, closes = found[kinds == _START], found[kinds == _END]
     before = 2 * np.arange(len(opens))
@@ -211,30 +215,17 @@ def scan_groups(
     texts = [text for group, _ in groups for text in group]
     if not texts or not active:
         return [Hits.empty() for _ in groups]
-    import polars as pl  # imported on first scan: importing vault_core.pii stays cheap
-
-    corpus = _Corpus(texts)
     sizes = [len(group) for group, _ in groups]
     firsts = np.concatenate(([0], np.cumsum(sizes)))
     hints = [hint.lower() for _, hint in groups]
-    frame = pl.DataFrame({"text": corpus.rows()}, schema={"text": pl.String})
-    # One select: polars runs the detectors' scans on its threads side by side.
-    marked = frame.select(
-        pl.col("text").str.replace_all(detector.search, _REPLACEMENT).alias(str(index))
-        for index, detector in enumerate(active)
-    ).to_arrow(compat_level=pl.CompatLevel.oldest())
-    found = Hits.concat(
-        [
-            _judge(
-                detector,
-                corpus,
-                *_marked_spans(marked.column(index)),
-                threshold,
-                _hinted(detector, hints, firsts),
-            )
-            for index, detector in enumerate(active)
-        ]
-    ).sorted()
+    hinted = [_hinted(detector, hints, firsts) for detector in active]
+    parts = []
+    for begin, end in _batches(texts):
+        part = _scan_batch(
+            texts[begin:end], active, threshold, [flags[begin:end] for flags in hinted]
+        )
+        parts.append(replace(part, text=part.text + begin))
+    found = Hits.concat(parts).sorted()
     bounds = np.searchsorted(found.text, firsts).tolist()
     # Each group's hits, with texts numbered within the group.
     return [
@@ -244,6 +235,48 @@ def scan_groups(
             for lo, hi, first in zip(bounds[:-1], bounds[1:], firsts[:-1].tolist(), strict=True)
         )
     ]
+
+
+def _batches(texts: Sequence[str]) -> list[tuple[int, int]]:
+    """``(begin, end)`` runs of texts of about ``_BATCH_CHARS`` characters (a longer text is a
+    run of its own): memory stays bounded by the batch, not the column."""
+    runs: list[tuple[int, int]] = []
+    begin, size = 0, 0
+    for index, text in enumerate(texts):
+        size += len(text) + 1
+        if size >= _BATCH_CHARS:
+            runs.append((begin, index + 1))
+            begin, size = index + 1, 0
+    if begin < len(texts):
+        runs.append((begin, len(texts)))
+    return runs
+
+
+def _scan_batch(
+    texts: Sequence[str],
+    active: Sequence[PatternDetector],
+    threshold: float,
+    hinted: Sequence[np.ndarray],
+) -> Hits:
+    """Hits of one batch of texts (``text`` numbered within the batch)."""
+    import polars as pl  # imported on first scan: importing vault_core.pii stays cheap
+
+    corpus = _Corpus(texts)
+    frame = pl.DataFrame({"text": corpus.rows()}, schema={"text": pl.String})
+    found: list[Hits] = []
+    # A few detectors per select: polars runs their scans on its threads side by side, and
+    # only those few marked copies of the batch are alive at once.
+    for first in range(0, len(active), _DETECTORS_PER_SELECT):
+        chosen = range(first, min(first + _DETECTORS_PER_SELECT, len(active)))
+        marked = frame.select(
+            pl.col("text").str.replace_all(active[index].search, _REPLACEMENT).alias(str(index))
+            for index in chosen
+        ).to_arrow(compat_level=pl.CompatLevel.oldest())
+        for index in chosen:
+            spans = _marked_spans(marked.column(str(index)))
+            found.append(_judge(active[index], corpus, *spans, threshold, hinted[index]))
+        del marked
+    return Hits.concat(found)
 
 
 def _hinted(detector: PatternDetector, hints: list[str], firsts: np.ndarray) -> np.ndarray:

@@ -189,6 +189,20 @@ def test_when_texts_cut_into_many_rows_then_same_findings_as_one_row(
     assert sum(map(len, whole)) > 500
 
 
+def test_when_texts_scanned_in_many_batches_then_same_findings_as_one_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vault_core.pii import pattern_pass
+
+    texts = _long_texts() * 2
+    entities = pattern_pass.pattern_entities()
+    one = pattern_pass.scan_texts(texts, entities=entities, threshold=0.2)
+    monkeypatch.setattr(pattern_pass, "_BATCH_CHARS", 5_000)
+    monkeypatch.setattr(pattern_pass, "_DETECTORS_PER_SELECT", 1)
+    assert len(pattern_pass._batches(texts)) > 10
+    assert pattern_pass.scan_texts(texts, entities=entities, threshold=0.2) == one
+
+
 def _reference(text: str, threshold: float, hint: str = "") -> list[Finding]:
     """The pattern pass of one text the slow, obvious way: ``re.finditer`` over each detector's
     search regex, every check in Python, match by match."""
