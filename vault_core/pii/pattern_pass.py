@@ -17,6 +17,7 @@ reference, text by text).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import cache
 
@@ -33,6 +34,7 @@ from vault_core.pii.patterns import (
     DETECTORS,
     PatternDetector,
 )
+from vault_core.pii.validators import Values
 
 DETECTOR_PREFIX = "vault:"
 """Prefix of the names of vault's pattern detectors, e.g. ``vault:Email``."""
@@ -107,17 +109,6 @@ class _Corpus:
     def chars(self, byte_offsets: np.ndarray) -> np.ndarray:
         """Character offsets of byte offsets (at character boundaries) into the joined text."""
         return byte_offsets if self._char_of_byte is None else self._char_of_byte[byte_offsets]
-
-    def values(self, start: np.ndarray, end: np.ndarray) -> pa.LargeStringArray:
-        """The joined text's bytes ``start[i]:end[i]`` as one Arrow string array."""
-        lengths = end - start
-        offsets = np.zeros(len(start) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        picks = np.repeat(start - offsets[:-1], lengths) + np.arange(offsets[-1])
-        data = self.utf8[picks]
-        return pa.LargeStringArray.from_buffers(
-            len(start), pa.py_buffer(offsets), pa.py_buffer(data)
-        )
 
     def context(self, text: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.StringArray:
         """Lower-cased context of each span: up to ``CONTEXT_WINDOW`` characters before it,
@@ -263,19 +254,31 @@ def _scan_batch(
 
     corpus = _Corpus(texts)
     frame = pl.DataFrame({"text": corpus.rows()}, schema={"text": pl.String})
-    found: list[Hits] = []
-    # A few detectors per select: polars runs their scans on its threads side by side, and
-    # only those few marked copies of the batch are alive at once.
-    for first in range(0, len(active), _DETECTORS_PER_SELECT):
-        chosen = range(first, min(first + _DETECTORS_PER_SELECT, len(active)))
-        marked = frame.select(
+
+    def marked(chosen: range) -> pa.Table:
+        return frame.select(
             pl.col("text").str.replace_all(active[index].search, _REPLACEMENT).alias(str(index))
             for index in chosen
         ).to_arrow(compat_level=pl.CompatLevel.oldest())
-        for index in chosen:
-            spans = _marked_spans(marked.column(str(index)))
-            found.append(_judge(active[index], corpus, *spans, threshold, hinted[index]))
-        del marked
+
+    # A few detectors per select: polars runs their scans on its threads side by side, and
+    # only a few marked copies of the batch are alive at once. The next select runs (without
+    # the GIL) while Python judges the previous one's matches.
+    chunks = [
+        range(first, min(first + _DETECTORS_PER_SELECT, len(active)))
+        for first in range(0, len(active), _DETECTORS_PER_SELECT)
+    ]
+    found: list[Hits] = []
+    with ThreadPoolExecutor(max_workers=1) as scanner:
+        pending = scanner.submit(marked, chunks[0])
+        for position, chosen in enumerate(chunks):
+            table = pending.result()
+            if position + 1 < len(chunks):
+                pending = scanner.submit(marked, chunks[position + 1])
+            for index in chosen:
+                spans = _marked_spans(table.column(str(index)))
+                found.append(_judge(active[index], corpus, *spans, threshold, hinted[index]))
+            del table
     return Hits.concat(found)
 
 
@@ -321,8 +324,7 @@ def _judge(
     if detector.validate is not None and keep.any():
         start, end, text = start[keep], end[keep], text[keep]
         byte_start, byte_end = byte_start[keep], byte_end[keep]
-        values = pl.Series(corpus.values(byte_start, byte_end))
-        accepted = detector.validate(values).to_numpy()
+        accepted = detector.validate(Values(corpus.utf8, byte_start, byte_end))
         keep = accepted > 0
         end = start + accepted
     start, end, text = start[keep], end[keep], text[keep]

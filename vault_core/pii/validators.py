@@ -1,30 +1,105 @@
 """Checks of candidate values, a whole batch per call: checksums, parses, ranges.
 
-Each validator takes the candidate values one detector found (a polars ``String`` series) and
-returns the accepted length of each, in characters (``0``: rejected). Validators only shorten
-a value (a URL's trailing full stop, an IBAN's trailing word). They run as polars expressions or
-numpy arithmetic over the whole batch: the pattern pass never loops over matches in Python
-(a Python call per match cost more than the Rust regex scan itself).
+Each validator takes the candidate values one detector found (:class:`Values`: byte spans into
+the scanned text) and returns the accepted length of each, in characters (``0``: rejected).
+Validators only shorten a value (a URL's trailing full stop, an IBAN's trailing word).
+
+They run as numpy arithmetic over byte matrices of the whole batch (a polars expression where
+strings are easier): the pattern pass never loops over matches in Python, because a Python
+call per match cost more than the Rust regex scan itself, and even one polars call per check
+added up to more than the checks. The numeric detectors' patterns are ASCII, so their byte
+lengths are character lengths.
 
 Checksums: Luhn (cards), IBAN mod-97, ABA routing weights, SSN area/group/serial rules, ITIN
-group ranges, IPv4/IPv6 parsing, calendar ranges of dates, plausible ages.
+group ranges, the IPv6 grammar, calendar ranges of dates, plausible ages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import cached_property
 
 import numpy as np
 import polars as pl
 
-Validator = Callable[[pl.Series], pl.Series]
-"""Values -> accepted length in characters of each (``0`` rejects it)."""
+_ZERO, _NINE, _SPACE, _DASH, _SLASH, _DOT = 48, 57, 32, 45, 47, 46
 
-_SEPARATORS = "[ -]"
+
+class Values:
+    """A batch of candidate values: the bytes ``utf8[start[i]:end[i]]`` of one text buffer."""
+
+    def __init__(self, utf8: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
+        self.utf8 = utf8
+        self.start = start
+        self.end = end
+
+    @classmethod
+    def of(cls, values: Sequence[str]) -> Values:
+        """A batch of the given strings (tests, one-off checks)."""
+        encoded = [value.encode("utf-8") for value in values]
+        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        end = np.cumsum(lengths)
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), end - lengths, end)
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    @cached_property
+    def lengths(self) -> np.ndarray:
+        """Length of each value in bytes."""
+        result: np.ndarray = self.end - self.start
+        return result
+
+    @cached_property
+    def series(self) -> pl.Series:
+        """The values as a polars ``String`` series."""
+        import pyarrow as pa
+
+        offsets = np.zeros(len(self) + 1, dtype=np.int64)
+        np.cumsum(self.lengths, out=offsets[1:])
+        picks = np.repeat(self.start - offsets[:-1], self.lengths) + np.arange(offsets[-1])
+        array = pa.LargeStringArray.from_buffers(
+            len(self), pa.py_buffer(offsets), pa.py_buffer(self.utf8[picks])
+        )
+        series = pl.Series(array)
+        return series
+
+    def right(self, width: int) -> np.ndarray:
+        """The last ``width`` bytes of each value, right-aligned in an ``(n, width)`` matrix
+        (NUL before a shorter value)."""
+        picks = self.end[:, None] - width + np.arange(width)
+        inside = picks >= self.start[:, None]
+        result: np.ndarray = np.where(inside, self.utf8[np.clip(picks, 0, None)], 0)
+        return result.astype(np.uint8)
+
+    def left(self, width: int) -> np.ndarray:
+        """The first ``width`` bytes of each value, left-aligned (NUL after a shorter value)."""
+        picks = self.start[:, None] + np.arange(width)
+        inside = picks < self.end[:, None]
+        codes = self.utf8[np.clip(picks, 0, len(self.utf8) - 1)]
+        result: np.ndarray = np.where(inside, codes, 0).astype(np.uint8)
+        return result
+
+    def digits(self, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """The last ``width`` ASCII digits of each value, separators dropped, right-aligned in an
+        ``(n, width)`` matrix of 0-9 (0 before them), and how many digits each value has."""
+        chars = self.right(max(width, int(self.lengths.max(initial=0))))
+        is_digit = (chars >= _ZERO) & (chars <= _NINE)
+        # Rank of each digit from the right (1 = last digit) gives its column; digits beyond
+        # ``width`` from the right are left out.
+        rank = np.cumsum(is_digit[:, ::-1], axis=1)[:, ::-1]
+        rows, cols = np.nonzero(is_digit & (rank <= width))
+        matrix = np.zeros((len(self), width), dtype=np.int64)
+        matrix[rows, width - rank[rows, cols]] = chars[rows, cols].astype(np.int64) - _ZERO
+        return matrix, is_digit.sum(axis=1)
+
+
+Validator = Callable[[Values], np.ndarray]
+"""Values -> accepted length in characters of each (``0`` rejects it)."""
 
 
 def luhn_valid(digits: str) -> bool:
-    """The Luhn checksum of a string of digits (one value; see :func:`_luhn_ok` for batches)."""
+    """The Luhn checksum of a string of digits (one value; :func:`card` checks batches)."""
     total = 0
     for index, char in enumerate(reversed(digits)):
         value = int(char)
@@ -36,21 +111,10 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _accept(values: pl.Series, ok: pl.Series | np.ndarray) -> pl.Series:
-    """Whole length where ``ok``, else 0."""
-    lengths = values.str.len_chars().cast(pl.Int64)
-    return lengths * pl.Series(np.asarray(ok, dtype=bool)).cast(pl.Int64)
-
-
-def _digit_matrix(digits: pl.Series, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """ASCII digit strings as a right-aligned ``(n, width)`` matrix of 0-9, left-padded with 0,
-    and a mask of the positions that hold a digit of the value (not padding)."""
-    lengths = digits.str.len_bytes().to_numpy()
-    padded = digits.str.pad_start(width, "0").str.slice(-width)
-    joined = padded.str.join("").item() if len(padded) else ""
-    matrix = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(len(digits), width)
-    mask = np.arange(width)[None, :] >= (width - lengths)[:, None]
-    return matrix.astype(np.int64) - 48, mask
+def _accept(values: Values, ok: np.ndarray) -> np.ndarray:
+    """Whole length where ``ok`` (ASCII values: bytes are characters), else 0."""
+    result: np.ndarray = np.where(ok, values.lengths, 0)
+    return result
 
 
 _LUHN_DOUBLE = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.int64)
@@ -65,101 +129,126 @@ def _luhn_ok(matrix: np.ndarray) -> np.ndarray:
     return result
 
 
-def _not_one_repeated_digit(matrix: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _not_one_repeated_digit(matrix: np.ndarray, count: np.ndarray) -> np.ndarray:
+    width = matrix.shape[1]
+    mask = np.arange(width)[None, :] >= (width - count)[:, None]
     high = np.where(mask, matrix, -1).max(axis=1)
     low = np.where(mask, matrix, 10).min(axis=1)
     result: np.ndarray = high != low
     return result
 
 
-def card(values: pl.Series) -> pl.Series:
+def _number(matrix: np.ndarray) -> np.ndarray:
+    """Each row of a digit matrix read as a decimal number."""
+    result: np.ndarray = matrix @ (10 ** np.arange(matrix.shape[1] - 1, -1, -1))
+    return result
+
+
+_CARD_CHARS = 36  # 19 digits; the pattern admits a separator between any two
+
+
+def card(values: Values) -> np.ndarray:
     """Luhn-valid card numbers of 12-19 digits, written whole or in groups of four (Amex 4-6-5)
     with one kind of separator; a run of numbers passes Luhn one time in ten."""
-    separators = values.str.count_matches(_SEPARATORS).to_numpy()
-    mixed = values.str.contains(" ", literal=True) & values.str.contains("-", literal=True)
-    first_group = values.str.find(_SEPARATORS).fill_null(-1).to_numpy()
-    grouped_ok = (separators == 0) | (~mixed.to_numpy() & (first_group == 4) & (separators <= 4))
-    digits = values.str.replace_all(_SEPARATORS, "")
-    matrix, mask = _digit_matrix(digits, 19)
-    return _accept(values, grouped_ok & _luhn_ok(matrix) & _not_one_repeated_digit(matrix, mask))
+    chars = values.left(_CARD_CHARS)
+    spaces, dashes = chars == _SPACE, chars == _DASH
+    separators = (spaces | dashes).sum(axis=1)
+    mixed = spaces.any(axis=1) & dashes.any(axis=1)
+    first_group = np.argmax(spaces | dashes, axis=1)
+    grouped_ok = (separators == 0) | (~mixed & (first_group == 4) & (separators <= 4))
+    digits, count = values.digits(_CARD_CHARS)
+    ok = grouped_ok & _luhn_ok(digits) & _not_one_repeated_digit(digits, count)
+    return _accept(values, ok)
 
 
-def ssn(values: pl.Series) -> pl.Series:
+def ssn(values: Values) -> np.ndarray:
     """US SSNs: area not 000, 666 or 9xx; group not 00; serial not 0000; not one repeated digit
-    or a famous example number (numpy over the nine digits)."""
-    matrix, mask = _digit_matrix(values.str.replace_all(_SEPARATORS, ""), 9)
-    area = matrix[:, :3] @ np.array([100, 10, 1])
-    group = matrix[:, 3:5] @ np.array([10, 1])
-    serial = matrix[:, 5:] @ np.array([1000, 100, 10, 1])
-    number = matrix @ (10 ** np.arange(8, -1, -1))
+    or a famous example number."""
+    digits, count = values.digits(9)
+    area, group, serial = _number(digits[:, :3]), _number(digits[:, 3:5]), _number(digits[:, 5:])
     ok = (
         (area != 0)
         & (area != 666)
         & (area < 900)
         & (group != 0)
         & (serial != 0)
-        & ~np.isin(number, [123456789, 78051120, 219099999])
+        & ~np.isin(_number(digits), [123456789, 78051120, 219099999])
     )
-    return _accept(values, ok & _not_one_repeated_digit(matrix, mask))
+    return _accept(values, ok & _not_one_repeated_digit(digits, count))
 
 
 _ITIN_GROUPS = [*range(50, 66), *range(70, 89), 90, 91, 92, *range(94, 100)]
 
 
-def itin(values: pl.Series) -> pl.Series:
+def itin(values: Values) -> np.ndarray:
     """US ITINs: 9xx with a group in the IRS's assigned ranges."""
-    group = values.str.replace_all(_SEPARATORS, "").str.slice(3, 2).cast(pl.Int64, strict=False)
-    return _accept(values, group.is_in(_ITIN_GROUPS).fill_null(False).to_numpy())
+    digits, _ = values.digits(9)
+    return _accept(values, np.isin(_number(digits[:, 3:5]), _ITIN_GROUPS))
 
 
-def aba(values: pl.Series) -> pl.Series:
+def aba(values: Values) -> np.ndarray:
     """ABA routing numbers: weights 3, 7, 1 over the nine digits sum to a multiple of ten."""
-    matrix, mask = _digit_matrix(values, 9)
-    weights = np.array([3, 7, 1] * 3, dtype=np.int64)
-    ok = (matrix @ weights) % 10 == 0
-    return _accept(values, ok & _not_one_repeated_digit(matrix, mask))
+    digits, count = values.digits(9)
+    ok = (digits @ np.array([3, 7, 1] * 3)) % 10 == 0
+    return _accept(values, ok & _not_one_repeated_digit(digits, count))
 
 
-_IBAN_WIDTH = 34
+_IBAN_CHARS = 34
 
 
-def _mod97_is_one(compact: pl.Series) -> np.ndarray:
-    """``int(rearranged IBAN with letters as 10..35) % 97 == 1`` for each value of 15-34
-    characters from [A-Z0-9]; other lengths are False."""
-    lengths = compact.str.len_bytes().to_numpy()
-    rearranged = (compact.str.slice(4) + compact.str.slice(0, 4)).str.pad_start(_IBAN_WIDTH, "0")
-    joined = rearranged.str.join("").item() if len(rearranged) else ""
-    chars = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, _IBAN_WIDTH)
-    letters = chars >= 65
-    values = np.where(letters, chars.astype(np.int64) - 55, chars.astype(np.int64) - 48)
-    remainder = np.zeros(len(compact), dtype=np.int64)
-    for column in range(_IBAN_WIDTH):
+def _mod97_is_one(values: Values) -> np.ndarray:
+    """Whether each value, spaces dropped, is 15-34 characters of [A-Z0-9] whose rearranged
+    number (first four characters moved last, letters as 10..35) is 1 modulo 97."""
+    chars = values.right(_IBAN_CHARS + 9)  # room for the spaces between groups
+    kept = (chars != _SPACE) & (chars != 0)
+    rank = np.cumsum(kept[:, ::-1], axis=1)[:, ::-1]
+    length = kept.sum(axis=1)
+    rows, cols = np.nonzero(kept)
+    compact = np.zeros((len(values), _IBAN_CHARS), dtype=np.int64)
+    fits = rank[rows, cols] <= _IBAN_CHARS
+    rows, cols = rows[fits], cols[fits]
+    compact[rows, _IBAN_CHARS - rank[rows, cols]] = chars[rows, cols]
+    # Rotate each value's characters left by four within its right-aligned span.
+    begin = _IBAN_CHARS - np.minimum(length, _IBAN_CHARS)
+    offset = np.arange(_IBAN_CHARS)[None, :] - begin[:, None]
+    span = np.maximum(np.minimum(length, _IBAN_CHARS), 1)[:, None]
+    source = np.where(offset >= 0, begin[:, None] + (offset + 4) % span, 0)
+    moved = np.where(offset >= 0, np.take_along_axis(compact, source, axis=1), _ZERO)
+    letters = moved >= 65
+    numbers = np.where(letters, moved - 55, moved - _ZERO)
+    remainder = np.zeros(len(values), dtype=np.int64)
+    for column in range(_IBAN_CHARS):
         scale = np.where(letters[:, column], 100, 10)
-        remainder = (remainder * scale + values[:, column]) % 97
-    result: np.ndarray = (remainder == 1) & (lengths >= 15) & (lengths <= _IBAN_WIDTH)
+        remainder = (remainder * scale + numbers[:, column]) % 97
+    result: np.ndarray = (remainder == 1) & (length >= 15) & (length <= _IBAN_CHARS)
     return result
 
 
-def iban(values: pl.Series) -> pl.Series:
+def iban(values: Values) -> np.ndarray:
     """IBANs passing mod-97. The pattern's optional trailing groups may have swallowed a
     following word: groups are dropped from the end until the checksum holds."""
     accepted = np.zeros(len(values), dtype=np.int64)
     pending = np.arange(len(values))
-    candidates = values
+    batch = values
     while len(pending):
-        ok = _mod97_is_one(candidates.str.replace_all(" ", "", literal=True))
-        accepted[pending[ok]] = candidates.filter(pl.Series(ok)).str.len_chars().to_numpy()
-        retry = ~ok & candidates.str.contains(" ", literal=True).to_numpy()
+        ok = _mod97_is_one(batch)
+        accepted[pending[ok]] = batch.lengths[ok]
+        chars = batch.right(_IBAN_CHARS + 9)
+        spaced = chars == _SPACE
+        retry = ~ok & spaced.any(axis=1)
+        # Cut at the last space of each value that failed.
+        last_space = chars.shape[1] - 1 - np.argmax(spaced[:, ::-1], axis=1)
+        cut = batch.end - (chars.shape[1] - last_space)
         pending = pending[retry]
-        candidates = candidates.filter(pl.Series(retry)).str.replace(r" [^ ]*$", "")
-    return pl.Series(accepted)
+        batch = Values(batch.utf8, batch.start[retry], cut[retry])
+    return accepted
 
 
-def ipv6(values: pl.Series) -> pl.Series:
+def ipv6(values: Values) -> np.ndarray:
     """IPv6 addresses as ``ipaddress`` parses them (the pattern admits only hex groups of up to
     four digits and colons): ``::`` at most once, eight groups without it and at most seven
     with it, and a single colon never at either end."""
-    frame = values.to_frame("v").select(
+    frame = values.series.to_frame("v").select(
         double=pl.col("v").str.count_matches("::", literal=True),
         triple=pl.col("v").str.contains(":::", literal=True),
         groups=pl.col("v").str.split(":").list.eval(pl.element().str.len_bytes() > 0).list.sum(),
@@ -178,37 +267,59 @@ def ipv6(values: pl.Series) -> pl.Series:
     return _accept(values, ok)
 
 
-def phone_digits(values: pl.Series) -> pl.Series:
+_PHONE_CHARS = 48
+
+
+def phone_digits(values: Values) -> np.ndarray:
     """International numbers with 8-15 digits (E.164 allows 15)."""
-    count = values.str.count_matches("[0-9]").to_numpy()
+    _, count = values.digits(_PHONE_CHARS)
     return _accept(values, (count >= 8) & (count <= 15))
 
 
-def url(values: pl.Series) -> pl.Series:
-    """URLs without the sentence punctuation that followed them."""
-    return values.str.strip_chars_end(".,;:!?'\"").str.len_chars().cast(pl.Int64)
+def url(values: Values) -> np.ndarray:
+    """URLs without the sentence punctuation that followed them (lengths in characters: URLs
+    may hold non-ASCII)."""
+    stripped = values.series.str.strip_chars_end(".,;:!?'\"").str.len_chars()
+    result: np.ndarray = stripped.to_numpy().astype(np.int64)
+    return result
 
 
-def age(values: pl.Series) -> pl.Series:
+def age(values: Values) -> np.ndarray:
     """Ages from 1 to 120."""
-    number = values.cast(pl.Int64, strict=False)
-    return _accept(values, ((number > 0) & (number <= 120)).fill_null(False).to_numpy())
+    digits, _ = values.digits(3)
+    number = _number(digits)
+    return _accept(values, (number > 0) & (number <= 120))
 
 
-def iso_date(values: pl.Series) -> pl.Series:
+def _two_digits(chars: np.ndarray, column: int) -> np.ndarray:
+    result: np.ndarray = (chars[:, column].astype(np.int64) - _ZERO) * 10 + (
+        chars[:, column + 1].astype(np.int64) - _ZERO
+    )
+    return result
+
+
+def iso_date(values: Values) -> np.ndarray:
     """ISO dates with a month 1-12 and a day 1-31."""
-    month = values.str.slice(5, 2).cast(pl.Int64, strict=False)
-    day = values.str.slice(8, 2).cast(pl.Int64, strict=False)
-    ok = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
-    return _accept(values, ok.fill_null(False).to_numpy())
+    chars = values.left(10)
+    month, day = _two_digits(chars, 5), _two_digits(chars, 8)
+    return _accept(values, (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31))
 
 
-def numeric_date(values: pl.Series) -> pl.Series:
+def numeric_date(values: Values) -> np.ndarray:
     """Numeric dates whose first two parts read as month/day or day/month."""
-    parts = values.str.extract_groups(r"^([0-9]{1,2})[/.]([0-9]{1,2})")
-    first = parts.struct.field("1").cast(pl.Int64, strict=False)
-    second = parts.struct.field("2").cast(pl.Int64, strict=False)
+    chars = values.left(6).astype(np.int64)
+    is_digit = (chars >= _ZERO) & (chars <= _NINE)
+    numbers = np.where(is_digit, chars - _ZERO, 0)
+    # The pattern is d{1,2} sep d{1,2} sep ...: the first separator is at 1 or 2.
+    first_sep = np.where(is_digit[:, 1], 2, 1)
+    rows = np.arange(len(values))
+    first = np.where(first_sep == 2, numbers[:, 0] * 10 + numbers[:, 1], numbers[:, 0])
+    a, b = first_sep + 1, first_sep + 2
+    two = is_digit[rows, np.minimum(b, 5)]
+    second = np.where(
+        two, numbers[rows, a] * 10 + numbers[rows, np.minimum(b, 5)], numbers[rows, a]
+    )
     ok = ((first >= 1) & (first <= 12) & (second >= 1) & (second <= 31)) | (
         (second >= 1) & (second <= 12) & (first >= 1) & (first <= 31)
     )
-    return _accept(values, ok.fill_null(False).to_numpy())
+    return _accept(values, ok)

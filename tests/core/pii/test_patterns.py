@@ -14,6 +14,7 @@ from vault_core.pii.engine import _gated_pieces
 from vault_core.pii.offline import sanitize
 from vault_core.pii.pattern_pass import pattern_entities, scan_texts
 from vault_core.pii.patterns import CONTEXT_AFTER, CONTEXT_BOOST, CONTEXT_WINDOW, DETECTORS
+from vault_core.pii.validators import Values
 
 
 @pytest.fixture(scope="module")
@@ -206,8 +207,6 @@ def test_when_texts_scanned_in_many_batches_then_same_findings_as_one_batch(
 def _reference(text: str, threshold: float, hint: str = "") -> list[Finding]:
     """The pattern pass of one text the slow, obvious way: ``re.finditer`` over each detector's
     search regex, every check in Python, match by match."""
-    import polars as pl
-
     # As the pattern pass does: lone surrogates read as U+FFFD, \x01 and \x02 as \x1a.
     text = sanitize(text).replace("\x01", "\x1a").replace("\x02", "\x1a")
     found = []
@@ -221,7 +220,7 @@ def _reference(text: str, threshold: float, hint: str = "") -> list[Finding]:
             if detector.no_decimal_after and re.match(r"\.[0-9]", text[end : end + 2]):
                 continue
             if detector.validate is not None:
-                length = int(detector.validate(pl.Series([text[start:end]]))[0])
+                length = int(detector.validate(Values.of([text[start:end]]))[0])
                 if length == 0:
                     continue
                 end = start + length
