@@ -258,31 +258,54 @@ def _scan_batch(
     corpus = _Corpus(texts)
     frame = pl.DataFrame({"text": corpus.rows()}, schema={"text": pl.String})
 
-    def marked(chosen: range) -> pa.Table:
+    names = {detector.name for detector in active}
+    derived = [d for d in active if d.within and names.issuperset(d.within)]
+    scanned = [d for d in active if d not in derived]
+    flags = {detector.name: flag for detector, flag in zip(active, hinted, strict=True)}
+
+    def marked(chosen: Sequence[PatternDetector]) -> pa.Table:
         return frame.select(
-            pl.col("text").str.replace_all(active[index].search, _REPLACEMENT).alias(str(index))
-            for index in chosen
+            pl.col("text").str.replace_all(detector.search, _REPLACEMENT).alias(detector.name)
+            for detector in chosen
         ).to_arrow(compat_level=pl.CompatLevel.oldest())
 
     # A few detectors per select: polars runs their scans on its threads side by side, and
     # only a few marked copies of the batch are alive at once. The next select runs (without
     # the GIL) while Python judges the previous one's matches.
     chunks = [
-        range(first, min(first + _DETECTORS_PER_SELECT, len(active)))
-        for first in range(0, len(active), _DETECTORS_PER_SELECT)
+        scanned[first : first + _DETECTORS_PER_SELECT]
+        for first in range(0, len(scanned), _DETECTORS_PER_SELECT)
     ]
     found: list[Hits] = []
+    matches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with ThreadPoolExecutor(max_workers=1) as scanner:
         pending = scanner.submit(marked, chunks[0])
         for position, chosen in enumerate(chunks):
             table = pending.result()
             if position + 1 < len(chunks):
                 pending = scanner.submit(marked, chunks[position + 1])
-            for index in chosen:
-                spans = _marked_spans(table.column(str(index)))
-                found.append(_judge(active[index], corpus, *spans, threshold, hinted[index]))
+            for detector in chosen:
+                spans = matches[detector.name] = _marked_spans(table.column(detector.name))
+                found.append(_judge(detector, corpus, *spans, threshold, flags[detector.name]))
             del table
+    for detector in derived:
+        spans = _matched_whole(detector, corpus, [matches[name] for name in detector.within])
+        found.append(_judge(detector, corpus, *spans, threshold, flags[detector.name]))
     return Hits.concat(found)
+
+
+def _matched_whole(
+    detector: PatternDetector, corpus: _Corpus, sources: list[tuple[np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The matches of the detector's ``within`` detectors that its pattern matches whole: its
+    own matches, without scanning the text again (see ``PatternDetector.within``)."""
+    start = np.concatenate([begin for begin, _ in sources])
+    end = np.concatenate([finish for _, finish in sources])
+    if not len(start):
+        return start, end
+    values = Values(corpus.utf8, start, end).series
+    whole = values.str.contains(f"^(?:{detector.pattern})$").to_numpy()
+    return start[whole], end[whole]
 
 
 def _scan_small(
