@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vault_core.pii.finding import Finding, resolve_findings
+from vault_core.pii.finding import _SHADOWED_INSIDE, Finding, resolve_findings
 
 _EMPTY_INT = np.zeros(0, dtype=np.int64)
 
@@ -154,32 +154,76 @@ class Hits:
 def resolve_hits(hits: Hits, texts: Sequence[str]) -> Hits:
     """:func:`~vault_core.pii.finding.resolve_findings` of every text, sorted by text and start.
 
-    Texts whose findings are disjoint keep them all (resolution only ever drops overlapping
-    or nested findings); the others are resolved one by one in Python.
+    Resolution decides within each cluster of overlapping findings, independently of the
+    others. A lone finding stays; of two, one stays (the one a shadowing rule keeps, else the
+    one first by score, length, start, type and detector), decided in numpy; clusters of three
+    or more are resolved by ``resolve_findings`` in Python.
     """
     if not len(hits):
         return hits
     ordered = _without_twins(hits)
     # Texts are laid end to end so one running maximum covers all of them.
     span = int(ordered.end.max()) + 1
-    begin = ordered.text * span + ordered.start
     finish = ordered.text * span + ordered.end
     reach = np.maximum.accumulate(finish)
     overlapping = np.zeros(len(ordered), dtype=bool)
-    overlapping[1:] = begin[1:] < reach[:-1]
+    overlapping[1:] = ordered.text[1:] * span + ordered.start[1:] < reach[:-1]
     if not overlapping.any():
         return ordered
-    tangled = np.unique(ordered.text[overlapping])
-    in_tangled = np.isin(ordered.text, tangled)
-    kept = ordered.take(~in_tangled)
-    knotted = ordered.take(in_tangled)
-    firsts = np.searchsorted(knotted.text, tangled).tolist()
-    lasts = [*firsts[1:], len(knotted)]
+    cluster = np.cumsum(~overlapping) - 1
+    size = np.bincount(cluster)[cluster]
+    keep = size == 1
+    first = np.flatnonzero((size == 2) & ~overlapping)
+    first_wins = _first_wins(ordered, first, first + 1)
+    keep[first[first_wins]] = True
+    keep[first[~first_wins] + 1] = True
+    big = np.flatnonzero((size > 2) & ~overlapping)
     resolved = [
-        resolve_findings(texts[index], knotted.take(slice(first, last)).findings())
-        for index, first, last in zip(tangled.tolist(), firsts, lasts, strict=True)
+        resolve_findings(
+            texts[int(ordered.text[lo])], ordered.take(slice(lo, lo + int(size[lo]))).findings()
+        )
+        for lo in big.tolist()
     ]
-    return Hits.concat([kept, Hits.from_lists(resolved, tangled.tolist())]).sorted()
+    rest = Hits.from_lists(resolved, ordered.text[big].tolist())
+    return Hits.concat([ordered.take(keep), rest]).sorted()
+
+
+def _shadows() -> np.ndarray:
+    """``table[inner, outer]``: a finding of type ``inner`` inside one of type ``outer`` is a
+    known false positive (``finding._SHADOWED_INSIDE``), by entity code."""
+    for inner, outers in _SHADOWED_INSIDE.items():
+        ENTITY_NAMES.code(inner)
+        for outer in outers:
+            ENTITY_NAMES.code(outer)
+    count = len(ENTITY_NAMES.names)
+    table = np.zeros((count, count), dtype=bool)
+    for inner, outers in _SHADOWED_INSIDE.items():
+        for outer in outers:
+            table[ENTITY_NAMES.code(inner), ENTITY_NAMES.code(outer)] = True
+    return table
+
+
+def _first_wins(hits: Hits, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For overlapping pairs ``(a[i], b[i])``: whether ``resolve_findings`` keeps ``a``."""
+    shadows = _shadows()
+    a_inside = (hits.start[b] <= hits.start[a]) & (hits.end[a] <= hits.end[b])
+    b_inside = (hits.start[a] <= hits.start[b]) & (hits.end[b] <= hits.end[a])
+    a_shadowed = a_inside & shadows[hits.entity[a], hits.entity[b]]
+    b_shadowed = b_inside & shadows[hits.entity[b], hits.entity[a]]
+    # Otherwise the first by (-score, -length, start, type name, detector name) stays.
+    entity_rank, detector_rank = ENTITY_NAMES.order(), DETECTOR_NAMES.order()
+    keys = [
+        (-hits.score[a], -hits.score[b]),
+        (hits.start[a] - hits.end[a], hits.start[b] - hits.end[b]),
+        (hits.start[a], hits.start[b]),
+        (entity_rank[hits.entity[a]], entity_rank[hits.entity[b]]),
+        (detector_rank[hits.detector[a]], detector_rank[hits.detector[b]]),
+    ]
+    first = np.zeros(len(a), dtype=bool)
+    for key_a, key_b in reversed(keys):
+        first = (key_a < key_b) | ((key_a == key_b) & first)
+    result: np.ndarray = np.where(a_shadowed, False, np.where(b_shadowed, True, first))
+    return result
 
 
 def _without_twins(hits: Hits) -> Hits:
