@@ -176,6 +176,7 @@ DETECTORS: tuple[PatternDetector, ...] = (
         "UsItin", "US_ITIN",
         r"9[0-9]{2}-[5-9][0-9]-[0-9]{4}|9[0-9]{2} [5-9][0-9] [0-9]{4}",
         0.7, lead=r"[0-9-]", trail=r"[0-9-]", validate=v.itin, context=("itin", "taxpayer"),
+        within=("UsSsn",),
     ),
     PatternDetector(
         "Iban", "IBAN_CODE",
