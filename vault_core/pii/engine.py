@@ -1,7 +1,9 @@
 """Detect PII in texts and Arrow tables: vault's pattern pass, then spaCy NER where needed.
 
-The pattern pass (:mod:`vault_core.pii.pattern_pass`) scans whole columns with Rust-regex gates
-and validates candidates in Python. NER (``full`` mode) runs through ``nlp.pipe`` only on the
+The pattern pass (:mod:`vault_core.pii.pattern_pass`) scans the distinct texts of all columns
+at once with Rust regexes and checks the matches in numpy; findings stay arrays
+(:class:`~vault_core.pii.hits.Hits`) until ``detect_batch`` makes objects or ``detect_table``
+an Arrow table. NER (``full`` mode) runs through ``nlp.pipe`` only on the
 sentences that can hold a name (a capitalised word after a lower-case one, or a short text with
 a capital), each distinct sentence once, on ``n_process`` processes. Offline throughout.
 """

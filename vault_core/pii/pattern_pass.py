@@ -6,7 +6,10 @@ into a few rows for polars' threads. Each detector is one polars ``replace_all``
 that wraps every match's value in two control characters; numpy finds those markers, which
 give every match's offsets at once. Trails, validators (:mod:`vault_core.pii.validators`),
 context words and scores are then computed for all of a detector's matches together. No Python
-code runs per text or per match, except the IPv6 parse and texts with overlapping findings.
+code runs per text or per match. Texts are scanned in batches of ~4M characters (bounded
+memory); a batch of at most ~2k characters (one ``detect`` call) is scanned match by match in
+Python instead (:func:`_scan_small`), which is faster there and is the reference the columnar
+pass is tested against.
 
 Leftmost-first matching is the same in Rust's regex and Python's ``re`` for the patterns'
 common subset, so the matches are those ``re.finditer`` would give for

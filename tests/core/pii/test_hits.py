@@ -38,7 +38,8 @@ def test_when_hits_resolved_then_same_as_resolve_findings_text_by_text(
 ) -> None:
     texts = ["x" * 64 for _ in per_text]
     resolved = resolve_hits(Hits.from_lists(per_text), texts).to_lists(len(texts))
-    assert resolved == [resolve_findings(text, found) for text, found in zip(texts, per_text)]
+    expected = [resolve_findings(text, found) for text, found in zip(texts, per_text, strict=True)]
+    assert resolved == expected
 
 
 def test_when_hits_converted_then_lists_round_trip() -> None:
