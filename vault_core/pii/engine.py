@@ -429,6 +429,7 @@ def _distinct(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
     if not _is_text(column.type):
+        logger.debug("a %s column is not text: not scanned", column.type)
         return [], np.full(len(column), -1, dtype=np.int64)
     encoded = column.cast(pa.string()).combine_chunks().dictionary_encode()
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
