@@ -21,9 +21,7 @@ DECLARED_DETECTOR = "declared_column"
 PRESIDIO_DETECTOR_PREFIX = "presidio:"
 """Prefix of detector names of Presidio recognizers, e.g. ``presidio:EmailRecognizer``."""
 
-# A finding of the key type lying inside a finding of one of the value types is a known false
-# positive: the URL recognizer fires on an email's domain, dates on digit groups.
-_SHADOWED_INSIDE: Mapping[str, frozenset[str]] = MappingProxyType(
+SHADOWED_INSIDE: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "URL": frozenset({"EMAIL_ADDRESS"}),
         "DATE_TIME": frozenset(
@@ -44,6 +42,8 @@ _SHADOWED_INSIDE: Mapping[str, frozenset[str]] = MappingProxyType(
         "UK_NHS": frozenset({"PHONE_NUMBER"}),
     }
 )
+"""A finding of the key type lying inside a finding of one of the value types is a known false
+positive (the URL pattern on an email's domain, dates on digit groups): resolution drops it."""
 # NER labels of names: a span without a single letter ("#48213") is not one.
 _NAME_ENTITIES = frozenset({"PERSON", "ORGANIZATION", "LOCATION", "NRP"})
 _NAME_PARTS = frozenset({"TITLE"})
@@ -219,7 +219,7 @@ def resolve_findings(text: str, findings: Sequence[Finding]) -> list[Finding]:
     by_type: dict[str, list[Finding]] = {}
     for finding in kept:
         by_type.setdefault(finding.entity_type, []).append(finding)
-    for shadowed, shadowing in _SHADOWED_INSIDE.items():
+    for shadowed, shadowing in SHADOWED_INSIDE.items():
         if shadowed not in by_type:
             continue
         covers = _Spans(f for t in shadowing for f in by_type.get(t, ()))

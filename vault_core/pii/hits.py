@@ -3,8 +3,8 @@
 The pattern pass produces tens of thousands of findings per megabyte; a Python object per
 finding cost more than finding them. :class:`Hits` keeps them as arrays until a caller asks for
 :class:`~vault_core.pii.finding.Finding` objects (``detect_batch``) or an Arrow table
-(``detect_table``), and :func:`resolve_hits` resolves overlaps in Python only for the texts
-that have any (most texts have none).
+(``detect_table``), and :func:`resolve_hits` resolves overlaps in numpy, calling
+``resolve_findings`` only for clusters of three or more overlapping findings.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vault_core.pii.finding import _SHADOWED_INSIDE, Finding, resolve_findings
+from vault_core.pii.finding import SHADOWED_INSIDE, Finding, resolve_findings
 
 _EMPTY_INT = np.zeros(0, dtype=np.int64)
 
@@ -190,16 +190,16 @@ def resolve_hits(hits: Hits, texts: Sequence[str]) -> Hits:
 
 def _shadows() -> np.ndarray:
     """``table[inner, outer]``: a finding of type ``inner`` inside one of type ``outer`` is a
-    known false positive (``finding._SHADOWED_INSIDE``), by entity code."""
-    for inner, outers in _SHADOWED_INSIDE.items():
-        ENTITY_NAMES.code(inner)
-        for outer in outers:
-            ENTITY_NAMES.code(outer)
+    known false positive (:data:`~vault_core.pii.finding.SHADOWED_INSIDE`), by entity code."""
+    pairs = [
+        (ENTITY_NAMES.code(inner), ENTITY_NAMES.code(outer))
+        for inner, outers in SHADOWED_INSIDE.items()
+        for outer in outers
+    ]
     count = len(ENTITY_NAMES.names)
     table = np.zeros((count, count), dtype=bool)
-    for inner, outers in _SHADOWED_INSIDE.items():
-        for outer in outers:
-            table[ENTITY_NAMES.code(inner), ENTITY_NAMES.code(outer)] = True
+    for inner, outer in pairs:
+        table[inner, outer] = True
     return table
 
 

@@ -175,28 +175,6 @@ def _marked_spans(marked: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return opens - before, closes - before - 1
 
 
-def scan(
-    texts: Sequence[str],
-    *,
-    entities: frozenset[str],
-    threshold: float,
-    hint: str = "",
-    detectors: Sequence[PatternDetector] = DETECTORS,
-) -> Hits:
-    """Pattern findings of many texts (not yet resolved against each other), unordered.
-
-    Args:
-        texts: Strings (lone surrogates allowed; offsets are ``str`` indices).
-        entities: Entity types to report.
-        threshold: Findings scoring below this are dropped.
-        hint: Extra context for every text, e.g. the column name ``"zip"`` of structured cells.
-        detectors: The detectors to run.
-    """
-    return scan_groups(
-        [(texts, hint)], entities=entities, threshold=threshold, detectors=detectors
-    )[0]
-
-
 def scan_groups(
     groups: Sequence[tuple[Sequence[str], str]],
     *,
@@ -204,8 +182,10 @@ def scan_groups(
     threshold: float,
     detectors: Sequence[PatternDetector] = DETECTORS,
 ) -> list[Hits]:
-    """:func:`scan` of several ``(texts, hint)`` groups (the columns of a table) in one pass:
-    one Rust scan per detector over all of them, instead of one per detector and group."""
+    """Pattern findings (not yet resolved) of several ``(texts, hint)`` groups, the columns of a
+    table, sorted by text and start, with texts numbered within their group. One pass over all
+    groups: one Rust scan per detector, instead of one per detector and group. A group's hint is
+    extra context for each of its texts, such as the column name ``"zip"``."""
     active = [d for d in detectors if d.entity_type in entities]
     texts = [text for group, _ in groups for text in group]
     if not texts or not active:
@@ -395,9 +375,19 @@ def scan_texts(
     hint: str = "",
     detectors: Sequence[PatternDetector] = DETECTORS,
 ) -> list[list[Finding]]:
-    """:func:`scan` as one list of findings per text, each ordered by start."""
-    hits = scan(texts, entities=entities, threshold=threshold, hint=hint, detectors=detectors)
-    return hits.sorted().to_lists(len(texts))
+    """Pattern findings of each text (not yet resolved against each other), ordered by start.
+
+    Args:
+        texts: Strings (lone surrogates allowed; offsets are ``str`` indices).
+        entities: Entity types to report.
+        threshold: Findings scoring below this are dropped.
+        hint: Extra context for every text, e.g. the column name ``"zip"`` of structured cells.
+        detectors: The detectors to run.
+    """
+    [hits] = scan_groups(
+        [(texts, hint)], entities=entities, threshold=threshold, detectors=detectors
+    )
+    return hits.to_lists(len(texts))
 
 
 def _judge(

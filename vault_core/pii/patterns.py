@@ -2,10 +2,10 @@
 
 Each :class:`PatternDetector` is a regex for the value, written in the subset that Python's
 ``re`` and Rust's ``regex`` (polars) share: no lookarounds, no backreferences. What may come
-before and after the value is said apart (``lead``/``prefix``, ``trail``/``suffix``), because
-Rust's regex has no lookarounds: :mod:`vault_core.pii.pattern_pass` folds the lead or prefix into
-the search, checks the trail on each match afterwards, then runs the detector's batch validator
-(:mod:`vault_core.pii.validators`) and context words.
+before and after the value is said apart (``lead``/``prefix``; ``trail``/``suffix``/
+``followed_by``), because Rust's regex has no lookarounds. :mod:`vault_core.pii.pattern_pass`
+folds the lead or prefix into the search, checks the trail on each match afterwards, then runs
+the detector's batch validator (:mod:`vault_core.pii.validators`) and context words.
 
 Digits are ASCII ``[0-9]``: full-width or other-script digits are not read as numbers (the
 checksums are defined on ASCII digits). Word boundaries (``\\w``) are Unicode.
@@ -19,7 +19,6 @@ from functools import cached_property
 
 from vault_core.pii import validators as v
 from vault_core.pii.validators import Validator
-from vault_core.pii.validators import luhn_valid as luhn_valid
 
 CONTEXT_BOOST = 0.35
 """Added to a match's score when a context word appears near it."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vault_core.pii import PiiEngine, PiiEngineConfig
-from vault_core.pii.patterns import luhn_valid
+from vault_core.pii.validators import luhn_valid
 
 
 @pytest.fixture(scope="module")
