@@ -20,6 +20,7 @@ reference, text by text).
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -59,6 +60,8 @@ _SMALL_CHARS = 2_048
 _BATCH_CHARS = 4 * 1024 * 1024
 # Detectors scanned per polars select: each keeps a marked copy of the batch alive.
 _DETECTORS_PER_SELECT = 4
+# Selects queued ahead of the one being judged (each holds its marked copies once done).
+_LOOKAHEAD = 3
 # Characters after a match that a detector's ``followed_by`` is tested on.
 _FOLLOW_CHARS = 16
 
@@ -253,7 +256,7 @@ def _scan_batch(
         ).to_arrow(compat_level=pl.CompatLevel.oldest())
 
     # A few detectors per select: polars runs their scans on its threads side by side, and
-    # only a few marked copies of the batch are alive at once. The next select runs (without
+    # only a few marked copies of the batch are alive at once. The next selects run (without
     # the GIL) while Python judges the previous one's matches.
     chunks = [
         scanned[first : first + _DETECTORS_PER_SELECT]
@@ -262,11 +265,12 @@ def _scan_batch(
     found: list[Hits] = []
     matches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with ThreadPoolExecutor(max_workers=1) as scanner:
-        pending = scanner.submit(marked, chunks[0])
+        # Futures are dropped once read: a future keeps its marked table alive.
+        pending = deque(scanner.submit(marked, chosen) for chosen in chunks[:_LOOKAHEAD])
         for position, chosen in enumerate(chunks):
-            table = pending.result()
-            if position + 1 < len(chunks):
-                pending = scanner.submit(marked, chunks[position + 1])
+            table = pending.popleft().result()
+            if position + _LOOKAHEAD < len(chunks):
+                pending.append(scanner.submit(marked, chunks[position + _LOOKAHEAD]))
             for detector in chosen:
                 spans = matches[detector.name] = _marked_spans(table.column(detector.name))
                 found.append(_judge(detector, corpus, *spans, threshold, flags[detector.name]))
