@@ -185,7 +185,9 @@ DETECTORS: tuple[PatternDetector, ...] = (
     PatternDetector(
         "NanpPhone", "PHONE_NUMBER",
         r"(?:\+?1[-. ])?(?:\([0-9]{3}\) ?|[0-9]{3}[-. ])[0-9]{3}[-. ][0-9]{4}",
-        0.7, lead=r"[\w+-]", trail=_NUMBER_EDGE,
+        # Not after a dot: "192.168.1.1 (415) 555-0132" is an address and a phone, not the
+        # phone "1 (415) 555-0132" with a country code.
+        0.7, lead=r"[\w.+-]", trail=_NUMBER_EDGE,
         context=("phone", "call", "mobile", "tel", "fax", "cell"),
     ),
     PatternDetector(
