@@ -341,10 +341,13 @@ def _judge_one(
     if end <= start:
         return None
     trail = detector.trail_class
-    if trail is not None and end < len(text) and trail.fullmatch(text[end]):
-        return None
-    if detector.no_decimal_after and re.match(r"\.[0-9]", text[end : end + 2]):
-        return None
+    if (trail is not None and end < len(text) and trail.fullmatch(text[end])) or (
+        detector.no_decimal_after and re.match(r"\.[0-9]", text[end : end + 2])
+    ):
+        retreated = detector.retreat_regex.match(text, start) if detector.retreat else None
+        if retreated is None or retreated.end() <= start:
+            return None
+        end = retreated.end()
     if detector.validate is not None:
         length = int(detector.validate(Values.of([text[start:end]]))[0])
         if length == 0:
@@ -413,7 +416,20 @@ def _judge(
     text = np.searchsorted(corpus.starts, start, side="right") - 1
     keep = (end > start) & (end <= corpus.ends[text])
     if detector.trail is not None or detector.no_decimal_after:
-        keep &= ~_trail_fails(detector, corpus, end)
+        fails = _trail_fails(detector, corpus, end) & keep
+        if detector.retreat and fails.any():
+            end, byte_end = end.copy(), byte_end.copy()
+            for index in np.flatnonzero(fails).tolist():
+                begin = int(start[index])
+                match = detector.retreat_regex.match(
+                    corpus.joined, begin, int(corpus.ends[text[index]])
+                )
+                if match is not None and match.end() > begin:
+                    value = corpus.joined[begin : match.end()]
+                    end[index] = match.end()
+                    byte_end[index] = byte_start[index] + len(value.encode("utf-8"))
+                    fails[index] = False
+        keep &= ~fails
     if detector.validate is not None and keep.any():
         start, end, text = start[keep], end[keep], text[keep]
         byte_start, byte_end = byte_start[keep], byte_end[keep]

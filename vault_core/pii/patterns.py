@@ -52,6 +52,10 @@ class PatternDetector:
         context: Lower-case words that raise the score when seen near the match.
         before: A regex that, matching the end of the text before the match, raises the score
             as a context word does (a state name before a zip code).
+        retreat: When a match fails its trail, try it shorter, as a regex with a lookahead
+            backtracks ("2021-02-11 10:30am" holds the date "2021-02-11"). For patterns whose
+            shorter matches can end before an allowed character; Python re-matches only the
+            matches that failed.
         within: Detectors with the same lead and trail whose matches hold all of this one's:
             its matches are theirs that its pattern matches whole (nine digits are a run of
             8-17 digits of length nine), so the columnar pass skips a scan of the text. A test
@@ -72,6 +76,7 @@ class PatternDetector:
     validate: Validator | None = None
     context: tuple[str, ...] = ()
     before: str | None = None
+    retreat: bool = False
     within: tuple[str, ...] = ()
 
     @cached_property
@@ -87,6 +92,15 @@ class PatternDetector:
         else:
             head = ""
         return f"({head})({self.pattern})({self.suffix or ''})"
+
+    @cached_property
+    def retreat_regex(self) -> re.Pattern[str]:
+        """The value followed by neither the trail nor (if so set) a decimal: matched at a
+        failed match's start, it gives the longest shorter match that passes."""
+        ahead = f"(?!{self.trail})" if self.trail is not None else ""
+        if self.no_decimal_after:
+            ahead += r"(?!\.[0-9])"
+        return re.compile(f"(?:{self.pattern}){ahead}")
 
     @cached_property
     def trail_class(self) -> re.Pattern[str] | None:
@@ -131,6 +145,7 @@ DETECTORS: tuple[PatternDetector, ...] = (
         "Email", "EMAIL_ADDRESS",
         r"[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
         1.0, lead=r"[\w.+-]", trail=r"[\w-]",
+        retreat=True,
     ),
     PatternDetector(
         "Url", "URL",
@@ -158,6 +173,7 @@ DETECTORS: tuple[PatternDetector, ...] = (
         r"[1-6][0-9](?:[ -]?[0-9]){10,17}",
         # Not after a digit or a dash, nor after a digit and a space (a longer number).
         1.0, prefix=r"^ ?|[^0-9 -]|[^0-9] ", trail=r"[0-9-]", validate=v.card,
+        retreat=True,
     ),
     PatternDetector(
         "UsSsn", "US_SSN",
@@ -181,6 +197,7 @@ DETECTORS: tuple[PatternDetector, ...] = (
         "Iban", "IBAN_CODE",
         r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?",
         1.0, lead=r"[\w]", trail=r"[\w]", validate=v.iban,
+        retreat=True,
     ),
     PatternDetector(
         "NanpPhone", "PHONE_NUMBER",
@@ -194,6 +211,7 @@ DETECTORS: tuple[PatternDetector, ...] = (
         "IntlPhone", "PHONE_NUMBER",
         r"\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){2,5}",
         0.7, lead=r"[\w+]", trail=_NUMBER_EDGE, validate=v.phone_digits,
+        retreat=True,
     ),
     PatternDetector(
         "PlainPhone", "PHONE_NUMBER",
@@ -234,6 +252,7 @@ DETECTORS: tuple[PatternDetector, ...] = (
         "DateIso", "DATE_TIME",
         r"(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?",
         0.85, lead=_NUMBER_EDGE, trail=_NUMBER_EDGE, validate=v.iso_date,
+        retreat=True,
     ),
     PatternDetector(
         "DateNumeric", "DATE_TIME",
@@ -262,6 +281,7 @@ DETECTORS: tuple[PatternDetector, ...] = (
         # An ASCII unit number: a Unicode class here tripled the detector's scan time.
         r"(?: (?:Apt\.|Suite|Unit|#) ?[A-Za-z0-9_-]+)?",
         0.9, lead=_NUMBER_EDGE, trail=_NUMBER_EDGE,
+        retreat=True,
     ),
     PatternDetector(
         "ZipCode", "ZIP_CODE",

@@ -147,9 +147,7 @@ def _number(matrix: np.ndarray) -> np.ndarray:
 _CARD_CHARS = 36  # 19 digits; the pattern admits a separator between any two
 
 
-def card(values: Values) -> np.ndarray:
-    """Luhn-valid card numbers of 12-19 digits, written whole or in groups of four (Amex 4-6-5)
-    with one kind of separator; a run of numbers passes Luhn one time in ten."""
+def _card_ok(values: Values) -> np.ndarray:
     chars = values.left(_CARD_CHARS)
     spaces, dashes = chars == _SPACE, chars == _DASH
     separators = (spaces | dashes).sum(axis=1)
@@ -157,8 +155,41 @@ def card(values: Values) -> np.ndarray:
     first_group = np.argmax(spaces | dashes, axis=1)
     grouped_ok = (separators == 0) | (~mixed & (first_group == 4) & (separators <= 4))
     digits, count = values.digits(_CARD_CHARS)
-    ok = grouped_ok & _luhn_ok(digits) & _not_one_repeated_digit(digits, count)
-    return _accept(values, ok)
+    result: np.ndarray = (
+        grouped_ok & (count >= 12) & _luhn_ok(digits) & _not_one_repeated_digit(digits, count)
+    )
+    return result
+
+
+def card(values: Values) -> np.ndarray:
+    """Luhn-valid card numbers of 12-19 digits, written whole or in groups of four (Amex 4-6-5)
+    with one kind of separator; a run of numbers passes Luhn one time in ten. A grouped value
+    that fails is retried without its last group: "4111 1111 1111 1111 123" is a card and its
+    CVV."""
+    # Only at spaces: a dash after the card would fail its trail ("4111-...-1111-123").
+    return _trim_groups(values, _card_ok, _CARD_CHARS, separators=b" ")
+
+
+def _trim_groups(
+    values: Values, check: Callable[[Values], np.ndarray], width: int, separators: bytes
+) -> np.ndarray:
+    """Accepted length of each value: the whole value if ``check`` passes, else the longest
+    prefix ending before a separator that passes (0 if none does)."""
+    accepted = np.zeros(len(values), dtype=np.int64)
+    pending = np.arange(len(values))
+    batch = values
+    while len(pending):
+        ok = check(batch)
+        accepted[pending[ok]] = batch.lengths[ok]
+        chars = batch.right(width)
+        cuttable = np.isin(chars, np.frombuffer(separators, dtype=np.uint8))
+        retry = ~ok & cuttable.any(axis=1)
+        # Cut at the last separator of each value that failed.
+        last = chars.shape[1] - 1 - np.argmax(cuttable[:, ::-1], axis=1)
+        cut = batch.end - (chars.shape[1] - last)
+        pending = pending[retry]
+        batch = Values(batch.utf8, batch.start[retry], cut[retry])
+    return accepted
 
 
 def ssn(values: Values) -> np.ndarray:
@@ -227,21 +258,7 @@ def _mod97_is_one(values: Values) -> np.ndarray:
 def iban(values: Values) -> np.ndarray:
     """IBANs passing mod-97. The pattern's optional trailing groups may have swallowed a
     following word: groups are dropped from the end until the checksum holds."""
-    accepted = np.zeros(len(values), dtype=np.int64)
-    pending = np.arange(len(values))
-    batch = values
-    while len(pending):
-        ok = _mod97_is_one(batch)
-        accepted[pending[ok]] = batch.lengths[ok]
-        chars = batch.right(_IBAN_CHARS + 9)
-        spaced = chars == _SPACE
-        retry = ~ok & spaced.any(axis=1)
-        # Cut at the last space of each value that failed.
-        last_space = chars.shape[1] - 1 - np.argmax(spaced[:, ::-1], axis=1)
-        cut = batch.end - (chars.shape[1] - last_space)
-        pending = pending[retry]
-        batch = Values(batch.utf8, batch.start[retry], cut[retry])
-    return accepted
+    return _trim_groups(values, _mod97_is_one, _IBAN_CHARS + 9, separators=b" ")
 
 
 def ipv6(values: Values) -> np.ndarray:

@@ -46,6 +46,10 @@ TRUE_POSITIVES = [
     ("PHONE_NUMBER", "call +44 20 7946 0958 now", "+44 20 7946 0958"),
     ("PHONE_NUMBER", "my mobile is 6114980364", "6114980364"),
     ("PHONE_NUMBER", "from 192.168.1.1 (415) 555-0132", "(415) 555-0132"),
+    # A match failing its trail is tried shorter, as a lookahead would backtrack.
+    ("DATE_TIME", "due 2021-02-11 10:30am sharp", "2021-02-11"),
+    ("CREDIT_CARD", "card 4111 1111 1111 1111 123 cvv", "4111 1111 1111 1111"),
+    ("EMAIL_ADDRESS", "mail a.b@example.com.x_y now", "a.b@example.com"),
     ("DATE_TIME", "born on March 3, 2001 in", "March 3, 2001"),
     ("DATE_TIME", "born 03/04/1999.", "03/04/1999"),
     ("DATE_TIME", "on 2021-02-11 we", "2021-02-11"),
