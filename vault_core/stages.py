@@ -28,7 +28,10 @@ def code_version(spec: DatasetSpec, stage: str) -> str:
     if stage == "raw":
         parts["ingest"] = spec.model_dump_json(include={"format", "required_columns"})
     if stage in ("pii_findings", "anonymized"):
-        parts["pii"] = spec.model_dump_json(include={"pii", "text_columns", "entity_columns"})
+        # The number of NER processes never changes the findings (tested): not part of it.
+        parts["pii"] = spec.model_dump_json(
+            include={"pii", "text_columns", "entity_columns"}, exclude={"pii": {"n_process"}}
+        )
     if stage == "anonymized":
         parts["policy"] = spec.policy.digest()
     return f"{__version__}-" + combine_digests(parts)[3:15]
