@@ -245,11 +245,13 @@ def test_when_scanned_in_columns_then_same_as_match_by_match_text_by_text() -> N
 _MIXED = st.sampled_from(
     [*"ab Z@.-:/09 \n,+()", "\ud800", "\x01", "é", "ж", "中", "4111 1111 1111 1111", "(415) ",
      "555-0132", "536-22-1234", "Dr. ", "aged ", " years old", "ssn ", "2001:db8::", "Mrs.",
-     "GB82 WEST 1234 5698 7654 32", "NY ", "ann@ex.com", "www.x.org", "12 Oak St", "03/04/"]
+     "GB82 WEST 1234 5698 7654 32", "NY ", "ann@ex.com", "www.x.org", "12 Oak St", "03/04/",
+     "12345678", "123456789", "011000015", "A", "912-70-1234", "2021-02-11", " 10:30am", " 123",
+     "passport ", "routing "]
 )  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(_MIXED, max_size=30).map("".join), min_size=1, max_size=6))
 def test_when_any_texts_then_columnar_same_as_match_by_match(texts: list[str]) -> None:
     together = _columnar(texts, 0.0)
