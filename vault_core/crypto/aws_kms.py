@@ -113,7 +113,7 @@ class AwsKmsProvider:
         answer = self._call(
             "decrypt",
             key_id,
-            KeyId=_parse(key_id)[2],
+            KeyId=kms_id,
             CiphertextBlob=wrapped,
             EncryptionContext=_context(context),
         )

@@ -207,11 +207,8 @@ def scan_groups(
     bounds = np.searchsorted(found.text, firsts).tolist()
     # Each group's hits, with texts numbered within the group.
     return [
-        replace(part, text=part.text - first)
-        for part, first in (
-            (found.take(slice(lo, hi)), first)
-            for lo, hi, first in zip(bounds[:-1], bounds[1:], firsts[:-1].tolist(), strict=True)
-        )
+        replace(found.take(slice(lo, hi)), text=found.text[lo:hi] - first)
+        for lo, hi, first in zip(bounds[:-1], bounds[1:], firsts[:-1].tolist(), strict=True)
     ]
 
 
