@@ -20,11 +20,15 @@ reference, text by text).
 from __future__ import annotations
 
 import re
+import re._constants as re_constants
+import re._parser as re_parser
+import string
 from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -41,6 +45,9 @@ from vault_core.pii.patterns import (
 )
 from vault_core.pii.validators import Values
 
+if TYPE_CHECKING:
+    import polars as pl
+
 DETECTOR_PREFIX = "vault:"
 """Prefix of the names of vault's pattern detectors, e.g. ``vault:Email``."""
 
@@ -48,12 +55,12 @@ _SEPARATOR = "\n"
 _START, _END = 1, 2
 # Group 1 (what precedes), the value between the markers, group 3 (what follows).
 _REPLACEMENT = "${1}\x01${2}\x02${3}"
+# The whole match between the markers (see _scan_form).
+_WHOLE_REPLACEMENT = "\x01${0}\x02"
 # Rows of about this many characters let polars spread one detector's scan over its threads.
 _ROW_CHARS = 128 * 1024
 # Stands for any non-ASCII character in context windows (the context words are ASCII).
 _NON_ASCII = 0x1A
-# A position in a window's index matrix that stands for a space between before and after.
-_SPACE_MARK = -(2**62)
 # Batches up to this many characters are scanned match by match in Python (_scan_small).
 _SMALL_CHARS = 2_048
 # Texts are scanned in batches of about this many characters (bounded memory).
@@ -80,7 +87,8 @@ class _Corpus:
     """The texts joined into one string, with the maps between bytes, characters and texts."""
 
     def __init__(self, texts: Sequence[str]) -> None:
-        joined = _SEPARATOR.join(texts)
+        # A line break before the first text too: every text follows one (see _scan_form).
+        joined = _SEPARATOR + _SEPARATOR.join(texts)
         if "\x01" in joined or "\x02" in joined:
             # The markers must not occur in the text; \x1a belongs to no pattern class either.
             joined = joined.replace("\x01", "\x1a").replace("\x02", "\x1a")
@@ -88,7 +96,7 @@ class _Corpus:
         joined = sanitize(joined)
         self.joined = joined
         lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=len(texts))
-        self.ends = np.cumsum(lengths + len(_SEPARATOR)) - len(_SEPARATOR)
+        self.ends = np.cumsum(lengths + len(_SEPARATOR))
         self.starts = self.ends - lengths
         self.utf8 = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
         if joined.isascii():
@@ -104,13 +112,14 @@ class _Corpus:
         self.codes = np.concatenate((codes, np.array([10], dtype=np.uint8)))
 
     def rows(self) -> list[str]:
-        """The joined text cut after line breaks into rows of about ``_ROW_CHARS``."""
+        """The joined text cut before line breaks into rows of about ``_ROW_CHARS``: each row
+        starts with a line break."""
         joined = self.joined
         rows: list[str] = []
         start = 0
         while start < len(joined):
             cut = joined.find("\n", start + _ROW_CHARS)
-            end = len(joined) if cut < 0 else cut + 1
+            end = len(joined) if cut < 0 else cut
             rows.append(joined[start:end])
             start = end
         return rows
@@ -119,41 +128,120 @@ class _Corpus:
         """Character offsets of byte offsets (at character boundaries) into the joined text."""
         return byte_offsets if self._char_of_byte is None else self._char_of_byte[byte_offsets]
 
-    def context(self, text: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.StringArray:
-        """Lower-cased context of each span: up to ``CONTEXT_WINDOW`` characters before it,
-        a space, up to ``CONTEXT_AFTER`` after."""
-        picks = np.concatenate(
-            (
-                start[:, None] + np.arange(-CONTEXT_WINDOW, 0),
-                np.full((len(start), 1), _SPACE_MARK),
-                end[:, None] + np.arange(CONTEXT_AFTER),
-            ),
-            axis=1,
-        )
-        return self._strings(text, picks, lower=True)
-
-    def before(self, text: np.ndarray, start: np.ndarray) -> pa.StringArray:
-        """Up to ``CONTEXT_WINDOW`` characters before each span, as written."""
-        return self._strings(text, start[:, None] + np.arange(-CONTEXT_WINDOW, 0), lower=False)
+    def before(self, text: np.ndarray, start: np.ndarray, width: int) -> pa.StringArray:
+        """Up to ``width`` characters before each span, as written."""
+        return self._strings(text, start[:, None] + np.arange(-width, 0))
 
     def after(self, text: np.ndarray, end: np.ndarray, width: int) -> pa.StringArray:
         """Up to ``width`` characters after each span, as written."""
-        return self._strings(text, end[:, None] + np.arange(width), lower=False)
+        return self._strings(text, end[:, None] + np.arange(width))
 
-    def _strings(self, text: np.ndarray, picks: np.ndarray, *, lower: bool) -> pa.StringArray:
+    def _strings(self, text: np.ndarray, picks: np.ndarray) -> pa.StringArray:
         """Characters at each row of ``picks`` (positions into the joined text) as one string
-        per row: positions outside the row's own text become NUL, ``_SPACE_MARK`` a space,
-        non-ASCII characters ``_NON_ASCII``."""
+        per row: positions outside the row's own text become NUL, non-ASCII characters
+        ``_NON_ASCII``."""
         valid = (picks >= self.starts[text][:, None]) & (picks < self.ends[text][:, None])
-        codes = self.codes[np.clip(picks, 0, len(self.codes) - 1)]
-        chars = np.where(valid, codes, np.where(picks == _SPACE_MARK, 32, 0)).astype(np.uint8)
-        if lower:
-            chars += (((chars >= 65) & (chars <= 90)) * 32).astype(np.uint8)
+        chars = np.where(valid, self.codes[np.clip(picks, 0, len(self.codes) - 1)], 0)
+        chars = chars.astype(np.uint8)
         rows, width = chars.shape
         offsets = np.arange(0, rows * width + 1, width, dtype=np.int32)
         return pa.StringArray.from_buffers(
             rows, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars))
         )
+
+
+class _ContextWords:
+    """Where the detectors' context words occur in a batch's joined text.
+
+    A match has context when one of its detector's words lies wholly within the
+    ``CONTEXT_WINDOW`` characters before it or the ``CONTEXT_AFTER`` characters after it, in
+    its own text, in any ASCII case. One Aho-Corasick pass (polars ``find_many``) finds every
+    word of every detector; each detector then asks about all its matches at once with binary
+    searches, instead of cutting a window out of the text per match."""
+
+    def __init__(self, words: Sequence[str], start: np.ndarray, word: np.ndarray) -> None:
+        self.words = list(words)
+        self.start = start
+        self.word = word
+        self.end = start + np.array([len(w) for w in self.words], dtype=np.int64)[word]
+
+    @staticmethod
+    def find(frame: pl.DataFrame, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Byte offsets into the rows of ``frame`` joined of every (overlapping) occurrence of
+        ``words`` and the index of its word (runs on the scanning thread)."""
+        import polars as pl
+
+        if not words:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        column = pl.col("text")
+        found = frame.select(
+            at=column.str.find_many(words, ascii_case_insensitive=True, overlapping=True),
+            word=column.str.extract_many(words, ascii_case_insensitive=True, overlapping=True),
+            size=column.str.len_bytes(),
+        )
+        sizes = found["size"].to_numpy().astype(np.int64)
+        row_start = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        counts = found["at"].list.len().to_numpy()
+        at = pl.Series(found["at"].to_arrow().flatten()).to_numpy().astype(np.int64)
+        word = pl.Series(found["word"].to_arrow().flatten()).str.to_lowercase()
+        index = word.cast(pl.Enum(list(words))).to_physical().to_numpy().astype(np.int64)
+        return at + np.repeat(row_start, counts), index
+
+    def near(
+        self,
+        detector: PatternDetector,
+        corpus: _Corpus,
+        text: np.ndarray,
+        start: np.ndarray,
+        end: np.ndarray,
+    ) -> np.ndarray:
+        """Whether each match ``[start, end)`` of ``text`` has one of the detector's words
+        near it."""
+        mine = np.isin(self.word, [self.words.index(w) for w in detector.context])
+        word_start, word_end = self.start[mine], self.end[mine]
+        if not len(word_start):
+            return np.zeros(len(start), dtype=bool)
+        # Before: of the words ending at or before the match, the latest start.
+        by_end = np.argsort(word_end, kind="stable")
+        ends, latest = word_end[by_end], np.maximum.accumulate(word_start[by_end])
+        last = np.searchsorted(ends, start, side="right") - 1
+        lowest = np.maximum(start - CONTEXT_WINDOW, corpus.starts[text])
+        before = (last >= 0) & (latest[np.maximum(last, 0)] >= lowest)
+        # After: of the words starting at or after the match's end, the earliest end.
+        by_start = np.argsort(word_start, kind="stable")
+        starts = word_start[by_start]
+        earliest = np.minimum.accumulate(word_end[by_start][::-1])[::-1]
+        first = np.searchsorted(starts, end, side="left")
+        highest = np.minimum(end + CONTEXT_AFTER, corpus.ends[text])
+        after = (first < len(starts)) & (earliest[np.minimum(first, len(starts) - 1)] <= highest)
+        result: np.ndarray = before | after
+        return result
+
+
+@cache
+def _scan_form(detector: PatternDetector) -> tuple[str, str, bool]:
+    """``(regex, replacement, lead)`` of the detector's Rust scan; ``lead``: the match begins
+    with one character before the value.
+
+    A detector with only a ``lead`` is scanned as ``[^lead]value``, without capture groups:
+    Rust's regex finds a match's groups with a second, slower engine, which cost about a
+    fifth of the scan. Every text in the joined corpus follows a line break, which no lead
+    class holds, so ``[^lead]`` stands for the ``^`` alternative of :attr:`search` too."""
+    if detector.prefix is not None or detector.suffix is not None:
+        return detector.search, _REPLACEMENT, False
+    if detector.lead is None:
+        return f"(?:{detector.pattern})", _WHOLE_REPLACEMENT, False
+    if re.fullmatch(detector.lead, _SEPARATOR):
+        raise ValueError(f"lead of {detector.name} must not hold a line break")
+    return f"[^{detector.lead[1:-1]}](?:{detector.pattern})", _WHOLE_REPLACEMENT, True
+
+
+def _after_lead(utf8: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Byte offsets just past the character beginning at each ``start`` (UTF-8 lead byte)."""
+    first = utf8[start]
+    width = 1 + (first >= 0xC0).astype(np.int64) + (first >= 0xE0) + (first >= 0xF0)
+    result: np.ndarray = start + width
+    return result
 
 
 @cache
@@ -248,7 +336,7 @@ def _scan_batch(
 
     def marked(chosen: Sequence[PatternDetector]) -> pa.Table:
         return frame.select(
-            pl.col("text").str.replace_all(detector.search, _REPLACEMENT).alias(detector.name)
+            pl.col("text").str.replace_all(*_scan_form(detector)[:2]).alias(detector.name)
             for detector in chosen
         ).to_arrow(compat_level=pl.CompatLevel.oldest())
 
@@ -259,22 +347,31 @@ def _scan_batch(
         scanned[first : first + _DETECTORS_PER_SELECT]
         for first in range(0, len(scanned), _DETECTORS_PER_SELECT)
     ]
+    words = sorted({word for detector in active for word in detector.context})
     found: list[Hits] = []
     matches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with ThreadPoolExecutor(max_workers=1) as scanner:
+        finding_words = scanner.submit(_ContextWords.find, frame, words)
         # Futures are dropped once read: a future keeps its marked table alive.
         pending = deque(scanner.submit(marked, chosen) for chosen in chunks[:_LOOKAHEAD])
+        at, word = finding_words.result()
+        context = _ContextWords(words, corpus.chars(at), word)
         for position, chosen in enumerate(chunks):
             table = pending.popleft().result()
             if position + _LOOKAHEAD < len(chunks):
                 pending.append(scanner.submit(marked, chunks[position + _LOOKAHEAD]))
             for detector in chosen:
-                spans = matches[detector.name] = _marked_spans(table.column(detector.name))
-                found.append(_judge(detector, corpus, *spans, threshold, flags[detector.name]))
+                start, end = _marked_spans(table.column(detector.name))
+                if _scan_form(detector)[2]:
+                    start = _after_lead(corpus.utf8, start)
+                spans = matches[detector.name] = start, end
+                found.append(
+                    _judge(detector, corpus, *spans, threshold, flags[detector.name], context)
+                )
             del table
     for detector in derived:
         spans = _matched_whole(detector, corpus, [matches[name] for name in detector.within])
-        found.append(_judge(detector, corpus, *spans, threshold, flags[detector.name]))
+        found.append(_judge(detector, corpus, *spans, threshold, flags[detector.name], context))
     return Hits.concat(found)
 
 
@@ -331,6 +428,18 @@ def _python_search(search: str) -> re.Pattern[str]:
     return re.compile(search)
 
 
+@cache
+def _width(regex: str) -> int:
+    """The most characters a match of ``regex`` can span."""
+    widest = int(re_parser.parse(regex).getwidth()[1])
+    if widest >= re_constants.MAXREPEAT:
+        raise ValueError(f"regex {regex!r} has no bound on its width")
+    return widest
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
 def _judge_one(
     detector: PatternDetector, text: str, start: int, end: int, hinted: bool
 ) -> tuple[int, int, float] | None:
@@ -354,12 +463,17 @@ def _judge_one(
     if follows is not None and not _python_search(follows).match(text, end):
         return None
     score = detector.score
-    window = text[max(0, start - CONTEXT_WINDOW) : start]
-    around = (window + " " + text[end : end + CONTEXT_AFTER]).lower()
+    before = text[max(0, start - CONTEXT_WINDOW) : start].translate(_ASCII_LOWER)
+    after = text[end : end + CONTEXT_AFTER].translate(_ASCII_LOWER)
     if (
         hinted
-        or any(word in around for word in detector.context)
-        or (detector.before is not None and _python_search(detector.before).search(window))
+        or any(word in before or word in after for word in detector.context)
+        or (
+            detector.before is not None
+            and _python_search(f"(?:{detector.before})\\Z").search(
+                text[max(0, start - _width(detector.before)) : start]
+            )
+        )
     ):
         score = min(1.0, score + CONTEXT_BOOST)
     return start, end, score
@@ -401,6 +515,7 @@ def _judge(
     byte_end: np.ndarray,
     threshold: float,
     hinted: np.ndarray,
+    context: _ContextWords,
 ) -> Hits:
     """Hits of one detector's matches that pass its trail, validator and threshold.
 
@@ -446,12 +561,12 @@ def _judge(
         lifted = hinted[text]
         rest = np.flatnonzero(~lifted)
         if len(rest) and detector.context:
-            windows = pl.Series(corpus.context(text[rest], start[rest], end[rest]))
-            lifted[rest] |= windows.str.contains_any(list(detector.context)).to_numpy()
+            lifted[rest] |= context.near(detector, corpus, text[rest], start[rest], end[rest])
             rest = np.flatnonzero(~lifted)
         if len(rest) and detector.before is not None:
-            before = pl.Series(corpus.before(text[rest], start[rest]))
-            lifted[rest] |= before.str.contains(detector.before).to_numpy()
+            width = _width(detector.before)
+            before = pl.Series(corpus.before(text[rest], start[rest], width))
+            lifted[rest] |= before.str.contains(f"(?:{detector.before})$").to_numpy()
         score[lifted] = boosted
     passed = score >= threshold
     count = int(passed.sum())

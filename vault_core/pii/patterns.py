@@ -49,9 +49,12 @@ class PatternDetector:
             a match failing it is dropped, not shortened).
         no_decimal_after: Also drop a match followed by ``.`` and a digit (``1.2.3.4.5``).
         validate: Batch validator returning each value's accepted length (0 rejects).
-        context: Lower-case words that raise the score when seen near the match.
-        before: A regex that, matching the end of the text before the match, raises the score
-            as a context word does (a state name before a zip code).
+        context: Lower-case ASCII words that raise the score when one lies wholly within
+            ``CONTEXT_WINDOW`` characters before the match or ``CONTEXT_AFTER`` after it
+            (in any ASCII case, inside the match's own text).
+        before: A regex of bounded width that, matching the end of the text before the match
+            (it is anchored there), raises the score as a context word does (a state name
+            before a zip code).
         retreat: When a match fails its trail, try it shorter, as a regex with a lookahead
             backtracks ("2021-02-11 10:30am" holds the date "2021-02-11"). For patterns whose
             shorter matches can end before an allowed character; Python re-matches only the
@@ -287,7 +290,7 @@ DETECTORS: tuple[PatternDetector, ...] = (
         "ZipCode", "ZIP_CODE",
         r"[0-9]{5}(?:-[0-9]{4})?",
         0.2, lead=_NUMBER_EDGE, trail=_NUMBER_EDGE, context=("zip", "postal", "postcode"),
-        before=rf"(?:{_US_STATES}),? $",
+        before=rf"(?:{_US_STATES}),? ",
     ),
 )  # fmt: skip
 """Every pattern detector vault runs."""
