@@ -20,14 +20,12 @@ reference, text by text).
 from __future__ import annotations
 
 import re
-import re._constants as re_constants
-import re._parser as re_parser
 import string
 from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,6 +41,7 @@ from vault_core.pii.patterns import (
     DETECTORS,
     PatternDetector,
 )
+from vault_core.pii.regex_bounds import digit_run, widest
 from vault_core.pii.validators import Values
 
 if TYPE_CHECKING:
@@ -111,22 +110,54 @@ class _Corpus:
         # the end so that "the character after the last text" exists.
         self.codes = np.concatenate((codes, np.array([10], dtype=np.uint8)))
 
-    def rows(self) -> list[str]:
-        """The joined text cut before line breaks into rows of about ``_ROW_CHARS``: each row
-        starts with a line break."""
-        joined = self.joined
-        rows: list[str] = []
-        start = 0
-        while start < len(joined):
-            cut = joined.find("\n", start + _ROW_CHARS)
-            end = len(joined) if cut < 0 else cut
-            rows.append(joined[start:end])
-            start = end
-        return rows
-
     def chars(self, byte_offsets: np.ndarray) -> np.ndarray:
         """Character offsets of byte offsets (at character boundaries) into the joined text."""
         return byte_offsets if self._char_of_byte is None else self._char_of_byte[byte_offsets]
+
+    def bytes_of(self, char_offsets: np.ndarray) -> np.ndarray:
+        """Byte offsets of character offsets (up to the length) into the joined text."""
+        if self._char_of_byte is None:
+            return char_offsets
+        result: np.ndarray = self._byte_of_char[char_offsets]
+        return result
+
+    @cached_property
+    def _byte_of_char(self) -> np.ndarray:
+        leads = np.flatnonzero((self.utf8 & 0xC0) != 0x80)
+        return np.concatenate((leads, [len(self.utf8)]))
+
+    @cached_property
+    def digit_runs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Character starts and ends of the maximal runs of ASCII digits."""
+        # codes begin and end with a line break: every run has both edges inside.
+        is_digit = (self.codes >= ord("0")) & (self.codes <= ord("9"))
+        edges = np.flatnonzero(is_digit[1:] != is_digit[:-1]) + 1
+        return edges[0::2], edges[1::2]
+
+    def whole(self) -> _Haystack:
+        """The whole joined text as one haystack."""
+        # The joined text begins with a line break already.
+        return _Haystack(self.utf8, np.array([0]), np.array([0]))
+
+    def near_digits(self, least: int, width: int) -> _Haystack:
+        """The parts of the joined text within ``width + 1`` characters of a run of at least
+        ``least`` digits: every match a detector with a match ``width`` characters wide at
+        most, holding such a run, can have (see :class:`_Haystack`)."""
+        starts, ends = self.digit_runs
+        long = ends - starts >= least
+        low = np.maximum(starts[long] - width - 1, 0)
+        high = np.minimum(ends[long] + width + 1, len(self.codes) - 1)
+        if not len(low):
+            return _Haystack.windows(self, low, high)
+        # Overlapping or touching windows become one.
+        reach = np.maximum.accumulate(high)
+        first = np.flatnonzero(np.concatenate(([True], low[1:] > reach[:-1])))
+        last = np.concatenate((first[1:] - 1, [len(reach) - 1]))
+        return _Haystack.windows(self, low[first], reach[last])
+
+    def rows(self) -> list[str]:
+        """The joined text cut into rows as :meth:`whole` cuts it (tests)."""
+        return self.whole().frame.get_column("text").to_list()
 
     def before(self, text: np.ndarray, start: np.ndarray, width: int) -> pa.StringArray:
         """Up to ``width`` characters before each span, as written."""
@@ -150,6 +181,62 @@ class _Corpus:
         )
 
 
+class _Haystack:
+    """Windows of a corpus's joined text, each after a line break, cut into rows for polars.
+
+    A detector scanned in windows instead of the whole text finds the same matches when every
+    match holds a run of digits its window was built around and is at most ``width``
+    characters wide (:meth:`_Corpus.near_digits`): each match then lies inside one window with
+    a character to spare on each side, no match of the whole text crosses a window's edge,
+    and the line break between windows breaks every pattern and digit run. So leftmost-first
+    matching meets the same matches in the same order."""
+
+    def __init__(self, data: np.ndarray, content: np.ndarray, origin: np.ndarray) -> None:
+        self._data = data
+        self.size = len(data)
+        # Where each window's bytes begin in the haystack and in the joined text.
+        self.content = content
+        self.origin = origin
+
+    @classmethod
+    def windows(cls, corpus: _Corpus, low: np.ndarray, high: np.ndarray) -> _Haystack:
+        """The characters ``[low[i], high[i])`` of the joined text, each after a line break."""
+        origin = corpus.bytes_of(low)
+        sizes = corpus.bytes_of(high) - origin + 1
+        offsets = np.concatenate(([0], np.cumsum(sizes)))
+        content = offsets[:-1] + 1
+        source = np.concatenate((corpus.utf8, np.array([10], dtype=np.uint8)))
+        picks = np.repeat(origin - content, sizes) + np.arange(offsets[-1])
+        picks[offsets[:-1]] = len(corpus.utf8)  # the line break
+        return cls(source[picks], content, origin)
+
+    @cached_property
+    def frame(self) -> pl.DataFrame:
+        """The haystack as rows of about ``_ROW_CHARS`` bytes, cut before line breaks."""
+        import polars as pl
+
+        raw = self._data.tobytes()
+        bounds = [0]
+        while bounds[-1] + _ROW_CHARS < len(raw):
+            cut = raw.find(b"\n", bounds[-1] + _ROW_CHARS)
+            if cut < 0:
+                break
+            bounds.append(cut)
+        bounds.append(len(raw))
+        rows = pa.LargeStringArray.from_buffers(
+            len(bounds) - 1,
+            pa.py_buffer(np.array(bounds, dtype=np.int64)),
+            pa.py_buffer(self._data),
+        )
+        return pl.DataFrame({"text": pl.Series(rows)})
+
+    def to_corpus(self, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Byte offsets into the joined text of spans ``[start, end)`` of the haystack."""
+        window = np.searchsorted(self.content, start, side="right") - 1
+        shift = self.origin[window] - self.content[window]
+        return start + shift, end + shift
+
+
 class _ContextWords:
     """Where the detectors' context words occur in a batch's joined text.
 
@@ -166,7 +253,7 @@ class _ContextWords:
         self.end = start + np.array([len(w) for w in self.words], dtype=np.int64)[word]
 
     @staticmethod
-    def find(frame: pl.DataFrame, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def find(frame: pl.DataFrame, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Byte offsets into the rows of ``frame`` joined of every (overlapping) occurrence of
         ``words`` and the index of its word (runs on the scanning thread)."""
         import polars as pl
@@ -286,7 +373,7 @@ def scan_groups(
     hints = [hint.lower() for _, hint in groups]
     hinted = [_hinted(detector, hints, firsts) for detector in active]
     parts = []
-    for begin, end in _batches(texts):
+    for begin, end in _batches(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))):
         part = _scan_batch(
             texts[begin:end], active, threshold, [flags[begin:end] for flags in hinted]
         )
@@ -300,18 +387,18 @@ def scan_groups(
     ]
 
 
-def _batches(texts: Sequence[str]) -> list[tuple[int, int]]:
-    """``(begin, end)`` runs of texts of about ``_BATCH_CHARS`` characters (a longer text is a
-    run of its own): memory stays bounded by the batch, not the column."""
+def _batches(lengths: np.ndarray) -> list[tuple[int, int]]:
+    """``(begin, end)`` runs of texts (of these lengths) of about ``_BATCH_CHARS`` characters
+    (a longer text ends a run): memory stays bounded by the batch, not the column."""
     runs: list[tuple[int, int]] = []
-    begin, size = 0, 0
-    for index, text in enumerate(texts):
-        size += len(text) + 1
-        if size >= _BATCH_CHARS:
-            runs.append((begin, index + 1))
-            begin, size = index + 1, 0
-    if begin < len(texts):
-        runs.append((begin, len(texts)))
+    sizes = np.cumsum(lengths + 1)
+    begin, base = 0, 0
+    while begin < len(lengths):
+        # The first text at which the run reaches the batch size ends the run.
+        end = int(np.searchsorted(sizes, base + _BATCH_CHARS, side="left")) + 1
+        end = min(end, len(lengths))
+        runs.append((begin, end))
+        begin, base = end, int(sizes[end - 1])
     return runs
 
 
@@ -327,41 +414,60 @@ def _scan_batch(
     import polars as pl  # imported on first scan: importing vault_core.pii stays cheap
 
     corpus = _Corpus(texts)
-    frame = pl.DataFrame({"text": corpus.rows()}, schema={"text": pl.String})
-
     names = {detector.name for detector in active}
     derived = [d for d in active if d.within and names.issuperset(d.within)]
     scanned = [d for d in active if d not in derived]
     flags = {detector.name: flag for detector, flag in zip(active, hinted, strict=True)}
+    haystacks: dict[tuple[int, int] | None, _Haystack] = {}
 
-    def marked(chosen: Sequence[PatternDetector]) -> pa.Table:
-        return frame.select(
+    def haystack(key: tuple[int, int] | None) -> _Haystack:
+        # Built on the scanning thread, the only one that builds them.
+        if key not in haystacks:
+            haystacks[key] = corpus.whole() if key is None else corpus.near_digits(*key)
+        return haystacks[key]
+
+    def marked(key: tuple[int, int] | None, chosen: Sequence[PatternDetector]) -> _Marked:
+        scanned_in = haystack(key)
+        if not scanned_in.size:
+            return scanned_in, None
+        table = scanned_in.frame.select(
             pl.col("text").str.replace_all(*_scan_form(detector)[:2]).alias(detector.name)
             for detector in chosen
         ).to_arrow(compat_level=pl.CompatLevel.oldest())
+        return scanned_in, table
+
+    def words_found() -> tuple[np.ndarray, np.ndarray]:
+        at, word = _ContextWords.find(haystack(None).frame, words)
+        return haystack(None).to_corpus(at, at)[0], word
 
     # A few detectors per select: polars runs their scans on its threads side by side, and
     # only a few marked copies of the batch are alive at once. The next selects run (without
     # the GIL) while Python judges the previous one's matches.
     chunks = [
-        scanned[first : first + _DETECTORS_PER_SELECT]
-        for first in range(0, len(scanned), _DETECTORS_PER_SELECT)
+        (key, group[first : first + _DETECTORS_PER_SELECT])
+        for key, group in _haystack_plan(scanned).items()
+        for first in range(0, len(group), _DETECTORS_PER_SELECT)
     ]
     words = sorted({word for detector in active for word in detector.context})
     found: list[Hits] = []
     matches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with ThreadPoolExecutor(max_workers=1) as scanner:
-        finding_words = scanner.submit(_ContextWords.find, frame, words)
-        # Futures are dropped once read: a future keeps its marked table alive.
-        pending = deque(scanner.submit(marked, chosen) for chosen in chunks[:_LOOKAHEAD])
+        # Futures are dropped once read: a future keeps its marked table alive. The first
+        # scan does not wait for the context words, which its judging needs only after it.
+        pending = deque([scanner.submit(marked, *chunks[0])])
+        finding_words = scanner.submit(words_found)
+        pending.extend(scanner.submit(marked, *chunk) for chunk in chunks[1:_LOOKAHEAD])
         at, word = finding_words.result()
         context = _ContextWords(words, corpus.chars(at), word)
-        for position, chosen in enumerate(chunks):
-            table = pending.popleft().result()
+        for position, (_, chosen) in enumerate(chunks):
+            scanned_in, table = pending.popleft().result()
             if position + _LOOKAHEAD < len(chunks):
-                pending.append(scanner.submit(marked, chunks[position + _LOOKAHEAD]))
+                pending.append(scanner.submit(marked, *chunks[position + _LOOKAHEAD]))
             for detector in chosen:
-                start, end = _marked_spans(table.column(detector.name))
+                if table is None:
+                    start = end = np.zeros(0, dtype=np.int64)
+                else:
+                    start, end = scanned_in.to_corpus(*_marked_spans(table.column(detector.name)))
                 if _scan_form(detector)[2]:
                     start = _after_lead(corpus.utf8, start)
                 spans = matches[detector.name] = start, end
@@ -373,6 +479,35 @@ def _scan_batch(
         spans = _matched_whole(detector, corpus, [matches[name] for name in detector.within])
         found.append(_judge(detector, corpus, *spans, threshold, flags[detector.name], context))
     return Hits.concat(found)
+
+
+_Marked = tuple["_Haystack", "pa.Table | None"]
+# Detectors whose every match holds a run of at least ``k`` digits are scanned near runs of
+# at least the highest tier <= k only; one haystack per tier, as wide as its widest detector.
+_DIGIT_TIERS = (1, 4, 5)
+
+
+def _haystack_plan(
+    detectors: Sequence[PatternDetector],
+) -> dict[tuple[int, int] | None, list[PatternDetector]]:
+    """The detectors grouped by the haystack they are scanned in: ``(least, width)`` of
+    :meth:`_Corpus.near_digits`, or None for the whole text."""
+    tiers: dict[int | None, list[PatternDetector]] = {}
+    for detector in detectors:
+        regex = _scan_form(detector)[0]
+        least = digit_run(regex)
+        bounded = widest(regex) is not None
+        tier = max((t for t in _DIGIT_TIERS if t <= least), default=None) if bounded else None
+        tiers.setdefault(tier, []).append(detector)
+    # Highest tiers first: their haystacks are the quickest to build, so scanning starts at
+    # once, and their many numbers are the slowest to judge, which then overlaps later scans.
+    plan: dict[tuple[int, int] | None, list[PatternDetector]] = {}
+    for tier in sorted((t for t in tiers if t is not None), reverse=True):
+        group = tiers[tier]
+        plan[(tier, max(widest(_scan_form(d)[0]) or 0 for d in group))] = group
+    if None in tiers:
+        plan[None] = tiers[None]
+    return plan
 
 
 def _matched_whole(
@@ -428,13 +563,12 @@ def _python_search(search: str) -> re.Pattern[str]:
     return re.compile(search)
 
 
-@cache
 def _width(regex: str) -> int:
-    """The most characters a match of ``regex`` can span."""
-    widest = int(re_parser.parse(regex).getwidth()[1])
-    if widest >= re_constants.MAXREPEAT:
+    """The most characters a match of ``regex`` can span (it must be bounded)."""
+    most = widest(regex)
+    if most is None:
         raise ValueError(f"regex {regex!r} has no bound on its width")
-    return widest
+    return most
 
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)

@@ -173,14 +173,19 @@ def card(values: Values) -> np.ndarray:
     that fails is retried without its last group: "4111 1111 1111 1111 123" is a card and its
     CVV."""
     # Only at spaces: a dash after the card would fail its trail ("4111-...-1111-123").
-    return _trim_groups(values, _card_ok, _CARD_CHARS, separators=b" ")
+    return _trim_groups(values, _card_ok, _CARD_CHARS, separators=b" ", shortest=12)
 
 
 def _trim_groups(
-    values: Values, check: Callable[[Values], np.ndarray], width: int, separators: bytes
+    values: Values,
+    check: Callable[[Values], np.ndarray],
+    width: int,
+    separators: bytes,
+    shortest: int,
 ) -> np.ndarray:
     """Accepted length of each value: the whole value if ``check`` passes, else the longest
-    prefix ending before a separator that passes (0 if none does)."""
+    prefix ending before a separator that passes (0 if none does). Prefixes shorter than
+    ``shortest`` bytes, which ``check`` would reject, are not tried."""
     accepted = np.zeros(len(values), dtype=np.int64)
     pending = np.arange(len(values))
     batch = values
@@ -189,10 +194,10 @@ def _trim_groups(
         accepted[pending[ok]] = batch.lengths[ok]
         chars = batch.right(width)
         cuttable = np.isin(chars, np.frombuffer(separators, dtype=np.uint8))
-        retry = ~ok & cuttable.any(axis=1)
         # Cut at the last separator of each value that failed.
         last = chars.shape[1] - 1 - np.argmax(cuttable[:, ::-1], axis=1)
         cut = batch.end - (chars.shape[1] - last)
+        retry = ~ok & cuttable.any(axis=1) & (cut - batch.start >= shortest)
         pending = pending[retry]
         batch = Values(batch.utf8, batch.start[retry], cut[retry])
     return accepted
@@ -256,7 +261,8 @@ def _mod97_is_one(values: Values) -> np.ndarray:
         result: np.ndarray = np.cumsum(widths[:, ::-1], axis=1)[:, ::-1] - widths
         return result
 
-    exponent = np.where(head, after(head_width), after(tail_width) + head_width.sum(axis=1)[:, None])
+    head_total = head_width.sum(axis=1)[:, None]
+    exponent = np.where(head, after(head_width), after(tail_width) + head_total)
     length = kept.sum(axis=1)
     fits = length <= _IBAN_CHARS
     remainder = (numbers * _POW10_MOD97[np.where(fits[:, None], exponent, 0)]).sum(axis=1) % 97
@@ -267,7 +273,7 @@ def _mod97_is_one(values: Values) -> np.ndarray:
 def iban(values: Values) -> np.ndarray:
     """IBANs passing mod-97. The pattern's optional trailing groups may have swallowed a
     following word: groups are dropped from the end until the checksum holds."""
-    return _trim_groups(values, _mod97_is_one, _IBAN_CHARS + 9, separators=b" ")
+    return _trim_groups(values, _mod97_is_one, _IBAN_CHARS + 9, separators=b" ", shortest=15)
 
 
 def ipv6(values: Values) -> np.ndarray:

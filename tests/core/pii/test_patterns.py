@@ -203,8 +203,24 @@ def test_when_texts_scanned_in_many_batches_then_same_findings_as_one_batch(
     one = pattern_pass.scan_texts(texts, entities=entities, threshold=0.2)
     monkeypatch.setattr(pattern_pass, "_BATCH_CHARS", 5_000)
     monkeypatch.setattr(pattern_pass, "_DETECTORS_PER_SELECT", 1)
-    assert len(pattern_pass._batches(texts)) > 10
+    assert len(pattern_pass._batches(np.array([len(text) for text in texts]))) > 10
     assert pattern_pass.scan_texts(texts, entities=entities, threshold=0.2) == one
+
+
+def test_when_scanned_near_digit_runs_then_same_findings_as_whole_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vault_core.pii import pattern_pass
+
+    texts = _long_texts()
+    entities = pattern_pass.pattern_entities()
+    plan = pattern_pass._haystack_plan(list(DETECTORS))
+    assert len([key for key in plan if key is not None]) >= 3
+    windows = pattern_pass.scan_texts(texts, entities=entities, threshold=0.2)
+    monkeypatch.setattr(pattern_pass, "_DIGIT_TIERS", (10**6,))
+    assert list(pattern_pass._haystack_plan(list(DETECTORS))) == [None]
+    assert pattern_pass.scan_texts(texts, entities=entities, threshold=0.2) == windows
+    assert sum(map(len, windows)) > 500
 
 
 def _columnar(texts: list[str], threshold: float, hint: str = "") -> list[list[Finding]]:
@@ -247,7 +263,8 @@ _MIXED = st.sampled_from(
      "555-0132", "536-22-1234", "Dr. ", "aged ", " years old", "ssn ", "2001:db8::", "Mrs.",
      "GB82 WEST 1234 5698 7654 32", "NY ", "ann@ex.com", "www.x.org", "12 Oak St", "03/04/",
      "12345678", "123456789", "011000015", "A", "912-70-1234", "2021-02-11", " 10:30am", " 123",
-     "passport ", "routing "]
+     "passport ", "routing ", "SSN", "Zip ", "94105", "NY \n", "CA, ", "text", " me", "Acct",
+     "1" * 14]
 )  # fmt: skip
 
 

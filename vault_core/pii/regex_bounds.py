@@ -1,0 +1,115 @@
+"""What every match of a regex guarantees, read off its syntax tree: how wide it can be and
+how many consecutive ASCII digits it holds.
+
+The columnar pattern pass scans a detector whose every match is at most ``width`` characters
+wide and holds a run of ``k`` digits only near such runs of the text
+(:mod:`vault_core.pii.pattern_pass`). The digit bound is conservative: it may be lower than
+the truth (then more text is scanned), never higher (then matches would be missed). The tree
+comes from Python's own regex parser (``re._parser``, the module behind ``sre_parse``); the
+patterns are in the subset Python and Rust read alike.
+"""
+
+from __future__ import annotations
+
+import re._constants as re_constants  # type: ignore[import-not-found]
+import re._parser as re_parser  # type: ignore[import-not-found]
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+_ZERO, _NINE = ord("0"), ord("9")
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What a piece of a regex guarantees about digit runs in every string it matches.
+
+    ``only``: it matches digits only, at least ``least`` of them; ``head``/``tail``: digits it
+    surely starts/ends with; ``best``: the longest run it surely holds."""
+
+    only: bool
+    least: int = 0
+    head: int = 0
+    tail: int = 0
+    best: int = 0
+
+    @staticmethod
+    def digits(count: int) -> _Run:
+        return _Run(True, count, count, count, count)
+
+    def then(self, other: _Run) -> _Run:
+        """This piece followed by ``other``."""
+        if self.only and other.only:
+            return _Run.digits(self.least + other.least)
+        return _Run(
+            False,
+            head=self.least + other.head if self.only else self.head,
+            tail=other.least + self.tail if other.only else other.tail,
+            best=max(self.best, other.best, self.tail + other.head),
+        )
+
+
+_BREAK = _Run(False)
+_EMPTY = _Run.digits(0)
+
+
+@cache
+def widest(regex: str) -> int | None:
+    """The most characters a match of ``regex`` can span, or None if unbounded."""
+    most = int(re_parser.parse(regex).getwidth()[1])
+    return None if most >= re_constants.MAXREPEAT else most
+
+
+@cache
+def digit_run(regex: str) -> int:
+    """The fewest consecutive ASCII digits (``[0-9]``) every match of ``regex`` holds."""
+    return _sequence(re_parser.parse(regex)).best
+
+
+def _sequence(items: Any) -> _Run:
+    run = _EMPTY
+    for op, value in items:
+        run = run.then(_item(op, value))
+    return run
+
+
+def _item(op: Any, value: Any) -> _Run:
+    if op is re_constants.LITERAL:
+        return _Run.digits(1) if _ZERO <= value <= _NINE else _BREAK
+    if op is re_constants.IN:
+        return _Run.digits(1) if _digits_only(value) else _BREAK
+    if op is re_constants.AT:
+        return _EMPTY  # zero width: ^, $, \b
+    if op is re_constants.SUBPATTERN:
+        return _sequence(value[-1])
+    if op is re_constants.BRANCH:
+        runs = [_sequence(alternative) for alternative in value[1]]
+        if all(run.only for run in runs):
+            return _Run.digits(min(run.least for run in runs))
+        return _Run(
+            False,
+            head=min(run.head for run in runs),
+            tail=min(run.tail for run in runs),
+            best=min(run.best for run in runs),
+        )
+    if op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT):
+        low, _, body = value
+        run = _sequence(body)
+        if run.only:
+            return _Run.digits(low * run.least)
+        if low == 0:
+            return _BREAK
+        repeated = run.tail + run.head if low >= 2 else 0
+        return _Run(False, head=run.head, tail=run.tail, best=max(run.best, repeated))
+    return _BREAK  # anything else (any character, lookarounds): assume it breaks a run
+
+
+def _digits_only(items: Any) -> bool:
+    """Whether a character class matches ASCII digits only."""
+    for op, value in items:
+        if op is re_constants.LITERAL and _ZERO <= value <= _NINE:
+            continue
+        if op is re_constants.RANGE and _ZERO <= value[0] <= value[1] <= _NINE:
+            continue
+        return False
+    return bool(items)
