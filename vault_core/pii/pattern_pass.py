@@ -24,7 +24,7 @@ import string
 from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
@@ -305,22 +305,80 @@ class _ContextWords:
         return result
 
 
+@dataclass(frozen=True)
+class _ScanForm:
+    """How a detector is scanned in Rust.
+
+    Attributes:
+        regex: The regex scanned.
+        replacement: What each match becomes: the value between markers.
+        lead_inside: The marked match begins with the lead character, before the value.
+        lead_after: The lead is not scanned; it is checked on each match afterwards.
+    """
+
+    regex: str
+    replacement: str
+    lead_inside: bool = False
+    lead_after: bool = False
+
+
 @cache
-def _scan_form(detector: PatternDetector) -> tuple[str, str, bool]:
-    """``(regex, replacement, lead)`` of the detector's Rust scan; ``lead``: the match begins
-    with one character before the value.
+def _scan_form(detector: PatternDetector) -> _ScanForm:
+    """The detector's Rust scan.
 
     A detector with only a ``lead`` is scanned as ``[^lead]value``, without capture groups:
     Rust's regex finds a match's groups with a second, slower engine, which cost about a
     fifth of the scan. Every text in the joined corpus follows a line break, which no lead
-    class holds, so ``[^lead]`` stands for the ``^`` alternative of :attr:`search` too."""
+    class holds, so ``[^lead]`` stands for the ``^`` alternative of :attr:`search` too. With
+    ``lead_after`` the value alone is scanned (see :func:`_lead_checked`)."""
     if detector.prefix is not None or detector.suffix is not None:
-        return detector.search, _REPLACEMENT, False
+        return _ScanForm(detector.search, _REPLACEMENT)
     if detector.lead is None:
-        return f"(?:{detector.pattern})", _WHOLE_REPLACEMENT, False
+        return _ScanForm(f"(?:{detector.pattern})", _WHOLE_REPLACEMENT)
     if re.fullmatch(detector.lead, _SEPARATOR):
         raise ValueError(f"lead of {detector.name} must not hold a line break")
-    return f"[^{detector.lead[1:-1]}](?:{detector.pattern})", _WHOLE_REPLACEMENT, True
+    if detector.lead_after:
+        return _ScanForm(f"(?:{detector.pattern})", _WHOLE_REPLACEMENT, lead_after=True)
+    regex = f"[^{detector.lead[1:-1]}](?:{detector.pattern})"
+    return _ScanForm(regex, _WHOLE_REPLACEMENT, lead_inside=True)
+
+
+def _lead_checked(
+    detector: PatternDetector, corpus: _Corpus, start: np.ndarray, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The matches of :attr:`PatternDetector.search` (lead and value), given the byte spans of
+    the value's own leftmost-first matches.
+
+    Where every value match of a text has a lead that passes and does not begin where the
+    previous one ended (whose last character a lead would have consumed), the two scans
+    meet the same values: the search's leftmost match starts one character before the
+    value's leftmost match. A text where one fails is scanned again with the search itself,
+    match by match in Python (rare: "_a@x.com", "Dr.Mr.")."""
+    if not len(start):
+        return start, end
+    char = corpus.chars(start)
+    before = corpus.codes[char - 1]
+    assert detector.lead is not None
+    fails = _class_table(detector.lead)[before]
+    for index in np.flatnonzero(before == _NON_ASCII).tolist():
+        fails[index] = re.fullmatch(detector.lead, corpus.joined[char[index] - 1]) is not None
+    text = np.searchsorted(corpus.starts, char, side="right") - 1
+    fails[1:] |= (text[1:] == text[:-1]) & (start[1:] == end[:-1])
+    if not fails.any():
+        return start, end
+    again = np.unique(text[fails])
+    keep = ~np.isin(text, again)
+    redone: list[int] = []
+    search = _python_search(detector.search)
+    for number in again.tolist():
+        first, last = int(corpus.starts[number]), int(corpus.ends[number])
+        for match in search.finditer(corpus.joined[first:last]):
+            redone.extend((first + match.start(2), first + match.end(2)))
+    spans = corpus.bytes_of(np.array(redone, dtype=np.int64)).reshape(-1, 2)
+    start = np.concatenate((start[keep], spans[:, 0]))
+    end = np.concatenate((end[keep], spans[:, 1]))
+    order = np.argsort(start, kind="stable")
+    return start[order], end[order]
 
 
 def _after_lead(utf8: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -332,9 +390,9 @@ def _after_lead(utf8: np.ndarray, start: np.ndarray) -> np.ndarray:
 
 
 @cache
-def _trail_table(trail: str) -> np.ndarray:
-    """Which ASCII codes the trail class holds (index ``_NON_ASCII`` is decided per match)."""
-    pattern = re.compile(trail)
+def _class_table(character_class: str) -> np.ndarray:
+    """Which ASCII codes a character class holds (index ``_NON_ASCII`` is decided per match)."""
+    pattern = re.compile(character_class)
     return np.array([pattern.fullmatch(chr(code)) is not None for code in range(256)])
 
 
@@ -431,7 +489,9 @@ def _scan_batch(
         if not scanned_in.size:
             return scanned_in, None
         table = scanned_in.frame.select(
-            pl.col("text").str.replace_all(*_scan_form(detector)[:2]).alias(detector.name)
+            pl.col("text")
+            .str.replace_all(_scan_form(detector).regex, _scan_form(detector).replacement)
+            .alias(detector.name)
             for detector in chosen
         ).to_arrow(compat_level=pl.CompatLevel.oldest())
         return scanned_in, table
@@ -468,8 +528,11 @@ def _scan_batch(
                     start = end = np.zeros(0, dtype=np.int64)
                 else:
                     start, end = scanned_in.to_corpus(*_marked_spans(table.column(detector.name)))
-                if _scan_form(detector)[2]:
+                form = _scan_form(detector)
+                if form.lead_inside:
                     start = _after_lead(corpus.utf8, start)
+                elif form.lead_after:
+                    start, end = _lead_checked(detector, corpus, start, end)
                 spans = matches[detector.name] = start, end
                 found.append(
                     _judge(detector, corpus, *spans, threshold, flags[detector.name], context)
@@ -494,7 +557,7 @@ def _haystack_plan(
     :meth:`_Corpus.near_digits`, or None for the whole text."""
     tiers: dict[int | None, list[PatternDetector]] = {}
     for detector in detectors:
-        regex = _scan_form(detector)[0]
+        regex = _scan_form(detector).regex
         least = digit_run(regex)
         bounded = widest(regex) is not None
         tier = max((t for t in _DIGIT_TIERS if t <= least), default=None) if bounded else None
@@ -504,7 +567,7 @@ def _haystack_plan(
     plan: dict[tuple[int, int] | None, list[PatternDetector]] = {}
     for tier in sorted((t for t in tiers if t is not None), reverse=True):
         group = tiers[tier]
-        plan[(tier, max(widest(_scan_form(d)[0]) or 0 for d in group))] = group
+        plan[(tier, max(widest(_scan_form(d).regex) or 0 for d in group))] = group
     if None in tiers:
         plan[None] = tiers[None]
     return plan
@@ -719,7 +782,7 @@ def _trail_fails(detector: PatternDetector, corpus: _Corpus, end: np.ndarray) ->
     after = corpus.codes[end]
     fails = np.zeros(len(end), dtype=bool)
     if detector.trail is not None:
-        fails = _trail_table(detector.trail)[after]
+        fails = _class_table(detector.trail)[after]
         unsure = np.flatnonzero(after == _NON_ASCII)
         if len(unsure):
             # A non-ASCII character (or \x1a): ask the Unicode-aware class itself.

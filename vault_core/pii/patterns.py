@@ -59,6 +59,10 @@ class PatternDetector:
             backtracks ("2021-02-11 10:30am" holds the date "2021-02-11"). For patterns whose
             shorter matches can end before an allowed character; Python re-matches only the
             matches that failed.
+        lead_after: Scan the value alone and check the lead on each match afterwards (the
+            same matches: a text where a lead fails is scanned again the exact way). For
+            values holding a literal Rust's regex looks for first ("@", "http", "Dr."):
+            their scans ran 3-5x faster without a character class in front.
         within: Detectors with the same lead and trail whose matches hold all of this one's:
             its matches are theirs that its pattern matches whole (nine digits are a run of
             8-17 digits of length nine), so the columnar pass skips a scan of the text. A test
@@ -80,6 +84,7 @@ class PatternDetector:
     context: tuple[str, ...] = ()
     before: str | None = None
     retreat: bool = False
+    lead_after: bool = False
     within: tuple[str, ...] = ()
 
     @cached_property
@@ -148,12 +153,12 @@ DETECTORS: tuple[PatternDetector, ...] = (
         "Email", "EMAIL_ADDRESS",
         r"[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
         1.0, lead=r"[\w.+-]", trail=r"[\w-]",
-        retreat=True,
+        retreat=True, lead_after=True,
     ),
     PatternDetector(
         "Url", "URL",
         r"(?:https?://|www\.)[^\s<>\"'()\[\]{}]+",
-        0.85, lead=r"[\w@./-]", validate=v.url,
+        0.85, lead=r"[\w@./-]", validate=v.url, lead_after=True,
     ),
     PatternDetector(
         "IPv4", "IP_ADDRESS",
@@ -164,7 +169,7 @@ DETECTORS: tuple[PatternDetector, ...] = (
     PatternDetector(
         "IPv6", "IP_ADDRESS",
         r"(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}",
-        0.9, lead=r"[\w:]", trail=r"[\w:]", validate=v.ipv6,
+        0.9, lead=r"[\w:]", trail=r"[\w:]", validate=v.ipv6, lead_after=True,
     ),
     PatternDetector(
         "MacAddress", "MAC_ADDRESS",
@@ -276,7 +281,7 @@ DETECTORS: tuple[PatternDetector, ...] = (
     PatternDetector(
         "Title", "TITLE",
         r"(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.",
-        0.6, lead=r"[\w.]", followed_by=" [A-Z]",
+        0.6, lead=r"[\w.]", followed_by=" [A-Z]", lead_after=True,
     ),
     PatternDetector(
         "StreetAddress", "LOCATION",

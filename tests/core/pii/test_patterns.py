@@ -258,6 +258,25 @@ def test_when_scanned_in_columns_then_same_as_match_by_match_text_by_text() -> N
     assert sum(map(len, together)) > 500
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "xDr. Lee and Dr. Ann",  # a lead fails, a later match in the same text does not
+        "Dr.Mr. Lee",  # the second value begins where the first ended
+        "_a@x.com then b@y.com",
+        "see xhttp://a.com,http://b.org and www.c.net",
+        "ab::1 then 2001:db8::1",
+        "é@x.com, Dr. Zoe",  # a non-ASCII character before a value
+    ],
+)
+def test_when_lead_checked_after_scan_then_same_as_match_by_match(text: str) -> None:
+    from vault_core.pii import pattern_pass
+
+    assert any(pattern_pass._scan_form(d).lead_after for d in DETECTORS)
+    [together] = _columnar([text], 0.0)
+    assert _key(together) == _key(_one_by_one(text, 0.0))
+
+
 _MIXED = st.sampled_from(
     [*"ab Z@.-:/09 \n,+()", "\ud800", "\x01", "é", "ж", "中", "4111 1111 1111 1111", "(415) ",
      "555-0132", "536-22-1234", "Dr. ", "aged ", " years old", "ssn ", "2001:db8::", "Mrs.",

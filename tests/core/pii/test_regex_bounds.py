@@ -52,7 +52,7 @@ _PIECES = st.sampled_from(
 def test_when_any_text_then_every_scan_match_holds_the_bounds(text: str) -> None:
     # What the columnar pass relies on to scan some detectors only near runs of digits.
     for detector in DETECTORS:
-        regex = _scan_form(detector)[0]
+        regex = _scan_form(detector).regex
         run, most = digit_run(regex), widest(regex)
         for match in re.finditer(regex, text):
             assert most is None or len(match.group()) <= most
