@@ -268,32 +268,25 @@ class PiiEngine:
         One NER pass covers every group (every column of a table): the NER pieces of all
         columns are deduplicated together and the workers are started once.
         """
-        raws = self._scan(groups)
+        raw = self._scan(groups)
+        every_text = [text for texts, _ in groups for text in texts]
+        sizes = [len(texts) for texts, _ in groups]
         if not (self._ner_entities and self.config.score_threshold <= NER_SCORE):
-            return [resolve_hits(raw, texts) for raw, (texts, _) in zip(raws, groups, strict=True)]
-        found = [
-            raw.sorted().to_lists(len(texts)) for raw, (texts, _) in zip(raws, groups, strict=True)
-        ]
-        # The lists are shared: NER findings land in each group's lists.
-        self._ner(
-            [text for texts, _ in groups for text in texts],
-            [findings for lists in found for findings in lists],
-        )
-        resolved: list[Hits] = []
-        for (texts, _), lists in zip(groups, found, strict=True):
-            resolved.append(
-                Hits.from_lists(
-                    [
-                        # A lone pattern finding has nothing to be resolved against.
-                        fs if len(fs) == 1 and fs[0].detector != NER_DETECTOR
-                        else resolve_findings(text, fs)
-                        for text, fs in zip(texts, lists, strict=True)
-                    ]
-                )
-            )  # fmt: skip
-        return resolved
+            # One resolution over all groups (texts numbered across them), then split.
+            return resolve_hits(raw, every_text).split(sizes)
+        found = raw.sorted().to_lists(len(every_text))
+        self._ner(every_text, found)
+        resolved = Hits.from_lists(
+            [
+                # A lone pattern finding has nothing to be resolved against.
+                fs if len(fs) == 1 and fs[0].detector != NER_DETECTOR
+                else resolve_findings(text, fs)
+                for text, fs in zip(every_text, found, strict=True)
+            ]
+        )  # fmt: skip
+        return resolved.split(sizes)
 
-    def _scan(self, groups: Sequence[tuple[list[str], str]]) -> list[Hits]:
+    def _scan(self, groups: Sequence[tuple[list[str], str]]) -> Hits:
         try:
             return scan_groups(
                 groups, entities=self._pattern_entities, threshold=self.config.score_threshold

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -130,6 +130,16 @@ class Hits:
     def sorted(self) -> Hits:
         """Rows ordered by text, then start, then end."""
         return self.take(np.lexsort((self.end, self.start, self.text)))
+
+    def split(self, sizes: Sequence[int]) -> list[Hits]:
+        """Sorted hits of groups of ``sizes[i]`` consecutive texts, one per group, with texts
+        numbered within their group."""
+        firsts = np.concatenate(([0], np.cumsum(sizes, dtype=np.int64)))
+        bounds = np.searchsorted(self.text, firsts).tolist()
+        return [
+            replace(self.take(slice(lo, hi)), text=self.text[lo:hi] - first)
+            for lo, hi, first in zip(bounds[:-1], bounds[1:], firsts[:-1].tolist(), strict=True)
+        ]
 
     def findings(self) -> list[Finding]:
         """Every row as a :class:`Finding`, in row order."""

@@ -85,7 +85,7 @@ def context_words(detectors: Iterable[PatternDetector] = DETECTORS) -> frozenset
 class _Corpus:
     """The texts joined into one string, with the maps between bytes, characters and texts."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str], lengths: np.ndarray | None = None) -> None:
         # A line break before the first text too: every text follows one (see _scan_form).
         joined = _SEPARATOR + _SEPARATOR.join(texts)
         if "\x01" in joined or "\x02" in joined:
@@ -94,7 +94,8 @@ class _Corpus:
         # polars needs valid UTF-8; replacing lone surrogates keeps every text's length.
         joined = sanitize(joined)
         self.joined = joined
-        lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=len(texts))
+        if lengths is None:
+            lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         self.ends = np.cumsum(lengths + len(_SEPARATOR))
         self.starts = self.ends - lengths
         self.utf8 = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
@@ -417,32 +418,28 @@ def scan_groups(
     entities: frozenset[str],
     threshold: float,
     detectors: Sequence[PatternDetector] = DETECTORS,
-) -> list[Hits]:
+) -> Hits:
     """Pattern findings (not yet resolved) of several ``(texts, hint)`` groups, the columns of a
-    table, sorted by text and start, with texts numbered within their group. One pass over all
-    groups: one Rust scan per detector, instead of one per detector and group. A group's hint is
-    extra context for each of its texts, such as the column name ``"zip"``."""
+    table, with the texts of all groups numbered one after another. One pass over all groups:
+    one Rust scan per detector, instead of one per detector and group. A group's hint is extra
+    context for each of its texts, such as the column name ``"zip"``."""
     active = [d for d in detectors if d.entity_type in entities]
     texts = [text for group, _ in groups for text in group]
     if not texts or not active:
-        return [Hits.empty() for _ in groups]
+        return Hits.empty()
     sizes = [len(group) for group, _ in groups]
     firsts = np.concatenate(([0], np.cumsum(sizes)))
     hints = [hint.lower() for _, hint in groups]
     hinted = [_hinted(detector, hints, firsts) for detector in active]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     parts = []
-    for begin, end in _batches(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))):
+    for begin, end in _batches(lengths):
         part = _scan_batch(
-            texts[begin:end], active, threshold, [flags[begin:end] for flags in hinted]
-        )
+            texts[begin:end], lengths[begin:end], active, threshold,
+            [flags[begin:end] for flags in hinted],
+        )  # fmt: skip
         parts.append(replace(part, text=part.text + begin))
-    found = Hits.concat(parts).sorted()
-    bounds = np.searchsorted(found.text, firsts).tolist()
-    # Each group's hits, with texts numbered within the group.
-    return [
-        replace(found.take(slice(lo, hi)), text=found.text[lo:hi] - first)
-        for lo, hi, first in zip(bounds[:-1], bounds[1:], firsts[:-1].tolist(), strict=True)
-    ]
+    return Hits.concat(parts)
 
 
 def _batches(lengths: np.ndarray) -> list[tuple[int, int]]:
@@ -462,16 +459,17 @@ def _batches(lengths: np.ndarray) -> list[tuple[int, int]]:
 
 def _scan_batch(
     texts: Sequence[str],
+    lengths: np.ndarray,
     active: Sequence[PatternDetector],
     threshold: float,
     hinted: Sequence[np.ndarray],
 ) -> Hits:
     """Hits of one batch of texts (``text`` numbered within the batch)."""
-    if sum(map(len, texts)) <= _SMALL_CHARS:
+    if int(lengths.sum()) <= _SMALL_CHARS:
         return _scan_small(texts, active, threshold, hinted)
     import polars as pl  # imported on first scan: importing vault_core.pii stays cheap
 
-    corpus = _Corpus(texts)
+    corpus = _Corpus(texts, lengths)
     names = {detector.name for detector in active}
     derived = [d for d in active if d.within and names.issuperset(d.within)]
     scanned = [d for d in active if d not in derived]
@@ -699,10 +697,10 @@ def scan_texts(
         hint: Extra context for every text, e.g. the column name ``"zip"`` of structured cells.
         detectors: The detectors to run.
     """
-    [hits] = scan_groups(
+    hits = scan_groups(
         [(texts, hint)], entities=entities, threshold=threshold, detectors=detectors
     )
-    return hits.to_lists(len(texts))
+    return hits.sorted().to_lists(len(texts))
 
 
 def _judge(
