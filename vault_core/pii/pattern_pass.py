@@ -697,9 +697,7 @@ def scan_texts(
         hint: Extra context for every text, e.g. the column name ``"zip"`` of structured cells.
         detectors: The detectors to run.
     """
-    hits = scan_groups(
-        [(texts, hint)], entities=entities, threshold=threshold, detectors=detectors
-    )
+    hits = scan_groups([(texts, hint)], entities=entities, threshold=threshold, detectors=detectors)
     return hits.sorted().to_lists(len(texts))
 
 
