@@ -254,26 +254,43 @@ class _ContextWords:
         self.end = start + np.array([len(w) for w in self.words], dtype=np.int64)[word]
 
     @staticmethod
-    def find(frame: pl.DataFrame, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Byte offsets into the rows of ``frame`` joined of every (overlapping) occurrence of
-        ``words`` and the index of its word (runs on the scanning thread)."""
+    def find(
+        haystack: _Haystack, corpus: _Corpus, words: list[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Character offsets into the joined text of every occurrence of ``words`` in the
+        haystack and the index of its word (runs on the scanning thread)."""
         import polars as pl
 
         if not words:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        column = pl.col("text")
-        found = frame.select(
-            at=column.str.find_many(words, ascii_case_insensitive=True, overlapping=True),
-            word=column.str.extract_many(words, ascii_case_insensitive=True, overlapping=True),
-            size=column.str.len_bytes(),
+        found = haystack.frame.select(
+            at=pl.col("text").str.find_many(words, ascii_case_insensitive=True, overlapping=True),
+            size=pl.col("text").str.len_bytes(),
         )
         sizes = found["size"].to_numpy().astype(np.int64)
-        row_start = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         counts = found["at"].list.len().to_numpy()
         at = pl.Series(found["at"].to_arrow().flatten()).to_numpy().astype(np.int64)
-        word = pl.Series(found["word"].to_arrow().flatten()).str.to_lowercase()
-        index = word.cast(pl.Enum(list(words))).to_physical().to_numpy().astype(np.int64)
-        return at + np.repeat(row_start, counts), index
+        at += np.repeat(np.concatenate(([0], np.cumsum(sizes)[:-1])), counts)
+        start = np.unique(corpus.chars(haystack.to_corpus(at, at)[0]))
+        # Which words begin at each start: the ASCII-lower-cased characters there, read as
+        # two integers of eight characters each, against each word's (cheaper than having
+        # polars extract every match, or comparing character matrices).
+        chars = corpus.codes[np.minimum(start[:, None] + np.arange(16), len(corpus.codes) - 1)]
+        chars = (chars + ((chars >= 65) & (chars <= 90)) * np.uint8(32)).astype(np.uint64)
+        shifts = (np.arange(16, dtype=np.uint64) % 8) * np.uint64(8)
+        # keys[n]: the first n characters at each start.
+        keys = [(np.zeros(len(start), np.uint64), np.zeros(len(start), np.uint64))]
+        for column in range(16):
+            low, high = keys[-1]
+            part = chars[:, column] << shifts[column]
+            keys.append((low | part, high) if column < 8 else (low, high | part))
+        starts, indices = [], []
+        for index, word in enumerate(words):
+            first, second = _word_key(word)
+            at_word = start[(keys[len(word)][0] == first) & (keys[len(word)][1] == second)]
+            starts.append(at_word)
+            indices.append(np.full(len(at_word), index, dtype=np.int64))
+        return np.concatenate(starts), np.concatenate(indices)
 
     def near(
         self,
@@ -304,6 +321,15 @@ class _ContextWords:
         after = (first < len(starts)) & (earliest[np.minimum(first, len(starts) - 1)] <= highest)
         result: np.ndarray = before | after
         return result
+
+
+@cache
+def _word_key(word: str) -> tuple[int, int]:
+    """A context word (ASCII, at most 16 characters) as two little-endian 8-byte integers."""
+    raw = word.encode("ascii")
+    if len(raw) > 16:
+        raise ValueError(f"context word {word!r} is longer than 16 characters")
+    return int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little")
 
 
 @dataclass(frozen=True)
@@ -495,8 +521,7 @@ def _scan_batch(
         return scanned_in, table
 
     def words_found() -> tuple[np.ndarray, np.ndarray]:
-        at, word = _ContextWords.find(haystack(None).frame, words)
-        return haystack(None).to_corpus(at, at)[0], word
+        return _ContextWords.find(haystack(None), corpus, words)
 
     # A few detectors per select: polars runs their scans on its threads side by side, and
     # only a few marked copies of the batch are alive at once. The next selects run (without
@@ -515,8 +540,7 @@ def _scan_batch(
         pending = deque([scanner.submit(marked, *chunks[0])])
         finding_words = scanner.submit(words_found)
         pending.extend(scanner.submit(marked, *chunk) for chunk in chunks[1:_LOOKAHEAD])
-        at, word = finding_words.result()
-        context = _ContextWords(words, corpus.chars(at), word)
+        context = _ContextWords(words, *finding_words.result())
         for position, (_, chosen) in enumerate(chunks):
             scanned_in, table = pending.popleft().result()
             if position + _LOOKAHEAD < len(chunks):
