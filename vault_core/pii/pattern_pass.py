@@ -500,16 +500,10 @@ def _scan_batch(
     derived = [d for d in active if d.within and names.issuperset(d.within)]
     scanned = [d for d in active if d not in derived]
     flags = {detector.name: flag for detector, flag in zip(active, hinted, strict=True)}
-    haystacks: dict[tuple[int, int] | None, _Haystack] = {}
-
-    def haystack(key: tuple[int, int] | None) -> _Haystack:
-        # Built on the scanning thread, the only one that builds them.
-        if key not in haystacks:
-            haystacks[key] = corpus.whole() if key is None else corpus.near_digits(*key)
-        return haystacks[key]
+    haystacks: dict[tuple[int, int] | None, _Haystack] = {None: corpus.whole()}
 
     def marked(key: tuple[int, int] | None, chosen: Sequence[PatternDetector]) -> _Marked:
-        scanned_in = haystack(key)
+        scanned_in = haystacks[key]
         if not scanned_in.size:
             return scanned_in, None
         table = scanned_in.frame.select(
@@ -520,27 +514,32 @@ def _scan_batch(
         ).to_arrow(compat_level=pl.CompatLevel.oldest())
         return scanned_in, table
 
-    def words_found() -> tuple[np.ndarray, np.ndarray]:
-        return _ContextWords.find(haystack(None), corpus, words)
-
     # A few detectors per select: polars runs their scans on its threads side by side, and
     # only a few marked copies of the batch are alive at once. The next selects run (without
     # the GIL) while Python judges the previous one's matches.
+    plan = _haystack_plan(scanned)
     chunks = [
         (key, group[first : first + _DETECTORS_PER_SELECT])
-        for key, group in _haystack_plan(scanned).items()
+        for key, group in plan.items()
         for first in range(0, len(group), _DETECTORS_PER_SELECT)
     ]
     words = sorted({word for detector in active for word in detector.context})
     found: list[Hits] = []
     matches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with ThreadPoolExecutor(max_workers=1) as scanner:
-        # Futures are dropped once read: a future keeps its marked table alive. The first
-        # scan does not wait for the context words, which its judging needs only after it.
-        pending = deque([scanner.submit(marked, *chunks[0])])
-        finding_words = scanner.submit(words_found)
-        pending.extend(scanner.submit(marked, *chunk) for chunk in chunks[1:_LOOKAHEAD])
-        context = _ContextWords(words, *finding_words.result())
+        # Futures are dropped once read: a future keeps its marked table alive. The whole
+        # text is scanned first; meanwhile this thread builds the windows (numpy holding the
+        # GIL on the scanning thread slowed the judging here) and finds the context words.
+        pending = deque(
+            scanner.submit(marked, *chunk) for chunk in chunks[:_LOOKAHEAD] if chunk[0] is None
+        )
+        for key in plan:
+            if key is not None:
+                haystacks[key] = corpus.near_digits(*key)
+        pending.extend(
+            scanner.submit(marked, *chunk) for chunk in chunks[len(pending) : _LOOKAHEAD]
+        )
+        context = _ContextWords(words, *_ContextWords.find(haystacks[None], corpus, words))
         for position, (_, chosen) in enumerate(chunks):
             scanned_in, table = pending.popleft().result()
             if position + _LOOKAHEAD < len(chunks):
@@ -584,14 +583,14 @@ def _haystack_plan(
         bounded = widest(regex) is not None
         tier = max((t for t in _DIGIT_TIERS if t <= least), default=None) if bounded else None
         tiers.setdefault(tier, []).append(detector)
-    # Highest tiers first: their haystacks are the quickest to build, so scanning starts at
-    # once, and their many numbers are the slowest to judge, which then overlaps later scans.
+    # The whole text first (its haystack needs no building), then the highest tiers: their
+    # many numbers are the slowest to judge, which then overlaps the later scans.
     plan: dict[tuple[int, int] | None, list[PatternDetector]] = {}
+    if None in tiers:
+        plan[None] = tiers[None]
     for tier in sorted((t for t in tiers if t is not None), reverse=True):
         group = tiers[tier]
         plan[(tier, max(widest(_scan_form(d).regex) or 0 for d in group))] = group
-    if None in tiers:
-        plan[None] = tiers[None]
     return plan
 
 
