@@ -21,6 +21,7 @@ from functools import cached_property
 
 import numpy as np
 import polars as pl
+from numpy.lib.stride_tricks import sliding_window_view
 
 _ZERO, _NINE, _SPACE, _DASH, _SLASH, _DOT = 48, 57, 32, 45, 47, 46
 
@@ -67,13 +68,23 @@ class Values:
     def right(self, width: int) -> np.ndarray:
         """The last ``width`` bytes of each value, right-aligned in an ``(n, width)`` matrix
         (NUL before a shorter value)."""
-        picks = self.end[:, None] - width + np.arange(width)
+        low = self.end - width
+        if len(low) and low.min() >= 0:
+            # Rows of a sliding view: one copy of n x width bytes, no index matrix.
+            rows: np.ndarray = sliding_window_view(self.utf8, width)[low]
+            rows[np.arange(width) < (width - self.lengths)[:, None]] = 0
+            return rows
+        picks = low[:, None] + np.arange(width)
         inside = picks >= self.start[:, None]
         result: np.ndarray = np.where(inside, self.utf8[np.clip(picks, 0, None)], 0)
         return result.astype(np.uint8)
 
     def left(self, width: int) -> np.ndarray:
         """The first ``width`` bytes of each value, left-aligned (NUL after a shorter value)."""
+        if len(self.start) and self.start.max() + width <= len(self.utf8):
+            rows: np.ndarray = sliding_window_view(self.utf8, width)[self.start]
+            rows[np.arange(width) >= self.lengths[:, None]] = 0
+            return rows
         picks = self.start[:, None] + np.arange(width)
         inside = picks < self.end[:, None]
         codes = self.utf8[np.clip(picks, 0, len(self.utf8) - 1)]
@@ -149,22 +160,30 @@ _CARD_CHARS = 36  # 19 digits; the pattern admits a separator between any two
 
 def _card_ok(values: Values) -> np.ndarray:
     # On the right-aligned bytes, without gathering the digits: a digit's rank from the right
-    # says whether Luhn doubles it (3x faster than Values.digits on this many candidates).
+    # says whether Luhn doubles it. Row sums, a left-to-right cumsum and uint8 arithmetic:
+    # about 2x faster than reductions over reversed views.
     chars = values.right(_CARD_CHARS)
     is_digit = (chars >= _ZERO) & (chars <= _NINE)
-    spaces, dashes = chars == _SPACE, chars == _DASH
-    separated = spaces | dashes
-    separators = separated.sum(axis=1)
-    mixed = spaces.any(axis=1) & dashes.any(axis=1)
-    first_group = np.argmax(separated, axis=1) - (_CARD_CHARS - values.lengths)
+    spaces = np.count_nonzero(chars == _SPACE, axis=1)
+    dashes = np.count_nonzero(chars == _DASH, axis=1)
+    first_group = np.argmax((chars == _SPACE) | (chars == _DASH), axis=1)
+    first_group -= _CARD_CHARS - values.lengths
+    separators = spaces + dashes
+    mixed = (spaces > 0) & (dashes > 0)
     grouped_ok = (separators == 0) | (~mixed & (first_group == 4) & (separators <= 4))
-    digit = np.where(is_digit, chars - _ZERO, 0).astype(np.uint8)
-    doubled = np.cumsum(is_digit[:, ::-1], axis=1, dtype=np.uint8)[:, ::-1] % 2 == 0
-    luhn = np.where(doubled, _LUHN_DOUBLE[digit], digit).sum(axis=1) % 10 == 0
-    high = digit.max(axis=1)
-    low = np.where(is_digit, digit, 9).min(axis=1)
-    result: np.ndarray = grouped_ok & (is_digit.sum(axis=1) >= 12) & luhn & (high != low)
+    digit = np.where(is_digit, chars - np.uint8(_ZERO), np.uint8(0))
+    count = np.count_nonzero(is_digit, axis=1)
+    # Rank from the right of the digit at each column: count - digits before it.
+    before = np.cumsum(is_digit, axis=1, dtype=np.uint8)
+    doubled = ((count[:, None] - before) & 1).astype(bool)
+    luhn = np.where(doubled, _LUHN_DOUBLE_U8[digit], digit).sum(axis=1, dtype=np.uint16) % 10 == 0
+    # Not one repeated digit: some digit differs from the last (a card ends with a digit).
+    varied = (is_digit & (digit != digit[:, -1:])).any(axis=1)
+    result: np.ndarray = grouped_ok & (count >= 12) & luhn & varied
     return result
+
+
+_LUHN_DOUBLE_U8 = _LUHN_DOUBLE.astype(np.uint8)
 
 
 def card(values: Values) -> np.ndarray:
