@@ -485,7 +485,7 @@ def _findings_table(
         [np.zeros(0, dtype=np.int32)]
         + [np.full(len(part), index, dtype=np.int32) for index, part in parts]
     )
-    order = np.lexsort((hits.start, number, hits.text))
+    order = np.lexsort((hits.start, hits.text * max(len(columns), 1) + number))
     hits, number = hits.take(order), number[order]
     return pa.Table.from_arrays(
         [

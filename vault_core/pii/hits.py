@@ -129,7 +129,13 @@ class Hits:
 
     def sorted(self) -> Hits:
         """Rows ordered by text, then start, then end."""
-        return self.take(np.lexsort((self.end, self.start, self.text)))
+        return self.take(np.lexsort((self.end, self._text_start())))
+
+    def _text_start(self) -> np.ndarray:
+        """One sort key for (text, start): texts laid end to end."""
+        span = int(self.end.max(initial=0)) + 1
+        result: np.ndarray = self.text * span + self.start
+        return result
 
     def split(self, sizes: Sequence[int]) -> list[Hits]:
         """Sorted hits of groups of ``sizes[i]`` consecutive texts, one per group, with texts
@@ -195,7 +201,7 @@ def resolve_hits(hits: Hits, texts: Sequence[str]) -> Hits:
         for lo in big.tolist()
     ]
     rest = Hits.from_lists(resolved, ordered.text[big].tolist())
-    return Hits.concat([ordered.take(keep), rest]).sorted()
+    return Hits.concat([ordered.take(keep), rest]).sorted() if len(rest) else ordered.take(keep)
 
 
 def _shadows() -> np.ndarray:
@@ -241,8 +247,8 @@ def _without_twins(hits: Hits) -> Hits:
     one number), the one resolution would keep: the highest score, then the first detector
     name. Dropping the others changes no other decision of the resolution."""
     rank = DETECTOR_NAMES.order()[hits.detector]
-    keys = (rank, -hits.score, hits.entity, hits.end, hits.start, hits.text)
-    ordered = hits.take(np.lexsort(keys))
+    entity_end = hits.end * len(ENTITY_NAMES.names) + hits.entity
+    ordered = hits.take(np.lexsort((rank, -hits.score, entity_end, hits._text_start())))
     twin = np.zeros(len(ordered), dtype=bool)
     twin[1:] = (
         (ordered.text[1:] == ordered.text[:-1])
