@@ -64,9 +64,9 @@ _NON_ASCII = 0x1A
 _SMALL_CHARS = 2_048
 # Texts are scanned in batches of about this many characters (bounded memory).
 _BATCH_CHARS = 4 * 1024 * 1024
-# Detectors scanned per polars select: each keeps a marked copy of the batch alive.
+# Detectors scanned per polars select: each makes a marked copy of its haystack.
 _DETECTORS_PER_SELECT = 4
-# Selects queued ahead of the one being judged (each holds its marked copies once done).
+# Selects queued ahead of the one being judged.
 _LOOKAHEAD = 3
 # Characters after a match that a detector's ``followed_by`` is tested on.
 _FOLLOW_CHARS = 16
@@ -502,21 +502,36 @@ def _scan_batch(
     flags = {detector.name: flag for detector, flag in zip(active, hinted, strict=True)}
     haystacks: dict[tuple[int, int] | None, _Haystack] = {None: corpus.whole()}
 
-    def marked(key: tuple[int, int] | None, chosen: Sequence[PatternDetector]) -> _Marked:
+    def scan(
+        key: tuple[int, int] | None, chosen: Sequence[PatternDetector]
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Byte spans into the joined text of each chosen detector's values (on the scanning
+        thread, which then drops the marked copies)."""
         scanned_in = haystacks[key]
         if not scanned_in.size:
-            return scanned_in, None
+            empty = np.zeros(0, dtype=np.int64)
+            return [(empty, empty) for _ in chosen]
         table = scanned_in.frame.select(
             pl.col("text")
             .str.replace_all(_scan_form(detector).regex, _scan_form(detector).replacement)
             .alias(detector.name)
             for detector in chosen
         ).to_arrow(compat_level=pl.CompatLevel.oldest())
-        return scanned_in, table
+        spans = []
+        for detector in chosen:
+            start, end = scanned_in.to_corpus(*_marked_spans(table.column(detector.name)))
+            form = _scan_form(detector)
+            if form.lead_inside:
+                start = _after_lead(corpus.utf8, start)
+            elif form.lead_after:
+                start, end = _lead_checked(detector, corpus, start, end)
+            spans.append((start, end))
+        return spans
 
     # A few detectors per select: polars runs their scans on its threads side by side, and
-    # only a few marked copies of the batch are alive at once. The next selects run (without
-    # the GIL) while Python judges the previous one's matches.
+    # only a few marked copies of the batch are alive at once (the scanning thread reads the
+    # spans off them and drops them). The next selects run while Python judges the previous
+    # one's matches.
     plan = _haystack_plan(scanned)
     chunks = [
         (key, group[first : first + _DETECTORS_PER_SELECT])
@@ -531,41 +546,28 @@ def _scan_batch(
         # text is scanned first; meanwhile this thread builds the windows (numpy holding the
         # GIL on the scanning thread slowed the judging here) and finds the context words.
         pending = deque(
-            scanner.submit(marked, *chunk) for chunk in chunks[:_LOOKAHEAD] if chunk[0] is None
+            scanner.submit(scan, *chunk) for chunk in chunks[:_LOOKAHEAD] if chunk[0] is None
         )
         for key in plan:
             if key is not None:
                 haystacks[key] = corpus.near_digits(*key)
-        pending.extend(
-            scanner.submit(marked, *chunk) for chunk in chunks[len(pending) : _LOOKAHEAD]
-        )
+        pending.extend(scanner.submit(scan, *chunk) for chunk in chunks[len(pending) : _LOOKAHEAD])
         context = _ContextWords(words, *_ContextWords.find(haystacks[None], corpus, words))
         for position, (_, chosen) in enumerate(chunks):
-            scanned_in, table = pending.popleft().result()
+            spans = pending.popleft().result()
             if position + _LOOKAHEAD < len(chunks):
-                pending.append(scanner.submit(marked, *chunks[position + _LOOKAHEAD]))
-            for detector in chosen:
-                if table is None:
-                    start = end = np.zeros(0, dtype=np.int64)
-                else:
-                    start, end = scanned_in.to_corpus(*_marked_spans(table.column(detector.name)))
-                form = _scan_form(detector)
-                if form.lead_inside:
-                    start = _after_lead(corpus.utf8, start)
-                elif form.lead_after:
-                    start, end = _lead_checked(detector, corpus, start, end)
-                spans = matches[detector.name] = start, end
+                pending.append(scanner.submit(scan, *chunks[position + _LOOKAHEAD]))
+            for detector, (start, end) in zip(chosen, spans, strict=True):
+                matches[detector.name] = start, end
                 found.append(
-                    _judge(detector, corpus, *spans, threshold, flags[detector.name], context)
+                    _judge(detector, corpus, start, end, threshold, flags[detector.name], context)
                 )
-            del table
     for detector in derived:
-        spans = _matched_whole(detector, corpus, [matches[name] for name in detector.within])
-        found.append(_judge(detector, corpus, *spans, threshold, flags[detector.name], context))
+        start, end = _matched_whole(detector, corpus, [matches[name] for name in detector.within])
+        found.append(_judge(detector, corpus, start, end, threshold, flags[detector.name], context))
     return Hits.concat(found)
 
 
-_Marked = tuple["_Haystack", "pa.Table | None"]
 # Detectors whose every match holds a run of at least ``k`` digits are scanned near runs of
 # at least the highest tier <= k only; one haystack per tier, as wide as its widest detector.
 _DIGIT_TIERS = (1, 4, 5)
