@@ -98,7 +98,8 @@ class _Corpus:
             lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         self.ends = np.cumsum(lengths + len(_SEPARATOR))
         self.starts = self.ends - lengths
-        self.utf8 = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+        self.raw = joined.encode("utf-8")
+        self.utf8 = np.frombuffer(self.raw, dtype=np.uint8)
         if joined.isascii():
             self._char_of_byte: np.ndarray | None = None
             codes = self.utf8
@@ -202,14 +203,15 @@ class _Haystack:
     @classmethod
     def windows(cls, corpus: _Corpus, low: np.ndarray, high: np.ndarray) -> _Haystack:
         """The characters ``[low[i], high[i])`` of the joined text, each after a line break."""
-        origin = corpus.bytes_of(low)
-        sizes = corpus.bytes_of(high) - origin + 1
-        offsets = np.concatenate(([0], np.cumsum(sizes)))
-        content = offsets[:-1] + 1
-        source = np.concatenate((corpus.utf8, np.array([10], dtype=np.uint8)))
-        picks = np.repeat(origin - content, sizes) + np.arange(offsets[-1])
-        picks[offsets[:-1]] = len(corpus.utf8)  # the line break
-        return cls(source[picks], content, origin)
+        origin, finish = corpus.bytes_of(low), corpus.bytes_of(high)
+        content = np.cumsum(finish - origin + 1) - (finish - origin)
+        if not len(origin):
+            return cls(np.zeros(0, dtype=np.uint8), content, origin)
+        raw = corpus.raw
+        # Joining bytes slices: half the time of an index gather in numpy.
+        pieces = [raw[a:b] for a, b in zip(origin.tolist(), finish.tolist(), strict=True)]
+        data = b"\n" + b"\n".join(pieces)
+        return cls(np.frombuffer(data, dtype=np.uint8), content, origin)
 
     @cached_property
     def frame(self) -> pl.DataFrame:
