@@ -564,9 +564,15 @@ def _scan_batch(
                 found.append(
                     _judge(detector, corpus, start, end, threshold, flags[detector.name], context)
                 )
-    for detector in derived:
-        start, end = _matched_whole(detector, corpus, [matches[name] for name in detector.within])
-        found.append(_judge(detector, corpus, start, end, threshold, flags[detector.name], context))
+            # A derived detector is judged as soon as its sources are, while later selects run.
+            for detector in [d for d in derived if matches.keys() >= set(d.within)]:
+                derived.remove(detector)
+                start, end = _matched_whole(detector, corpus, [matches[n] for n in detector.within])
+                found.append(
+                    _judge(detector, corpus, start, end, threshold, flags[detector.name], context)
+                )
+    if derived:
+        raise ValueError(f"{derived[0].name}: `within` must name detectors that are scanned")
     return Hits.concat(found)
 
 
