@@ -258,7 +258,7 @@ _IBAN_CHARS = 34
 
 
 # 10**e modulo 97, for the decimal exponents an IBAN's digits can have (letters count two).
-_POW10_MOD97 = np.array([pow(10, e, 97) for e in range(2 * _IBAN_CHARS + 1)], dtype=np.int64)
+_POW10_MOD97 = np.array([pow(10, e, 97) for e in range(2 * _IBAN_CHARS + 1)], dtype=np.int32)
 
 
 def _mod97_is_one(values: Values) -> np.ndarray:
@@ -267,24 +267,29 @@ def _mod97_is_one(values: Values) -> np.ndarray:
 
     The number is never built: each character contributes its value times ``10**e`` (mod 97),
     ``e`` the count of decimal digits after it in the rearranged number."""
-    chars = values.right(_IBAN_CHARS + 9).astype(np.int64)  # room for the spaces between groups
+    chars = values.right(_IBAN_CHARS + 9)  # room for the spaces between groups
     kept = (chars != _SPACE) & (chars != 0)
     letters = chars >= 65
-    numbers = np.where(letters, chars - 55, chars - _ZERO) * kept
-    width = np.where(letters, 2, 1) * kept
-    head = kept & (np.cumsum(kept, axis=1) <= 4)
-    head_width, tail_width = width * head, width * ~head
-
-    def after(widths: np.ndarray) -> np.ndarray:
-        """Sum of the widths right of each column."""
-        result: np.ndarray = np.cumsum(widths[:, ::-1], axis=1)[:, ::-1] - widths
-        return result
-
-    head_total = head_width.sum(axis=1)[:, None]
-    exponent = np.where(head, after(head_width), after(tail_width) + head_total)
-    length = kept.sum(axis=1)
+    # int16 throughout (exponents <= 68, products < 35 * 97): small matrices, fewer passes.
+    numbers = np.where(letters, chars - np.uint8(55), chars - np.uint8(_ZERO)) * kept
+    width = (letters.astype(np.int16) + 1) * kept
+    head = kept & (np.cumsum(kept, axis=1, dtype=np.int16) <= 4)
+    head_width = width * head
+    tail_width = width - head_width
+    # Digits after a column: the row's total minus the running sum up to and including it;
+    # a head character is followed by the rest of the head, a tail one by the tail and the
+    # whole head (moved last).
+    head_total = head_width.sum(axis=1, dtype=np.int16)[:, None]
+    tail_total = tail_width.sum(axis=1, dtype=np.int16)[:, None]
+    exponent = np.where(
+        head,
+        head_total - np.cumsum(head_width, axis=1, dtype=np.int16),
+        tail_total - np.cumsum(tail_width, axis=1, dtype=np.int16) + head_total,
+    )
+    length = np.count_nonzero(kept, axis=1)
     fits = length <= _IBAN_CHARS
-    remainder = (numbers * _POW10_MOD97[np.where(fits[:, None], exponent, 0)]).sum(axis=1) % 97
+    powers = _POW10_MOD97[np.where(fits[:, None] & kept, exponent, 0)]
+    remainder = (numbers.astype(np.int32) * powers).sum(axis=1) % 97
     result: np.ndarray = (remainder == 1) & (length >= 15) & fits
     return result
 
