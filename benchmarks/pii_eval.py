@@ -12,8 +12,8 @@ n_process=2)`` (default recognizers, the same spaCy model with its full pipeline
 loads it) runs on a stratified sample of the same texts, because it is hundreds of times slower
 than the patterns pass; its MB/s is measured on that sample. `patterns` is timed through the
 columnar API (``detect_table``, what the pipeline calls) and through the list API
-(``detect_batch``, a ``Finding`` per finding), each the median of ``--repeat`` runs after a
-warm-up. Timings are wall clock on a shared machine: absolute figures are noisy, ratios
+(``detect_batch``, a ``Finding`` per finding), each the median of ``--repeat`` runs after
+two warm-up runs. Timings are wall clock on a shared machine: absolute figures are noisy, ratios
 measured in the same run hold better.
 """
 
@@ -166,16 +166,30 @@ def run_vault_columnar(corpus: Corpus) -> tuple[list[list[Span]], float]:
     return spans, elapsed
 
 
+# Untimed runs before the timed ones: in a fresh process the first call compiles polars'
+# regexes (80-100 ms on the benchmark corpus) and the second still grows allocator arenas
+# (55-70 ms); later calls take ~50 ms.
+_WARM_UP = 2
+
+
 def _median_run(run: Any, repeat: int) -> tuple[list[list[Span]], float]:
-    """Spans of the last run and the median wall time of ``repeat`` runs after one warm-up
-    run (``repeat`` 1: the single run, no warm-up)."""
+    """Spans of the last run and the median wall time of ``repeat`` runs after the warm-up
+    runs (``repeat`` 1: the single run, no warm-up). Prints the spread of the timed runs."""
     times = []
     if repeat > 1:
-        run()  # first-touch page faults and polars' first regex compiles
+        for _ in range(_WARM_UP):
+            run()
     for _ in range(repeat):
         spans, secs = run()
         times.append(secs)
-    return spans, sorted(times)[len(times) // 2]
+    times.sort()
+    if repeat > 1:
+        print(
+            f"  {repeat} timed runs: min {times[0]:.3f} s, median {times[len(times) // 2]:.3f} s, "
+            f"max {times[-1]:.3f} s",
+            flush=True,
+        )
+    return spans, times[len(times) // 2]
 
 
 def presidio_sample(corpus: Corpus, target_mb: float) -> list[Sample]:
@@ -238,8 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--repeat",
         type=int,
-        default=7,
-        help="timed runs of each patterns measure after a warm-up run (median reported)",
+        default=15,
+        help="timed runs of each patterns measure after two warm-up runs (median reported)",
     )
     parser.add_argument(
         "--patterns-scale",
