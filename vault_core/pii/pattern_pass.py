@@ -458,7 +458,13 @@ def scan_groups(
     sizes = [len(group) for group, _ in groups]
     firsts = np.concatenate(([0], np.cumsum(sizes)))
     hints = [hint.lower() for _, hint in groups]
-    hinted = [_hinted(detector, hints, firsts) for detector in active]
+    # Per detector and text: whether the text's hint holds one of the detector's context
+    # words (detectors with the same words share one array).
+    by_words: dict[tuple[str, ...], np.ndarray] = {}
+    for detector in active:
+        if detector.context not in by_words:
+            by_words[detector.context] = _hinted(detector.context, hints, firsts)
+    hinted = [by_words[detector.context] for detector in active]
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     parts = []
     for begin, end in _batches(lengths):
@@ -707,9 +713,9 @@ def _judge_one(
     return start, end, score
 
 
-def _hinted(detector: PatternDetector, hints: list[str], firsts: np.ndarray) -> np.ndarray:
-    """Per text: whether its group's hint holds one of the detector's context words."""
-    lifted = [any(word in hint for word in detector.context) for hint in hints]
+def _hinted(words: tuple[str, ...], hints: list[str], firsts: np.ndarray) -> np.ndarray:
+    """Per text: whether its group's hint holds one of ``words``."""
+    lifted = [any(word in hint for word in words) for hint in hints]
     return np.repeat(np.array(lifted, dtype=bool), np.diff(firsts))
 
 
