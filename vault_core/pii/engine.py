@@ -17,7 +17,7 @@ import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import pyarrow as pa
@@ -39,7 +39,13 @@ from vault_core.pii.finding import (
     resolve_findings,
 )
 from vault_core.pii.hits import DETECTOR_NAMES, ENTITY_NAMES, Hits, Names, resolve_hits
-from vault_core.pii.pattern_pass import context_words, pattern_entities, scan_groups
+from vault_core.pii.pattern_pass import (
+    Texts,
+    context_words,
+    joined_texts,
+    pattern_entities,
+    scan_groups,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -262,18 +268,20 @@ class PiiEngine:
             results.append(result)
         return results
 
-    def _resolved_hits(self, groups: Sequence[tuple[list[str], str]]) -> list[Hits]:
+    def _resolved_hits(self, groups: Sequence[tuple[Texts, str]]) -> list[Hits]:
         """Resolved findings of each group of distinct texts, sorted by text and start.
 
         One NER pass covers every group (every column of a table): the NER pieces of all
         columns are deduplicated together and the workers are started once.
         """
         raw = self._scan(groups)
-        every_text = [text for texts, _ in groups for text in texts]
+        joined = joined_texts(groups)
         sizes = [len(texts) for texts, _ in groups]
         if not (self._ner_entities and self.config.score_threshold <= NER_SCORE):
-            # One resolution over all groups (texts numbered across them), then split.
-            return resolve_hits(raw, every_text).split(sizes)
+            # One resolution over all groups (texts numbered across them), then split; an
+            # Arrow column's texts become Python strings only where three findings overlap.
+            return resolve_hits(raw, _AsStrings(joined)).split(sizes)
+        every_text = joined.to_pylist() if isinstance(joined, pa.Array) else list(joined)
         found = raw.sorted().to_lists(len(every_text))
         self._ner(every_text, found)
         resolved = Hits.from_lists(
@@ -286,7 +294,7 @@ class PiiEngine:
         )  # fmt: skip
         return resolved.split(sizes)
 
-    def _scan(self, groups: Sequence[tuple[list[str], str]]) -> Hits:
+    def _scan(self, groups: Sequence[tuple[Texts, str]]) -> Hits:
         try:
             return scan_groups(
                 groups, entities=self._pattern_entities, threshold=self.config.score_threshold
@@ -416,18 +424,39 @@ class PiiEngine:
         return _findings_table(ids, columns, parts)
 
 
-def _distinct(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
-    """Distinct string values of a column and, per row, the index of its value (-1 for nulls
-    and non-string columns): each distinct cell is scanned once."""
+def _distinct(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """Distinct string values of a column (an Arrow array: they are scanned without becoming
+    Python strings) and, per row, the index of its value (-1 for nulls and non-string
+    columns): each distinct cell is scanned once."""
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
     if not _is_text(column.type):
         logger.debug("a %s column is not text: not scanned", column.type)
-        return [], np.full(len(column), -1, dtype=np.int64)
-    encoded = column.cast(pa.string()).combine_chunks().dictionary_encode()
+        return pa.array([], pa.large_string()), np.full(len(column), -1, dtype=np.int64)
+    encoded = column.cast(pa.large_string()).combine_chunks().dictionary_encode()
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    values: list[str] = encoded.dictionary.to_pylist()
-    return values, codes
+    return encoded.dictionary, codes
+
+
+class _AsStrings(Sequence[str]):
+    """Texts as Python strings, converted one at a time from an Arrow array when asked."""
+
+    def __init__(self, texts: Texts) -> None:
+        self._texts = texts
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if isinstance(self._texts, pa.Array):
+            return str(self._texts[index].as_py())
+        return self._texts[index]
 
 
 def _is_text(kind: pa.DataType) -> bool:

@@ -26,10 +26,11 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cache, cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vault_core.pii.finding import Finding
 from vault_core.pii.hits import DETECTOR_NAMES, ENTITY_NAMES, Hits
@@ -85,7 +86,28 @@ def context_words(detectors: Iterable[PatternDetector] = DETECTORS) -> frozenset
 class _Corpus:
     """The texts joined into one string, with the maps between bytes, characters and texts."""
 
-    def __init__(self, texts: Sequence[str], lengths: np.ndarray | None = None) -> None:
+    def __init__(self, raw: bytes, lengths: np.ndarray) -> None:
+        """``raw``: the UTF-8 of a line break, then the texts (of ``lengths`` characters) with a
+        line break after each but the last, holding neither marker."""
+        self.raw = raw
+        self.ends = np.cumsum(lengths + len(_SEPARATOR))
+        self.starts = self.ends - lengths
+        self.utf8 = np.frombuffer(raw, dtype=np.uint8)
+        if raw.isascii():
+            self._char_of_byte: np.ndarray | None = None
+            codes = self.utf8
+        else:
+            leads = (self.utf8 & 0xC0) != 0x80
+            self._char_of_byte = np.concatenate(([0], np.cumsum(leads)))
+            first = self.utf8[leads]
+            codes = np.where(first < 128, first, np.uint8(_NON_ASCII))
+        # One character code per character (non-ASCII as _NON_ASCII), and a line break past
+        # the end so that "the character after the last text" exists.
+        self.codes = np.concatenate((codes, np.array([10], dtype=np.uint8)))
+
+    @classmethod
+    def of_texts(cls, texts: Sequence[str], lengths: np.ndarray | None = None) -> _Corpus:
+        """The corpus of Python strings (lone surrogates allowed)."""
         # A line break before the first text too: every text follows one (see _scan_form).
         joined = _SEPARATOR + _SEPARATOR.join(texts)
         if "\x01" in joined or "\x02" in joined:
@@ -93,24 +115,27 @@ class _Corpus:
             joined = joined.replace("\x01", "\x1a").replace("\x02", "\x1a")
         # polars needs valid UTF-8; replacing lone surrogates keeps every text's length.
         joined = sanitize(joined)
-        self.joined = joined
         if lengths is None:
             lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        self.ends = np.cumsum(lengths + len(_SEPARATOR))
-        self.starts = self.ends - lengths
-        self.raw = joined.encode("utf-8")
-        self.utf8 = np.frombuffer(self.raw, dtype=np.uint8)
-        if joined.isascii():
-            self._char_of_byte: np.ndarray | None = None
-            codes = self.utf8
-        else:
-            leads = (self.utf8 & 0xC0) != 0x80
-            self._char_of_byte = np.concatenate(([0], np.cumsum(leads)))
-            wide = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-            codes = np.where(wide < 128, wide, _NON_ASCII).astype(np.uint8)
-        # One character code per character (non-ASCII as _NON_ASCII), and a line break past
-        # the end so that "the character after the last text" exists.
-        self.codes = np.concatenate((codes, np.array([10], dtype=np.uint8)))
+        corpus = cls(joined.encode("utf-8"), lengths)
+        corpus.__dict__["joined"] = joined
+        return corpus
+
+    @classmethod
+    def of_array(cls, texts: pa.Array, lengths: np.ndarray) -> _Corpus:
+        """The corpus of an Arrow string array without nulls: joined by Arrow, never turned
+        into Python strings (Arrow strings are valid UTF-8)."""
+        data = texts.cast(pa.large_binary())
+        one_list = pa.LargeListArray.from_arrays(pa.array([0, len(data)], pa.int64()), data)
+        raw = b"\n" + pc.binary_join(one_list, pa.scalar(b"\n", pa.large_binary()))[0].as_py()
+        if b"\x01" in raw or b"\x02" in raw:
+            raw = raw.replace(b"\x01", b"\x1a").replace(b"\x02", b"\x1a")
+        return cls(raw, lengths)
+
+    @cached_property
+    def joined(self) -> str:
+        """The joined text as a Python string (decoded when first needed)."""
+        return self.raw.decode("utf-8")
 
     def chars(self, byte_offsets: np.ndarray) -> np.ndarray:
         """Character offsets of byte offsets (at character boundaries) into the joined text."""
@@ -440,8 +465,27 @@ def _marked_spans(marked: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return opens - before, closes - before - 1
 
 
+Texts: TypeAlias = Sequence[str] | pa.Array
+"""Texts to scan: Python strings, or an Arrow string array without nulls (a table's column:
+then the texts are never turned into Python strings)."""
+
+
+def joined_texts(groups: Sequence[tuple[Texts, str]]) -> Texts:
+    """The texts of all groups, one after another: a list, or one Arrow array if any group is
+    one."""
+    if not any(isinstance(texts, pa.Array) for texts, _ in groups):
+        return [text for texts, _ in groups for text in texts]
+    arrays = [
+        texts.cast(pa.large_string())
+        if isinstance(texts, pa.Array)
+        else pa.array(list(texts), pa.large_string())
+        for texts, _ in groups
+    ]
+    return pa.concat_arrays(arrays) if arrays else pa.array([], pa.large_string())
+
+
 def scan_groups(
-    groups: Sequence[tuple[Sequence[str], str]],
+    groups: Sequence[tuple[Texts, str]],
     *,
     entities: frozenset[str],
     threshold: float,
@@ -452,8 +496,8 @@ def scan_groups(
     one Rust scan per detector, instead of one per detector and group. A group's hint is extra
     context for each of its texts, such as the column name ``"zip"``."""
     active = [d for d in detectors if d.entity_type in entities]
-    texts = [text for group, _ in groups for text in group]
-    if not texts or not active:
+    texts = joined_texts(groups)
+    if not len(texts) or not active:
         return Hits.empty()
     sizes = [len(group) for group, _ in groups]
     firsts = np.concatenate(([0], np.cumsum(sizes)))
@@ -465,7 +509,10 @@ def scan_groups(
         if detector.context not in by_words:
             by_words[detector.context] = _hinted(detector.context, hints, firsts)
     hinted = [by_words[detector.context] for detector in active]
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    if isinstance(texts, pa.Array):
+        lengths = np.asarray(pc.utf8_length(texts)).astype(np.int64)
+    else:
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     parts = []
     for begin, end in _batches(lengths):
         part = _scan_batch(
@@ -492,7 +539,7 @@ def _batches(lengths: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _scan_batch(
-    texts: Sequence[str],
+    texts: Texts,
     lengths: np.ndarray,
     active: Sequence[PatternDetector],
     threshold: float,
@@ -500,10 +547,14 @@ def _scan_batch(
 ) -> Hits:
     """Hits of one batch of texts (``text`` numbered within the batch)."""
     if int(lengths.sum()) <= _SMALL_CHARS:
-        return _scan_small(texts, active, threshold, hinted)
+        small = texts.to_pylist() if isinstance(texts, pa.Array) else texts
+        return _scan_small(small, active, threshold, hinted)
     import polars as pl  # imported on first scan: importing vault_core.pii stays cheap
 
-    corpus = _Corpus(texts, lengths)
+    if isinstance(texts, pa.Array):
+        corpus = _Corpus.of_array(texts, lengths)
+    else:
+        corpus = _Corpus.of_texts(texts, lengths)
     names = {detector.name for detector in active}
     derived = [d for d in active if d.within and names.issuperset(d.within)]
     scanned = [d for d in active if d not in derived]

@@ -432,6 +432,39 @@ def test_when_table_scanned_then_findings_follow_schema_and_row_order(
             assert value in {"jane.doe@example.com", "4111 1111 1111 1111", "10.1.2.3"}
 
 
+def test_when_table_scanned_then_same_findings_as_list_api(patterns_engine: PiiEngine) -> None:
+    # detect_table scans the column's Arrow strings; detect_batch Python strings.
+    words = [
+        "jane@example.com",
+        "4111 1111 1111 1111",
+        "é中",
+        "\x01",
+        "ssn 536-22-8745",
+        "x",
+        "(212) 555-0143",
+        "GB82 WEST 1234 5698 7654 32",
+        "12 Elm Street",
+        "zip 62704",
+    ]
+    rng = random.Random(3)
+    texts = [" ".join(rng.choices(words, k=rng.randint(1, 400))) for _ in range(60)]
+    texts += ["", "jane@example.com", None]  # type: ignore[list-item]
+    table = pa.table(
+        {"record_id": [f"r{i}" for i in range(len(texts))], "body": pa.chunked_array(
+            [pa.array(texts[:30]), pa.array(texts[30:])])}
+    )  # fmt: skip
+    rows = patterns_engine.detect_table(table, text_columns=["body"]).to_pylist()
+    by_row: dict[int, list[tuple[int, int, str, str]]] = {i: [] for i in range(len(texts))}
+    for row in rows:
+        by_row[int(row["record_id"][1:])].append(
+            (row["start"], row["end"], row["entity_type"], row["detector"])
+        )
+    listed = patterns_engine.detect_batch(texts, hint="body")
+    assert sum(map(len, listed)) > 1000
+    for index, findings in enumerate(listed):
+        assert by_row[index] == [(f.start, f.end, f.entity_type, f.detector) for f in findings]
+
+
 def test_when_text_column_is_not_text_then_no_findings_and_no_crash(
     patterns_engine: PiiEngine, tickets: pa.Table
 ) -> None:

@@ -184,10 +184,10 @@ def test_when_texts_cut_into_many_rows_then_same_findings_as_one_row(
     texts = _long_texts()
     entities = pattern_pass.pattern_entities()
     monkeypatch.setattr(pattern_pass, "_ROW_CHARS", 100)
-    assert len(pattern_pass._Corpus(texts).rows()) > 50
+    assert len(pattern_pass._Corpus.of_texts(texts).rows()) > 50
     rows = pattern_pass.scan_texts(texts, entities=entities, threshold=0.2)
     monkeypatch.setattr(pattern_pass, "_ROW_CHARS", 10**9)
-    assert len(pattern_pass._Corpus(texts).rows()) == 1
+    assert len(pattern_pass._Corpus.of_texts(texts).rows()) == 1
     whole = pattern_pass.scan_texts(texts, entities=entities, threshold=0.2)
     assert rows == whole
     assert sum(map(len, whole)) > 500
