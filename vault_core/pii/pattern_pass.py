@@ -14,7 +14,11 @@ pass is tested against.
 Leftmost-first matching is the same in Rust's regex and Python's ``re`` for the patterns'
 common subset, so the matches are those ``re.finditer`` would give for
 :attr:`~vault_core.pii.patterns.PatternDetector.search` (a test checks it against that
-reference, text by text).
+reference, text by text). Two shortcuts keep those matches while scanning less: a detector
+whose matches all hold a run of digits is scanned only in windows around such runs
+(:meth:`~vault_core.pii.joined_text.Corpus.near_digits`), and one whose value holds a literal
+is scanned without its lead, checked afterwards (:func:`_lead_checked`). The joined texts,
+their windows and the context words' places are in :mod:`vault_core.pii.joined_text`.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from functools import cache, cached_property
+from functools import cache
 from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
@@ -34,6 +38,7 @@ import pyarrow.compute as pc
 
 from vault_core.pii.finding import Finding
 from vault_core.pii.hits import DETECTOR_NAMES, ENTITY_NAMES, Hits
+from vault_core.pii.joined_text import NON_ASCII, SEPARATOR, ContextWords, Corpus, Haystack
 from vault_core.pii.offline import sanitize
 from vault_core.pii.patterns import (
     CONTEXT_AFTER,
@@ -46,21 +51,16 @@ from vault_core.pii.regex_bounds import digit_run, widest
 from vault_core.pii.validators import Values
 
 if TYPE_CHECKING:
-    import polars as pl
+    pass
 
 DETECTOR_PREFIX = "vault:"
 """Prefix of the names of vault's pattern detectors, e.g. ``vault:Email``."""
 
-_SEPARATOR = "\n"
 _START, _END = 1, 2
 # Group 1 (what precedes), the value between the markers, group 3 (what follows).
 _REPLACEMENT = "${1}\x01${2}\x02${3}"
 # The whole match between the markers (see _scan_form).
 _WHOLE_REPLACEMENT = "\x01${0}\x02"
-# Rows of about this many characters let polars spread one detector's scan over its threads.
-_ROW_CHARS = 128 * 1024
-# Stands for any non-ASCII character in context windows (the context words are ASCII).
-_NON_ASCII = 0x1A
 # Batches up to this many characters are scanned match by match in Python (_scan_small).
 _SMALL_CHARS = 2_048
 # Texts are scanned in batches of about this many characters (bounded memory).
@@ -81,282 +81,6 @@ def pattern_entities(detectors: Iterable[PatternDetector] = DETECTORS) -> frozen
 def context_words(detectors: Iterable[PatternDetector] = DETECTORS) -> frozenset[str]:
     """Every single-word context word of the detectors (lower case)."""
     return frozenset(w for d in detectors for w in d.context if " " not in w)
-
-
-class _Corpus:
-    """The texts joined into one string, with the maps between bytes, characters and texts."""
-
-    def __init__(self, raw: bytes, lengths: np.ndarray) -> None:
-        """``raw``: the UTF-8 of a line break, then the texts (of ``lengths`` characters) with a
-        line break after each but the last, holding neither marker."""
-        self.raw = raw
-        self.ends = np.cumsum(lengths + len(_SEPARATOR))
-        self.starts = self.ends - lengths
-        self.utf8 = np.frombuffer(raw, dtype=np.uint8)
-        if raw.isascii():
-            self._char_of_byte: np.ndarray | None = None
-            codes = self.utf8
-        else:
-            leads = (self.utf8 & 0xC0) != 0x80
-            self._char_of_byte = np.concatenate(([0], np.cumsum(leads)))
-            first = self.utf8[leads]
-            codes = np.where(first < 128, first, np.uint8(_NON_ASCII))
-        # One character code per character (non-ASCII as _NON_ASCII), and a line break past
-        # the end so that "the character after the last text" exists.
-        self.codes = np.concatenate((codes, np.array([10], dtype=np.uint8)))
-
-    @classmethod
-    def of_texts(cls, texts: Sequence[str], lengths: np.ndarray | None = None) -> _Corpus:
-        """The corpus of Python strings (lone surrogates allowed)."""
-        # A line break before the first text too: every text follows one (see _scan_form).
-        joined = _SEPARATOR + _SEPARATOR.join(texts)
-        if "\x01" in joined or "\x02" in joined:
-            # The markers must not occur in the text; \x1a belongs to no pattern class either.
-            joined = joined.replace("\x01", "\x1a").replace("\x02", "\x1a")
-        # polars needs valid UTF-8; replacing lone surrogates keeps every text's length.
-        joined = sanitize(joined)
-        if lengths is None:
-            lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        corpus = cls(joined.encode("utf-8"), lengths)
-        corpus.__dict__["joined"] = joined
-        return corpus
-
-    @classmethod
-    def of_array(cls, texts: pa.Array, lengths: np.ndarray) -> _Corpus:
-        """The corpus of an Arrow string array without nulls: joined by Arrow, never turned
-        into Python strings (Arrow strings are valid UTF-8)."""
-        data = texts.cast(pa.large_binary())
-        one_list = pa.LargeListArray.from_arrays(pa.array([0, len(data)], pa.int64()), data)
-        raw = b"\n" + pc.binary_join(one_list, pa.scalar(b"\n", pa.large_binary()))[0].as_py()
-        if b"\x01" in raw or b"\x02" in raw:
-            raw = raw.replace(b"\x01", b"\x1a").replace(b"\x02", b"\x1a")
-        return cls(raw, lengths)
-
-    @cached_property
-    def joined(self) -> str:
-        """The joined text as a Python string (decoded when first needed)."""
-        return self.raw.decode("utf-8")
-
-    def chars(self, byte_offsets: np.ndarray) -> np.ndarray:
-        """Character offsets of byte offsets (at character boundaries) into the joined text."""
-        return byte_offsets if self._char_of_byte is None else self._char_of_byte[byte_offsets]
-
-    def bytes_of(self, char_offsets: np.ndarray) -> np.ndarray:
-        """Byte offsets of character offsets (up to the length) into the joined text."""
-        if self._char_of_byte is None:
-            return char_offsets
-        result: np.ndarray = self._byte_of_char[char_offsets]
-        return result
-
-    @cached_property
-    def _byte_of_char(self) -> np.ndarray:
-        leads = np.flatnonzero((self.utf8 & 0xC0) != 0x80)
-        return np.concatenate((leads, [len(self.utf8)]))
-
-    @cached_property
-    def digit_runs(self) -> tuple[np.ndarray, np.ndarray]:
-        """Character starts and ends of the maximal runs of ASCII digits."""
-        # codes begin and end with a line break: every run has both edges inside.
-        is_digit = (self.codes >= ord("0")) & (self.codes <= ord("9"))
-        edges = np.flatnonzero(is_digit[1:] != is_digit[:-1]) + 1
-        return edges[0::2], edges[1::2]
-
-    def whole(self) -> _Haystack:
-        """The whole joined text as one haystack."""
-        # The joined text begins with a line break already.
-        return _Haystack(self.utf8, np.array([0]), np.array([0]))
-
-    def near_digits(self, least: int, width: int) -> _Haystack:
-        """The parts of the joined text within ``width + 1`` characters of a run of at least
-        ``least`` digits: every match a detector with a match ``width`` characters wide at
-        most, holding such a run, can have (see :class:`_Haystack`)."""
-        starts, ends = self.digit_runs
-        long = ends - starts >= least
-        low = np.maximum(starts[long] - width - 1, 0)
-        high = np.minimum(ends[long] + width + 1, len(self.codes) - 1)
-        if not len(low):
-            return _Haystack.windows(self, low, high)
-        # Overlapping or touching windows become one.
-        reach = np.maximum.accumulate(high)
-        first = np.flatnonzero(np.concatenate(([True], low[1:] > reach[:-1])))
-        last = np.concatenate((first[1:] - 1, [len(reach) - 1]))
-        return _Haystack.windows(self, low[first], reach[last])
-
-    def rows(self) -> list[str]:
-        """The joined text cut into rows as :meth:`whole` cuts it (tests)."""
-        return self.whole().frame.get_column("text").to_list()
-
-    def before(self, text: np.ndarray, start: np.ndarray, width: int) -> pa.StringArray:
-        """Up to ``width`` characters before each span, as written."""
-        return self._strings(text, start[:, None] + np.arange(-width, 0))
-
-    def after(self, text: np.ndarray, end: np.ndarray, width: int) -> pa.StringArray:
-        """Up to ``width`` characters after each span, as written."""
-        return self._strings(text, end[:, None] + np.arange(width))
-
-    def _strings(self, text: np.ndarray, picks: np.ndarray) -> pa.StringArray:
-        """Characters at each row of ``picks`` (positions into the joined text) as one string
-        per row: positions outside the row's own text become NUL, non-ASCII characters
-        ``_NON_ASCII``."""
-        valid = (picks >= self.starts[text][:, None]) & (picks < self.ends[text][:, None])
-        chars = np.where(valid, self.codes[np.clip(picks, 0, len(self.codes) - 1)], 0)
-        chars = chars.astype(np.uint8)
-        rows, width = chars.shape
-        offsets = np.arange(0, rows * width + 1, width, dtype=np.int32)
-        return pa.StringArray.from_buffers(
-            rows, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars))
-        )
-
-
-class _Haystack:
-    """Windows of a corpus's joined text, each after a line break, cut into rows for polars.
-
-    A detector scanned in windows instead of the whole text finds the same matches when every
-    match holds a run of digits its window was built around and is at most ``width``
-    characters wide (:meth:`_Corpus.near_digits`): each match then lies inside one window with
-    a character to spare on each side, no match of the whole text crosses a window's edge,
-    and the line break between windows breaks every pattern and digit run. So leftmost-first
-    matching meets the same matches in the same order."""
-
-    def __init__(self, data: np.ndarray, content: np.ndarray, origin: np.ndarray) -> None:
-        self._data = data
-        self.size = len(data)
-        # Where each window's bytes begin in the haystack and in the joined text.
-        self.content = content
-        self.origin = origin
-
-    @classmethod
-    def windows(cls, corpus: _Corpus, low: np.ndarray, high: np.ndarray) -> _Haystack:
-        """The characters ``[low[i], high[i])`` of the joined text, each after a line break."""
-        origin, finish = corpus.bytes_of(low), corpus.bytes_of(high)
-        content = np.cumsum(finish - origin + 1) - (finish - origin)
-        if not len(origin):
-            return cls(np.zeros(0, dtype=np.uint8), content, origin)
-        raw = corpus.raw
-        # Joining bytes slices: half the time of an index gather in numpy.
-        pieces = [raw[a:b] for a, b in zip(origin.tolist(), finish.tolist(), strict=True)]
-        data = b"\n" + b"\n".join(pieces)
-        return cls(np.frombuffer(data, dtype=np.uint8), content, origin)
-
-    @cached_property
-    def frame(self) -> pl.DataFrame:
-        """The haystack as rows of about ``_ROW_CHARS`` bytes, cut before line breaks."""
-        import polars as pl
-
-        raw = self._data.tobytes()
-        bounds = [0]
-        while bounds[-1] + _ROW_CHARS < len(raw):
-            cut = raw.find(b"\n", bounds[-1] + _ROW_CHARS)
-            if cut < 0:
-                break
-            bounds.append(cut)
-        bounds.append(len(raw))
-        rows = pa.LargeStringArray.from_buffers(
-            len(bounds) - 1,
-            pa.py_buffer(np.array(bounds, dtype=np.int64)),
-            pa.py_buffer(self._data),
-        )
-        return pl.DataFrame({"text": pl.Series(rows)})
-
-    def to_corpus(self, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Byte offsets into the joined text of spans ``[start, end)`` of the haystack."""
-        window = np.searchsorted(self.content, start, side="right") - 1
-        shift = self.origin[window] - self.content[window]
-        return start + shift, end + shift
-
-
-class _ContextWords:
-    """Where the detectors' context words occur in a batch's joined text.
-
-    A match has context when one of its detector's words lies wholly within the
-    ``CONTEXT_WINDOW`` characters before it or the ``CONTEXT_AFTER`` characters after it, in
-    its own text, in any ASCII case. One Aho-Corasick pass (polars ``find_many``) finds every
-    word of every detector; each detector then asks about all its matches at once with binary
-    searches, instead of cutting a window out of the text per match."""
-
-    def __init__(self, words: Sequence[str], start: np.ndarray, word: np.ndarray) -> None:
-        self.words = list(words)
-        self.start = start
-        self.word = word
-        self.end = start + np.array([len(w) for w in self.words], dtype=np.int64)[word]
-
-    @staticmethod
-    def find(
-        haystack: _Haystack, corpus: _Corpus, words: list[str]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Character offsets into the joined text of every occurrence of ``words`` in the
-        haystack and the index of its word (runs on the scanning thread)."""
-        import polars as pl
-
-        if not words:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        found = haystack.frame.select(
-            at=pl.col("text").str.find_many(words, ascii_case_insensitive=True, overlapping=True),
-            size=pl.col("text").str.len_bytes(),
-        )
-        sizes = found["size"].to_numpy().astype(np.int64)
-        counts = found["at"].list.len().to_numpy()
-        at = pl.Series(found["at"].to_arrow().flatten()).to_numpy().astype(np.int64)
-        at += np.repeat(np.concatenate(([0], np.cumsum(sizes)[:-1])), counts)
-        start = np.unique(corpus.chars(haystack.to_corpus(at, at)[0]))
-        # Which words begin at each start: the ASCII-lower-cased characters there, read as
-        # two integers of eight characters each, against each word's (cheaper than having
-        # polars extract every match, or comparing character matrices).
-        chars = corpus.codes[np.minimum(start[:, None] + np.arange(16), len(corpus.codes) - 1)]
-        chars = (chars + ((chars >= 65) & (chars <= 90)) * np.uint8(32)).astype(np.uint64)
-        shifts = (np.arange(16, dtype=np.uint64) % 8) * np.uint64(8)
-        # keys[n]: the first n characters at each start.
-        keys = [(np.zeros(len(start), np.uint64), np.zeros(len(start), np.uint64))]
-        for column in range(16):
-            low, high = keys[-1]
-            part = chars[:, column] << shifts[column]
-            keys.append((low | part, high) if column < 8 else (low, high | part))
-        starts, indices = [], []
-        for index, word in enumerate(words):
-            first, second = _word_key(word)
-            at_word = start[(keys[len(word)][0] == first) & (keys[len(word)][1] == second)]
-            starts.append(at_word)
-            indices.append(np.full(len(at_word), index, dtype=np.int64))
-        return np.concatenate(starts), np.concatenate(indices)
-
-    def near(
-        self,
-        detector: PatternDetector,
-        corpus: _Corpus,
-        text: np.ndarray,
-        start: np.ndarray,
-        end: np.ndarray,
-    ) -> np.ndarray:
-        """Whether each match ``[start, end)`` of ``text`` has one of the detector's words
-        near it."""
-        mine = np.isin(self.word, [self.words.index(w) for w in detector.context])
-        word_start, word_end = self.start[mine], self.end[mine]
-        if not len(word_start):
-            return np.zeros(len(start), dtype=bool)
-        # Before: of the words ending at or before the match, the latest start.
-        by_end = np.argsort(word_end, kind="stable")
-        ends, latest = word_end[by_end], np.maximum.accumulate(word_start[by_end])
-        last = np.searchsorted(ends, start, side="right") - 1
-        lowest = np.maximum(start - CONTEXT_WINDOW, corpus.starts[text])
-        before = (last >= 0) & (latest[np.maximum(last, 0)] >= lowest)
-        # After: of the words starting at or after the match's end, the earliest end.
-        by_start = np.argsort(word_start, kind="stable")
-        starts = word_start[by_start]
-        earliest = np.minimum.accumulate(word_end[by_start][::-1])[::-1]
-        first = np.searchsorted(starts, end, side="left")
-        highest = np.minimum(end + CONTEXT_AFTER, corpus.ends[text])
-        after = (first < len(starts)) & (earliest[np.minimum(first, len(starts) - 1)] <= highest)
-        result: np.ndarray = before | after
-        return result
-
-
-@cache
-def _word_key(word: str) -> tuple[int, int]:
-    """A context word (ASCII, at most 16 characters) as two little-endian 8-byte integers."""
-    raw = word.encode("ascii")
-    if len(raw) > 16:
-        raise ValueError(f"context word {word!r} is longer than 16 characters")
-    return int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little")
 
 
 @dataclass(frozen=True)
@@ -389,7 +113,7 @@ def _scan_form(detector: PatternDetector) -> _ScanForm:
         return _ScanForm(detector.search, _REPLACEMENT)
     if detector.lead is None:
         return _ScanForm(f"(?:{detector.pattern})", _WHOLE_REPLACEMENT)
-    if re.fullmatch(detector.lead, _SEPARATOR):
+    if re.fullmatch(detector.lead, SEPARATOR):
         raise ValueError(f"lead of {detector.name} must not hold a line break")
     if detector.lead_after:
         return _ScanForm(f"(?:{detector.pattern})", _WHOLE_REPLACEMENT, lead_after=True)
@@ -398,7 +122,7 @@ def _scan_form(detector: PatternDetector) -> _ScanForm:
 
 
 def _lead_checked(
-    detector: PatternDetector, corpus: _Corpus, start: np.ndarray, end: np.ndarray
+    detector: PatternDetector, corpus: Corpus, start: np.ndarray, end: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The matches of :attr:`PatternDetector.search` (lead and value), given the byte spans of
     the value's own leftmost-first matches.
@@ -414,7 +138,7 @@ def _lead_checked(
     before = corpus.codes[char - 1]
     assert detector.lead is not None
     fails = _class_table(detector.lead)[before]
-    for index in np.flatnonzero(before == _NON_ASCII).tolist():
+    for index in np.flatnonzero(before == NON_ASCII).tolist():
         fails[index] = re.fullmatch(detector.lead, corpus.joined[char[index] - 1]) is not None
     text = np.searchsorted(corpus.starts, char, side="right") - 1
     fails[1:] |= (text[1:] == text[:-1]) & (start[1:] == end[:-1])
@@ -445,7 +169,7 @@ def _after_lead(utf8: np.ndarray, start: np.ndarray) -> np.ndarray:
 
 @cache
 def _class_table(character_class: str) -> np.ndarray:
-    """Which ASCII codes a character class holds (index ``_NON_ASCII`` is decided per match)."""
+    """Which ASCII codes a character class holds (index ``NON_ASCII`` is decided per match)."""
     pattern = re.compile(character_class)
     return np.array([pattern.fullmatch(chr(code)) is not None for code in range(256)])
 
@@ -552,14 +276,14 @@ def _scan_batch(
     import polars as pl  # imported on first scan: importing vault_core.pii stays cheap
 
     if isinstance(texts, pa.Array):
-        corpus = _Corpus.of_array(texts, lengths)
+        corpus = Corpus.of_array(texts, lengths)
     else:
-        corpus = _Corpus.of_texts(texts, lengths)
+        corpus = Corpus.of_texts(texts, lengths)
     names = {detector.name for detector in active}
     derived = [d for d in active if d.within and names.issuperset(d.within)]
     scanned = [d for d in active if d not in derived]
     flags = {detector.name: flag for detector, flag in zip(active, hinted, strict=True)}
-    haystacks: dict[tuple[int, int] | None, _Haystack] = {None: corpus.whole()}
+    haystacks: dict[tuple[int, int] | None, Haystack] = {None: corpus.whole()}
 
     def scan(
         key: tuple[int, int] | None, chosen: Sequence[PatternDetector]
@@ -611,7 +335,7 @@ def _scan_batch(
             if key is not None:
                 haystacks[key] = corpus.near_digits(*key)
         pending.extend(scanner.submit(scan, *chunk) for chunk in chunks[len(pending) : _LOOKAHEAD])
-        context = _ContextWords(words, *_ContextWords.find(haystacks[None], corpus, words))
+        context = ContextWords(words, *ContextWords.find(haystacks[None], corpus, words))
         for position, (_, chosen) in enumerate(chunks):
             spans = pending.popleft().result()
             if position + _LOOKAHEAD < len(chunks):
@@ -642,7 +366,7 @@ def _haystack_plan(
     detectors: Sequence[PatternDetector],
 ) -> dict[tuple[int, int] | None, list[PatternDetector]]:
     """The detectors grouped by the haystack they are scanned in: ``(least, width)`` of
-    :meth:`_Corpus.near_digits`, or None for the whole text."""
+    :meth:`Corpus.near_digits`, or None for the whole text."""
     tiers: dict[int | None, list[PatternDetector]] = {}
     for detector in detectors:
         regex = _scan_form(detector).regex
@@ -662,7 +386,7 @@ def _haystack_plan(
 
 
 def _matched_whole(
-    detector: PatternDetector, corpus: _Corpus, sources: list[tuple[np.ndarray, np.ndarray]]
+    detector: PatternDetector, corpus: Corpus, sources: list[tuple[np.ndarray, np.ndarray]]
 ) -> tuple[np.ndarray, np.ndarray]:
     """The matches of the detector's ``within`` detectors that its pattern matches whole: its
     own matches, without scanning the text again (see ``PatternDetector.within``)."""
@@ -793,12 +517,12 @@ def scan_texts(
 
 def _judge(
     detector: PatternDetector,
-    corpus: _Corpus,
+    corpus: Corpus,
     byte_start: np.ndarray,
     byte_end: np.ndarray,
     threshold: float,
     hinted: np.ndarray,
-    context: _ContextWords,
+    context: ContextWords,
 ) -> Hits:
     """Hits of one detector's matches that pass its trail, validator and threshold.
 
@@ -863,13 +587,13 @@ def _judge(
     )
 
 
-def _trail_fails(detector: PatternDetector, corpus: _Corpus, end: np.ndarray) -> np.ndarray:
+def _trail_fails(detector: PatternDetector, corpus: Corpus, end: np.ndarray) -> np.ndarray:
     """Whether the character after each match is one the detector's trail forbids."""
     after = corpus.codes[end]
     fails = np.zeros(len(end), dtype=bool)
     if detector.trail is not None:
         fails = _class_table(detector.trail)[after]
-        unsure = np.flatnonzero(after == _NON_ASCII)
+        unsure = np.flatnonzero(after == NON_ASCII)
         if len(unsure):
             # A non-ASCII character (or \x1a): ask the Unicode-aware class itself.
             trail = detector.trail_class

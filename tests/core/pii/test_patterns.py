@@ -179,15 +179,15 @@ def _long_texts() -> list[str]:
 def test_when_texts_cut_into_many_rows_then_same_findings_as_one_row(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from vault_core.pii import pattern_pass
+    from vault_core.pii import joined_text, pattern_pass
 
     texts = _long_texts()
     entities = pattern_pass.pattern_entities()
-    monkeypatch.setattr(pattern_pass, "_ROW_CHARS", 100)
-    assert len(pattern_pass._Corpus.of_texts(texts).rows()) > 50
+    monkeypatch.setattr(joined_text, "ROW_CHARS", 100)
+    assert len(joined_text.Corpus.of_texts(texts).rows()) > 50
     rows = pattern_pass.scan_texts(texts, entities=entities, threshold=0.2)
-    monkeypatch.setattr(pattern_pass, "_ROW_CHARS", 10**9)
-    assert len(pattern_pass._Corpus.of_texts(texts).rows()) == 1
+    monkeypatch.setattr(joined_text, "ROW_CHARS", 10**9)
+    assert len(joined_text.Corpus.of_texts(texts).rows()) == 1
     whole = pattern_pass.scan_texts(texts, entities=entities, threshold=0.2)
     assert rows == whole
     assert sum(map(len, whole)) > 500
