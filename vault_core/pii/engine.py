@@ -274,8 +274,8 @@ class PiiEngine:
         One NER pass covers every group (every column of a table): the NER pieces of all
         columns are deduplicated together and the workers are started once.
         """
-        raw = self._scan(groups)
         joined = joined_texts(groups)
+        raw = self._scan(groups, joined)
         sizes = [len(texts) for texts, _ in groups]
         if not (self._ner_entities and self.config.score_threshold <= NER_SCORE):
             # One resolution over all groups (texts numbered across them), then split; an
@@ -294,10 +294,13 @@ class PiiEngine:
         )  # fmt: skip
         return resolved.split(sizes)
 
-    def _scan(self, groups: Sequence[tuple[Texts, str]]) -> Hits:
+    def _scan(self, groups: Sequence[tuple[Texts, str]], joined: Texts) -> Hits:
         try:
             return scan_groups(
-                groups, entities=self._pattern_entities, threshold=self.config.score_threshold
+                groups,
+                entities=self._pattern_entities,
+                threshold=self.config.score_threshold,
+                joined=joined,
             )
         except Exception as exc:
             # A regex or polars failure message could quote text: keep the type only.

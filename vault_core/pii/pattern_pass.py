@@ -214,13 +214,15 @@ def scan_groups(
     entities: frozenset[str],
     threshold: float,
     detectors: Sequence[PatternDetector] = DETECTORS,
+    joined: Texts | None = None,
 ) -> Hits:
     """Pattern findings (not yet resolved) of several ``(texts, hint)`` groups, the columns of a
     table, with the texts of all groups numbered one after another. One pass over all groups:
     one Rust scan per detector, instead of one per detector and group. A group's hint is extra
-    context for each of its texts, such as the column name ``"zip"``."""
+    context for each of its texts, such as the column name ``"zip"``. ``joined``:
+    :func:`joined_texts` of the groups, if the caller has it already."""
     active = [d for d in detectors if d.entity_type in entities]
-    texts = joined_texts(groups)
+    texts = joined_texts(groups) if joined is None else joined
     if not len(texts) or not active:
         return Hits.empty()
     sizes = [len(group) for group, _ in groups]

@@ -260,10 +260,10 @@ def test_when_texts_repeat_then_each_distinct_text_analysed_once(
     analysed: list[str] = []
     original = patterns_engine._scan
 
-    def counting(groups: list[tuple[list[str], str]]) -> list[Hits]:
+    def counting(groups: list[tuple[list[str], str]], joined: list[str]) -> Hits:
         for texts, _ in groups:
             analysed.extend(texts)
-        return original(groups)
+        return original(groups, joined)
 
     monkeypatch.setattr(patterns_engine, "_scan", counting)
     texts = ["a@example.com", "b@example.com"] * 50 + [None, "a@example.com"]
