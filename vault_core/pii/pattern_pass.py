@@ -327,9 +327,9 @@ def _scan_batch(
     found: list[Hits] = []
     matches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with ThreadPoolExecutor(max_workers=1) as scanner:
-        # Futures are dropped once read: a future keeps its marked table alive. The whole
-        # text is scanned first; meanwhile this thread builds the windows (numpy holding the
-        # GIL on the scanning thread slowed the judging here) and finds the context words.
+        # The whole text is scanned first (the plan puts it first); meanwhile this thread
+        # builds the windows (numpy holding the GIL on the scanning thread slowed the judging
+        # here) and finds the context words.
         pending = deque(
             scanner.submit(scan, *chunk) for chunk in chunks[:_LOOKAHEAD] if chunk[0] is None
         )
