@@ -66,7 +66,7 @@ class Corpus:
         if lengths is None:
             lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         corpus = cls(joined.encode("utf-8"), lengths)
-        corpus.__dict__["joined"] = joined
+        corpus.__dict__["joined"] = joined  # at hand already: the cached property's value
         return corpus
 
     @classmethod
@@ -75,7 +75,8 @@ class Corpus:
         into Python strings (Arrow strings are valid UTF-8)."""
         data = texts.cast(pa.large_binary())
         one_list = pa.LargeListArray.from_arrays(pa.array([0, len(data)], pa.int64()), data)
-        raw = b"\n" + pc.binary_join(one_list, pa.scalar(b"\n", pa.large_binary()))[0].as_py()
+        separator = pa.scalar(SEPARATOR.encode(), pa.large_binary())
+        raw = separator.as_py() + pc.binary_join(one_list, separator)[0].as_py()
         if b"\x01" in raw or b"\x02" in raw:
             raw = raw.replace(b"\x01", b"\x1a").replace(b"\x02", b"\x1a")
         return cls(raw, lengths)
