@@ -287,21 +287,30 @@ def _scan_batch(
     flags = {detector.name: flag for detector, flag in zip(active, hinted, strict=True)}
     haystacks: dict[tuple[int, int] | None, Haystack] = {None: corpus.whole()}
 
-    def scan(
-        key: tuple[int, int] | None, chosen: Sequence[PatternDetector]
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Byte spans into the joined text of each chosen detector's values (on the scanning
-        thread, which then drops the marked copies)."""
-        scanned_in = haystacks[key]
-        if not scanned_in.size:
+    def scan(key: tuple[int, int] | None, chosen: Sequence[PatternDetector]) -> _Scanned:
+        """The marked copies of the chosen detectors' scan; for the windows, read already
+        into spans (and the copies dropped) on the scanning thread. The whole text's few
+        detectors are cheap to judge, so the judging thread has time to read theirs."""
+        if not haystacks[key].size:
             empty = np.zeros(0, dtype=np.int64)
             return [(empty, empty) for _ in chosen]
-        table = scanned_in.frame.select(
-            pl.col("text")
-            .str.replace_all(_scan_form(detector).regex, _scan_form(detector).replacement)
-            .alias(detector.name)
-            for detector in chosen
-        ).to_arrow(compat_level=pl.CompatLevel.oldest())
+        table = (
+            haystacks[key]
+            .frame.select(
+                pl.col("text")
+                .str.replace_all(_scan_form(detector).regex, _scan_form(detector).replacement)
+                .alias(detector.name)
+                for detector in chosen
+            )
+            .to_arrow(compat_level=pl.CompatLevel.oldest())
+        )
+        return table if key is None else spans_of(key, chosen, table)
+
+    def spans_of(
+        key: tuple[int, int] | None, chosen: Sequence[PatternDetector], table: pa.Table
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Byte spans into the joined text of each chosen detector's values."""
+        scanned_in = haystacks[key]
         spans = []
         for detector in chosen:
             start, end = scanned_in.to_corpus(*_marked_spans(table.column(detector.name)))
@@ -338,8 +347,10 @@ def _scan_batch(
                 haystacks[key] = corpus.near_digits(*key)
         pending.extend(scanner.submit(scan, *chunk) for chunk in chunks[len(pending) : _LOOKAHEAD])
         context = ContextWords(words, *ContextWords.find(haystacks[None], corpus, words))
-        for position, (_, chosen) in enumerate(chunks):
-            spans = pending.popleft().result()
+        for position, (key, chosen) in enumerate(chunks):
+            done = pending.popleft().result()
+            spans = spans_of(key, chosen, done) if isinstance(done, pa.Table) else done
+            del done
             if position + _LOOKAHEAD < len(chunks):
                 pending.append(scanner.submit(scan, *chunks[position + _LOOKAHEAD]))
             for detector, (start, end) in zip(chosen, spans, strict=True):
@@ -359,6 +370,7 @@ def _scan_batch(
     return Hits.concat(found)
 
 
+_Scanned: TypeAlias = "pa.Table | list[tuple[np.ndarray, np.ndarray]]"
 # Detectors whose every match holds a run of at least ``k`` digits are scanned near runs of
 # at least the highest tier <= k only; one haystack per tier, as wide as its widest detector.
 _DIGIT_TIERS = (1, 4, 5)
