@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 from numpy.lib.stride_tricks import sliding_window_view
 
-_ZERO, _NINE, _SPACE, _DASH, _SLASH, _DOT = 48, 57, 32, 45, 47, 46
+_ZERO, _NINE, _SPACE, _DASH = 48, 57, 32, 45
 
 
 class Values:
@@ -128,16 +128,8 @@ def _accept(values: Values, ok: np.ndarray) -> np.ndarray:
     return result
 
 
-_LUHN_DOUBLE = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.int64)
-
-
-def _luhn_ok(matrix: np.ndarray) -> np.ndarray:
-    """Luhn checksums of the rows of a right-aligned digit matrix (leading zeros are neutral)."""
-    doubled = matrix.copy()
-    # Every second digit from the right is doubled (digit sum of the product).
-    doubled[:, -2::-2] = _LUHN_DOUBLE[matrix[:, -2::-2]]
-    result: np.ndarray = doubled.sum(axis=1) % 10 == 0
-    return result
+# A digit doubled, then its digits summed (Luhn).
+_LUHN_DOUBLE = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.uint8)
 
 
 def _not_one_repeated_digit(matrix: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -176,14 +168,11 @@ def _card_ok(values: Values) -> np.ndarray:
     # Rank from the right of the digit at each column: count - digits before it.
     before = np.cumsum(is_digit, axis=1, dtype=np.uint8)
     doubled = ((count[:, None] - before) & 1).astype(bool)
-    luhn = np.where(doubled, _LUHN_DOUBLE_U8[digit], digit).sum(axis=1, dtype=np.uint16) % 10 == 0
+    luhn = np.where(doubled, _LUHN_DOUBLE[digit], digit).sum(axis=1, dtype=np.uint16) % 10 == 0
     # Not one repeated digit: some digit differs from the last (a card ends with a digit).
     varied = (is_digit & (digit != digit[:, -1:])).any(axis=1)
     result: np.ndarray = grouped_ok & (count >= 12) & luhn & varied
     return result
-
-
-_LUHN_DOUBLE_U8 = _LUHN_DOUBLE.astype(np.uint8)
 
 
 def card(values: Values) -> np.ndarray:
