@@ -135,11 +135,8 @@ def _lead_checked(
     if not len(start):
         return start, end
     char = corpus.chars(start)
-    before = corpus.codes[char - 1]
     assert detector.lead is not None
-    fails = _class_table(detector.lead)[before]
-    for index in np.flatnonzero(before == NON_ASCII).tolist():
-        fails[index] = re.fullmatch(detector.lead, corpus.joined[char[index] - 1]) is not None
+    fails = _in_class(detector.lead, corpus, char - 1)
     text = np.searchsorted(corpus.starts, char, side="right") - 1
     fails[1:] |= (text[1:] == text[:-1]) & (start[1:] == end[:-1])
     if not fails.any():
@@ -164,6 +161,20 @@ def _after_lead(utf8: np.ndarray, start: np.ndarray) -> np.ndarray:
     first = utf8[start]
     width = 1 + (first >= 0xC0).astype(np.int64) + (first >= 0xE0) + (first >= 0xF0)
     result: np.ndarray = start + width
+    return result
+
+
+def _in_class(character_class: str, corpus: Corpus, position: np.ndarray) -> np.ndarray:
+    """Whether the character at each position of the joined text is in the class."""
+    codes = corpus.codes[position]
+    result: np.ndarray = _class_table(character_class)[codes]
+    unsure = np.flatnonzero(codes == NON_ASCII)
+    if len(unsure):
+        # A non-ASCII character (or \x1a): ask the Unicode-aware class itself.
+        pattern = _python_search(character_class)
+        result[unsure] = [
+            pattern.fullmatch(corpus.joined[at]) is not None for at in position[unsure].tolist()
+        ]
     return result
 
 
@@ -606,16 +617,7 @@ def _trail_fails(detector: PatternDetector, corpus: Corpus, end: np.ndarray) -> 
     after = corpus.codes[end]
     fails = np.zeros(len(end), dtype=bool)
     if detector.trail is not None:
-        fails = _class_table(detector.trail)[after]
-        unsure = np.flatnonzero(after == NON_ASCII)
-        if len(unsure):
-            # A non-ASCII character (or \x1a): ask the Unicode-aware class itself.
-            trail = detector.trail_class
-            assert trail is not None
-            fails[unsure] = [
-                trail.fullmatch(corpus.joined[position]) is not None
-                for position in end[unsure].tolist()
-            ]
+        fails = _in_class(detector.trail, corpus, end)
     if detector.no_decimal_after:
         digit_next = corpus.codes[np.minimum(end + 1, len(corpus.codes) - 1)]
         fails |= (after == ord(".")) & (digit_next >= ord("0")) & (digit_next <= ord("9"))
