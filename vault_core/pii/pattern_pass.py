@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import string
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cache
@@ -47,7 +47,7 @@ from vault_core.pii.patterns import (
     DETECTORS,
     PatternDetector,
 )
-from vault_core.pii.regex_bounds import digit_run, widest
+from vault_core.pii.regex_bounds import digit_run, narrowest, widest
 from vault_core.pii.validators import Values
 
 if TYPE_CHECKING:
@@ -417,11 +417,19 @@ def _matched_whole(
     own matches, without scanning the text again (see ``PatternDetector.within``)."""
     start = np.concatenate([begin for begin, _ in sources])
     end = np.concatenate([finish for _, finish in sources])
-    if not len(start):
-        return start, end
-    values = Values(corpus.utf8, start, end).series
-    whole = values.str.contains(f"^(?:{detector.pattern})$").to_numpy()
-    return start[whole], end[whole]
+    # Only values of a width the pattern can match are asked (few: a nine-digit SSN among
+    # bank numbers of 8-17 digits), one C-level fullmatch each: a polars call here waited
+    # for the scans queued on polars' threads.
+    width = corpus.chars(end) - corpus.chars(start)
+    fits = width >= narrowest(detector.pattern)
+    most = widest(detector.pattern)
+    if most is not None:
+        fits &= width <= most
+    start, end = start[fits], end[fits]
+    raw = corpus.raw
+    values = [raw[a:b].decode("utf-8") for a, b in zip(start.tolist(), end.tolist(), strict=True)]
+    matched = _matched(_python_search(f"(?:{detector.pattern})").fullmatch, values)
+    return start[matched], end[matched]
 
 
 def _scan_small(
@@ -461,6 +469,11 @@ def _scan_small(
 @cache
 def _python_search(search: str) -> re.Pattern[str]:
     return re.compile(search)
+
+
+def _matched(match: Callable[[str], re.Match[str] | None], texts: Sequence[str]) -> np.ndarray:
+    """Whether ``match`` (a compiled regex's ``match`` or ``fullmatch``) matches each text."""
+    return np.array([found is not None for found in map(match, texts)], dtype=bool)
 
 
 def _width(regex: str) -> int:
@@ -582,8 +595,10 @@ def _judge(
         end = start + accepted
     start, end, text = start[keep], end[keep], text[keep]
     if detector.followed_by is not None and len(start):
-        after = pl.Series(corpus.after(text, end, _FOLLOW_CHARS))
-        followed = after.str.contains(f"^(?:{detector.followed_by})").to_numpy()
+        # A C-level match per value (a few hundred): a polars call here waited for the scans
+        # queued on polars' threads.
+        after = corpus.after(text, end, _FOLLOW_CHARS).to_pylist()
+        followed = _matched(_python_search(detector.followed_by).match, after)
         start, end, text = start[followed], end[followed], text[followed]
     if not len(start):
         return Hits.empty()

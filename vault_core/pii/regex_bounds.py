@@ -1,5 +1,5 @@
-"""What every match of a regex guarantees, read off its syntax tree: how wide it can be and
-how many consecutive ASCII digits it holds.
+"""What every match of a regex guarantees, read off its syntax tree: how narrow and how wide it
+can be and how many consecutive ASCII digits it holds.
 
 The columnar pattern pass scans a detector whose every match is at most ``width`` characters
 wide and holds a run of ``k`` digits only near such runs of the text
@@ -51,6 +51,12 @@ class _Run:
 
 _BREAK = _Run(False)
 _EMPTY = _Run.digits(0)
+
+
+@cache
+def narrowest(regex: str) -> int:
+    """The fewest characters a match of ``regex`` can span."""
+    return int(re_parser.parse(regex).getwidth()[0])
 
 
 @cache

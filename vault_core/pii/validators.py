@@ -20,10 +20,9 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 
 import numpy as np
-import polars as pl
 from numpy.lib.stride_tricks import sliding_window_view
 
-_ZERO, _NINE, _SPACE, _DASH = 48, 57, 32, 45
+_ZERO, _NINE, _SPACE, _DASH, _COLON = 48, 57, 32, 45, 58
 
 
 class Values:
@@ -51,19 +50,11 @@ class Values:
         result: np.ndarray = self.end - self.start
         return result
 
-    @cached_property
-    def series(self) -> pl.Series:
-        """The values as a polars ``String`` series."""
-        import pyarrow as pa
-
-        offsets = np.zeros(len(self) + 1, dtype=np.int64)
-        np.cumsum(self.lengths, out=offsets[1:])
-        picks = np.repeat(self.start - offsets[:-1], self.lengths) + np.arange(offsets[-1])
-        array = pa.LargeStringArray.from_buffers(
-            len(self), pa.py_buffer(offsets), pa.py_buffer(self.utf8[picks])
-        )
-        series = pl.Series(array)
-        return series
+    def strings(self) -> list[str]:
+        """The values as Python strings (for a few hundred: no polars call)."""
+        data = self.utf8.data
+        bounds = zip(self.start.tolist(), self.end.tolist(), strict=True)
+        return [str(data[first:last], "utf-8") for first, last in bounds]
 
     def right(self, width: int) -> np.ndarray:
         """The last ``width`` bytes of each value, right-aligned in an ``(n, width)`` matrix
@@ -293,22 +284,18 @@ def ipv6(values: Values) -> np.ndarray:
     """IPv6 addresses as ``ipaddress`` parses them (the pattern admits only hex groups of up to
     four digits and colons): ``::`` at most once, eight groups without it and at most seven
     with it, and a single colon never at either end."""
-    frame = values.series.to_frame("v").select(
-        double=pl.col("v").str.count_matches("::", literal=True),
-        triple=pl.col("v").str.contains(":::", literal=True),
-        groups=pl.col("v").str.split(":").list.eval(pl.element().str.len_bytes() > 0).list.sum(),
-        lone_edge=(
-            (pl.col("v").str.starts_with(":") & ~pl.col("v").str.starts_with("::"))
-            | (pl.col("v").str.ends_with(":") & ~pl.col("v").str.ends_with("::"))
-        ),
-    )
-    double = frame.get_column("double").to_numpy()
-    groups = frame.get_column("groups").to_numpy()
-    ok = (
-        ~frame.get_column("triple").to_numpy()
-        & ~frame.get_column("lone_edge").to_numpy()
-        & (((double == 0) & (groups == 8)) | ((double == 1) & (groups <= 7)))
-    )
+    chars = values.left(int(values.lengths.max(initial=2)))  # the pattern: 2-39 characters
+    rows = np.arange(len(values))
+    colon = chars == _COLON
+    pair = colon[:, :-1] & colon[:, 1:]
+    triple = (pair[:, :-1] & colon[:, 2:]).any(axis=1)
+    # Without ":::" every "::" stands alone: counting pairs counts them.
+    double = np.count_nonzero(pair, axis=1)
+    digit = (chars != 0) & ~colon
+    groups = np.count_nonzero(digit[:, 1:] & ~digit[:, :-1], axis=1) + digit[:, 0]
+    last = np.maximum(values.lengths - 1, 0)
+    lone_edge = (colon[:, 0] & ~colon[:, 1]) | (colon[rows, last] & ~colon[rows, last - 1])
+    ok = ~triple & ~lone_edge & (((double == 0) & (groups == 8)) | ((double == 1) & (groups <= 7)))
     return _accept(values, ok)
 
 
@@ -321,12 +308,16 @@ def phone_digits(values: Values) -> np.ndarray:
     return _accept(values, (count >= 8) & (count <= 15))
 
 
+_URL_TRAILING = ".,;:!?'\""
+
+
 def url(values: Values) -> np.ndarray:
     """URLs without the sentence punctuation that followed them (lengths in characters: URLs
     may hold non-ASCII)."""
-    stripped = values.series.str.strip_chars_end(".,;:!?'\"").str.len_chars()
-    result: np.ndarray = stripped.to_numpy().astype(np.int64)
-    return result
+    # One C-level strip per URL (a few hundred): a polars call here waited for the scans
+    # queued on polars' threads.
+    stripped = (text.rstrip(_URL_TRAILING) for text in values.strings())
+    return np.fromiter(map(len, stripped), dtype=np.int64, count=len(values))
 
 
 def age(values: Values) -> np.ndarray:
