@@ -188,10 +188,9 @@ class Haystack:
         return cls(np.frombuffer(data, dtype=np.uint8), content, origin)
 
     @cached_property
-    def frame(self) -> pl.DataFrame:
-        """The haystack as rows of about ``ROW_CHARS`` bytes, cut before line breaks."""
-        import polars as pl
-
+    def _row_bounds(self) -> np.ndarray:
+        """Where the rows of :attr:`frame` begin in the haystack, and its size: rows of about
+        ``ROW_CHARS`` bytes, cut before line breaks."""
         raw = self._data.tobytes()
         bounds = [0]
         while bounds[-1] + ROW_CHARS < len(raw):
@@ -200,12 +199,34 @@ class Haystack:
                 break
             bounds.append(cut)
         bounds.append(len(raw))
+        return np.array(bounds, dtype=np.int64)
+
+    @cached_property
+    def frame(self) -> pl.DataFrame:
+        """The haystack as rows of about ``ROW_CHARS`` bytes for polars' threads."""
+        import polars as pl
+
         rows = pa.LargeStringArray.from_buffers(
-            len(bounds) - 1,
-            pa.py_buffer(np.array(bounds, dtype=np.int64)),
-            pa.py_buffer(self._data),
+            len(self._row_bounds) - 1, pa.py_buffer(self._row_bounds), pa.py_buffer(self._data)
         )
         return pl.DataFrame({"text": pl.Series(rows)})
+
+    def offsets(self, found: pl.Series) -> np.ndarray:
+        """Byte offsets into the haystack of what ``str.find_many`` found in :attr:`frame`'s
+        rows (a list of byte offsets per row)."""
+        within, row, _ = _found(found)
+        result: np.ndarray = self._row_bounds[row] + within
+        return result
+
+    def marked_spans(self, found: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+        """Byte spans into the joined text of the values a scan of :attr:`frame` wrapped in
+        the markers ``\x01`` and ``\x02``, given where ``str.find_many`` found the markers in
+        each marked row (polars finds them: no marked copy comes back to Python)."""
+        within, row, first = _found(found)
+        # A row's k-th marker stands k bytes after its place in the row without markers.
+        before = np.arange(len(within)) - first[row]
+        at = self._row_bounds[row] + within - before
+        return self.to_corpus(at[0::2], at[1::2])
 
     def to_corpus(self, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Byte offsets into the joined text of spans ``[start, end)`` of the haystack."""
@@ -232,19 +253,13 @@ class ContextWords:
     @staticmethod
     def find(haystack: Haystack, corpus: Corpus, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Character offsets into the joined text of every occurrence of ``words`` in the
-        haystack and the index of its word (runs on the scanning thread)."""
-        import polars as pl
-
+        haystack and the index of its word."""
         if not words:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        found = haystack.frame.select(
-            at=pl.col("text").str.find_many(words, ascii_case_insensitive=True, overlapping=True),
-            size=pl.col("text").str.len_bytes(),
+        found = haystack.frame.get_column("text").str.find_many(
+            words, ascii_case_insensitive=True, overlapping=True
         )
-        sizes = found["size"].to_numpy().astype(np.int64)
-        counts = found["at"].list.len().to_numpy()
-        at = pl.Series(found["at"].to_arrow().flatten()).to_numpy().astype(np.int64)
-        at += np.repeat(np.concatenate(([0], np.cumsum(sizes)[:-1])), counts)
+        at = haystack.offsets(found)
         start = np.unique(corpus.chars(haystack.to_corpus(at, at)[0]))
         # Which words begin at each start: the ASCII-lower-cased characters there, read as
         # two integers of eight characters each, against each word's (cheaper than having
@@ -295,6 +310,18 @@ class ContextWords:
         after = (first < len(starts)) & (earliest[np.minimum(first, len(starts) - 1)] <= highest)
         result: np.ndarray = before | after
         return result
+
+
+def _found(found: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A ``str.find_many`` result flattened: each byte offset within its row, its row, and
+    per row the index of its first offset."""
+    array = found.to_arrow()
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    counts: np.ndarray = np.diff(np.asarray(array.offsets, dtype=np.int64))
+    within = np.asarray(array.flatten(), dtype=np.int64)
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    return within, np.repeat(np.arange(len(counts)), counts), first
 
 
 @cache

@@ -56,7 +56,8 @@ if TYPE_CHECKING:
 DETECTOR_PREFIX = "vault:"
 """Prefix of the names of vault's pattern detectors, e.g. ``vault:Email``."""
 
-_START, _END = 1, 2
+# Each match's value is wrapped in these; polars finds them (the texts hold neither).
+_MARKERS = ["\x01", "\x02"]
 # Group 1 (what precedes), the value between the markers, group 3 (what follows).
 _REPLACEMENT = "${1}\x01${2}\x02${3}"
 # The whole match between the markers (see _scan_form).
@@ -185,21 +186,6 @@ def _class_table(character_class: str) -> np.ndarray:
     return np.array([pattern.fullmatch(chr(code)) is not None for code in range(256)])
 
 
-def _marked_spans(marked: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Byte offsets into the joined text of the values wrapped in markers in ``marked``."""
-    if isinstance(marked, pa.ChunkedArray):
-        marked = marked.combine_chunks()
-    offsets = np.frombuffer(marked.buffers()[1], dtype=np.int64)
-    first, last = offsets[marked.offset], offsets[marked.offset + len(marked)]
-    data = np.frombuffer(marked.buffers()[2], dtype=np.uint8)[first:last]
-    # Markers are \x01 and \x02 (the text may hold NULs, never markers).
-    found = np.flatnonzero(data <= _END)
-    kinds = data[found]
-    opens, closes = found[kinds == _START], found[kinds == _END]
-    before = 2 * np.arange(len(opens))
-    return opens - before, closes - before - 1
-
-
 Texts: TypeAlias = Sequence[str] | pa.Array
 """Texts to scan: Python strings, or an Arrow string array without nulls (a table's column:
 then the texts are never turned into Python strings)."""
@@ -298,33 +284,25 @@ def _scan_batch(
     flags = {detector.name: flag for detector, flag in zip(active, hinted, strict=True)}
     haystacks: dict[tuple[int, int] | None, Haystack] = {None: corpus.whole()}
 
-    def scan(key: tuple[int, int] | None, chosen: Sequence[PatternDetector]) -> _Scanned:
-        """The marked copies of the chosen detectors' scan; for the windows, read already
-        into spans (and the copies dropped) on the scanning thread. The whole text's few
-        detectors are cheap to judge, so the judging thread has time to read theirs."""
-        if not haystacks[key].size:
+    def scan(
+        key: tuple[int, int] | None, chosen: Sequence[PatternDetector]
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Byte spans into the joined text of each chosen detector's values (on the scanning
+        thread). Polars marks the values and finds the markers: only their offsets come back."""
+        haystack = haystacks[key]
+        if not haystack.size:
             empty = np.zeros(0, dtype=np.int64)
             return [(empty, empty) for _ in chosen]
-        table = (
-            haystacks[key]
-            .frame.select(
-                pl.col("text")
-                .str.replace_all(_scan_form(detector).regex, _scan_form(detector).replacement)
-                .alias(detector.name)
-                for detector in chosen
-            )
-            .to_arrow(compat_level=pl.CompatLevel.oldest())
+        found = haystack.frame.select(
+            pl.col("text")
+            .str.replace_all(_scan_form(detector).regex, _scan_form(detector).replacement)
+            .str.find_many(_MARKERS)
+            .alias(detector.name)
+            for detector in chosen
         )
-        return table if key is None else spans_of(key, chosen, table)
-
-    def spans_of(
-        key: tuple[int, int] | None, chosen: Sequence[PatternDetector], table: pa.Table
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Byte spans into the joined text of each chosen detector's values."""
-        scanned_in = haystacks[key]
         spans = []
         for detector in chosen:
-            start, end = scanned_in.to_corpus(*_marked_spans(table.column(detector.name)))
+            start, end = haystack.marked_spans(found.get_column(detector.name))
             form = _scan_form(detector)
             if form.lead_inside:
                 start = _after_lead(corpus.utf8, start)
@@ -358,10 +336,8 @@ def _scan_batch(
                 haystacks[key] = corpus.near_digits(*key)
         pending.extend(scanner.submit(scan, *chunk) for chunk in chunks[len(pending) : _LOOKAHEAD])
         context = ContextWords(words, *ContextWords.find(haystacks[None], corpus, words))
-        for position, (key, chosen) in enumerate(chunks):
-            done = pending.popleft().result()
-            spans = spans_of(key, chosen, done) if isinstance(done, pa.Table) else done
-            del done
+        for position, (_, chosen) in enumerate(chunks):
+            spans = pending.popleft().result()
             if position + _LOOKAHEAD < len(chunks):
                 pending.append(scanner.submit(scan, *chunks[position + _LOOKAHEAD]))
             for detector, (start, end) in zip(chosen, spans, strict=True):
@@ -381,7 +357,6 @@ def _scan_batch(
     return Hits.concat(found)
 
 
-_Scanned: TypeAlias = "pa.Table | list[tuple[np.ndarray, np.ndarray]]"
 # Detectors whose every match holds a run of at least ``k`` digits are scanned near runs of
 # at least the highest tier <= k only; one haystack per tier, as wide as its widest detector.
 _DIGIT_TIERS = (1, 4, 5)
@@ -399,12 +374,13 @@ def _haystack_plan(
         bounded = widest(regex) is not None
         tier = max((t for t in _DIGIT_TIERS if t <= least), default=None) if bounded else None
         tiers.setdefault(tier, []).append(detector)
-    # The whole text first (its haystack needs no building), then the highest tiers: their
-    # many numbers are the slowest to judge, which then overlaps the later scans.
+    # The whole text first (its haystack needs no building), then the lowest tiers: cards
+    # and IBANs (tier 1) are the slowest to judge (checksums, groups trimmed and checked
+    # again), and judging them early overlaps the later scans instead of following the last.
     plan: dict[tuple[int, int] | None, list[PatternDetector]] = {}
     if None in tiers:
         plan[None] = tiers[None]
-    for tier in sorted((t for t in tiers if t is not None), reverse=True):
+    for tier in sorted(t for t in tiers if t is not None):
         group = tiers[tier]
         plan[(tier, max(widest(_scan_form(d).regex) or 0 for d in group))] = group
     return plan
