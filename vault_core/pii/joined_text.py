@@ -251,14 +251,23 @@ class ContextWords:
         self.end = start + np.array([len(w) for w in self.words], dtype=np.int64)[word]
 
     @staticmethod
-    def find(haystack: Haystack, corpus: Corpus, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Character offsets into the joined text of every occurrence of ``words`` in the
-        haystack and the index of its word."""
-        if not words:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        found = haystack.frame.get_column("text").str.find_many(
-            words, ascii_case_insensitive=True, overlapping=True
+    def search(words: Sequence[str]) -> pl.Expr:
+        """The polars expression finding ``words`` in a haystack's rows (``text``), for
+        :meth:`of_found`: it runs in a scan's select, beside the detectors."""
+        import polars as pl
+
+        return pl.col("text").str.find_many(
+            list(words), ascii_case_insensitive=True, overlapping=True
         )
+
+    @classmethod
+    def of_found(
+        cls, words: Sequence[str], found: pl.Series, haystack: Haystack, corpus: Corpus
+    ) -> ContextWords:
+        """The places of ``words`` in the corpus, from what :meth:`search` found in the
+        haystack (the whole joined text)."""
+        if not words:
+            return cls(words, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         at = haystack.offsets(found)
         start = np.unique(corpus.chars(haystack.to_corpus(at, at)[0]))
         # Which words begin at each start: the ASCII-lower-cased characters there, read as
@@ -279,7 +288,7 @@ class ContextWords:
             at_word = start[(keys[len(word)][0] == first) & (keys[len(word)][1] == second)]
             starts.append(at_word)
             indices.append(np.full(len(at_word), index, dtype=np.int64))
-        return np.concatenate(starts), np.concatenate(indices)
+        return cls(words, np.concatenate(starts), np.concatenate(indices))
 
     def near(
         self,

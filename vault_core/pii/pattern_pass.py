@@ -66,8 +66,11 @@ _WHOLE_REPLACEMENT = "\x01${0}\x02"
 _SMALL_CHARS = 2_048
 # Texts are scanned in batches of about this many characters (bounded memory).
 _BATCH_CHARS = 4 * 1024 * 1024
-# Detectors scanned per polars select: each makes a marked copy of its haystack.
-_DETECTORS_PER_SELECT = 4
+# Detectors scanned per polars select (a tier's detectors: the fewer selects, the fewer
+# waits for a select's slowest scan). The marked copies stay inside polars, one per thread.
+_DETECTORS_PER_SELECT = 8
+# The column of the first select that holds the context words' places.
+_WORDS = "context words"  # no detector name holds a space
 # Selects queued ahead of the one being judged.
 _LOOKAHEAD = 3
 # Characters after a match that a detector's ``followed_by`` is tested on.
@@ -285,20 +288,24 @@ def _scan_batch(
     haystacks: dict[tuple[int, int] | None, Haystack] = {None: corpus.whole()}
 
     def scan(
-        key: tuple[int, int] | None, chosen: Sequence[PatternDetector]
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        key: tuple[int, int] | None, chosen: Sequence[PatternDetector], words: Sequence[str]
+    ) -> tuple[list[tuple[np.ndarray, np.ndarray]], ContextWords | None]:
         """Byte spans into the joined text of each chosen detector's values (on the scanning
-        thread). Polars marks the values and finds the markers: only their offsets come back."""
+        thread): polars marks the values and finds the markers, so only their offsets come
+        back. With ``words``, the same select finds the context words (in the whole text)."""
         haystack = haystacks[key]
         if not haystack.size:
             empty = np.zeros(0, dtype=np.int64)
-            return [(empty, empty) for _ in chosen]
+            return [(empty, empty) for _ in chosen], None
         found = haystack.frame.select(
-            pl.col("text")
-            .str.replace_all(_scan_form(detector).regex, _scan_form(detector).replacement)
-            .str.find_many(_MARKERS)
-            .alias(detector.name)
-            for detector in chosen
+            *(
+                pl.col("text")
+                .str.replace_all(_scan_form(detector).regex, _scan_form(detector).replacement)
+                .str.find_many(_MARKERS)
+                .alias(detector.name)
+                for detector in chosen
+            ),
+            *([ContextWords.search(words).alias(_WORDS)] if words else []),
         )
         spans = []
         for detector in chosen:
@@ -309,37 +316,38 @@ def _scan_batch(
             elif form.lead_after:
                 start, end = _lead_checked(detector, corpus, start, end)
             spans.append((start, end))
-        return spans
+        if not words:
+            return spans, None
+        return spans, ContextWords.of_found(words, found.get_column(_WORDS), haystack, corpus)
 
-    # A few detectors per select: polars runs their scans on its threads side by side, and
-    # only a few marked copies of the batch are alive at once (the scanning thread reads the
-    # spans off them and drops them). The next selects run while Python judges the previous
-    # one's matches.
+    # Detectors scanned in one polars select run side by side on its threads (each scan of a
+    # haystack runs on one thread). The next selects run while this thread judges the
+    # previous one's matches. The first select scans the whole text, with the context words.
     plan = _haystack_plan(scanned)
     chunks = [
         (key, group[first : first + _DETECTORS_PER_SELECT])
         for key, group in plan.items()
         for first in range(0, len(group), _DETECTORS_PER_SELECT)
     ]
+    if not chunks or chunks[0][0] is not None:
+        chunks.insert(0, (None, []))
     words = sorted({word for detector in active for word in detector.context})
     found: list[Hits] = []
     matches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with ThreadPoolExecutor(max_workers=1) as scanner:
-        # The whole text is scanned first (the plan puts it first); meanwhile this thread
-        # builds the windows (numpy holding the GIL on the scanning thread slowed the judging
-        # here) and finds the context words.
-        pending = deque(
-            scanner.submit(scan, *chunk) for chunk in chunks[:_LOOKAHEAD] if chunk[0] is None
-        )
+        # While the whole text is scanned, this thread builds the windows.
+        pending = deque([scanner.submit(scan, *chunks[0], words)])
         for key in plan:
             if key is not None:
                 haystacks[key] = corpus.near_digits(*key)
-        pending.extend(scanner.submit(scan, *chunk) for chunk in chunks[len(pending) : _LOOKAHEAD])
-        context = ContextWords(words, *ContextWords.find(haystacks[None], corpus, words))
+        pending.extend(scanner.submit(scan, *chunk, []) for chunk in chunks[1:_LOOKAHEAD])
+        context: ContextWords | None = None
         for position, (_, chosen) in enumerate(chunks):
-            spans = pending.popleft().result()
+            spans, found_words = pending.popleft().result()
+            context = context or found_words
+            assert context is not None  # the first select finds the words
             if position + _LOOKAHEAD < len(chunks):
-                pending.append(scanner.submit(scan, *chunks[position + _LOOKAHEAD]))
+                pending.append(scanner.submit(scan, *chunks[position + _LOOKAHEAD], []))
             for detector, (start, end) in zip(chosen, spans, strict=True):
                 matches[detector.name] = start, end
                 found.append(
