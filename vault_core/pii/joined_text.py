@@ -262,11 +262,11 @@ class ContextWords:
 
     @classmethod
     def of_found(
-        cls, words: Sequence[str], found: pl.Series, haystack: Haystack, corpus: Corpus
+        cls, words: Sequence[str], found: pl.Series | None, haystack: Haystack, corpus: Corpus
     ) -> ContextWords:
         """The places of ``words`` in the corpus, from what :meth:`search` found in the
-        haystack (the whole joined text)."""
-        if not words:
+        haystack (the whole joined text; None when there are no words)."""
+        if not words or found is None:
             return cls(words, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         at = haystack.offsets(found)
         start = np.unique(corpus.chars(haystack.to_corpus(at, at)[0]))

@@ -289,15 +289,14 @@ def _scan_batch(
 
     def scan(
         key: tuple[int, int] | None, chosen: Sequence[PatternDetector], words: Sequence[str]
-    ) -> tuple[list[tuple[np.ndarray, np.ndarray]], ContextWords | None]:
-        """Byte spans into the joined text of each chosen detector's values (on the scanning
-        thread): polars marks the values and finds the markers, so only their offsets come
-        back. With ``words``, the same select finds the context words (in the whole text)."""
+    ) -> pl.DataFrame | None:
+        """On the scanning thread, one polars select: per chosen detector, where the markers
+        around its values are in its marked haystack (polars marks the values and finds the
+        markers, so only their offsets come back); with ``words``, where those are."""
         haystack = haystacks[key]
         if not haystack.size:
-            empty = np.zeros(0, dtype=np.int64)
-            return [(empty, empty) for _ in chosen], None
-        found = haystack.frame.select(
+            return None
+        return haystack.frame.select(
             *(
                 pl.col("text")
                 .str.replace_all(_scan_form(detector).regex, _scan_form(detector).replacement)
@@ -307,22 +306,30 @@ def _scan_batch(
             ),
             *([ContextWords.search(words).alias(_WORDS)] if words else []),
         )
+
+    def spans_of(
+        key: tuple[int, int] | None, chosen: Sequence[PatternDetector], found: pl.DataFrame | None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Byte spans into the joined text of each chosen detector's values, from its scan.
+        (Read on this thread: on the scanning thread, this work held up the next select.)"""
+        if found is None:
+            empty = np.zeros(0, dtype=np.int64)
+            return [(empty, empty) for _ in chosen]
         spans = []
         for detector in chosen:
-            start, end = haystack.marked_spans(found.get_column(detector.name))
+            start, end = haystacks[key].marked_spans(found.get_column(detector.name))
             form = _scan_form(detector)
             if form.lead_inside:
                 start = _after_lead(corpus.utf8, start)
             elif form.lead_after:
                 start, end = _lead_checked(detector, corpus, start, end)
             spans.append((start, end))
-        if not words:
-            return spans, None
-        return spans, ContextWords.of_found(words, found.get_column(_WORDS), haystack, corpus)
+        return spans
 
     # Detectors scanned in one polars select run side by side on its threads (each scan of a
-    # haystack runs on one thread). The next selects run while this thread judges the
-    # previous one's matches. The first select scans the whole text, with the context words.
+    # haystack runs on one thread). The next selects run while this thread reads and judges
+    # the previous one's matches. The first select scans the whole text, with the context
+    # words.
     plan = _haystack_plan(scanned)
     chunks = [
         (key, group[first : first + _DETECTORS_PER_SELECT])
@@ -341,11 +348,13 @@ def _scan_batch(
             if key is not None:
                 haystacks[key] = corpus.near_digits(*key)
         pending.extend(scanner.submit(scan, *chunk, []) for chunk in chunks[1:_LOOKAHEAD])
-        context: ContextWords | None = None
-        for position, (_, chosen) in enumerate(chunks):
-            spans, found_words = pending.popleft().result()
-            context = context or found_words
-            assert context is not None  # the first select finds the words
+        first = pending[0].result()
+        assert first is not None  # the whole text holds a line break at least
+        context = ContextWords.of_found(
+            words, first.get_column(_WORDS) if words else None, haystacks[None], corpus
+        )
+        for position, (key, chosen) in enumerate(chunks):
+            spans = spans_of(key, chosen, pending.popleft().result())
             if position + _LOOKAHEAD < len(chunks):
                 pending.append(scanner.submit(scan, *chunks[position + _LOOKAHEAD], []))
             for detector, (start, end) in zip(chosen, spans, strict=True):
