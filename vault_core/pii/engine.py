@@ -38,7 +38,7 @@ from vault_core.pii.finding import (
     Finding,
     resolve_findings,
 )
-from vault_core.pii.hits import DETECTOR_NAMES, ENTITY_NAMES, Hits, Names, resolve_hits
+from vault_core.pii.hits import DETECTOR_NAMES, ENTITY_NAMES, Hits, Names, ordering, resolve_hits
 from vault_core.pii.pattern_pass import (
     Texts,
     context_words,
@@ -517,7 +517,7 @@ def _findings_table(
         [np.zeros(0, dtype=np.int32)]
         + [np.full(len(part), index, dtype=np.int32) for index, part in parts]
     )
-    order = np.lexsort((hits.start, hits.text * max(len(columns), 1) + number))
+    order = ordering(hits.text * max(len(columns), 1) + number, hits.start)
     hits, number = hits.take(order), number[order]
     return pa.Table.from_arrays(
         [
