@@ -258,7 +258,7 @@ class PiiEngine:
             logger.debug("%d non-string values were not scanned", ignored)
         hits = self._resolved_hits(
             [(unique, hint) for (unique, _, _), (_, hint) in zip(uniques, groups, strict=True)]
-        )
+        ).split([len(unique) for unique, _, _ in uniques])
         results: list[list[list[Finding]]] = []
         for (unique, positions, count), found in zip(uniques, hits, strict=True):
             result: list[list[Finding]] = [[] for _ in range(count)]
@@ -268,19 +268,19 @@ class PiiEngine:
             results.append(result)
         return results
 
-    def _resolved_hits(self, groups: Sequence[tuple[Texts, str]]) -> list[Hits]:
-        """Resolved findings of each group of distinct texts, sorted by text and start.
+    def _resolved_hits(self, groups: Sequence[tuple[Texts, str]]) -> Hits:
+        """Resolved findings of groups of distinct texts (texts numbered across the groups),
+        sorted by text and start.
 
         One NER pass covers every group (every column of a table): the NER pieces of all
         columns are deduplicated together and the workers are started once.
         """
         joined = joined_texts(groups)
         raw = self._scan(groups, joined)
-        sizes = [len(texts) for texts, _ in groups]
         if not (self._ner_entities and self.config.score_threshold <= NER_SCORE):
-            # One resolution over all groups (texts numbered across them), then split; an
-            # Arrow column's texts become Python strings only where three findings overlap.
-            return resolve_hits(raw, _AsStrings(joined)).split(sizes)
+            # One resolution over all groups; an Arrow column's texts become Python strings
+            # only where three findings overlap.
+            return resolve_hits(raw, _AsStrings(joined))
         every_text = joined.to_pylist() if isinstance(joined, pa.Array) else list(joined)
         found = raw.sorted().to_lists(len(every_text))
         self._ner(every_text, found)
@@ -292,7 +292,7 @@ class PiiEngine:
                 for text, fs in zip(every_text, found, strict=True)
             ]
         )  # fmt: skip
-        return resolved.split(sizes)
+        return resolved
 
     def _scan(self, groups: Sequence[tuple[Texts, str]], joined: Texts) -> Hits:
         try:
@@ -418,12 +418,11 @@ class PiiEngine:
             [(texts, column.replace("_", " ")) for column, (texts, _) in zip(
                 text_columns, encoded, strict=True)]
         )  # fmt: skip
-        parts = [
-            (number, _per_row(hits, codes))
-            for number, ((_, codes), hits) in enumerate(zip(encoded, found, strict=True))
-        ]
-        for number, (column, entity_type) in enumerate(declared.items(), len(text_columns)):
-            parts.append((number, _declared_hits(table.column(column), entity_type)))
+        hits, number = _per_row(found, encoded)
+        parts = [(hits, number)]
+        for column_number, (column, entity_type) in enumerate(declared.items(), len(text_columns)):
+            hits = _declared_hits(table.column(column), entity_type)
+            parts.append((hits, np.full(len(hits), column_number, dtype=np.int32)))
         return _findings_table(ids, columns, parts)
 
 
@@ -468,21 +467,35 @@ def _is_text(kind: pa.DataType) -> bool:
     )
 
 
-def _per_row(hits: Hits, codes: np.ndarray) -> Hits:
-    """Hits of distinct values repeated for every row holding the value (``text`` = row)."""
+def _per_row(hits: Hits, encoded: Sequence[tuple[pa.Array, np.ndarray]]) -> tuple[Hits, np.ndarray]:
+    """Hits of the distinct values of several columns (texts numbered across the columns)
+    repeated for every row holding the value (``text`` = row), and each one's column number.
+    ``encoded``: per column, its distinct values and per row the index of its value (-1:
+    none), as :func:`_distinct` gives them."""
     if not len(hits):
-        return hits
-    rows = np.flatnonzero(codes >= 0)
-    rows = rows[np.argsort(codes[rows], kind="stable")]
-    counts = np.bincount(codes[codes >= 0], minlength=int(hits.text.max()) + 1)
-    firsts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        return hits, np.zeros(0, dtype=np.int32)
+    rows = len(encoded[0][1])
+    firsts = np.concatenate(([0], np.cumsum([len(values) for values, _ in encoded])))
+    # Each (row, column) holding a value, as the number of that value across the columns.
+    cells = np.concatenate(
+        [
+            np.where(codes >= 0, codes + first, -1)
+            for (_, codes), first in zip(encoded, firsts[:-1].tolist(), strict=True)
+        ]
+    )
+    held = np.flatnonzero(cells >= 0)
+    held = held[np.argsort(cells[held], kind="stable")]
+    counts = np.bincount(cells[held], minlength=int(firsts[-1]))
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     repeat = counts[hits.text]
     which = np.repeat(np.arange(len(hits)), repeat)
     within = np.arange(len(which)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+    cell = held[starts[hits.text][which] + within]
     expanded = hits.take(which)
-    return Hits(
-        rows[firsts[hits.text][which] + within],
-        expanded.start, expanded.end, expanded.entity, expanded.detector, expanded.score,
+    return (
+        Hits(cell % rows, expanded.start, expanded.end, expanded.entity, expanded.detector,
+             expanded.score),
+        (cell // rows).astype(np.int32),
     )  # fmt: skip
 
 
@@ -508,15 +521,12 @@ def _declared_hits(column: pa.ChunkedArray, entity_type: str) -> Hits:
 
 
 def _findings_table(
-    ids: pa.ChunkedArray, columns: Sequence[str], parts: Sequence[tuple[int, Hits]]
+    ids: pa.ChunkedArray, columns: Sequence[str], parts: Sequence[tuple[Hits, np.ndarray]]
 ) -> pa.Table:
-    """The :data:`FINDINGS_SCHEMA` table of per-row hits of each column, in table order, then
-    column order, then by offset."""
-    hits = Hits.concat([part for _, part in parts])
-    number = np.concatenate(
-        [np.zeros(0, dtype=np.int32)]
-        + [np.full(len(part), index, dtype=np.int32) for index, part in parts]
-    )
+    """The :data:`FINDINGS_SCHEMA` table of per-row hits with their column numbers, in table
+    order, then column order, then by offset."""
+    hits = Hits.concat([part for part, _ in parts])
+    number = np.concatenate([np.zeros(0, dtype=np.int32)] + [number for _, number in parts])
     order = ordering(hits.text * max(len(columns), 1) + number, hits.start)
     hits, number = hits.take(order), number[order]
     return pa.Table.from_arrays(
