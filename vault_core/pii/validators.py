@@ -249,34 +249,34 @@ _POW10_MOD97 = np.array([pow(10, e, 97) for e in range(2 * _IBAN_CHARS + 1)], dt
 
 def _mod97_is_one(values: Values) -> np.ndarray:
     """Whether each value, spaces dropped, is 15-34 characters of [A-Z0-9] whose rearranged
-    number (first four characters moved last, letters as 10..35) is 1 modulo 97.
+    number (first four characters moved last, letters as 10..35) is 1 modulo 97. The first
+    four characters (country code, check digits) hold no space, as the pattern has it.
 
     The number is never built: each character contributes its value times ``10**e`` (mod 97),
     ``e`` the count of decimal digits after it in the rearranged number."""
     # Room for the spaces between groups, as wide as the longest value.
-    chars = values.right(min(int(values.lengths.max(initial=1)), _IBAN_CHARS + 9))
+    columns = min(int(values.lengths.max(initial=1)), _IBAN_CHARS + 9)
+    chars = values.right(columns)
     kept = (chars != _SPACE) & (chars != 0)
     letters = chars >= 65
-    # int16 throughout (exponents <= 68, products < 35 * 97): small matrices, fewer passes.
-    numbers = np.where(letters, chars - np.uint8(55), chars - np.uint8(_ZERO)) * kept
+    # uint8 and int16 (exponents <= 68, products < 35 * 97): small matrices, fewer passes.
+    numbers = (chars - np.uint8(_ZERO) - np.uint8(7) * letters) * kept
     width = (letters.astype(np.int16) + 1) * kept
-    head = kept & (np.cumsum(kept, axis=1, dtype=np.int16) <= 4)
-    head_width = width * head
-    tail_width = width - head_width
-    # Digits after a column: the row's total minus the running sum up to and including it;
-    # a head character is followed by the rest of the head, a tail one by the tail and the
-    # whole head (moved last).
-    head_total = head_width.sum(axis=1, dtype=np.int16)[:, None]
-    tail_total = tail_width.sum(axis=1, dtype=np.int16)[:, None]
-    exponent = np.where(
-        head,
-        head_total - np.cumsum(head_width, axis=1, dtype=np.int16),
-        tail_total - np.cumsum(tail_width, axis=1, dtype=np.int16) + head_total,
-    )
+    first = (columns - values.lengths)[:, None]
+    column = np.arange(columns)
+    head = (column >= first) & (column < first + 4)
+    total = width.sum(axis=1, dtype=np.int16)[:, None]
+    head_total = (width * head).sum(axis=1, dtype=np.int16)[:, None]
+    # Digits after a column as written: the row's total minus the running sum up to and
+    # including it. Moving the head last adds the head's digits after a tail character and
+    # takes the tail's from after a head one.
+    after = total - np.cumsum(width, axis=1, dtype=np.int16)
+    exponent = after + np.where(head, head_total - total, head_total)
     length = np.count_nonzero(kept, axis=1)
     fits = length <= _IBAN_CHARS
-    powers = _POW10_MOD97[np.where(fits[:, None] & kept, exponent, 0)]
-    remainder = (numbers.astype(np.int32) * powers).sum(axis=1) % 97
+    # A character not kept adds 0 whatever its power; "clip" keeps every index in the table.
+    powers = np.take(_POW10_MOD97, exponent, mode="clip")
+    remainder = (numbers * powers).sum(axis=1) % 97
     result: np.ndarray = (remainder == 1) & (length >= 15) & fits
     return result
 
