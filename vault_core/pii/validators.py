@@ -86,14 +86,17 @@ class Values:
         """The last ``width`` ASCII digits of each value, separators dropped, right-aligned in an
         ``(n, width)`` matrix of 0-9 (0 before them), and how many digits each value has."""
         chars = self.right(max(width, int(self.lengths.max(initial=0))))
-        is_digit = (chars >= _ZERO) & (chars <= _NINE)
-        # Rank of each digit from the right (1 = last digit) gives its column; digits beyond
-        # ``width`` from the right are left out.
-        rank = np.cumsum(is_digit[:, ::-1], axis=1)[:, ::-1]
-        rows, cols = np.nonzero(is_digit & (rank <= width))
-        matrix = np.zeros((len(self), width), dtype=np.int64)
-        matrix[rows, width - rank[rows, cols]] = chars[rows, cols].astype(np.int64) - _ZERO
-        return matrix, is_digit.sum(axis=1)
+        is_digit = (chars - np.uint8(_ZERO)) < 10  # uint8 wraps below "0"
+        count = is_digit.sum(axis=1)
+        if not count.any():
+            return np.zeros((len(self), width), dtype=np.int64), count
+        # Every value's digits one after another, row by row; each row's last ``width``.
+        flat = chars[is_digit] - np.uint8(_ZERO)
+        end = np.cumsum(count)
+        picks = end[:, None] - width + np.arange(width)
+        inside = picks >= (end - count)[:, None]
+        matrix: np.ndarray = np.where(inside, np.take(flat, picks, mode="clip"), 0)
+        return matrix.astype(np.int64), count
 
 
 Validator = Callable[[Values], np.ndarray]
@@ -306,12 +309,10 @@ def ipv6(values: Values) -> np.ndarray:
     return _accept(values, ok)
 
 
-_PHONE_CHARS = 48
-
-
 def phone_digits(values: Values) -> np.ndarray:
     """International numbers with 8-15 digits (E.164 allows 15)."""
-    _, count = values.digits(_PHONE_CHARS)
+    chars = values.right(int(values.lengths.max(initial=1)))
+    count = np.count_nonzero((chars - np.uint8(_ZERO)) < 10, axis=1)  # uint8 wraps below "0"
     return _accept(values, (count >= 8) & (count <= 15))
 
 

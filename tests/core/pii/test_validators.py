@@ -89,3 +89,16 @@ def test_when_empty_batch_then_empty_result() -> None:
     for check in (validators.card, validators.ssn, validators.iban, validators.aba,
                   validators.ipv6, validators.numeric_date, validators.url):  # fmt: skip
         assert check(empty).tolist() == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text("0123456789 -()+.", max_size=20), min_size=1, max_size=20),
+    st.integers(1, 12),
+)
+def test_when_digits_taken_then_last_digits_right_aligned(values: list[str], width: int) -> None:
+    matrix, count = Values.of(values).digits(width)
+    for row, value, digits in zip(matrix.tolist(), values, count.tolist(), strict=True):
+        kept = [int(char) for char in value if char.isdigit()]
+        assert digits == len(kept)
+        assert row == ([0] * width + kept)[-width:]
