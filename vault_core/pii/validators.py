@@ -59,6 +59,8 @@ class Values:
     def right(self, width: int) -> np.ndarray:
         """The last ``width`` bytes of each value, right-aligned in an ``(n, width)`` matrix
         (NUL before a shorter value)."""
+        if not len(self.utf8):  # empty values only
+            return np.zeros((len(self), width), dtype=np.uint8)
         low = self.end - width
         if len(low) and low.min() >= 0:
             # Rows of a sliding view: one copy of n x width bytes, no index matrix.
@@ -72,6 +74,8 @@ class Values:
 
     def left(self, width: int) -> np.ndarray:
         """The first ``width`` bytes of each value, left-aligned (NUL after a shorter value)."""
+        if not len(self.utf8):  # empty values only
+            return np.zeros((len(self), width), dtype=np.uint8)
         if len(self.start) and self.start.max() + width <= len(self.utf8):
             rows: np.ndarray = sliding_window_view(self.utf8, width)[self.start]
             rows[np.arange(width) >= self.lengths[:, None]] = 0
