@@ -236,7 +236,7 @@ def scan_groups(
             by_words[detector.context] = _hinted(detector.context, hints, firsts)
     hinted = [by_words[detector.context] for detector in active]
     if isinstance(texts, pa.Array):
-        lengths = np.asarray(pc.utf8_length(texts)).astype(np.int64)
+        lengths = _char_lengths(texts)
     else:
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     parts = []
@@ -247,6 +247,20 @@ def scan_groups(
         )  # fmt: skip
         parts.append(replace(part, text=part.text + begin))
     return Hits.concat(parts)
+
+
+def _char_lengths(texts: pa.Array) -> np.ndarray:
+    """Characters in each text of a (large) string array: its byte lengths when it is all
+    ASCII (one pass over the bytes, a third of the time of counting UTF-8 characters)."""
+    large = texts.cast(pa.large_string())
+    offsets = np.frombuffer(large.buffers()[1], dtype=np.int64)[
+        large.offset : large.offset + len(large) + 1
+    ]
+    data = large.buffers()[2]
+    body = np.zeros(0, dtype=np.uint8) if data is None else np.frombuffer(data, dtype=np.uint8)
+    if body[offsets[0] : offsets[-1]].max(initial=0) < 0x80:
+        return np.diff(offsets)
+    return np.asarray(pc.utf8_length(large)).astype(np.int64)
 
 
 def _batches(lengths: np.ndarray) -> list[tuple[int, int]]:
