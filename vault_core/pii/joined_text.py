@@ -28,7 +28,9 @@ NON_ASCII = 0x1A
 """Stands for any non-ASCII character in the per-character codes (the context words and the
 classes tested on codes are ASCII)."""
 ROW_CHARS = 128 * 1024
-"""Rows of about this many bytes let polars spread a select's scans over its threads."""
+"""A haystack is cut into rows of about this many bytes. Polars runs one expression over a
+column on one thread whatever its rows (a select's expressions run side by side), but a scan
+of one row of a megabyte measured ~5% slower than of rows this size."""
 
 
 class Corpus:
