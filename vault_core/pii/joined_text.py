@@ -205,7 +205,7 @@ class Haystack:
 
     @cached_property
     def frame(self) -> pl.DataFrame:
-        """The haystack as rows of about ``ROW_CHARS`` bytes for polars' threads."""
+        """The haystack as a polars frame, rows of about ``ROW_CHARS`` bytes."""
         import polars as pl
 
         rows = pa.LargeStringArray.from_buffers(
@@ -221,9 +221,9 @@ class Haystack:
         return result
 
     def marked_spans(self, found: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-        """Byte spans into the joined text of the values a scan of :attr:`frame` wrapped in
-        the markers ``\x01`` and ``\x02``, given where ``str.find_many`` found the markers in
-        each marked row (polars finds them: no marked copy comes back to Python)."""
+        """Byte spans into the joined text of the values a scan of :attr:`frame` wrapped in two
+        marker characters, given where ``str.find_many`` found the markers in each marked
+        row (polars finds them: no marked copy comes back to Python)."""
         within, row, first = _found(found)
         # A row's k-th marker stands k bytes after its place in the row without markers.
         before = np.arange(len(within)) - first[row]

@@ -2,11 +2,12 @@
 
 Presidio runs every recognizer on every text in a Python loop, with a Python object per match.
 Here the texts are joined (a line break between two texts: no pattern crosses one) and cut
-into a few rows for polars' threads. Each detector is one polars ``replace_all`` over the rows
-that wraps every match's value in two control characters; numpy finds those markers, which
-give every match's offsets at once. Trails, validators (:mod:`vault_core.pii.validators`),
+into a few rows. Each detector is one polars ``replace_all`` over the rows that wraps every
+match's value in two control characters, and a ``find_many`` of those markers, which gives
+every match's offsets at once. Trails, validators (:mod:`vault_core.pii.validators`),
 context words and scores are then computed for all of a detector's matches together. No Python
-code runs per text or per match. Texts are scanned in batches of ~4M characters (bounded
+code runs per text or per match (a C-level call per value checks the few hundred URLs, titles
+and ``within`` subsets, where a polars call would wait for the scans on polars' threads). Texts are scanned in batches of ~4M characters (bounded
 memory); a batch of at most ~2k characters (one ``detect`` call) is scanned match by match in
 Python instead (:func:`_scan_small`), which is faster there and is the reference the columnar
 pass is tested against.
@@ -433,8 +434,7 @@ def _matched_whole(
     if most is not None:
         fits &= width <= most
     start, end = start[fits], end[fits]
-    raw = corpus.raw
-    values = [raw[a:b].decode("utf-8") for a, b in zip(start.tolist(), end.tolist(), strict=True)]
+    values = Values(corpus.utf8, start, end).strings()
     matched = _matched(_python_search(f"(?:{detector.pattern})").fullmatch, values)
     return start[matched], end[matched]
 
