@@ -7,10 +7,11 @@ match's value in two control characters, and a ``find_many`` of those markers, w
 every match's offsets at once. Trails, validators (:mod:`vault_core.pii.validators`),
 context words and scores are then computed for all of a detector's matches together. No Python
 code runs per text or per match (a C-level call per value checks the few hundred URLs, titles
-and ``within`` subsets, where a polars call would wait for the scans on polars' threads). Texts are scanned in batches of ~4M characters (bounded
-memory); a batch of at most ~2k characters (one ``detect`` call) is scanned match by match in
-Python instead (:func:`_scan_small`), which is faster there and is the reference the columnar
-pass is tested against.
+and ``within`` subsets, where a polars call would wait for the scans on polars' threads).
+Texts are scanned in batches of ~4M characters (bounded memory); a batch of at most ~2k
+characters (one ``detect`` call) is scanned match by match in Python instead
+(:func:`_scan_small`), which is faster there and is the reference the columnar pass is tested
+against.
 
 Leftmost-first matching is the same in Rust's regex and Python's ``re`` for the patterns'
 common subset, so the matches are those ``re.finditer`` would give for
