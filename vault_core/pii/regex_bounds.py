@@ -1,5 +1,5 @@
 """What every match of a regex guarantees, read off its syntax tree: how narrow and how wide it
-can be and how many consecutive ASCII digits it holds.
+can be, which characters it can begin with, and how many consecutive ASCII digits it holds.
 
 The columnar pattern pass scans a detector whose every match is at most ``width`` characters
 wide and holds a run of ``k`` digits only near such runs of the text
@@ -64,6 +64,41 @@ def widest(regex: str) -> int | None:
     """The most characters a match of ``regex`` can span, or None if unbounded."""
     most = int(re_parser.parse(regex).getwidth()[1])
     return None if most >= re_constants.MAXREPEAT else most
+
+
+@cache
+def first_characters(regex: str) -> frozenset[int] | None:
+    """The ASCII codes a match of ``regex`` can begin with, or None when that is not read
+    off simply (an optional or empty start, a negated or non-ASCII class, ...)."""
+    return _first(re_parser.parse(regex))
+
+
+def _first(items: Any) -> frozenset[int] | None:
+    if not len(items):
+        return None
+    op, value = items[0]
+    if op is re_constants.LITERAL:
+        return frozenset([value]) if value < 128 else None
+    if op is re_constants.IN:
+        codes: set[int] = set()
+        for kind, member in value:
+            if kind is re_constants.LITERAL and member < 128:
+                codes.add(member)
+            elif kind is re_constants.RANGE and member[1] < 128:
+                codes.update(range(member[0], member[1] + 1))
+            else:
+                return None
+        return frozenset(codes)
+    if op is re_constants.SUBPATTERN:
+        return _first(value[-1])
+    if op is re_constants.BRANCH:
+        branches = [_first(alternative) for alternative in value[1]]
+        if any(branch is None for branch in branches):
+            return None
+        return frozenset().union(*branches)  # type: ignore[arg-type]
+    if op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT) and value[0] >= 1:
+        return _first(value[2])
+    return None
 
 
 @cache

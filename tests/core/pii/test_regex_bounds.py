@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from vault_core.pii.pattern_pass import _scan_form
 from vault_core.pii.patterns import DETECTORS
-from vault_core.pii.regex_bounds import digit_run, widest
+from vault_core.pii.regex_bounds import digit_run, first_characters, narrowest, widest
 
 
 @pytest.mark.parametrize(
@@ -33,6 +33,26 @@ from vault_core.pii.regex_bounds import digit_run, widest
 )
 def test_when_regex_parsed_then_digit_run_is_its_guaranteed_run(regex: str, run: int) -> None:
     assert digit_run(regex) == run
+
+
+@pytest.mark.parametrize(
+    ("regex", "first"),
+    [
+        (r"9[0-9]{2}-[5-9][0-9]|9[0-9]{2} [5-9]", "9"),
+        (r"[0123678][0-9]{8}", "0123678"),
+        (r"(?:19|20)[0-9]{2}", "12"),
+        (r"[A-C]{2,}x", "ABC"),
+        (r"[A-Z]?[0-9]{8}", None),  # an optional start
+        (r"[^a]b", None),  # a negated class
+        (r"\d{3}", None),  # \d is Unicode
+        (r"", None),
+    ],
+)
+def test_when_regex_parsed_then_first_characters_are_its_possible_starts(
+    regex: str, first: str | None
+) -> None:
+    found = first_characters(regex)
+    assert (None if found is None else "".join(sorted(map(chr, found)))) == first
 
 
 def test_when_regex_unbounded_then_no_width() -> None:
@@ -58,3 +78,8 @@ def test_when_any_text_then_every_scan_match_holds_the_bounds(text: str) -> None
             assert most is None or len(match.group()) <= most
             runs = [len(r) for r in re.findall("[0-9]+", match.group())]
             assert max(runs, default=0) >= run, (detector.name, match.group())
+        # What the `within` subsets rely on to ask only some values.
+        begins, fewest = first_characters(detector.pattern), narrowest(detector.pattern)
+        for match in re.finditer(detector.pattern, text):
+            assert len(match.group()) >= fewest
+            assert begins is None or ord(match.group()[0]) in begins, detector.name
