@@ -270,24 +270,23 @@ class ContextWords:
         haystack (the whole joined text; None when there are no words)."""
         if not words or found is None:
             return cls(words, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-        at = haystack.offsets(found)
-        start = np.unique(corpus.chars(haystack.to_corpus(at, at)[0]))
+        offsets = haystack.offsets(found)
+        at = np.sort(corpus.chars(haystack.to_corpus(offsets, offsets)[0]))
+        start = at[np.concatenate(([True], at[1:] != at[:-1]))] if len(at) else at
         # Which words begin at each start: the ASCII-lower-cased characters there, read as
-        # two integers of eight characters each, against each word's (cheaper than having
-        # polars extract every match, or comparing character matrices).
+        # two little-endian integers of eight characters each and masked to a word's length,
+        # against the word's (cheaper than having polars extract every match, or comparing
+        # character matrices).
         chars = corpus.codes[np.minimum(start[:, None] + np.arange(16), len(corpus.codes) - 1)]
-        chars = (chars + ((chars >= 65) & (chars <= 90)) * np.uint8(32)).astype(np.uint64)
-        shifts = (np.arange(16, dtype=np.uint64) % 8) * np.uint64(8)
-        # keys[n]: the first n characters at each start.
-        keys = [(np.zeros(len(start), np.uint64), np.zeros(len(start), np.uint64))]
-        for column in range(16):
-            low, high = keys[-1]
-            part = chars[:, column] << shifts[column]
-            keys.append((low | part, high) if column < 8 else (low, high | part))
+        chars += ((chars >= 65) & (chars <= 90)) * np.uint8(32)
+        keys = np.ascontiguousarray(chars).view("<u8")
         starts, indices = [], []
         for index, word in enumerate(words):
             first, second = _word_key(word)
-            at_word = start[(keys[len(word)][0] == first) & (keys[len(word)][1] == second)]
+            low_mask, high_mask = _key_masks(len(word))
+            at_word = start[
+                ((keys[:, 0] & low_mask) == first) & ((keys[:, 1] & high_mask) == second)
+            ]
             starts.append(at_word)
             indices.append(np.full(len(at_word), index, dtype=np.int64))
         return cls(words, np.concatenate(starts), np.concatenate(indices))
@@ -333,6 +332,13 @@ def _found(found: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     within = np.asarray(array.flatten(), dtype=np.int64)
     first = np.concatenate(([0], np.cumsum(counts)[:-1]))
     return within, np.repeat(np.arange(len(counts)), counts), first
+
+
+@cache
+def _key_masks(length: int) -> tuple[np.uint64, np.uint64]:
+    """The bits of a word's first ``length`` characters in the two 8-character keys."""
+    low, high = min(length, 8), max(length - 8, 0)
+    return np.uint64((1 << (8 * low)) - 1), np.uint64((1 << (8 * high)) - 1)
 
 
 @cache
