@@ -92,10 +92,13 @@ def _first(items: Any) -> frozenset[int] | None:
     if op is re_constants.SUBPATTERN:
         return _first(value[-1])
     if op is re_constants.BRANCH:
-        branches = [_first(alternative) for alternative in value[1]]
-        if any(branch is None for branch in branches):
-            return None
-        return frozenset().union(*branches)  # type: ignore[arg-type]
+        union: set[int] = set()
+        for alternative in value[1]:
+            branch = _first(alternative)
+            if branch is None:
+                return None
+            union |= branch
+        return frozenset(union)
     if op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT) and value[0] >= 1:
         return _first(value[2])
     return None
