@@ -53,7 +53,7 @@ from vault_core.pii.regex_bounds import digit_run, first_characters, narrowest, 
 from vault_core.pii.validators import Values
 
 if TYPE_CHECKING:
-    pass
+    import polars as pl
 
 DETECTOR_PREFIX = "vault:"
 """Prefix of the names of vault's pattern detectors, e.g. ``vault:Email``."""
@@ -125,6 +125,21 @@ def _scan_form(detector: PatternDetector) -> _ScanForm:
         return _ScanForm(f"(?:{detector.pattern})", _WHOLE_REPLACEMENT, lead_after=True)
     regex = f"[^{detector.lead[1:-1]}](?:{detector.pattern})"
     return _ScanForm(regex, _WHOLE_REPLACEMENT, lead_inside=True)
+
+
+@cache
+def _scan_expression(detector: PatternDetector) -> pl.Expr:
+    """The polars expression of a detector's scan: where the markers around its values are in
+    the marked haystack rows (built once: building them took ~0.1 ms per select)."""
+    import polars as pl
+
+    form = _scan_form(detector)
+    return (
+        pl.col("text")
+        .str.replace_all(form.regex, form.replacement)
+        .str.find_many(_MARKERS)
+        .alias(detector.name)
+    )
 
 
 def _lead_checked(
@@ -313,13 +328,7 @@ def _scan_batch(
         if not haystack.size:
             return None
         return haystack.frame.select(
-            *(
-                pl.col("text")
-                .str.replace_all(_scan_form(detector).regex, _scan_form(detector).replacement)
-                .str.find_many(_MARKERS)
-                .alias(detector.name)
-                for detector in chosen
-            ),
+            *map(_scan_expression, chosen),
             *([ContextWords.search(words).alias(_WORDS)] if words else []),
         )
 
@@ -347,13 +356,7 @@ def _scan_batch(
     # the previous one's matches. The first select scans the whole text, with the context
     # words.
     plan = _haystack_plan(scanned)
-    chunks = [
-        (key, group[first : first + _DETECTORS_PER_SELECT])
-        for key, group in plan.items()
-        for first in range(0, len(group), _DETECTORS_PER_SELECT)
-    ]
-    if not chunks or chunks[0][0] is not None:
-        chunks.insert(0, (None, []))
+    chunks = _selects(plan)
     words = sorted({word for detector in active for word in detector.context})
     found: list[Hits] = []
     matches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -417,6 +420,21 @@ def _haystack_plan(
         group = tiers[tier]
         plan[(tier, max(widest(_scan_form(d).regex) or 0 for d in group))] = group
     return plan
+
+
+def _selects(
+    plan: dict[tuple[int, int] | None, list[PatternDetector]],
+) -> list[tuple[tuple[int, int] | None, list[PatternDetector]]]:
+    """The selects run, in order: ``(haystack key, detectors)``; the first scans the whole
+    text (with the context words) even if no detector does."""
+    chunks = [
+        (key, group[first : first + _DETECTORS_PER_SELECT])
+        for key, group in plan.items()
+        for first in range(0, len(group), _DETECTORS_PER_SELECT)
+    ]
+    if not chunks or chunks[0][0] is not None:
+        chunks.insert(0, (None, []))
+    return chunks
 
 
 def _matched_whole(
