@@ -29,7 +29,7 @@ import re
 import string
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, TypeAlias
@@ -131,7 +131,7 @@ def _scan_form(detector: PatternDetector) -> _ScanForm:
 def _scan_expression(detector: PatternDetector) -> pl.Expr:
     """The polars expression of a detector's scan: where the markers around its values are in
     the marked haystack rows (built once: building them took ~0.1 ms per select)."""
-    import polars as pl
+    import polars as pl  # imported on first scan: importing vault_core.pii stays cheap
 
     form = _scan_form(detector)
     return (
@@ -306,8 +306,6 @@ def _scan_batch(
     if int(lengths.sum()) <= _SMALL_CHARS:
         small = texts.to_pylist() if isinstance(texts, pa.Array) else texts
         return _scan_small(small, active, threshold, hinted)
-    import polars as pl  # imported on first scan: importing vault_core.pii stays cheap
-
     if isinstance(texts, pa.Array):
         corpus = Corpus.of_array(texts, lengths)
     else:
@@ -319,18 +317,26 @@ def _scan_batch(
     haystacks: dict[tuple[int, int] | None, Haystack] = {None: corpus.whole()}
 
     def scan(
-        key: tuple[int, int] | None, chosen: Sequence[PatternDetector], words: Sequence[str]
-    ) -> pl.DataFrame | None:
-        """On the scanning thread, one polars select: per chosen detector, where the markers
+        scanner: ThreadPoolExecutor,
+        key: tuple[int, int] | None,
+        chosen: Sequence[PatternDetector],
+        words: Sequence[str],
+    ) -> Future[pl.DataFrame | None]:
+        """One polars select on the scanning thread: per chosen detector, where the markers
         around its values are in its marked haystack (polars marks the values and finds the
-        markers, so only their offsets come back); with ``words``, where those are."""
+        markers, so only their offsets come back); with ``words``, where those are. The
+        haystack's frame and the expressions are made here: made on the scanning thread,
+        they waited for the GIL this thread held and started the select ~0.5 ms late."""
         haystack = haystacks[key]
         if not haystack.size:
-            return None
-        return haystack.frame.select(
+            nothing: Future[pl.DataFrame | None] = Future()
+            nothing.set_result(None)
+            return nothing
+        expressions = [
             *map(_scan_expression, chosen),
             *([ContextWords.search(words).alias(_WORDS)] if words else []),
-        )
+        ]
+        return scanner.submit(haystack.frame.select, *expressions)
 
     def spans_of(
         key: tuple[int, int] | None, chosen: Sequence[PatternDetector], found: pl.DataFrame | None
@@ -362,11 +368,11 @@ def _scan_batch(
     matches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with ThreadPoolExecutor(max_workers=1) as scanner:
         # While the whole text is scanned, this thread builds the windows.
-        pending = deque([scanner.submit(scan, *chunks[0], words)])
+        pending = deque([scan(scanner, *chunks[0], words)])
         for key in plan:
             if key is not None:
                 haystacks[key] = corpus.near_digits(*key)
-        pending.extend(scanner.submit(scan, *chunk, []) for chunk in chunks[1:_LOOKAHEAD])
+        pending.extend(scan(scanner, *chunk, []) for chunk in chunks[1:_LOOKAHEAD])
         first = pending[0].result()
         assert first is not None  # the whole text holds a line break at least
         context = ContextWords.of_found(
@@ -375,7 +381,7 @@ def _scan_batch(
         for position, (key, chosen) in enumerate(chunks):
             spans = spans_of(key, chosen, pending.popleft().result())
             if position + _LOOKAHEAD < len(chunks):
-                pending.append(scanner.submit(scan, *chunks[position + _LOOKAHEAD], []))
+                pending.append(scan(scanner, *chunks[position + _LOOKAHEAD], []))
             for detector, (start, end) in zip(chosen, spans, strict=True):
                 matches[detector.name] = start, end
                 found.append(
