@@ -142,6 +142,12 @@ def _scan_expression(detector: PatternDetector) -> pl.Expr:
     )
 
 
+@cache
+def _words_expression(words: tuple[str, ...]) -> pl.Expr:
+    """The expression finding the context words, in the first select (built once)."""
+    return ContextWords.search(words).alias(_WORDS)
+
+
 def _lead_checked(
     detector: PatternDetector, corpus: Corpus, start: np.ndarray, end: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -320,7 +326,7 @@ def _scan_batch(
         scanner: ThreadPoolExecutor,
         key: tuple[int, int] | None,
         chosen: Sequence[PatternDetector],
-        words: Sequence[str],
+        words: tuple[str, ...],
     ) -> Future[pl.DataFrame | None]:
         """One polars select on the scanning thread: per chosen detector, where the markers
         around its values are in its marked haystack (polars marks the values and finds the
@@ -332,10 +338,9 @@ def _scan_batch(
             nothing: Future[pl.DataFrame | None] = Future()
             nothing.set_result(None)
             return nothing
-        expressions = [
-            *map(_scan_expression, chosen),
-            *([ContextWords.search(words).alias(_WORDS)] if words else []),
-        ]
+        expressions = list(map(_scan_expression, chosen))
+        if words:
+            expressions.append(_words_expression(words))
         return scanner.submit(haystack.frame.select, *expressions)
 
     def spans_of(
@@ -363,7 +368,7 @@ def _scan_batch(
     # words.
     plan = _haystack_plan(scanned)
     chunks = _selects(plan)
-    words = sorted({word for detector in active for word in detector.context})
+    words = tuple(sorted({word for detector in active for word in detector.context}))
     found: list[Hits] = []
     matches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with ThreadPoolExecutor(max_workers=1) as scanner:
@@ -372,7 +377,7 @@ def _scan_batch(
         for key in plan:
             if key is not None:
                 haystacks[key] = corpus.near_digits(*key)
-        pending.extend(scan(scanner, *chunk, []) for chunk in chunks[1:_LOOKAHEAD])
+        pending.extend(scan(scanner, *chunk, ()) for chunk in chunks[1:_LOOKAHEAD])
         first = pending[0].result()
         assert first is not None  # the whole text holds a line break at least
         context = ContextWords.of_found(
@@ -381,7 +386,7 @@ def _scan_batch(
         for position, (key, chosen) in enumerate(chunks):
             spans = spans_of(key, chosen, pending.popleft().result())
             if position + _LOOKAHEAD < len(chunks):
-                pending.append(scan(scanner, *chunks[position + _LOOKAHEAD], []))
+                pending.append(scan(scanner, *chunks[position + _LOOKAHEAD], ()))
             for detector, (start, end) in zip(chosen, spans, strict=True):
                 matches[detector.name] = start, end
                 found.append(
