@@ -105,6 +105,60 @@ def _first(items: Any) -> frozenset[int] | None:
 
 
 @cache
+def prefix_tail_characters(regex: str) -> frozenset[int] | None:
+    """The ASCII codes the characters after the first of a match of ``regex`` can be, or None
+    when that is not read off simply. Each alternative must be one character followed by
+    plain ASCII classes, or begin with ``^`` and hold no line break (such an alternative
+    never matches in the pattern pass's rows, which begin with a line break: its codes are
+    left out)."""
+    top = re_parser.parse(regex)
+    alternatives = top[0][1][1] if len(top) == 1 and top[0][0] is re_constants.BRANCH else [top]
+    codes: set[int] = set()
+    for items in alternatives:
+        if not len(items):
+            return None
+        begins_line = items[0] == (re_constants.AT, re_constants.AT_BEGINNING)
+        if not begins_line and items[0][0] not in _ONE_CHARACTER:
+            return None
+        tail = _plain_characters(list(items)[1:])
+        if tail is None or (begins_line and ord("\n") in tail):
+            return None
+        if not begins_line:
+            codes |= tail
+    return frozenset(codes)
+
+
+# Items that match exactly one character.
+_ONE_CHARACTER = (re_constants.LITERAL, re_constants.NOT_LITERAL, re_constants.IN)
+
+
+def _plain_characters(items: list[Any]) -> frozenset[int] | None:
+    """Every code a sequence of ASCII literals and non-negated ASCII classes (repeated,
+    grouped or alternated) can match, or None for anything else."""
+    codes: set[int] = set()
+    for op, value in items:
+        if op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT):
+            inner = _plain_characters(list(value[2]))
+        elif op is re_constants.SUBPATTERN:
+            inner = _plain_characters(list(value[-1]))
+        elif op is re_constants.BRANCH:
+            inner = frozenset()
+            for branch in value[1]:
+                codes_of_branch = _plain_characters(list(branch))
+                if codes_of_branch is None:
+                    return None
+                inner |= codes_of_branch
+        elif op in (re_constants.LITERAL, re_constants.IN):
+            inner = _first([(op, value)])
+        else:
+            return None
+        if inner is None:
+            return None
+        codes |= inner
+    return frozenset(codes)
+
+
+@cache
 def digit_run(regex: str) -> int:
     """The fewest consecutive ASCII digits (``[0-9]``) every match of ``regex`` holds."""
     return _sequence(re_parser.parse(regex)).best

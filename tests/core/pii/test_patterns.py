@@ -277,6 +277,27 @@ def test_when_lead_checked_after_scan_then_same_as_match_by_match(text: str) -> 
     assert _key(together) == _key(_one_by_one(text, 0.0))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4111111111111111 at the start",
+        " 4111 1111 1111 1111 after a space at the start",
+        "card x 4111111111111111 and é4111111111111111",  # a non-ASCII character before
+        "12 4111111111111111 x 5500000000000004",  # not after a digit and a space
+        "-4111111111111111 ,4111111111111111",
+        "Age: 42, aged 7, age 5 and 中 Aged 30",
+    ],
+)
+def test_when_value_begins_read_off_match_then_same_as_match_by_match(text: str) -> None:
+    from vault_core.pii import pattern_pass
+
+    prefixed = [d.name for d in DETECTORS if pattern_pass._scan_form(d).value_begins]
+    assert {"CardNumber", "AgeAged"} <= set(prefixed)
+    [together] = _columnar([text], 0.0)
+    assert _key(together) == _key(_one_by_one(text, 0.0))
+    assert together
+
+
 _MIXED = st.sampled_from(
     [*"ab Z@.-:/09 \n,+()", "\ud800", "\x01", "é", "ж", "中", "4111 1111 1111 1111", "(415) ",
      "555-0132", "536-22-1234", "Dr. ", "aged ", " years old", "ssn ", "2001:db8::", "Mrs.",

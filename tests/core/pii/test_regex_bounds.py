@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from vault_core.pii.pattern_pass import _scan_form
 from vault_core.pii.patterns import DETECTORS
-from vault_core.pii.regex_bounds import digit_run, first_characters, narrowest, widest
+from vault_core.pii.regex_bounds import (
+    digit_run,
+    first_characters,
+    narrowest,
+    prefix_tail_characters,
+    widest,
+)
 
 
 @pytest.mark.parametrize(
@@ -83,3 +89,23 @@ def test_when_any_text_then_every_scan_match_holds_the_bounds(text: str) -> None
         for match in re.finditer(detector.pattern, text):
             assert len(match.group()) >= fewest
             assert begins is None or ord(match.group()[0]) in begins, detector.name
+
+
+@pytest.mark.parametrize(
+    ("regex", "expected"),
+    [
+        (r"^ ?|[^0-9 -]|[^0-9] ", " "),  # the "^" alternative never matches in a row
+        (r"[Aa]ged |[Aa]ge:? ", " :deg"),
+        (r"x[a-c]{1,2}", "abc"),
+        (r"[^0-9]", ""),
+        (r"\bx", None),  # zero width, not "^"
+        (r"^\s?", None),  # "^" then a class that may hold a line break
+        (r"x[^a]", None),  # a negated class after the first character
+        (r"xy|", None),  # an empty alternative
+    ],
+)
+def test_when_prefix_parsed_then_tail_characters_are_its_later_characters(
+    regex: str, expected: str | None
+) -> None:
+    found = prefix_tail_characters(regex)
+    assert (None if found is None else "".join(sorted(map(chr, found)))) == expected
