@@ -32,6 +32,7 @@ class Values:
         self.utf8 = utf8
         self.start = start
         self.end = end
+        self._right: dict[int, np.ndarray] = {}
 
     @classmethod
     def of(cls, values: Sequence[str]) -> Values:
@@ -58,19 +59,25 @@ class Values:
 
     def right(self, width: int) -> np.ndarray:
         """The last ``width`` bytes of each value, right-aligned in an ``(n, width)`` matrix
-        (NUL before a shorter value)."""
+        (NUL before a shorter value). Read-only: it is kept for the next call of the same
+        width (a checksum and the trimming of its failures both read it)."""
+        kept = self._right.get(width)
+        if kept is not None:
+            return kept
         if not len(self.utf8):  # empty values only
-            return np.zeros((len(self), width), dtype=np.uint8)
-        low = self.end - width
-        if len(low) and low.min() >= 0:
-            # Rows of a sliding view: one copy of n x width bytes, no index matrix.
-            rows: np.ndarray = sliding_window_view(self.utf8, width)[low]
-            rows[np.arange(width) < (width - self.lengths)[:, None]] = 0
-            return rows
-        picks = low[:, None] + np.arange(width)
-        inside = picks >= self.start[:, None]
-        result: np.ndarray = np.where(inside, self.utf8[np.clip(picks, 0, None)], 0)
-        return result.astype(np.uint8)
+            rows = np.zeros((len(self), width), dtype=np.uint8)
+        elif len(self.end) and (self.end - width).min() >= 0:
+            # Rows of a sliding view: one copy of n x width bytes, no index matrix; the bytes
+            # before each value zeroed by one multiplication (a masked assignment took 1.5x).
+            rows = sliding_window_view(self.utf8, width)[self.end - width]
+            rows *= np.arange(width) >= (width - self.lengths)[:, None]
+        else:
+            picks = (self.end - width)[:, None] + np.arange(width)
+            inside = picks >= self.start[:, None]
+            rows = np.where(inside, self.utf8[np.clip(picks, 0, None)], 0).astype(np.uint8)
+        rows.flags.writeable = False
+        self._right[width] = rows
+        return rows
 
     def left(self, width: int) -> np.ndarray:
         """The first ``width`` bytes of each value, left-aligned (NUL after a shorter value)."""
@@ -78,7 +85,7 @@ class Values:
             return np.zeros((len(self), width), dtype=np.uint8)
         if len(self.start) and self.start.max() + width <= len(self.utf8):
             rows: np.ndarray = sliding_window_view(self.utf8, width)[self.start]
-            rows[np.arange(width) >= self.lengths[:, None]] = 0
+            rows *= np.arange(width) < self.lengths[:, None]
             return rows
         picks = self.start[:, None] + np.arange(width)
         inside = picks < self.end[:, None]
@@ -205,7 +212,8 @@ def _trim_groups(
         ok = check(batch)
         accepted[pending[ok]] = batch.lengths[ok]
         chars = batch.right(min(width, int(batch.lengths.max())))
-        cuttable = np.isin(chars, np.frombuffer(separators, dtype=np.uint8))
+        # One comparison per separator (np.isin cost 25x one comparison here).
+        cuttable = np.logical_or.reduce([chars == code for code in separators])
         # Cut at the last separator of each value that failed.
         last = chars.shape[1] - 1 - np.argmax(cuttable[:, ::-1], axis=1)
         cut = batch.end - (chars.shape[1] - last)
