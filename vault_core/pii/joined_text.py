@@ -301,7 +301,10 @@ class ContextWords:
     ) -> np.ndarray:
         """Whether each match ``[start, end)`` of ``text`` has one of the detector's words
         near it."""
-        mine = np.isin(self.word, [self.words.index(w) for w in detector.context])
+        # Which found words are the detector's: a lookup by word number (np.isin took 5x).
+        wanted = np.zeros(len(self.words), dtype=bool)
+        wanted[[self.words.index(w) for w in detector.context]] = True
+        mine = wanted[self.word]
         word_start, word_end = self.start[mine], self.end[mine]
         if not len(word_start):
             return np.zeros(len(start), dtype=bool)

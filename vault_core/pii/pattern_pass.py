@@ -505,7 +505,9 @@ def _matched_whole(
         fits &= width <= most
     begins = first_characters(detector.pattern)
     if begins is not None:
-        fits &= np.isin(corpus.codes[first], list(begins))
+        allowed = np.zeros(256, dtype=bool)
+        allowed[list(begins)] = True
+        fits &= allowed[corpus.codes[first]]
     start, end = start[fits], end[fits]
     values = Values(corpus.utf8, start, end).strings()
     matched = _matched(_python_search(f"(?:{detector.pattern})").fullmatch, values)
