@@ -108,8 +108,9 @@ class Corpus:
     def digit_runs(self) -> tuple[np.ndarray, np.ndarray]:
         """Character starts and ends of the maximal runs of ASCII digits."""
         # codes begin and end with a line break: every run has both edges inside.
-        is_digit = (self.codes >= ord("0")) & (self.codes <= ord("9"))
-        edges = np.flatnonzero(is_digit[1:] != is_digit[:-1]) + 1
+        is_digit = np.subtract(self.codes, ord("0"), dtype=np.uint8) < 10  # wraps below "0"
+        edges = np.flatnonzero(is_digit[1:] != is_digit[:-1])
+        edges += 1
         return edges[0::2], edges[1::2]
 
     def whole(self) -> Haystack:
@@ -122,16 +123,23 @@ class Corpus:
         ``least`` digits: every match a detector with a match ``width`` characters wide at
         most, holding such a run, can have (see :class:`Haystack`)."""
         starts, ends = self.digit_runs
-        long = ends - starts >= least
-        low = np.maximum(starts[long] - width - 1, 0)
-        high = np.minimum(ends[long] + width + 1, len(self.codes) - 1)
+        if least > 1:
+            long = ends - starts >= least
+            starts, ends = starts[long], ends[long]
+        low = starts - (width + 1)
+        np.maximum(low, 0, out=low)
+        high = ends + (width + 1)
+        np.minimum(high, len(self.codes) - 1, out=high)
         if not len(low):
             return Haystack.windows(self, low, high)
-        # Overlapping or touching windows become one.
-        reach = np.maximum.accumulate(high)
-        first = np.flatnonzero(np.concatenate(([True], low[1:] > reach[:-1])))
-        last = np.concatenate((first[1:] - 1, [len(reach) - 1]))
-        return Haystack.windows(self, low[first], reach[last])
+        # Overlapping or touching windows become one. The runs are in order and the windows
+        # equally wide, so ``high`` never falls: a window reaching past the previous one's end
+        # begins a new one.
+        fresh = np.flatnonzero(low[1:] > high[:-1])
+        fresh += 1
+        first = np.concatenate(([0], fresh))
+        last = np.concatenate((fresh - 1, [len(high) - 1]))
+        return Haystack.windows(self, low[first], high[last])
 
     def rows(self) -> list[str]:
         """The joined text cut into rows as :meth:`whole` cuts it (tests)."""
