@@ -339,10 +339,15 @@ def _found(found: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     array = found.to_arrow()
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    counts: np.ndarray = np.diff(np.asarray(array.offsets, dtype=np.int64))
-    within = np.asarray(array.flatten(), dtype=np.int64)
-    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    return within, np.repeat(np.arange(len(counts)), counts), first
+    # Read off the Arrow buffers (a large list of uint32, no nulls): a third of the time of
+    # converting its offsets and flattened values through pyarrow.
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)
+    offsets = offsets[array.offset : array.offset + len(array) + 1]
+    values = array.values
+    data = np.frombuffer(values.buffers()[1], dtype=np.uint32)[values.offset :]
+    within = data[offsets[0] : offsets[-1]].astype(np.int64)
+    first = offsets[:-1] - offsets[0]
+    return within, np.repeat(np.arange(len(array)), np.diff(offsets)), first
 
 
 @cache
