@@ -102,3 +102,11 @@ def test_when_digits_taken_then_last_digits_right_aligned(values: list[str], wid
         kept = [int(char) for char in value if char.isdigit()]
         assert digits == len(kept)
         assert row == ([0] * width + kept)[-width:]
+
+
+def test_when_right_asked_twice_then_one_read_only_matrix() -> None:
+    values = Values.of(["4111 1111", "12", ""])
+    rows = values.right(4)
+    assert rows.tolist() == [list(b"1111"), [0, 0, *b"12"], [0, 0, 0, 0]]
+    assert values.right(4) is rows  # kept for the trimming that follows a checksum
+    assert not rows.flags.writeable
