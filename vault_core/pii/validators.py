@@ -223,6 +223,12 @@ def _trim_groups(
     return accepted
 
 
+def _none_of(numbers: np.ndarray, excluded: tuple[int, ...]) -> np.ndarray:
+    """Whether each number is none of a few (a comparison each: np.isin took 5x)."""
+    result: np.ndarray = np.logical_and.reduce([numbers != number for number in excluded])
+    return result
+
+
 def ssn(values: Values) -> np.ndarray:
     """US SSNs: area not 000, 666 or 9xx; group not 00; serial not 0000; not one repeated digit
     or a famous example number."""
@@ -241,12 +247,6 @@ def ssn(values: Values) -> np.ndarray:
 
 _ITIN_GROUPS = [*range(50, 66), *range(70, 89), 90, 91, 92, *range(94, 100)]
 _ITIN_GROUP_TABLE = np.isin(np.arange(100), _ITIN_GROUPS)  # by two-digit group
-
-
-def _none_of(numbers: np.ndarray, excluded: tuple[int, ...]) -> np.ndarray:
-    """Whether each number is none of a few (a comparison each: np.isin took 5x)."""
-    result: np.ndarray = np.logical_and.reduce([numbers != number for number in excluded])
-    return result
 
 
 def itin(values: Values) -> np.ndarray:
