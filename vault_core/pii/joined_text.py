@@ -43,7 +43,11 @@ class Corpus:
         self.ends = np.cumsum(lengths + len(SEPARATOR))
         self.starts = self.ends - lengths
         self.utf8 = np.frombuffer(raw, dtype=np.uint8)
-        if raw.isascii():
+        self.ascii = raw.isascii()
+        # Whether some character code is NON_ASCII (a non-ASCII character, or \x1a): only then
+        # do class tests on codes ask Python about some characters.
+        self.unsure = not self.ascii or b"\x1a" in raw
+        if self.ascii:
             self._char_of_byte: np.ndarray | None = None
             codes = self.utf8
         else:

@@ -202,16 +202,19 @@ def _lead_checked(
     return start[order], end[order]
 
 
-def _after_lead(utf8: np.ndarray, start: np.ndarray) -> np.ndarray:
+def _after_lead(corpus: Corpus, start: np.ndarray) -> np.ndarray:
     """Byte offsets just past the character beginning at each ``start`` (UTF-8 lead byte)."""
-    first = utf8[start]
+    if corpus.ascii:
+        ascii_result: np.ndarray = start + 1
+        return ascii_result
+    first = corpus.utf8[start]
     width = 1 + (first >= 0xC0).astype(np.int64) + (first >= 0xE0) + (first >= 0xF0)
     result: np.ndarray = start + width
     return result
 
 
 def _value_start(
-    detector: PatternDetector, begins: frozenset[int], utf8: np.ndarray, start: np.ndarray
+    detector: PatternDetector, begins: frozenset[int], corpus: Corpus, start: np.ndarray
 ) -> np.ndarray:
     """Byte offsets of the values in matches of ``(?:prefix)(?:value)`` beginning at ``start``:
     the first character after the match's first whose code is in ``begins`` (the value's
@@ -220,10 +223,10 @@ def _value_start(
     with ``^`` never matches (see :func:`~vault_core.pii.regex_bounds.prefix_tail_characters`)."""
     table = np.zeros(256, dtype=bool)
     table[list(begins)] = True
-    at = _after_lead(utf8, start)
+    at = _after_lead(corpus, start)
     assert detector.prefix is not None
     for _ in range(max((widest(detector.prefix) or 1) - 1, 0)):
-        at = at + ~table[utf8[at]]
+        at = at + ~table[corpus.utf8[at]]
     return at
 
 
@@ -231,7 +234,7 @@ def _in_class(character_class: str, corpus: Corpus, position: np.ndarray) -> np.
     """Whether the character at each position of the joined text is in the class."""
     codes = corpus.codes[position]
     result: np.ndarray = _class_table(character_class)[codes]
-    unsure = np.flatnonzero(codes == NON_ASCII)
+    unsure = np.flatnonzero(codes == NON_ASCII) if corpus.unsure else ()
     if len(unsure):
         # A non-ASCII character (or \x1a): ask the Unicode-aware class itself.
         pattern = _python_search(character_class)
@@ -392,9 +395,9 @@ def _scan_batch(
             start, end = haystacks[key].marked_spans(found.get_column(detector.name))
             form = _scan_form(detector)
             if form.lead_inside:
-                start = _after_lead(corpus.utf8, start)
+                start = _after_lead(corpus, start)
             elif form.value_begins is not None:
-                start = _value_start(detector, form.value_begins, corpus.utf8, start)
+                start = _value_start(detector, form.value_begins, corpus, start)
             elif form.lead_after:
                 start, end = _lead_checked(detector, corpus, start, end)
             spans.append((start, end))
