@@ -221,8 +221,7 @@ def _value_start(
     first characters, which the prefix's later characters never are). The prefix's later
     characters are ASCII, one byte each; in the rows scanned, a prefix alternative beginning
     with ``^`` never matches (see :func:`~vault_core.pii.regex_bounds.prefix_tail_characters`)."""
-    table = np.zeros(256, dtype=bool)
-    table[list(begins)] = True
+    table = _code_table(begins)
     at = _after_lead(corpus, start)
     assert detector.prefix is not None
     for _ in range(max((widest(detector.prefix) or 1) - 1, 0)):
@@ -242,6 +241,14 @@ def _in_class(character_class: str, corpus: Corpus, position: np.ndarray) -> np.
             pattern.fullmatch(corpus.joined[at]) is not None for at in position[unsure].tolist()
         ]
     return result
+
+
+@cache
+def _code_table(codes: frozenset[int]) -> np.ndarray:
+    """Which of the 256 byte codes are in ``codes`` (a lookup table; np.isin took 5x)."""
+    table = np.zeros(256, dtype=bool)
+    table[list(codes)] = True
+    return table
 
 
 @cache
@@ -508,9 +515,7 @@ def _matched_whole(
         fits &= width <= most
     begins = first_characters(detector.pattern)
     if begins is not None:
-        allowed = np.zeros(256, dtype=bool)
-        allowed[list(begins)] = True
-        fits &= allowed[corpus.codes[first]]
+        fits &= _code_table(begins)[corpus.codes[first]]
     start, end = start[fits], end[fits]
     values = Values(corpus.utf8, start, end).strings()
     matched = _matched(_python_search(f"(?:{detector.pattern})").fullmatch, values)
