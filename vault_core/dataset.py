@@ -40,6 +40,11 @@ class DatasetSpec(BaseModel):
     """Structured columns whose every value is PII of a known type,
     e.g. ``{"email": "EMAIL_ADDRESS"}``."""
 
+    passthrough_columns: list[str] = Field(default_factory=list)
+    """Columns declared free of personal data (ids, timestamps, enums), copied unchanged. Every
+    column that is in none of ``text_columns``, ``entity_columns`` and ``passthrough_columns`` is
+    scanned as free text (fail closed: an undeclared ``contact_email`` never passes in clear)."""
+
     required_columns: list[str] = Field(default_factory=list)
     """Columns that must be present and non-empty; rows without them are quarantined."""
 
@@ -72,14 +77,22 @@ class DatasetSpec(BaseModel):
 
     @model_validator(mode="after")
     def _columns_disjoint(self) -> DatasetSpec:
-        both = set(self.text_columns) & set(self.entity_columns)
-        if both:
-            raise ValueError(f"columns {sorted(both)} are both text_columns and entity_columns")
+        groups = {
+            "text_columns": set(self.text_columns),
+            "entity_columns": set(self.entity_columns),
+            "passthrough_columns": set(self.passthrough_columns),
+        }
+        names = list(groups)
+        for i, first in enumerate(names):
+            for second in names[i + 1 :]:
+                both = groups[first] & groups[second]
+                if both:
+                    raise ValueError(f"columns {sorted(both)} are both {first} and {second}")
         if self.format == "txt" and set(self.text_columns) - {"text"}:
             raise ValueError("txt datasets have one text column, named 'text'")
         return self
 
     @property
-    def pii_columns(self) -> list[str]:
-        """Every column the policy rewrites."""
-        return [*self.text_columns, *self.entity_columns]
+    def declared_columns(self) -> list[str]:
+        """Every column the definition names (code, not data)."""
+        return [*self.text_columns, *self.entity_columns, *self.passthrough_columns]

@@ -2,6 +2,11 @@
 
 Dagster assets call these and turn their results into materializations; notebooks and tests call
 them directly. Results carry counts, digests and locations only, never a value from the data.
+
+Each stage reads exactly the input versions it is computed from (pinned in the Delta commits, see
+:mod:`vault_core.tables`), and the anonymized table is written, audited, then published: the
+leftover scan runs on the exact rows about to be written, and rows that fail it are never
+written, so no Delta version (not even by time travel) holds them.
 """
 
 from __future__ import annotations
@@ -12,11 +17,11 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vault_core import __version__, tables
+from vault_core import __version__, columns, tables
 from vault_core.dataset import DatasetSpec
 from vault_core.digest import combine_digests, schema_fingerprint
 from vault_core.ingest import RECORD_ID, SourceFile, ingest
-from vault_core.pii import PiiEngine, PolicyReport, anonymize_table
+from vault_core.pii import FINDINGS_SCHEMA, PiiEngine, PolicyReport, anonymize_table
 from vault_core.raw_zone import open_records, seal_records, seal_rejects
 from vault_core.registry import ZONE_ANNOTATION, Provenance, RegistryRecord, VersionCandidate
 from vault_core.vault import Vault
@@ -30,7 +35,8 @@ def code_version(spec: DatasetSpec, stage: str) -> str:
     if stage in ("pii_findings", "anonymized"):
         # The number of NER processes never changes the findings (tested): not part of it.
         parts["pii"] = spec.model_dump_json(
-            include={"pii", "text_columns", "entity_columns"}, exclude={"pii": {"n_process"}}
+            include={"pii", "text_columns", "entity_columns", "passthrough_columns"},
+            exclude={"pii": {"n_process"}},
         )
     if stage == "anonymized":
         parts["policy"] = spec.policy.digest()
@@ -38,8 +44,41 @@ def code_version(spec: DatasetSpec, stage: str) -> str:
 
 
 def schema_summary(schema: pa.Schema) -> dict[str, str]:
-    """Column name -> Arrow type, for metadata."""
+    """Column name -> Arrow type, for metadata (names that hold PII already replaced by labels)."""
     return {field.name: str(field.type) for field in schema}
+
+
+def _column_key(vault: Vault) -> bytes:
+    return vault.keyring.derive_subkey(columns.COLUMN_NAME_KEY_PURPOSE)
+
+
+def _safe_names(vault: Vault, spec: DatasetSpec, names: list[str]) -> dict[str, str]:
+    return columns.safe_column_names(names, key=_column_key(vault), keep=spec.declared_columns)
+
+
+def open_pinned_records(vault: Vault, spec: DatasetSpec, manifest: tables.TableRef) -> pa.Table:
+    """The records of exactly one manifest version, as the PII stages see them: declared columns
+    present (null when the data has none) and column names that hold PII replaced by labels."""
+    rows = open_records(
+        vault.store,
+        tables.read_table(
+            manifest.url,
+            version=manifest.delta_version,
+            storage_options=vault.settings.storage_options or None,
+        ),
+    )
+    rows = columns.with_columns(rows, [*spec.text_columns, *spec.entity_columns])
+    return columns.rename(rows, _safe_names(vault, spec, rows.column_names))
+
+
+def column_plan(spec: DatasetSpec, schema: pa.Schema) -> columns.ColumnPlan:
+    """What the PII stages do with each column of ``schema``."""
+    return columns.plan_columns(
+        schema,
+        text_columns=spec.text_columns,
+        entity_columns=spec.entity_columns,
+        passthrough_columns=spec.passthrough_columns,
+    )
 
 
 @dataclass(frozen=True)
@@ -101,7 +140,12 @@ def ingest_raw(vault: Vault, spec: DatasetSpec) -> RawResult:
         sources=result.sources,
         manifest=manifest_write,
         quarantine=quarantine_write,
-        schema=schema_summary(result.records.schema),
+        schema=schema_summary(
+            columns.rename(
+                result.records.schema.empty_table(),
+                _safe_names(vault, spec, result.records.column_names),
+            ).schema
+        ),
     )
 
 
@@ -122,11 +166,19 @@ def _counts(findings: pa.Table, column: str) -> dict[str, int]:
     return dict(sorted((item["values"], item["counts"]) for item in counts))
 
 
-def find_pii(vault: Vault, spec: DatasetSpec, engine: PiiEngine) -> FindingsResult:
-    """Decrypt the raw records, detect PII in text and entity columns, write the findings table."""
-    records = open_records(vault.store, vault.read_table(spec.name, "raw_manifest"))
+def find_pii(
+    vault: Vault, spec: DatasetSpec, engine: PiiEngine, *, manifest_version: int | None = None
+) -> FindingsResult:
+    """Decrypt the raw records of one manifest version (default: the latest), detect PII in every
+    column not declared passthrough, write the findings table pinned to that manifest version."""
+    options = vault.settings.storage_options or None
+    manifest = tables.pin(vault.table_url(spec.name, "raw_manifest"), manifest_version, options)
+    records = open_pinned_records(vault, spec, manifest)
+    plan = column_plan(spec, records.schema)
     findings = engine.detect_table(
-        records, text_columns=spec.text_columns, entity_columns=spec.entity_columns
+        columns.as_text(records, plan.rewritten),
+        text_columns=plan.text,
+        entity_columns=plan.entity,
     )
     findings = findings.sort_by(
         [(RECORD_ID, "ascending"), ("column", "ascending"), ("start", "ascending")]
@@ -134,7 +186,8 @@ def find_pii(vault: Vault, spec: DatasetSpec, engine: PiiEngine) -> FindingsResu
     write = tables.write_table(
         vault.table_url(spec.name, "pii_findings"),
         findings,
-        storage_options=vault.settings.storage_options or None,
+        storage_options=options,
+        inputs={"raw_manifest": manifest},
     )
     return FindingsResult(
         records_scanned=records.num_rows,
@@ -146,34 +199,101 @@ def find_pii(vault: Vault, spec: DatasetSpec, engine: PiiEngine) -> FindingsResu
 
 @dataclass(frozen=True)
 class AnonymizedResult:
-    """What applying the policy did."""
+    """What applying the policy did, and what the audit before publishing found.
+
+    ``table`` is None when the audit found PII left: nothing was written.
+    """
 
     rows: int
     report: PolicyReport
     schema: dict[str, str]
-    table: tables.TableWrite
+    leftover_by_type: dict[str, int]
+    leftover_by_column: dict[str, int]
+    dropped_columns: list[str]
+    table: tables.TableWrite | None
+
+    @property
+    def published(self) -> bool:
+        """Whether the audited rows became the current anonymized version."""
+        return self.table is not None
+
+    @property
+    def leftover(self) -> int:
+        """Findings the audit reported (0 when published)."""
+        return sum(self.leftover_by_type.values())
 
 
-def anonymize(vault: Vault, spec: DatasetSpec) -> AnonymizedResult:
-    """Apply the dataset's policy to its records using the stored findings."""
-    records = open_records(vault.store, vault.read_table(spec.name, "raw_manifest"))
-    findings = vault.read_table(spec.name, "pii_findings")
-    anonymized, report = anonymize_table(
-        records, findings, spec.policy, columns=spec.pii_columns, keys=vault.keyring.derive_subkey
+def anonymize(
+    vault: Vault,
+    spec: DatasetSpec,
+    check_engine: PiiEngine,
+    *,
+    findings_version: int | None = None,
+) -> AnonymizedResult:
+    """Apply the policy to the records the findings were computed from, audit, then publish.
+
+    The findings version (default: the latest) names the manifest version it was computed from;
+    exactly those records are read. The anonymized rows are scanned by ``check_engine`` before
+    they are written (:func:`audit`); with anything left they are not written at all.
+    """
+    options = vault.settings.storage_options or None
+    findings_ref = tables.pin(vault.table_url(spec.name, "pii_findings"), findings_version, options)
+    manifest_ref = tables.input_of(findings_ref, "raw_manifest", options)
+    records = open_pinned_records(vault, spec, manifest_ref)
+    findings = tables.read_table(
+        findings_ref.url, version=findings_ref.delta_version, storage_options=options
     )
+    plan = column_plan(spec, records.schema)
+    with_findings = set(findings["column"].to_pylist()) if findings.num_rows else set()
+    # Entity columns are rewritten whole and undeclared columns with findings are rewritten in
+    # place: both become text. Undeclared columns without findings keep their type.
+    records = columns.as_text(
+        records, [name for name in plan.rewritten if name in plan.entity or name in with_findings]
+    )
+    records = records.drop_columns(plan.dropped)
+    anonymized, report = anonymize_table(
+        records, findings, spec.policy, columns=plan.rewritten, keys=vault.keyring.derive_subkey
+    )
+    leftover = audit(anonymized, plan, check_engine)
+    by_type, by_column = _counts(leftover, "entity_type"), _counts(leftover, "column")
+    schema = schema_summary(anonymized.schema)
+    if leftover.num_rows:
+        return AnonymizedResult(
+            anonymized.num_rows, report, schema, by_type, by_column, plan.dropped, None
+        )
     write = tables.write_table(
         vault.table_url(spec.name, "anonymized"),
         anonymized,
-        storage_options=vault.settings.storage_options or None,
+        storage_options=options,
+        inputs={"raw_manifest": manifest_ref, "pii_findings": findings_ref},
     )
-    return AnonymizedResult(anonymized.num_rows, report, schema_summary(anonymized.schema), write)
+    return AnonymizedResult(anonymized.num_rows, report, schema, {}, {}, plan.dropped, write)
+
+
+def audit(anonymized: pa.Table, plan: columns.ColumnPlan, engine: PiiEngine) -> pa.Table:
+    """Findings ``engine`` still reports in anonymized rows (a FINDINGS_SCHEMA table).
+
+    Every column is scanned as text except the record id and the entity columns (rewritten whole
+    by construction, often into realistic surrogates that would read as PII). In passthrough
+    columns only direct identifiers count (:data:`vault_core.columns.DIRECT_IDENTIFIERS`).
+    """
+    scanned = [
+        name for name in anonymized.column_names if name != RECORD_ID and name not in plan.entity
+    ]
+    if anonymized.num_rows == 0 or not scanned:
+        return FINDINGS_SCHEMA.empty_table()
+    found = engine.detect_table(columns.as_text(anonymized, scanned), text_columns=scanned)
+    if not plan.passthrough or found.num_rows == 0:
+        return found
+    in_passthrough = pc.is_in(found["column"], pa.array(plan.passthrough, pa.string()))
+    direct = pc.is_in(found["entity_type"], pa.array(sorted(columns.DIRECT_IDENTIFIERS)))
+    return found.filter(pc.or_(pc.invert(in_passthrough), direct))
 
 
 def leftover_pii(vault: Vault, spec: DatasetSpec, engine: PiiEngine) -> dict[str, int]:
-    """Findings by type that ``engine`` still reports in the anonymized text columns."""
+    """Findings by type ``engine`` reports in the current anonymized table (see :func:`audit`)."""
     anonymized = vault.read_table(spec.name, "anonymized")
-    findings = engine.detect_table(anonymized, text_columns=spec.text_columns)
-    return _counts(findings, "entity_type")
+    return _counts(audit(anonymized, column_plan(spec, anonymized.schema), engine), "entity_type")
 
 
 @dataclass(frozen=True)
@@ -193,25 +313,38 @@ def register(
     run_id: str | None = None,
     provenance: Provenance | None = None,
     checks: dict[str, bool] | None = None,
+    anonymized_version: int | None = None,
 ) -> RegisterResult:
-    """Register the anonymized table as a dataset version (a no-op when nothing changed).
+    """Register one anonymized version (default: the latest) as a dataset version (a no-op when
+    nothing changed). Its findings and manifest are the versions it was computed from.
 
     ``provenance`` (run, upstream materializations, source files) and ``checks`` (asset check
     results of this run) come from the orchestrator; they are stored, not compared.
     """
-    url = vault.table_url(spec.name, "anonymized")
     options = vault.settings.storage_options or None
-    anonymized = tables.read_table(url, storage_options=options)
-    findings = vault.read_table(spec.name, "pii_findings")
-    manifest = vault.read_table(spec.name, "raw_manifest")
+    ref = tables.pin(vault.table_url(spec.name, "anonymized"), anonymized_version, options)
+    inputs = tables.inputs_of(ref, options)
+    if "pii_findings" not in inputs or "raw_manifest" not in inputs:
+        raise tables.UnpinnedInputError(ref.url, ref.delta_version, "pii_findings")
+    anonymized = tables.read_table(ref.url, version=ref.delta_version, storage_options=options)
+    findings = tables.read_table(
+        inputs["pii_findings"].url,
+        version=inputs["pii_findings"].delta_version,
+        storage_options=options,
+    )
+    manifest = tables.read_table(
+        inputs["raw_manifest"].url,
+        version=inputs["raw_manifest"].delta_version,
+        storage_options=options,
+    )
     candidate = VersionCandidate(
         name=spec.name,
-        data_version=tables.current_data_version(url, options) or "",
+        data_version=ref.data_version,
         code_version=code_version(spec, "anonymized"),
         schema_fingerprint=schema_fingerprint(anonymized.schema),
         row_count=anonymized.num_rows,
-        storage_url=url,
-        delta_version=tables.table_version(url, options),
+        storage_url=ref.url,
+        delta_version=ref.delta_version,
         pii_summary=_counts(findings, "entity_type"),
         key_ids=sorted(set(manifest["key_id"].to_pylist())),
         upstream=upstream,
@@ -225,14 +358,8 @@ def register(
         # What the policy was applied to: an unchanged input with another policy is a patch.
         input_version=combine_digests(
             {
-                "records": tables.current_data_version(
-                    vault.table_url(spec.name, "raw_manifest"), options
-                )
-                or "",
-                "findings": tables.current_data_version(
-                    vault.table_url(spec.name, "pii_findings"), options
-                )
-                or "",
+                "records": inputs["raw_manifest"].data_version,
+                "findings": inputs["pii_findings"].data_version,
                 "vault": __version__,
             }
         ),

@@ -3,20 +3,28 @@
 Writes go through ``deltalake`` directly (not dagster-deltalake: see DESIGN.md). Each commit
 carries the table's content digest in its commit metadata; writing the same content again is a
 no-op, so a rerun over unchanged input leaves every table at the same Delta version.
+
+A derived table also records, in the same commit, the exact versions of the tables it was computed
+from (:class:`TableRef`, read back with :func:`inputs_of`). A later stage reads exactly those
+versions, never "whatever is latest now": with two runs overlapping, run A's findings are never
+applied to run B's newer records.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import deltalake
 import pyarrow as pa
 
-from vault_core.digest import table_digest
+from vault_core.digest import combine_digests, table_digest
 from vault_core.exceptions import TerminalError
 
 DATA_VERSION_KEY = "vault.data_version"
+INPUTS_KEY = "vault.inputs"
 
 
 class TableNotFoundError(TerminalError):
@@ -25,6 +33,34 @@ class TableNotFoundError(TerminalError):
     def __init__(self, url: str) -> None:
         self.url = url
         super().__init__(f"no Delta table at {url!r}: materialize its asset first")
+
+
+class UnpinnedInputError(TerminalError):
+    """A derived table's commit does not say which input versions it was computed from."""
+
+    def __init__(self, url: str, version: int, name: str) -> None:
+        self.url, self.version, self.name = url, version, name
+        super().__init__(
+            f"version {version} of {url!r} does not record which {name!r} version it was computed "
+            "from (written before input pinning): materialize its asset again"
+        )
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """One exact version of a table: its URL, Delta version and content digest."""
+
+    url: str
+    delta_version: int
+    data_version: str
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form stored in commit metadata."""
+        return {
+            "url": self.url,
+            "delta_version": self.delta_version,
+            "data_version": self.data_version,
+        }
 
 
 @dataclass(frozen=True)
@@ -36,6 +72,11 @@ class TableWrite:
     data_version: str
     rows: int
     written: bool
+
+    @property
+    def ref(self) -> TableRef:
+        """The version this write produced (or found unchanged)."""
+        return TableRef(self.url, self.delta_version, self.data_version)
 
 
 def _options(storage_options: dict[str, str] | None) -> dict[str, str] | None:
@@ -52,11 +93,35 @@ def current_data_version(url: str, storage_options: dict[str, str] | None = None
     return str(value) if value is not None else None
 
 
+def _commit_of(table: deltalake.DeltaTable, digest: str) -> int:
+    """Delta version of the newest commit carrying ``digest`` (another writer may have committed
+    right after ours, so the table's latest version is not necessarily our commit)."""
+    for commit in table.history(32):
+        if commit.get(DATA_VERSION_KEY) == digest:
+            return int(commit["version"])
+    return table.version()
+
+
 def write_table(
-    url: str, table: pa.Table, *, storage_options: dict[str, str] | None = None
+    url: str,
+    table: pa.Table,
+    *,
+    storage_options: dict[str, str] | None = None,
+    inputs: Mapping[str, TableRef] | None = None,
 ) -> TableWrite:
-    """Overwrite the table at ``url`` with ``table`` unless it already holds the same content."""
+    """Overwrite the table at ``url`` with ``table`` unless it already holds the same content.
+
+    ``inputs`` (name -> exact input version) are recorded in the commit and are part of the data
+    version: the same rows computed from other inputs are a new version that says so.
+    """
     digest = table_digest(table)
+    metadata = {}
+    if inputs:
+        pins = {name: ref.to_json() for name, ref in sorted(inputs.items())}
+        digest = combine_digests(
+            {"content": digest, **{name: ref.data_version for name, ref in inputs.items()}}
+        )
+        metadata[INPUTS_KEY] = json.dumps(pins, sort_keys=True)
     if current_data_version(url, storage_options) == digest:
         existing = deltalake.DeltaTable(url, storage_options=_options(storage_options))
         return TableWrite(url, existing.version(), digest, table.num_rows, written=False)
@@ -66,10 +131,59 @@ def write_table(
         mode="overwrite",
         schema_mode="overwrite",
         storage_options=_options(storage_options),
-        commit_properties=deltalake.CommitProperties(custom_metadata={DATA_VERSION_KEY: digest}),
+        commit_properties=deltalake.CommitProperties(
+            custom_metadata={DATA_VERSION_KEY: digest, **metadata}
+        ),
     )
-    version = deltalake.DeltaTable(url, storage_options=_options(storage_options)).version()
+    version = _commit_of(
+        deltalake.DeltaTable(url, storage_options=_options(storage_options)), digest
+    )
     return TableWrite(url, version, digest, table.num_rows, written=True)
+
+
+def pin(
+    url: str, version: int | None = None, storage_options: dict[str, str] | None = None
+) -> TableRef:
+    """The exact version ``version`` (default: the latest) of the table at ``url``."""
+    commit = _commit(url, version, storage_options)
+    return TableRef(url, int(commit["version"]), str(commit.get(DATA_VERSION_KEY, "")))
+
+
+def inputs_of(ref: TableRef, storage_options: dict[str, str] | None = None) -> dict[str, TableRef]:
+    """The input versions recorded by the commit of ``ref`` (empty if none were recorded)."""
+    raw = _commit(ref.url, ref.delta_version, storage_options).get(INPUTS_KEY)
+    if not raw:
+        return {}
+    return {
+        name: TableRef(str(pin["url"]), int(pin["delta_version"]), str(pin["data_version"]))
+        for name, pin in json.loads(str(raw)).items()
+    }
+
+
+def input_of(ref: TableRef, name: str, storage_options: dict[str, str] | None = None) -> TableRef:
+    """The version of input ``name`` that ``ref`` was computed from.
+
+    Raises:
+        UnpinnedInputError: If the commit does not record it.
+    """
+    found = inputs_of(ref, storage_options).get(name)
+    if found is None:
+        raise UnpinnedInputError(ref.url, ref.delta_version, name)
+    return found
+
+
+def _commit(
+    url: str, version: int | None, storage_options: dict[str, str] | None
+) -> dict[str, Any]:
+    if not deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
+        raise TableNotFoundError(url)
+    table = deltalake.DeltaTable(url, storage_options=_options(storage_options))
+    latest = table.version()
+    wanted = latest if version is None else version
+    for commit in table.history(latest - wanted + 1):
+        if int(commit["version"]) == wanted:
+            return dict(commit)
+    raise TableNotFoundError(f"{url}@v{wanted}")
 
 
 def read_table(

@@ -6,9 +6,20 @@ annotations of asset functions at definition time.)
 ``<ds>/raw`` → ``<ds>/pii_findings`` → ``<ds>/anonymized`` (+ check: no PII left) →
 ``<ds>/registered``. Each asset calls one ``vault_core.stages`` function and reports counts,
 digests and locations; never a value from the data.
+
+Each asset reads the exact upstream versions its own run produced (the Delta version in the
+upstream materialization of this run), so overlapping runs never mix one run's findings with
+another's records. ``no_pii_left`` is evaluated inside ``<ds>/anonymized`` on the rows about to
+be written (write, audit, publish): a failing version is never written, the step fails and
+``<ds>/registered`` does not run.
+
+Errors: a foreign exception's text may quote a value from the data (``ArrowInvalid`` does), so
+at the asset boundary it is replaced by a value-free description; the original traceback is
+sealed in the dataset's store scope and only its address is reported.
 """
 
 import os
+import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -18,9 +29,10 @@ from dagster._core.storage.asset_check_execution_record import AssetCheckExecuti
 
 from vault_core import stages, tables
 from vault_core.dataset import DatasetSpec
-from vault_core.exceptions import TerminalError
+from vault_core.exceptions import TerminalError, VaultError
 from vault_core.pii import PiiEngineConfig
 from vault_core.registry import Provenance, UpstreamRef, head_commit
+from vault_core.vault import Vault
 from vault_pipelines.resources import PiiEngineResource, VaultResource
 
 STAGES = ("raw", "pii_findings", "anonymized", "registered")
@@ -29,6 +41,7 @@ RETRY = dg.RetryPolicy(max_retries=2, delay=2)
 # guesses names in the tags themselves, and everything it could find was already replaced.
 CHECK_ENGINE = PiiEngineConfig(mode="patterns")
 RECORD_METADATA_KEY = "vault/registry_record"
+NO_PII_LEFT = "no_pii_left"
 
 
 def asset_key(spec: DatasetSpec, stage: str) -> dg.AssetKey:
@@ -37,12 +50,38 @@ def asset_key(spec: DatasetSpec, stage: str) -> dg.AssetKey:
 
 
 @contextmanager
-def _terminal_errors_fail_fast() -> Iterator[None]:
-    """Terminal vault errors fail the step without retries; others may be retried."""
+def _value_free_errors(vault: VaultResource, spec: DatasetSpec, stage: str) -> Iterator[None]:
+    """Failures that never carry a value from the data into the event log.
+
+    Vault errors say what failed without values (a project rule) and pass; terminal ones fail
+    without retries. Any other exception is replaced by its type, the stage and the address of
+    its sealed traceback; ``from None`` keeps the original out of Dagster's serialized error.
+    """
     try:
         yield
+    except dg.Failure:
+        raise
     except TerminalError as exc:
-        raise dg.Failure(description=str(exc), allow_retries=False) from exc
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    except VaultError as exc:
+        raise dg.Failure(description=str(exc)) from None
+    except Exception as exc:
+        sealed = _seal_traceback(vault.get_vault(), spec, exc)
+        raise dg.Failure(
+            description=(
+                f"{spec.name}/{stage} failed with {type(exc).__name__} (its message may quote "
+                f"data, so it is not shown; sealed traceback: {sealed})"
+            ),
+            metadata={"error_type": type(exc).__name__, "sealed_traceback": sealed},
+        ) from None
+
+
+def _seal_traceback(vault: Vault, spec: DatasetSpec, exc: BaseException) -> str:
+    text = "".join(traceback.format_exception(exc)).encode("utf-8", "backslashreplace")
+    try:
+        return vault.store.put(text, scope=spec.name).address
+    except Exception:
+        return "(not sealed: the store is unavailable)"
 
 
 def _json(value: Any) -> dg.MetadataValue:
@@ -83,7 +122,7 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         key=raw_key, description=f"Ingested and sealed records of {spec.name}.", **common("raw")
     )
     def raw(context: dg.AssetExecutionContext, vault: VaultResource) -> dg.MaterializeResult:
-        with _terminal_errors_fail_fast():
+        with _value_free_errors(vault, spec, "raw"):
             result = stages.ingest_raw(vault.get_vault(), spec)
         context.log.info(
             "%s: %d rows in, %d records, %d quarantined",
@@ -118,8 +157,13 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
     def pii_findings(
         context: dg.AssetExecutionContext, vault: VaultResource, pii: PiiEngineResource
     ) -> dg.MaterializeResult:
-        with _terminal_errors_fail_fast():
-            result = stages.find_pii(vault.get_vault(), spec, pii.engine(spec.pii))
+        with _value_free_errors(vault, spec, "pii_findings"):
+            result = stages.find_pii(
+                vault.get_vault(),
+                spec,
+                pii.engine(spec.pii),
+                manifest_version=_version_of_this_run(context, raw_key),
+            )
         context.log.info("%s: %d findings", spec.name, sum(result.by_type.values()))
         return dg.MaterializeResult(
             data_version=dg.DataVersion(result.table.data_version),
@@ -136,12 +180,52 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         key=anonymized_key,
         deps=[raw_key, findings_key],
         description=f"{spec.name} with the '{spec.policy.name}' policy applied: safe to train on.",
+        check_specs=[
+            dg.AssetCheckSpec(
+                NO_PII_LEFT,
+                asset=anonymized_key,
+                blocking=True,
+                description=(
+                    "The pattern recognizers find no PII in the anonymized rows (every column but "
+                    "the record id and the rewritten entity columns), checked before they are "
+                    "written: a failing version is never published."
+                ),
+            )
+        ],
         **common("anonymized"),
     )
-    def anonymized(context: dg.AssetExecutionContext, vault: VaultResource) -> dg.MaterializeResult:
-        with _terminal_errors_fail_fast():
-            result = stages.anonymize(vault.get_vault(), spec)
-        return dg.MaterializeResult(
+    def anonymized(
+        context: dg.AssetExecutionContext, vault: VaultResource, pii: PiiEngineResource
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        with _value_free_errors(vault, spec, "anonymized"):
+            result = stages.anonymize(
+                vault.get_vault(),
+                spec,
+                pii.engine(CHECK_ENGINE),
+                findings_version=_version_of_this_run(context, findings_key),
+            )
+        yield dg.AssetCheckResult(
+            check_name=NO_PII_LEFT,
+            passed=result.published,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "leftover_by_type": _json(result.leftover_by_type),
+                "leftover_by_column": _json(result.leftover_by_column),
+                "leftover": result.leftover,
+                "rows_audited": result.rows,
+            },
+        )
+        if result.table is None:
+            raise dg.Failure(
+                description=(
+                    f"{spec.name}/anonymized: {result.leftover} PII findings left after"
+                    f" the '{spec.policy.name}' policy (by type: {result.leftover_by_type}); the "
+                    "version "
+                    "was not written. Declare the columns or choose a policy that covers them."
+                ),
+                allow_retries=False,
+            )
+        yield dg.MaterializeResult(
             data_version=dg.DataVersion(result.table.data_version),
             metadata={
                 **_table_metadata(result.table),
@@ -149,22 +233,8 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
                 "policy": spec.policy.name,
                 "policy_digest": spec.policy.digest(),
                 "policy_report": _json(result.report.to_dict()),
+                "dropped_columns": len(result.dropped_columns),
             },
-        )
-
-    @dg.asset_check(
-        asset=anonymized_key,
-        name="no_pii_left",
-        blocking=True,
-        description="The pattern recognizers find no PII in the anonymized text columns.",
-    )
-    def no_pii_left(vault: VaultResource, pii: PiiEngineResource) -> dg.AssetCheckResult:
-        with _terminal_errors_fail_fast():
-            leftover = stages.leftover_pii(vault.get_vault(), spec, pii.engine(CHECK_ENGINE))
-        return dg.AssetCheckResult(
-            passed=not leftover,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"leftover_by_type": _json(leftover), "leftover": sum(leftover.values())},
         )
 
     @dg.asset(
@@ -185,8 +255,8 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
             or os.environ.get("VAULT_GIT_COMMIT")
             or head_commit(),
         )
-        checks = _check_results(context, [dg.AssetCheckKey(anonymized_key, "no_pii_left")])
-        with _terminal_errors_fail_fast():
+        checks = _check_results(context, [dg.AssetCheckKey(anonymized_key, NO_PII_LEFT)])
+        with _value_free_errors(vault, spec, "registered"):
             result = stages.register(
                 the_vault,
                 spec,
@@ -194,6 +264,7 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
                 run_id=context.run.run_id,
                 provenance=provenance,
                 checks=checks,
+                anonymized_version=_version_of_this_run(context, anonymized_key),
             )
         record = result.record
         context.log.info(
@@ -221,7 +292,21 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
             },
         )
 
-    return [raw, pii_findings, anonymized, no_pii_left, registered]
+    return [raw, pii_findings, anonymized, registered]
+
+
+def _version_of_this_run(context: dg.AssetExecutionContext, key: dg.AssetKey) -> int | None:
+    """Delta version of ``key`` materialized earlier in this run, or None when this run did not
+    materialize it (then the stage reads the latest version)."""
+    logs = context.instance.all_logs(
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    )
+    for entry in reversed(logs):
+        event = entry.asset_materialization
+        if event is not None and event.asset_key == key:
+            version = event.metadata.get("delta_version")
+            return int(version.value) if version is not None else None
+    return None
 
 
 def _upstream_refs(
