@@ -60,12 +60,7 @@ def open_pinned_records(vault: Vault, spec: DatasetSpec, manifest: tables.TableR
     """The records of exactly one manifest version, as the PII stages see them: declared columns
     present (null when the data has none) and column names that hold PII replaced by labels."""
     rows = open_records(
-        vault.store,
-        tables.read_table(
-            manifest.url,
-            version=manifest.delta_version,
-            storage_options=vault.settings.storage_options or None,
-        ),
+        vault.store, vault.read_table(spec.name, "raw_manifest", version=manifest.delta_version)
     )
     rows = columns.with_columns(rows, [*spec.text_columns, *spec.entity_columns])
     return columns.rename(rows, _safe_names(vault, spec, rows.column_names))
@@ -240,9 +235,7 @@ def anonymize(
     findings_ref = tables.pin(vault.table_url(spec.name, "pii_findings"), findings_version, options)
     manifest_ref = tables.input_of(findings_ref, "raw_manifest", options)
     records = open_pinned_records(vault, spec, manifest_ref)
-    findings = tables.read_table(
-        findings_ref.url, version=findings_ref.delta_version, storage_options=options
-    )
+    findings = vault.read_table(spec.name, "pii_findings", version=findings_ref.delta_version)
     plan = column_plan(spec, records.schema)
     with_findings = set(findings["column"].to_pylist()) if findings.num_rows else set()
     # Entity columns are rewritten whole and undeclared columns with findings are rewritten in
@@ -327,15 +320,12 @@ def register(
     if "pii_findings" not in inputs or "raw_manifest" not in inputs:
         raise tables.UnpinnedInputError(ref.url, ref.delta_version, "pii_findings")
     anonymized = tables.read_table(ref.url, version=ref.delta_version, storage_options=options)
-    findings = tables.read_table(
-        inputs["pii_findings"].url,
-        version=inputs["pii_findings"].delta_version,
-        storage_options=options,
+    # Read by name under this vault home (the recorded URLs go stale if the home is moved).
+    findings = vault.read_table(
+        spec.name, "pii_findings", version=inputs["pii_findings"].delta_version
     )
-    manifest = tables.read_table(
-        inputs["raw_manifest"].url,
-        version=inputs["raw_manifest"].delta_version,
-        storage_options=options,
+    manifest = vault.read_table(
+        spec.name, "raw_manifest", version=inputs["raw_manifest"].delta_version
     )
     candidate = VersionCandidate(
         name=spec.name,

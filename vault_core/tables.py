@@ -20,7 +20,7 @@ from typing import Any
 import deltalake
 import pyarrow as pa
 
-from vault_core.digest import combine_digests, table_digest
+from vault_core.digest import table_digest
 from vault_core.exceptions import TerminalError
 
 DATA_VERSION_KEY = "vault.data_version"
@@ -93,11 +93,11 @@ def current_data_version(url: str, storage_options: dict[str, str] | None = None
     return str(value) if value is not None else None
 
 
-def _commit_of(table: deltalake.DeltaTable, digest: str) -> int:
-    """Delta version of the newest commit carrying ``digest`` (another writer may have committed
+def _commit_of(table: deltalake.DeltaTable, metadata: Mapping[str, str]) -> int:
+    """Delta version of the newest commit carrying ``metadata`` (another writer may have committed
     right after ours, so the table's latest version is not necessarily our commit)."""
     for commit in table.history(32):
-        if commit.get(DATA_VERSION_KEY) == digest:
+        if all(commit.get(key) == value for key, value in metadata.items()):
             return int(commit["version"])
     return table.version()
 
@@ -109,34 +109,32 @@ def write_table(
     storage_options: dict[str, str] | None = None,
     inputs: Mapping[str, TableRef] | None = None,
 ) -> TableWrite:
-    """Overwrite the table at ``url`` with ``table`` unless it already holds the same content.
+    """Overwrite the table at ``url`` with ``table`` unless it already holds the same content
+    computed from the same ``inputs`` (name -> exact input version, recorded in the commit).
 
-    ``inputs`` (name -> exact input version) are recorded in the commit and are part of the data
-    version: the same rows computed from other inputs are a new version that says so.
+    The data version stays the content digest (what the registry verifies on load); the same
+    rows computed from other inputs are a new commit that records them.
     """
     digest = table_digest(table)
-    metadata = {}
+    metadata = {DATA_VERSION_KEY: digest}
     if inputs:
         pins = {name: ref.to_json() for name, ref in sorted(inputs.items())}
-        digest = combine_digests(
-            {"content": digest, **{name: ref.data_version for name, ref in inputs.items()}}
-        )
         metadata[INPUTS_KEY] = json.dumps(pins, sort_keys=True)
-    if current_data_version(url, storage_options) == digest:
+    if deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
         existing = deltalake.DeltaTable(url, storage_options=_options(storage_options))
-        return TableWrite(url, existing.version(), digest, table.num_rows, written=False)
+        latest = existing.history(1)
+        if latest and all(latest[0].get(key) == value for key, value in metadata.items()):
+            return TableWrite(url, existing.version(), digest, table.num_rows, written=False)
     deltalake.write_deltalake(
         url,
         table,
         mode="overwrite",
         schema_mode="overwrite",
         storage_options=_options(storage_options),
-        commit_properties=deltalake.CommitProperties(
-            custom_metadata={DATA_VERSION_KEY: digest, **metadata}
-        ),
+        commit_properties=deltalake.CommitProperties(custom_metadata=metadata),
     )
     version = _commit_of(
-        deltalake.DeltaTable(url, storage_options=_options(storage_options)), digest
+        deltalake.DeltaTable(url, storage_options=_options(storage_options)), metadata
     )
     return TableWrite(url, version, digest, table.num_rows, written=True)
 
