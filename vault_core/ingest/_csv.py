@@ -10,8 +10,9 @@ holds for a row spanning several lines with the wrong field count. A well-formed
 may span lines (RFC 4180): its further lines are counted as continuation lines.
 
 The header is the first non-blank line. If it is not UTF-8, not well-formed or holds a NUL
-(``invalid_header``), or names a column twice (``duplicate_column``: which field is which is
-ambiguous), every non-blank line after it is refused with that reason. Details give line and
+(``invalid_header``), names a column twice (``duplicate_column``: which field is which is
+ambiguous) or names a column like a value (``value_like_name``, see :mod:`._names`: a file without
+its header row), every non-blank line after it is refused with that reason. Details give line and
 column positions, never a value or a column name (a header can be data).
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import csv
 from typing import Final
 
+from vault_core.ingest._names import value_like_position
 from vault_core.ingest._parsed import ParsedFile, ParsedRow, RejectReason
 
 CSV_FIELD_LIMIT: Final = 16 * 1024 * 1024
@@ -99,10 +101,14 @@ def _header(
         return None, end, RejectReason.INVALID_HEADER, detail + "is not UTF-8"
     if any("\x00" in name for name in header):
         return None, end, RejectReason.INVALID_HEADER, detail + "holds a NUL character"
+    suspect = value_like_position(header)
+    if suspect is not None:
+        where = f"names column {suspect} like a value (is the header row missing?)"
+        return None, end, RejectReason.VALUE_LIKE_NAME, detail + where
     positions: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         if name in positions:
-            where = f"columns {positions[name]} and {position} have the same name"
+            where = f"names columns {positions[name]} and {position} the same"
             return None, end, RejectReason.DUPLICATE_COLUMN, detail + where
         positions[name] = position
     return header, end, RejectReason.INVALID_HEADER, ""

@@ -6,7 +6,8 @@ as they are). Refused, each with its own reason: a line nested deeper than the i
 recursion limit (``too_deep``), an integer over Python's digit limit or a NaN, Infinity or
 overflowing float (``invalid_number``: it has no faithful JSON text), a lone UTF-16 surrogate escape
 (``invalid_unicode``: it cannot be stored as UTF-8), and a key repeated in one object at any depth
-(``duplicate_key``: JSON parsers disagree on which value wins, so neither is taken).
+(``duplicate_key``: JSON parsers disagree on which value wins, so neither is taken), and a
+top-level key named like a value (``value_like_name``, see :mod:`._names`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import re
 from typing import Any
 
+from vault_core.ingest._names import looks_like_value
 from vault_core.ingest._parsed import ParsedFile, ParsedRow, RejectReason
 
 _BOM = b"\xef\xbb\xbf"
@@ -57,7 +59,7 @@ def _parse_line(number: int, raw_line: bytes) -> ParsedRow:
         values = {key: _json_text(value) for key, value in obj.items()}
     except json.JSONDecodeError as exc:
         # Keep only the fixed part of the message (the pure-Python decoder appends the character).
-        detail = f"{exc.msg.split(':')[0]} at column {exc.colno}"
+        detail = f"{exc.msg.split(':')[0].removesuffix(' at')} at column {exc.colno}"
         return ParsedRow(number, None, RejectReason.INVALID_JSON, detail, raw_line)
     except _DuplicateKeyError:
         detail = "a key appears twice in one object"
@@ -69,6 +71,9 @@ def _parse_line(number: int, raw_line: bytes) -> ParsedRow:
         # Over 4300 digits (int conversion limit), NaN/Infinity, or a float out of range.
         detail = "number is NaN, infinite, out of float range or has too many digits"
         return ParsedRow(number, None, RejectReason.INVALID_NUMBER, detail, raw_line)
+    if any(looks_like_value(key) for key in values):
+        detail = "a key is named like a value (e-mail address or long number)"
+        return ParsedRow(number, None, RejectReason.VALUE_LIKE_NAME, detail, raw_line)
     if _SURROGATE_ESCAPE.search(raw_line) and any(
         _SURROGATE.search(text) for pair in values.items() for text in pair if text
     ):

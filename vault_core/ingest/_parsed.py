@@ -26,6 +26,7 @@ class RejectReason(StrEnum):
     NUL_CHARACTER = "nul_character"
     INVALID_HEADER = "invalid_header"
     DUPLICATE_COLUMN = "duplicate_column"
+    VALUE_LIKE_NAME = "value_like_name"
     INVALID_UTF8 = "invalid_utf8"
     MISSING_REQUIRED = "missing_required"
     DUPLICATE = "duplicate"

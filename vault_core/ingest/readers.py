@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from vault_core.ingest._csv import CSV_FIELD_LIMIT as CSV_FIELD_LIMIT
 from vault_core.ingest._csv import read_csv
 from vault_core.ingest._jsonl import read_jsonl
+from vault_core.ingest._names import value_like_position
 from vault_core.ingest._parsed import ParsedFile as ParsedFile
 from vault_core.ingest._parsed import ParsedRow as ParsedRow
 from vault_core.ingest._parsed import RejectReason as RejectReason
@@ -25,20 +26,29 @@ FORMATS = ("csv", "jsonl", "parquet", "txt")
 
 
 def read_parquet(data: bytes) -> ParsedFile:
-    """A Parquet file keeps its own types (one physical line per row)."""
-    table = pq.read_table(io.BytesIO(data))
+    """A Parquet file keeps its own types (one physical line per row).
+
+    Columns named twice or named like a value (see :mod:`._names`) refuse every row of the file.
+    """
+    table = pq.ParquetFile(io.BytesIO(data)).read()
     parsed = ParsedFile(
         columns=table.column_names,
         types={f.name: f.type for f in table.schema},
         physical_lines=table.num_rows,
     )
+    suspect = value_like_position(table.column_names)
     if len(set(table.column_names)) != len(table.column_names):
-        detail = "two columns of the file have the same name: every row of the file is quarantined"
-        for number in range(1, table.num_rows + 1):
-            parsed.reject(number, RejectReason.DUPLICATE_COLUMN, detail, b"")
-        parsed.columns, parsed.types = [], {}
+        reason, detail = RejectReason.DUPLICATE_COLUMN, "two columns have the same name"
+    elif suspect is not None:
+        reason, detail = RejectReason.VALUE_LIKE_NAME, f"column {suspect} is named like a value"
+    else:
+        parsed.rows = [ParsedRow(n, row) for n, row in enumerate(table.to_pylist(), start=1)]
         return parsed
-    parsed.rows = [ParsedRow(n, row) for n, row in enumerate(table.to_pylist(), start=1)]
+    # Refuse every row without reading its values; the first reject seals the whole file.
+    for number in range(1, table.num_rows + 1):
+        raw = data if number == 1 else b""
+        parsed.reject(number, reason, f"{detail}: every row of the file is quarantined", raw)
+    parsed.columns, parsed.types = [], {}
     return parsed
 
 
