@@ -36,13 +36,20 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+# Built once: json.loads/dumps with options build a new decoder/encoder on every call.
+_DECODER = json.JSONDecoder(object_pairs_hook=_object)
+# allow_nan=False: NaN and infinities have no JSON text (ValueError, refused by the caller).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False)
+
+
 def _json_text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
         return value
-    # allow_nan=False: NaN and infinities have no JSON text (ValueError, refused by the caller).
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    if type(value) is int:  # the common scalar; same text as the encoder's (bool is not int here)
+        return str(value)
+    return _ENCODER.encode(value)
 
 
 def _parse_line(number: int, raw_line: bytes) -> ParsedRow:
@@ -52,7 +59,7 @@ def _parse_line(number: int, raw_line: bytes) -> ParsedRow:
         detail = f"line is not UTF-8 (byte {exc.start + 1})"
         return ParsedRow(number, None, RejectReason.INVALID_UTF8, detail, raw_line)
     try:
-        obj = json.loads(text, object_pairs_hook=_object)
+        obj = _DECODER.decode(text)
         if not isinstance(obj, dict):
             detail = f"expected a JSON object, got {type(obj).__name__}"
             return ParsedRow(number, None, RejectReason.NOT_AN_OBJECT, detail, raw_line)
