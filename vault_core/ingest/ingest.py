@@ -1,8 +1,12 @@
 """Ingest a dataset's landing files into one Arrow table of records plus a list of rejects.
 
 Every row read is accounted for: it becomes a record or a reject with a reason, so
-``rows_in == records + rejects`` always holds. A record's id is a keyed digest of its values, which
-makes reruns idempotent; an exact repeat of an earlier row is refused as ``duplicate``.
+``rows_in == records + rejects`` always holds, and every physical line of every file is counted
+(:class:`FileCounts`), so a row swallowed by a quote or merged by a CR cannot go unnoticed. A
+record's id is a keyed digest of its values under their source column names, which makes reruns
+idempotent; an exact repeat of an earlier row is refused as ``duplicate``. Column names are made
+safe for Delta Lake (see :mod:`vault_core.ingest._records`): nothing a file holds makes ingest
+crash, and no reject detail quotes a value or a column name.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from vault_core.digest import canonical_row_bytes, keyed_record_id
+from vault_core.ingest._records import records_table
 from vault_core.ingest.readers import ParsedRow, RejectReason, parse_file
 from vault_core.ingest.sources import SourceFile, iter_source_files
 
@@ -32,6 +37,35 @@ class Reject:
 
 
 @dataclass(frozen=True)
+class FileCounts:
+    """How the physical lines of one file were used.
+
+    ``physical_lines == header_lines + continuation_lines + blank_lines + records + rejects``:
+    a line is a header line, a blank line, the first line of a row, or a further line of a row
+    whose quoted CSV value spans lines. Parquet counts one line per row; a file that cannot be
+    parsed counts one line (its single ``unreadable_file`` reject).
+    """
+
+    url: str
+    physical_lines: int
+    header_lines: int
+    continuation_lines: int
+    blank_lines: int
+    records: int
+    rejects: int
+
+    @property
+    def physical_rows(self) -> int:
+        """Rows that start on a line of their own: ``records + rejects + blank_lines``."""
+        return self.physical_lines - self.header_lines - self.continuation_lines
+
+    @property
+    def reconciles(self) -> bool:
+        """Every physical row is a record, a reject or a blank line."""
+        return self.physical_rows == self.records + self.rejects + self.blank_lines
+
+
+@dataclass(frozen=True)
 class IngestResult:
     """Records (``record_id`` first, sorted by it), their origins, the rejects and the sources."""
 
@@ -39,11 +73,22 @@ class IngestResult:
     origins: pa.Table
     rejects: list[Reject]
     sources: list[SourceFile]
+    files: list[FileCounts] = field(default_factory=list)
 
     @property
     def rows_in(self) -> int:
         """Rows read from the landing files (records plus rejects)."""
         return int(self.records.num_rows) + len(self.rejects)
+
+    @property
+    def physical_rows(self) -> int:
+        """Rows of all files counted by line: ``rows_in + blank_lines`` when all reconcile."""
+        return sum(counts.physical_rows for counts in self.files)
+
+    @property
+    def blank_lines(self) -> int:
+        """Blank lines of all files (counted, not rows)."""
+        return sum(counts.blank_lines for counts in self.files)
 
 
 def _missing_required(values: dict[str, Any], required: Sequence[str]) -> list[str]:
@@ -64,14 +109,17 @@ def ingest(
         source: fsspec URL or glob of the landing files.
         fmt: ``csv``, ``jsonl``, ``parquet`` or ``txt``.
         record_key: key for record ids (from the key provider, so ids cannot be guessed).
-        required_columns: columns that must be present and non-empty.
+        required_columns: source columns that must be present and non-empty.
         storage_options: fsspec options for ``source``.
     """
+    ids: list[str] = []
     rows: list[dict[str, Any]] = []
-    origins: dict[str, list[Any]] = {RECORD_ID: [], "source_url": [], "source_line": []}
+    origins: dict[str, list[Any]] = {"source_url": [], "source_line": []}
     rejects: list[Reject] = []
     sources: list[SourceFile] = []
+    files: list[FileCounts] = []
     columns: dict[str, None] = {}  # insertion-ordered union of every column seen
+    types: dict[str, dict[pa.DataType, None]] = {}  # typed formats: every type seen per column
     seen: set[str] = set()
 
     def refuse(parsed: ParsedRow, url: str, reason: RejectReason, detail: str, raw: bytes) -> None:
@@ -79,35 +127,51 @@ def ingest(
 
     for source_file, data in iter_source_files(source, storage_options):
         sources.append(source_file)
-        for parsed in parse_file(data, fmt, source_file.url):
+        url = source_file.url
+        parsed_file = parse_file(data, fmt, url)
+        columns.update(dict.fromkeys(parsed_file.columns))
+        for name, data_type in parsed_file.types.items():
+            types.setdefault(name, {})[data_type] = None
+        records_before, rejects_before = len(ids), len(rejects)
+        for parsed in parsed_file.rows:
             if parsed.values is None:
                 assert parsed.reason is not None
-                refuse(parsed, source_file.url, parsed.reason, parsed.detail, parsed.raw)
+                refuse(parsed, url, parsed.reason, parsed.detail, parsed.raw)
                 continue
-            if RECORD_ID in parsed.values:  # our id column wins; keep the source's under a new name
-                parsed.values[f"source_{RECORD_ID}"] = parsed.values.pop(RECORD_ID)
             row_bytes = canonical_row_bytes(parsed.values, sorted(parsed.values))
             missing = _missing_required(parsed.values, required_columns)
             if missing:
                 detail = f"missing or empty required column(s) {missing}"
-                refuse(parsed, source_file.url, RejectReason.MISSING_REQUIRED, detail, row_bytes)
+                refuse(parsed, url, RejectReason.MISSING_REQUIRED, detail, row_bytes)
                 continue
             record_id = keyed_record_id(row_bytes, record_key)
             if record_id in seen:
                 detail = f"exact repeat of record {record_id}"
-                refuse(parsed, source_file.url, RejectReason.DUPLICATE, detail, b"")
+                refuse(parsed, url, RejectReason.DUPLICATE, detail, b"")
                 continue
             seen.add(record_id)
             columns.update(dict.fromkeys(parsed.values))
-            rows.append({RECORD_ID: record_id, **parsed.values})
-            origins[RECORD_ID].append(record_id)
-            origins["source_url"].append(source_file.url)
+            ids.append(record_id)
+            rows.append(parsed.values)
+            origins["source_url"].append(url)
             origins["source_line"].append(parsed.line)
+        files.append(
+            FileCounts(
+                url=url,
+                physical_lines=parsed_file.physical_lines,
+                header_lines=parsed_file.header_lines,
+                continuation_lines=parsed_file.continuation_lines,
+                blank_lines=parsed_file.blank_lines,
+                records=len(ids) - records_before,
+                rejects=len(rejects) - rejects_before,
+            )
+        )
 
-    records = _records_table(rows, list(columns), text_only=fmt in ("csv", "jsonl", "txt"))
+    column_types = {name: list(seen_types) for name, seen_types in types.items()}
+    records = records_table(ids, rows, list(columns), column_types, RECORD_ID)
     origin_table = pa.table(
         {
-            RECORD_ID: pa.array(origins[RECORD_ID], pa.string()),
+            RECORD_ID: pa.array(ids, pa.string()),
             "source_url": pa.array(origins["source_url"], pa.string()),
             "source_line": pa.array(origins["source_line"], pa.int64()),
         }
@@ -117,14 +181,5 @@ def ingest(
         origins=origin_table.sort_by(RECORD_ID),
         rejects=rejects,
         sources=sources,
+        files=files,
     )
-
-
-def _records_table(rows: list[dict[str, Any]], columns: list[str], *, text_only: bool) -> pa.Table:
-    if not text_only and rows:
-        table = pa.Table.from_pylist(rows)
-        return table.select([RECORD_ID, *columns]) if rows else table
-    arrays = {RECORD_ID: pa.array([row[RECORD_ID] for row in rows], pa.string())}
-    for name in columns:
-        arrays[name] = pa.array([row.get(name) for row in rows], pa.string())
-    return pa.table(arrays)

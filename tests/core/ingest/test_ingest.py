@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from vault_core.ingest import RECORD_ID, RejectReason, SourceNotFoundError, ingest
@@ -14,6 +18,12 @@ KEY = bytes(range(32))
 def _write(url: str, data: bytes) -> None:
     with fsspec.open(url, "wb") as handle:
         handle.write(data)
+
+
+def _write_parquet(url: str, table: pa.Table) -> None:
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    _write(url, sink.getvalue())
 
 
 def test_when_synthetic_corpus_is_ingested_then_rows_in_equal_records_plus_rejects() -> None:
@@ -95,3 +105,63 @@ def test_when_local_files_are_ingested_then_origins_point_at_them(tmp_path) -> N
     assert set(result.origins["source_url"].to_pylist()) == {str(tmp_path / "in.csv")}
     assert sorted(result.origins["source_line"].to_pylist()) == [2, 3]
     assert result.sources[0].digest.startswith("b3:")
+
+
+def test_when_source_has_record_id_and_source_record_id_then_both_are_kept() -> None:
+    _write("memory://rid2/a.jsonl", b'{"record_id": "theirs", "source_record_id": "also"}\n')
+    result = ingest("memory://rid2/*.jsonl", "jsonl", record_key=KEY)
+    assert result.records["source_record_id"].to_pylist() == ["also"]
+    assert result.records["source_record_id__2"].to_pylist() == ["theirs"]
+
+
+def test_when_columns_differ_only_in_case_then_renamed_deterministically() -> None:
+    _write("memory://case/a.csv", b"id,email,Email\n1,a,b\n")
+    _write("memory://case/b.jsonl", b'{"email": "c", "EMAIL": "d", "email__2": "e"}\n')
+    csv_result = ingest("memory://case/*.csv", "csv", record_key=KEY)
+    assert csv_result.records.column_names == [RECORD_ID, "id", "email__2", "Email"]
+    assert csv_result.records.to_pylist()[0]["email__2"] == "a"
+    jsonl_result = ingest("memory://case/*.jsonl", "jsonl", record_key=KEY)
+    assert jsonl_result.records.column_names == [RECORD_ID, "email__3", "EMAIL", "email__2"]
+
+
+def test_when_parquet_types_differ_between_files_then_promoted_or_text() -> None:
+    _write_parquet("memory://types/a.parquet", pa.table({"n": [1], "s": [1], "f": [1.5]}))
+    _write_parquet(
+        "memory://types/b.parquet",
+        pa.table({"n": pa.array([2], pa.int32()), "s": ["two"], "f": [2]}),
+    )
+    result = ingest("memory://types/*.parquet", "parquet", record_key=KEY)
+    types = {field.name: field.type for field in result.records.schema}
+    assert (types["n"], types["s"], types["f"]) == (pa.int64(), pa.string(), pa.float64())
+    assert sorted(result.records["s"].to_pylist()) == ["1", "two"]
+
+
+@pytest.mark.parametrize(
+    ("data", "columns"),
+    [(b"", [RECORD_ID]), (b"id,email\n", [RECORD_ID, "id", "email"])],
+)
+def test_when_csv_has_no_rows_then_result_is_empty_with_known_columns(
+    data: bytes, columns: list[str]
+) -> None:
+    _write("memory://empty/a.csv", data)
+    result = ingest("memory://empty/*.csv", "csv", record_key=KEY)
+    assert result.records.column_names == columns
+    assert (result.records.num_rows, result.rows_in, result.physical_rows) == (0, 0, 0)
+
+
+def test_when_every_row_is_refused_then_header_columns_remain() -> None:
+    _write("memory://allbad/a.csv", b"id,email\n1\n2,a,b\n")
+    result = ingest("memory://allbad/*.csv", "csv", record_key=KEY)
+    assert result.records.column_names == [RECORD_ID, "id", "email"]
+    assert result.records.num_rows == 0
+    assert len(result.rejects) == 2
+
+
+def test_when_files_are_ingested_then_every_physical_row_is_counted() -> None:
+    _write("memory://lines/a.csv", b'id,v\n\n1,"a\nb"\n2,"c\n3,d\r4,e\r\n\r\n')
+    result = ingest("memory://lines/*.csv", "csv", record_key=KEY)
+    (counts,) = result.files
+    assert (counts.physical_lines, counts.header_lines, counts.continuation_lines) == (8, 1, 1)
+    assert (counts.records, counts.rejects, counts.blank_lines) == (3, 1, 2)
+    assert counts.reconciles
+    assert result.physical_rows == result.rows_in + result.blank_lines

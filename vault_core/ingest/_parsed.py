@@ -1,0 +1,91 @@
+"""What a reader makes of one file: its rows (values or refusals) and how its lines were used."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import pyarrow as pa
+
+
+class RejectReason(StrEnum):
+    """Why a row went to quarantine (stable codes; details add position, never a value)."""
+
+    INVALID_JSON = "invalid_json"
+    NOT_AN_OBJECT = "not_an_object"
+    TOO_DEEP = "too_deep"
+    INVALID_NUMBER = "invalid_number"
+    INVALID_UNICODE = "invalid_unicode"
+    DUPLICATE_KEY = "duplicate_key"
+    FIELD_COUNT = "field_count"
+    UNCLOSED_QUOTE = "unclosed_quote"
+    MALFORMED_QUOTE = "malformed_quote"
+    FIELD_TOO_LARGE = "field_too_large"
+    NUL_CHARACTER = "nul_character"
+    INVALID_HEADER = "invalid_header"
+    DUPLICATE_COLUMN = "duplicate_column"
+    VALUE_LIKE_NAME = "value_like_name"
+    INVALID_UTF8 = "invalid_utf8"
+    MISSING_REQUIRED = "missing_required"
+    DUPLICATE = "duplicate"
+    UNREADABLE_FILE = "unreadable_file"
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    """One row of a file: its values, or why it was refused (``raw`` is kept only to be sealed).
+
+    ``lines`` is how many physical lines the row took (more than one only for a CSV value quoted
+    across line breaks); ``line`` is the first of them, 1-based (``None`` for a whole file).
+    """
+
+    line: int | None
+    values: dict[str, Any] | None
+    reason: RejectReason | None = None
+    detail: str = ""
+    raw: bytes = field(default=b"", repr=False)
+    lines: int = 1
+
+
+@dataclass
+class ParsedFile:
+    """The rows of one file and the line counts that reconcile with them.
+
+    ``physical_lines == header_lines + continuation_lines + blank_lines + len(rows)``: every
+    physical line (split at CRLF, LF or a lone CR) is a header line, a blank line, the first line
+    of a row, or a further line of a row whose quoted value spans lines. A Parquet file has one
+    physical line per row; a file that cannot be parsed at all counts as one line and one row.
+    """
+
+    rows: list[ParsedRow] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    """Columns the file declares even without rows (a CSV header, a Parquet schema)."""
+    types: dict[str, pa.DataType] = field(default_factory=dict)
+    """Arrow type per column for typed formats (Parquet); text formats leave it empty."""
+    physical_lines: int = 0
+    header_lines: int = 0
+    blank_lines: int = 0
+
+    @property
+    def continuation_lines(self) -> int:
+        """Lines after the first of rows that span several lines."""
+        return sum(row.lines - 1 for row in self.rows)
+
+    def __iter__(self) -> Iterator[ParsedRow]:
+        return iter(self.rows)
+
+    def reject(
+        self, line: int | None, reason: RejectReason, detail: str, raw: bytes, lines: int = 1
+    ) -> None:
+        """Add a refused row."""
+        self.rows.append(ParsedRow(line, None, reason, detail, raw, lines))
+
+
+def unreadable(exc: BaseException, data: bytes) -> ParsedFile:
+    """A file no reader could parse: one refused row naming the error type only."""
+    parsed = ParsedFile(physical_lines=1)
+    detail = f"file cannot be parsed ({type(exc).__name__})"
+    parsed.reject(None, RejectReason.UNREADABLE_FILE, detail, data)
+    return parsed

@@ -1,0 +1,85 @@
+"""Build the records table: column names that no table format refuses, one type per column.
+
+Names: Delta Lake refuses two columns whose names differ only in case, and ``record_id`` is ours.
+A source column named like ``record_id`` (in any case) is renamed ``source_<name>``. Then, among
+names equal up to case, the one that sorts first (by code point, so ``Email`` before ``email``)
+keeps its name and each other gets the first free ``<name>__2``, ``<name>__3``... in sorted order;
+names that need no rename are served first, so an existing ``email__2`` keeps its name. The result
+depends only on the set of names, never on file or row order.
+
+Types: text formats are text. Parquet columns keep their type; when files disagree, the types are
+promoted to a common one (Arrow's permissive promotion: wider integers, integer to float, null to
+anything) and otherwise the column becomes text (each value as its JSON text, strings unchanged).
+No Arrow error (which can quote a value) ever leaves this module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+
+def _fold(name: str) -> str:
+    # lower() then casefold(): equal for any pair a case-insensitive engine may confuse.
+    return name.lower().casefold()
+
+
+def column_names(columns: Sequence[str], reserved: str) -> dict[str, str]:
+    """Map each source column to a final name, unique up to case and never ``reserved``."""
+    clash = _fold(reserved)
+    wanted = {name: f"source_{name}" if _fold(name) == clash else name for name in columns}
+    # Names kept as they are come first, then renamed ones; each group in code point order.
+    order = sorted(columns, key=lambda name: (wanted[name] != name, wanted[name], name))
+    taken = {_fold(reserved)}
+    final: dict[str, str] = {}
+    deferred: list[str] = []
+    for name in order:
+        if _fold(wanted[name]) in taken:
+            deferred.append(name)
+        else:
+            final[name] = wanted[name]
+            taken.add(_fold(wanted[name]))
+    for name in deferred:
+        suffix = 2
+        while _fold(f"{wanted[name]}__{suffix}") in taken:
+            suffix += 1
+        final[name] = f"{wanted[name]}__{suffix}"
+        taken.add(_fold(final[name]))
+    return final
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _array(values: list[Any], types: Sequence[pa.DataType]) -> pa.Array:
+    try:
+        if not types:
+            return pa.array(values, pa.string())
+        if len(types) == 1:
+            return pa.array(values, types[0])
+        schemas = [pa.schema([("c", data_type)]) for data_type in types]
+        common = pa.unify_schemas(schemas, promote_options="permissive").field("c").type
+        return pa.array(values, common)
+    except (pa.ArrowException, ValueError, TypeError, OverflowError):
+        return pa.array([_text(value) for value in values], pa.string())
+
+
+def records_table(
+    ids: list[str],
+    rows: list[dict[str, Any]],
+    columns: Sequence[str],
+    types: Mapping[str, Sequence[pa.DataType]],
+    id_column: str,
+) -> pa.Table:
+    """One column per source column (renamed, see the module docstring) after ``id_column``."""
+    names = column_names(columns, id_column)
+    arrays = {id_column: pa.array(ids, pa.string())}
+    for name in columns:
+        arrays[names[name]] = _array([row.get(name) for row in rows], types.get(name, ()))
+    return pa.table(arrays)
