@@ -83,6 +83,8 @@ class RawResult:
     rows_in: int
     records: int
     quarantined: int
+    physical_rows: int
+    blank_lines: int
     reasons: dict[str, int]
     objects: int
     key_ids: list[str]
@@ -129,6 +131,8 @@ def ingest_raw(vault: Vault, spec: DatasetSpec) -> RawResult:
         rows_in=result.rows_in,
         records=result.records.num_rows,
         quarantined=len(result.rejects),
+        physical_rows=result.physical_rows,
+        blank_lines=result.blank_lines,
         reasons=dict(Counter(str(reject.reason) for reject in result.rejects)),
         objects=len(set(manifest["object_address"].to_pylist())),
         key_ids=sorted(set(manifest["key_id"].to_pylist())),

@@ -140,6 +140,8 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
                 "rows_in": result.rows_in,
                 "records": result.records,
                 "quarantined": result.quarantined,
+                "physical_rows": result.physical_rows,
+                "blank_lines": result.blank_lines,
                 "quarantine_reasons": _json(result.reasons),
                 "quarantine_table": dg.MetadataValue.path(result.quarantine.url),
                 "sealed_objects": result.objects,
