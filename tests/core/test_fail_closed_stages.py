@@ -66,16 +66,19 @@ def test_when_a_run_overlaps_another_ingest_then_anonymize_reads_the_pinned_reco
     _land(landing, "b.jsonl", late)
     stages.ingest_raw(vault, spec)
     result = stages.anonymize(vault, spec, PATTERNS)  # run A's step, latest findings = A's
-    assert result.published and result.rows == 1
+    assert result.published
+    assert result.rows == 1
     published = vault.read_table("chats", "anonymized")
-    assert EMAIL not in _all_text(published) and SSN not in _all_text(published)
+    assert EMAIL not in _all_text(published)
+    assert SSN not in _all_text(published)
     # B's own findings then cover B's records; every Delta version stays free of the values.
     stages.find_pii(vault, spec, PATTERNS)
     assert stages.anonymize(vault, spec, PATTERNS).rows == 49
     url = vault.table_url("chats", "anonymized")
     for version in range(deltalake.DeltaTable(url).version() + 1):
         text = _all_text(tables.read_table(url, version=version))
-        assert EMAIL not in text and SSN not in text
+        assert EMAIL not in text
+        assert SSN not in text
 
 
 def test_when_findings_predate_pinning_then_anonymize_refuses(vault: Vault, tmp_path: Path) -> None:
@@ -159,6 +162,8 @@ def test_when_every_row_is_quarantined_then_an_empty_version_is_registered(
     assert (raw.records, raw.quarantined) == (0, 2)
     assert stages.find_pii(vault, spec, PATTERNS).records_scanned == 0
     result = stages.anonymize(vault, spec, PATTERNS)
-    assert result.published and result.rows == 0
+    assert result.published
+    assert result.rows == 0
     registered = stages.register(vault, spec, upstream={})
-    assert registered.created and registered.record.row_count == 0
+    assert registered.created
+    assert registered.record.row_count == 0

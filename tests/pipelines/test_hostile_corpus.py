@@ -84,4 +84,6 @@ def test_when_the_hostile_corpus_runs_through_the_graph_then_nothing_crashes_or_
     leaked = sorted(value for value in planted if value in exposed)
     print(f"hostile corpus: {totals}, crashes 0, values leaked {len(leaked)}")
     assert leaked == []
-    assert totals["files"] >= 50 and totals["quarantined"] > 0 and totals["records"] > 0
+    assert totals["files"] >= 50
+    assert totals["quarantined"] > 0
+    assert totals["records"] > 0
