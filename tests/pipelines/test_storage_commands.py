@@ -111,3 +111,57 @@ def test_when_gc_runs_then_unreferenced_objects_go_and_reingest_still_works(
 def test_when_grace_is_not_a_duration_then_cli_rejects_it(home: str) -> None:
     with pytest.raises(SystemExit):
         main(["--home", home, "gc", "--grace", "soon"])
+
+
+def test_when_keyring_is_deleted_then_read_only_commands_fail_and_create_nothing(
+    home: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keyring = Path(Vault(VaultSettings(home=home)).settings.keyring_path)
+    keyring.unlink()
+    for argv in (
+        ["verify"],
+        ["verify", "--dataset", "tickets"],
+        ["gc", "--dry-run"],
+        ["keys", "list", "--dataset", "tickets"],
+    ):
+        assert main(["--home", home, *argv]) == 2, argv
+        assert "restore the keyring file" in capsys.readouterr().err
+        assert not keyring.exists(), argv
+
+
+def test_when_vault_is_brand_new_then_read_only_commands_create_no_keyring(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = str(tmp_path / "new")
+    assert main(["--home", home, "verify"]) == 0
+    assert "verified 0 objects" in capsys.readouterr().out
+    assert main(["--home", home, "gc", "--dry-run"]) == 0
+    assert main(["--home", home, "keys", "list", "--dataset", "tickets"]) == 0
+    assert not (tmp_path / "new").exists()
+
+
+def test_when_keys_listed_then_each_version_shows_the_objects_its_headers_name(
+    home: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Vault(VaultSettings(home=home)).keyring.rotate("tickets")  # no re-wrap pass yet
+    assert main(["--home", home, "keys", "list", "--dataset", "tickets"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[0] == "local:tickets:v1"
+    assert lines[0].endswith("3 objects")
+    assert lines[1].split()[0] == "local:tickets:v2"
+    assert lines[1].endswith("0 objects")
+
+
+def test_when_a_version_still_protects_objects_then_keys_destroy_refuses_with_the_count(
+    home: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Vault(VaultSettings(home=home)).keyring.rotate("tickets")  # no re-wrap pass yet
+    assert main(["--home", home, "keys", "destroy", "local:tickets:v1"]) == 2
+    assert "still protects 3 stored objects" in capsys.readouterr().err
+    assert main(["--home", home, "verify"]) == 0
+    assert main(["--home", home, "keys", "rotate", "--dataset", "tickets"]) == 0
+    assert "local:tickets:v3: 3" in capsys.readouterr().out
+    assert main(["--home", home, "keys", "destroy", "local:tickets:v1"]) == 0
+    assert main(["--home", home, "keys", "destroy", "local:tickets:v3"]) == 2  # current
+    assert main(["--home", home, "keys", "destroy", "local:tickets:v3", "--shred"]) == 0
+    assert main(["--home", home, "verify", "--dataset", "tickets"]) == 1  # shredded on purpose

@@ -25,7 +25,7 @@ import re
 import secrets
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import suppress
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,7 @@ from vault_core.crypto import (
     unwrap_data_key,
 )
 from vault_core.crypto.envelope import DEFAULT_SEGMENT_EXPONENT, SALT_LEN, TAG_LEN
+from vault_core.storage._locks import ScopeLocks
 from vault_core.storage._packs import (
     INDEX_SUFFIX,
     PACK_SUFFIX,
@@ -137,6 +138,7 @@ class ContentAddressedStore:
         self._provider = provider
         self._segment_exponent = segment_exponent
         self._address_keys: dict[str, bytes] = {}
+        self._locks = ScopeLocks(root_url, f"{root}/locks" if self._local else None)
 
     @property
     def provider(self) -> KeyProvider:
@@ -453,7 +455,20 @@ class ContentAddressedStore:
             self._address_keys[scope] = key
         return key
 
+    def key_switch(self, scope: str) -> AbstractContextManager[None]:
+        """Context manager excluding every put of ``scope`` (rotation changes its key under it).
+
+        Entering waits until puts in flight have published; puts starting later wait for the
+        exit, then seal under the new current key.
+        """
+        return self._locks.exclusive(scope)
+
     def _put(self, chunks: Iterator[bytes], scope: str, address: str | None) -> PutResult:
+        # From the key id to the published header: rotation must not switch keys in between.
+        with self._locks.shared(scope):
+            return self._put_locked(chunks, scope, address)
+
+    def _put_locked(self, chunks: Iterator[bytes], scope: str, address: str | None) -> PutResult:
         key_id, data_key, wrapped = self._provider.generate_data_key(
             scope, _ad(address, scope) if address else b""
         )
@@ -487,6 +502,12 @@ class ContentAddressedStore:
         return PutResult(address, size, len(header) + writer.body_len, key_id, True)
 
     def _write_pack(
+        self, items: Sequence[tuple[str, bytes]], scope: str
+    ) -> builtins.list[PutResult]:
+        with self._locks.shared(scope):
+            return self._write_pack_locked(items, scope)
+
+    def _write_pack_locked(
         self, items: Sequence[tuple[str, bytes]], scope: str
     ) -> builtins.list[PutResult]:
         pack_id = secrets.token_hex(16)
