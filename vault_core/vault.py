@@ -20,11 +20,17 @@ import pyarrow as pa
 from vault_core import tables
 from vault_core.crypto import KeyringMissingError, LocalKeyring
 from vault_core.exceptions import ConfigurationError
-from vault_core.raw_zone import open_records
+from vault_core.raw_zone import ADDRESS_COLUMNS, open_records
 from vault_core.registry import Registry
 from vault_core.secrets import resolve_master_secret
 from vault_core.settings import VaultSettings, resolve_home
-from vault_core.storage import ContentAddressedStore, ReferenceIndex, count_key_references
+from vault_core.storage import (
+    ContentAddressedStore,
+    ReferenceIndex,
+    count_key_references,
+    merge_references,
+    table_references,
+)
 
 Zone = Literal["raw_manifest", "quarantine", "pii_findings", "anonymized"]
 RECORD_ID_KEY_PURPOSE = "vault/record-id/v1"
@@ -123,6 +129,21 @@ class Vault:
     def object_refs(self) -> ReferenceIndex:
         """Which sealed objects each dataset uses (read by garbage collection)."""
         return ReferenceIndex(self.settings.object_refs_url, self.settings.storage_options or None)
+
+    def references(self) -> dict[str, set[str]]:
+        """Dataset -> every address it uses: the reference index plus the current manifest and
+        quarantine tables (committed first, so a crash between the commits loses no root).
+
+        The roots of ``vault gc`` and what ``vault verify`` expects to find. Reads no key.
+        """
+        return merge_references(
+            self.object_refs.load(),
+            table_references(
+                self.settings.path("datasets"),
+                ADDRESS_COLUMNS,
+                self.settings.storage_options or None,
+            ),
+        )
 
     @cached_property
     def registry(self) -> Registry:

@@ -1,10 +1,15 @@
 import json
+import os
+import time
 from pathlib import Path
 
 import fsspec
 import pytest
 
+from vault_core import tables
 from vault_core.dataset import DatasetSpec
+from vault_core.ingest import ingest
+from vault_core.raw_zone import seal_records, seal_rejects
 from vault_core.settings import VaultSettings
 from vault_core.stages import ingest_raw
 from vault_core.vault import Vault
@@ -165,3 +170,75 @@ def test_when_a_version_still_protects_objects_then_keys_destroy_refuses_with_th
     assert main(["--home", home, "keys", "destroy", "local:tickets:v3"]) == 2  # current
     assert main(["--home", home, "keys", "destroy", "local:tickets:v3", "--shred"]) == 0
     assert main(["--home", home, "verify", "--dataset", "tickets"]) == 1  # shredded on purpose
+
+
+def _age_store(home: str, seconds: float) -> None:
+    stamp = time.time() - seconds
+    for path in Path(home, "objects").rglob("*"):
+        if path.is_file():
+            os.utime(path, (stamp, stamp))
+
+
+def test_when_killed_between_manifest_and_reference_commits_then_gc_keeps_the_new_objects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home, landing = str(tmp_path / "home"), tmp_path / "landing"
+    vault = Vault(VaultSettings(home=home))
+    _land(landing, 40)
+    ingest_raw(vault, _spec(landing))
+    # The rerun of ingest_raw in its commit order, killed before vault.object_refs.record(...).
+    lines = [json.dumps({"id": f"n{i}", "body": f"new body {i}"}) for i in range(30)]
+    (landing / "t.jsonl").write_text("\n".join([*lines, "still not json"]) + "\n")
+    spec = _spec(landing)
+    result = ingest(spec.source, spec.format, record_key=vault.record_key)
+    manifest = seal_records(vault.store, "tickets", result.records, result.origins)
+    quarantine = seal_rejects(vault.store, "tickets", result.rejects)
+    tables.write_table(vault.table_url("tickets", "raw_manifest"), manifest)
+    tables.write_table(vault.table_url("tickets", "quarantine"), quarantine)
+    new = set(manifest["object_address"].to_pylist())
+    assert not new & vault.object_refs.load()["tickets"]  # the index still names the old run
+    _age_store(home, 2 * 3600)
+
+    assert main(["--home", home, "gc", "--grace", "1h"]) == 0
+    for address in new:
+        assert address not in capsys.readouterr().out
+    after = Vault(VaultSettings(home=home))
+    assert new <= set(after.store.list())
+    assert after.open_raw("tickets").num_rows == 30
+    assert main(["--home", home, "verify"]) == 0
+
+
+def test_when_a_header_is_malformed_then_dataset_verify_counts_it_and_exits_one(
+    home: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Vault(VaultSettings(home=home)).store
+    victim = next(store.list_scope("tickets"))
+    digest = victim.removeprefix("b3k2:")
+    header = Path(home, "objects", "objects", digest[:2], digest[2:4], digest)
+    header.write_bytes(header.read_bytes()[:20])
+    assert main(["--home", home, "verify", "--dataset", "tickets"]) == 1
+    out = capsys.readouterr().out
+    assert f"FAIL {victim}  IntegrityError" in out
+    assert "1 failed" in out
+
+
+def test_when_pack_index_or_referenced_object_is_gone_then_verify_reports_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home, landing = str(tmp_path / "home"), tmp_path / "landing"
+    vault = Vault(VaultSettings(home=home))
+    _land(landing, 40)
+    ingest_raw(vault, _spec(landing))
+    referenced = vault.references()["tickets"]
+    assert main(["--home", home, "verify"]) == 0
+    capsys.readouterr()
+    indexes = sorted(Path(home, "objects", "packs").glob("*.idx"))  # records and rejects
+    for index in indexes:
+        index.unlink()
+    assert main(["--home", home, "verify", "--dataset", "tickets"]) == 1
+    out = capsys.readouterr().out
+    for index in indexes:
+        assert f"FAIL pack {index.stem}  CorruptPackError" in out
+    for address in referenced:
+        assert f"FAIL {address}  ObjectNotFoundError: referenced by dataset 'tickets'" in out
+    assert f"({len(referenced)} missing)" in out

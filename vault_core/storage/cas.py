@@ -392,6 +392,19 @@ class ContentAddressedStore:
                 if path.rsplit("/", 1)[-1].startswith(".tmp-"):
                     yield self._stored_file(path, "temp")
 
+    def packs_without_index(self) -> builtins.list[str]:
+        """Ids of pack files whose index is absent (a lost index, or a batch not committed).
+
+        Reloads every pack index, so indexes removed since the last look are seen as gone.
+        """
+        self._refresh_packs(reload=True)
+        ids = []
+        for path in self._find(self._packs):
+            name = path.rsplit("/", 1)[-1]
+            if name.endswith(PACK_SUFFIX) and name[: -len(PACK_SUFFIX)] not in self._pack_ids:
+                ids.append(name[: -len(PACK_SUFFIX)])
+        return ids
+
     def list_scope(self, scope: str) -> Iterator[str]:
         """Yield the addresses of the objects stored in ``scope`` (reads every header)."""
         for address in self.list():

@@ -24,10 +24,11 @@ def _verify(args: argparse.Namespace) -> int:
     if vault.is_new():
         print("verified 0 objects: nothing sealed yet")
         return 0
-    report = verify_store(vault.store, scope=args.dataset)
+    report = verify_store(vault.store, scope=args.dataset, expected=vault.references())
     summary = {
         "checked": report.checked,
         "failed": len(report.failures),
+        "missing": report.missing,
         "plaintext_bytes": report.plaintext_bytes,
         "seconds": round(report.seconds, 3),
         "failures": report.failures,
@@ -39,7 +40,7 @@ def _verify(args: argparse.Namespace) -> int:
             print(f"FAIL {address}  {error}")
         print(
             f"verified {report.checked} objects ({report.plaintext_bytes} bytes) in "
-            f"{report.seconds:.2f}s: {len(report.failures)} failed"
+            f"{report.seconds:.2f}s: {len(report.failures)} failed ({report.missing} missing)"
         )
     return 0 if report.ok else 1
 
@@ -63,7 +64,7 @@ def _gc(args: argparse.Namespace) -> int:
         print("gc: nothing sealed yet")
         return 0
     report = collect_garbage(
-        vault.store, vault.object_refs.load(), grace=args.grace, dry_run=args.dry_run
+        vault.store, vault.references(), grace=args.grace, dry_run=args.dry_run
     )
     verb = "would remove" if report.dry_run else "removed"
     summary = {
