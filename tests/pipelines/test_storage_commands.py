@@ -242,3 +242,22 @@ def test_when_pack_index_or_referenced_object_is_gone_then_verify_reports_them(
     for address in referenced:
         assert f"FAIL {address}  ObjectNotFoundError: referenced by dataset 'tickets'" in out
     assert f"({len(referenced)} missing)" in out
+
+
+def test_when_verify_finds_a_corrupt_bucket_then_rerunning_ingest_repairs_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home, landing = str(tmp_path / "home"), tmp_path / "landing"
+    vault = Vault(VaultSettings(home=home))
+    _land(landing, 40)
+    ingest_raw(vault, _spec(landing))
+    for pack in Path(home, "objects", "packs").glob("*.pack"):
+        raw = bytearray(pack.read_bytes())
+        raw[-3] ^= 1  # the body of the last object of each pack
+        pack.write_bytes(bytes(raw))
+    assert main(["--home", home, "verify"]) == 1
+    assert "2 failed" in capsys.readouterr().out  # one bucket, one quarantined row
+    again = Vault(VaultSettings(home=home))
+    ingest_raw(again, _spec(landing))
+    assert main(["--home", home, "verify"]) == 0
+    assert again.open_raw("tickets").num_rows == 40
