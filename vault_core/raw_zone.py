@@ -40,6 +40,15 @@ QUARANTINE_SCHEMA = pa.schema(
 )
 
 
+ADDRESS_COLUMNS = {"raw_manifest": "object_address", "quarantine": "raw_address"}
+"""Zone table -> its column of sealed-object addresses (roots for GC and ``vault verify``).
+
+The manifest's ``key_id`` column records the wrapping key at sealing time; rotation re-wraps
+headers and does not rewrite manifests, so the headers (``vault keys list``) say which key
+version protects an object now.
+"""
+
+
 class _Stored(Protocol):
     @property
     def address(self) -> str: ...

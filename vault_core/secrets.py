@@ -1,8 +1,9 @@
 """Find the master secret of the embedded local keyring: environment first, then a private file.
 
 The embedded default creates a random secret in ``$XDG_CONFIG_HOME/vault/master-secret`` (mode
-0600) on first use, like an SSH key: outside the vault home, so copying the vault's data never
-copies what unlocks it. Production deployments set the environment variable from a secret store
+0600) when a brand-new vault is first used, like an SSH key: outside the vault home, so copying
+the vault's data never copies what unlocks it. Once a keyring exists a missing file is an error,
+never re-created. Production deployments set the environment variable from a secret store
 or use a KMS provider instead.
 """
 
@@ -29,14 +30,32 @@ def default_secret_file() -> Path:
     return Path(config) / "vault" / "master-secret"
 
 
-def resolve_master_secret(env_var: str, secret_file: str | None = None) -> str:
-    """Return the master secret from ``env_var``, else from ``secret_file`` (created if missing)."""
+def resolve_master_secret(
+    env_var: str, secret_file: str | None = None, *, create: bool = True
+) -> str:
+    """Return the master secret from ``env_var``, else from ``secret_file``.
+
+    Args:
+        env_var: Environment variable checked first.
+        secret_file: The file read otherwise (default :func:`default_secret_file`).
+        create: Create a random secret file when it is missing. Only for a brand-new vault
+            (see :meth:`vault_core.vault.Vault.is_new`): when a keyring exists, a new secret
+            would not open it, so a missing file is an error to fix, never a file to replace.
+
+    Raises:
+        MasterSecretError: The file is missing (and ``create`` is False), empty or unreadable.
+    """
     from_env = os.environ.get(env_var)
     if from_env:
         return from_env
     path = Path(secret_file) if secret_file else default_secret_file()
     try:
         if not path.exists():
+            if not create:
+                raise MasterSecretError(
+                    f"the master secret file {path} is missing but this vault already has a "
+                    f"keyring it protects: restore the file from backup or set {env_var}"
+                )
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:

@@ -119,7 +119,8 @@ def ingest_raw(vault: Vault, spec: DatasetSpec) -> RawResult:
     quarantine_write = tables.write_table(
         vault.table_url(spec.name, "quarantine"), quarantine, storage_options=options
     )
-    # After the tables: until then the new objects are protected by the GC grace period.
+    # After the tables. Either order is safe: GC and verify take the manifest and quarantine
+    # tables as roots too (Vault.references), so a crash between the commits loses nothing.
     vault.object_refs.record(
         spec.name,
         {

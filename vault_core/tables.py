@@ -185,16 +185,23 @@ def _commit(
 
 
 def read_table(
-    url: str, *, version: int | None = None, storage_options: dict[str, str] | None = None
+    url: str,
+    *,
+    version: int | None = None,
+    storage_options: dict[str, str] | None = None,
+    columns: list[str] | None = None,
 ) -> pa.Table:
-    """Read the table at ``url`` (latest, or exactly Delta ``version``) as Arrow."""
+    """Read the table at ``url`` (latest, or exactly Delta ``version``) as Arrow.
+
+    ``columns``: read only these (default all).
+    """
     if not deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
         raise TableNotFoundError(url)
     dt = deltalake.DeltaTable(url, version=version, storage_options=_options(storage_options))
     # Single-threaded scan on purpose: with deltalake 1.6 + pyarrow 25, the threaded dataset
     # scanner (``to_pyarrow_table()``) leaves threads that abort the interpreter at exit about
     # half the time ("terminate called without an active exception", exit 134).
-    return dt.to_pyarrow_dataset().to_table(use_threads=False)
+    return dt.to_pyarrow_dataset().to_table(columns=columns, use_threads=False)
 
 
 def table_version(url: str, storage_options: dict[str, str] | None = None) -> int | None:

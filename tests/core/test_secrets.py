@@ -44,3 +44,13 @@ def test_when_default_location_is_used_then_it_is_under_xdg_config(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     resolve_master_secret("MY_SECRET")
     assert (tmp_path / "vault" / "master-secret").exists()
+
+
+def test_when_file_is_missing_and_creation_refused_then_error_says_restore(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("MY_SECRET", raising=False)
+    path = tmp_path / "cfg" / "master-secret"
+    with pytest.raises(MasterSecretError, match="restore the file from backup or set MY_SECRET"):
+        resolve_master_secret("MY_SECRET", str(path), create=False)
+    assert not path.exists()

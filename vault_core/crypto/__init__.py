@@ -13,8 +13,10 @@ from vault_core.crypto.envelope import seal as seal
 from vault_core.crypto.envelope import seal_stream as seal_stream
 from vault_core.crypto.envelope import unwrap_data_key as unwrap_data_key
 from vault_core.crypto.exceptions import CryptoError as CryptoError
+from vault_core.crypto.exceptions import KeyInUseError as KeyInUseError
 from vault_core.crypto.exceptions import KeyNotFoundError as KeyNotFoundError
 from vault_core.crypto.exceptions import KeyringError as KeyringError
+from vault_core.crypto.exceptions import KeyringMissingError as KeyringMissingError
 from vault_core.crypto.exceptions import MalformedObjectError as MalformedObjectError
 from vault_core.crypto.exceptions import MasterSecretMissingError as MasterSecretMissingError
 from vault_core.crypto.exceptions import WrongKeyError as WrongKeyError
@@ -29,10 +31,12 @@ __all__ = [
     "AwsKmsProvider",
     "CryptoError",
     "KeyCache",
+    "KeyInUseError",
     "KeyNotFoundError",
     "KeyProvider",
     "KeyVersion",
     "KeyringError",
+    "KeyringMissingError",
     "LocalKeyring",
     "MalformedObjectError",
     "MasterSecretMissingError",

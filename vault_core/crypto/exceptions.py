@@ -51,6 +51,28 @@ class KeyringError(CryptoError, TerminalError):
         self.path = path
 
 
+class KeyringMissingError(KeyringError):
+    """The keyring file is absent where one is required (never silently re-created).
+
+    Raised when a keyring is opened without permission to create it: sealed data exists that
+    only the lost keyring opens, or a read-only operation found no keyring.
+    """
+
+
+class KeyInUseError(CryptoError, TerminalError):
+    """A wrapping-key version still protects stored objects, so destroying it would lose them.
+
+    Attributes:
+        key_id: The key version that was to be destroyed.
+        objects: How many stored objects still name it in their header.
+    """
+
+    def __init__(self, message: str, *, key_id: str, objects: int) -> None:
+        super().__init__(message)
+        self.key_id = key_id
+        self.objects = objects
+
+
 class MasterSecretMissingError(CryptoError, ConfigurationError):
     """No master secret was given (for example the environment variable is unset or empty).
 

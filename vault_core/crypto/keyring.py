@@ -13,7 +13,7 @@ import re
 import secrets
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,8 +23,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from vault_core.crypto.exceptions import (
+    KeyInUseError,
     KeyNotFoundError,
     KeyringError,
+    KeyringMissingError,
     MasterSecretMissingError,
     WrongKeyError,
 )
@@ -161,16 +163,23 @@ class LocalKeyring:
         master_secret: str | bytes,
         *,
         scrypt_n: int = DEFAULT_SCRYPT_N,
+        create: bool = True,
+        references: Callable[[str], int] | None = None,
     ) -> None:
-        """Open the keyring at ``path``, creating it if absent.
+        """Open the keyring at ``path``, creating it if absent and ``create`` allows it.
 
         Args:
             path: The keyring file; its directory is created if needed.
             master_secret: The secret protecting the keyring. Never stored.
             scrypt_n: scrypt cost used when creating a new keyring (an existing file keeps its
                 own). Lower it only in tests.
+            create: Create the file when it is absent. ``False`` for a vault that already
+                sealed data (a new keyring would not open it) and for read-only use.
+            references: Counts the stored objects whose header names a key id; when given,
+                :meth:`destroy` refuses a version that still protects objects (see there).
 
         Raises:
+            KeyringMissingError: If the file is absent and ``create`` is False.
             MasterSecretMissingError: If ``master_secret`` is empty.
             WrongKeyError: If the file exists and ``master_secret`` does not open it.
             KeyringError: If the file is malformed.
@@ -187,9 +196,19 @@ class LocalKeyring:
         self._kek = b""
         self._subkey_root = b""
         self._salt = b""
+        self._references = references
+        if not create and not os.path.exists(self.path):
+            raise KeyringMissingError(
+                f"keyring file {self.path} is missing: restore it from backup", path=self.path
+            )
         os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
         with self._locked():
             if not os.path.exists(self.path):
+                if not create:
+                    raise KeyringMissingError(
+                        f"keyring file {self.path} is missing: restore it from backup",
+                        path=self.path,
+                    )
                 self._create(secret, scrypt_n)
             self._refresh(force=True, secret=secret)
 
@@ -289,12 +308,22 @@ class LocalKeyring:
         logger.info("rotated keyring scope %r to %s", scope, key_id)
         return key_id
 
-    def destroy(self, key_id: str) -> None:
-        """Erase the key material of ``key_id`` (crypto-shredding); idempotent.
+    def destroy(self, key_id: str, *, shred: bool = False) -> None:
+        """Erase the key material of ``key_id``; idempotent.
+
+        With a ``references`` counter (a :class:`~vault_core.vault.Vault` keyring has one), a
+        version that some stored object still names in its header, or the current version of
+        its scope (puts may be sealing under it), is refused: retiring a version after a
+        rotation only loses data if the rotation missed an object. ``shred=True`` skips the
+        check on purpose: crypto-shredding (GDPR erasure) makes what it protects unrecoverable.
+        Without a counter the keyring cannot see the store and destroys unconditionally.
 
         Raises:
             KeyNotFoundError: If ``key_id`` was never in this keyring.
+            KeyInUseError: If the version still protects objects or is current (not shredding).
         """
+        if not shred and self._references is not None:
+            self._refuse_if_in_use(key_id)
         with self._locked():
             self._refresh(force=True)
             doc = copy.deepcopy(self._doc)
@@ -311,6 +340,33 @@ class LocalKeyring:
             self._write(doc)
             self._refresh(force=True)
         logger.warning("destroyed key %s in keyring %s", key_id, self.path)
+
+    def _refuse_if_in_use(self, key_id: str) -> None:
+        assert self._references is not None
+        match = _KEY_ID_RE.fullmatch(key_id)
+        with self._mutex:
+            self._refresh()
+            if match is None or _find_entry(self._doc, key_id) is None:
+                raise KeyNotFoundError(
+                    f"key {key_id!r} is not in keyring {self.path}", key_id=key_id
+                )
+            current = self._current(match["scope"])
+        count = self._references(key_id)
+        if count:
+            raise KeyInUseError(
+                f"key {key_id!r} still protects {count} stored objects: rotate the dataset "
+                "(`vault keys rotate`) until `vault keys list` shows 0 objects for it, or "
+                "shred on purpose (erasure)",
+                key_id=key_id,
+                objects=count,
+            )
+        if key_id == current:
+            raise KeyInUseError(
+                f"key {key_id!r} is the current version of its dataset (new data is sealed "
+                "under it): rotate first, or shred on purpose (erasure)",
+                key_id=key_id,
+                objects=0,
+            )
 
     def key_ids(self, scope: str) -> list[str]:
         """Return the ids of every version of ``scope``, oldest first, destroyed ones included."""

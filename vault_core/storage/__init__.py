@@ -13,7 +13,11 @@ from vault_core.storage.exceptions import StorageError as StorageError
 from vault_core.storage.gc import GcReport as GcReport
 from vault_core.storage.gc import collect_garbage as collect_garbage
 from vault_core.storage.refs import ReferenceIndex as ReferenceIndex
+from vault_core.storage.refs import merge_references as merge_references
+from vault_core.storage.refs import table_references as table_references
 from vault_core.storage.rotation import RotationReport as RotationReport
+from vault_core.storage.rotation import count_key_references as count_key_references
+from vault_core.storage.rotation import key_usage as key_usage
 from vault_core.storage.rotation import rotate_scope as rotate_scope
 from vault_core.storage.verify import VerifyReport as VerifyReport
 from vault_core.storage.verify import verify_store as verify_store
@@ -34,6 +38,10 @@ __all__ = [
     "StoredFile",
     "VerifyReport",
     "collect_garbage",
+    "count_key_references",
+    "key_usage",
+    "merge_references",
     "rotate_scope",
+    "table_references",
     "verify_store",
 ]

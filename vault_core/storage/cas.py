@@ -25,7 +25,7 @@ import re
 import secrets
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import suppress
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,16 +34,19 @@ from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
 from vault_core.crypto import (
+    KeyNotFoundError,
     KeyProvider,
     MalformedObjectError,
     SealedHeader,
     SegmentReader,
     SegmentWriter,
+    WrongKeyError,
     read_header,
     rewrap_header,
     unwrap_data_key,
 )
-from vault_core.crypto.envelope import DEFAULT_SEGMENT_EXPONENT, SALT_LEN, TAG_LEN
+from vault_core.crypto.envelope import DEFAULT_SEGMENT_EXPONENT, SALT_LEN, TAG_LEN, body_length
+from vault_core.storage._locks import ScopeLocks
 from vault_core.storage._packs import (
     INDEX_SUFFIX,
     PACK_SUFFIX,
@@ -137,6 +140,7 @@ class ContentAddressedStore:
         self._provider = provider
         self._segment_exponent = segment_exponent
         self._address_keys: dict[str, bytes] = {}
+        self._locks = ScopeLocks(root_url, f"{root}/locks" if self._local else None)
 
     @property
     def provider(self) -> KeyProvider:
@@ -150,13 +154,19 @@ class ContentAddressedStore:
     def put(self, data: bytes, *, scope: str) -> PutResult:
         """Seal and store ``data`` unless the same content is already stored in ``scope``.
 
+        A stored object with the same address is verified before it counts as a dedup hit (see
+        :meth:`_verified_existing`): a corrupt one is replaced from ``data`` (``created`` True).
+
         Args:
             data: Plaintext to store.
             scope: Key scope (dataset or tenant) whose wrapping key seals the object.
         """
         address = self.address_of(data, scope=scope)
         if self.exists(address):
-            return self._existing(address, len(data))
+            existing = self._verified_existing(address, data)
+            if existing is not None:
+                return existing
+            return self._put(iter((data,)), scope, address, replace=True)
         return self._put(iter((data,)), scope, address)
 
     def put_many(self, items: Iterable[bytes], *, scope: str) -> list[PutResult]:
@@ -165,8 +175,9 @@ class ContentAddressedStore:
         Objects up to :data:`PACK_MAX_OBJECT` bytes that are not stored yet are appended to one
         pack (a new pack every 64 MiB) that is made durable, then committed by publishing its
         index: a fixed number of fsyncs per batch instead of four per object. Until the index is
-        published none of the batch exists; afterwards all of it does. Dedup, write-once and
-        verify-on-read are the same as for :meth:`put`.
+        published none of the batch exists; afterwards all of it does. Dedup (with its check of
+        the stored copy and the repair of a corrupt one), write-once and verify-on-read are the
+        same as for :meth:`put`; a repaired object is stored loose.
 
         Returns:
             One result per item, in order (``created`` is False for content already stored or
@@ -183,7 +194,10 @@ class ContentAddressedStore:
                 continue
             first[address] = i
             if self._exists_loaded(address):
-                results[i] = self._existing(address, len(data))
+                existing = self._verified_existing(address, data)
+                if existing is None:
+                    existing = self._put(iter((data,)), scope, address, replace=True)
+                results[i] = existing
             elif len(data) > PACK_MAX_OBJECT:
                 results[i] = self._put(iter((data,)), scope, address)
             else:
@@ -224,9 +238,13 @@ class ContentAddressedStore:
         """
         if not self._local:
             return b"".join(self.iter_plaintext(address))
+        return self._get_local(address, *self._locate(address))
+
+    def _get_local(
+        self, address: str, header: SealedHeader, body_path: str, base: int, body_len: int
+    ) -> bytes:
         # Local fast path: read each segment into one reused buffer and decrypt it straight
         # into the result, instead of a fresh ciphertext, plaintext and join copy per segment.
-        header, body_path, base, body_len = self._locate(address)
         data_key = unwrap_data_key(header, self._provider, _ad(address, header.scope))
         try:
             reader = SegmentReader(header, data_key, body_len)
@@ -390,6 +408,19 @@ class ContentAddressedStore:
                 if path.rsplit("/", 1)[-1].startswith(".tmp-"):
                     yield self._stored_file(path, "temp")
 
+    def packs_without_index(self) -> builtins.list[str]:
+        """Ids of pack files whose index is absent (a lost index, or a batch not committed).
+
+        Reloads every pack index, so indexes removed since the last look are seen as gone.
+        """
+        self._refresh_packs(reload=True)
+        ids = []
+        for path in self._find(self._packs):
+            name = path.rsplit("/", 1)[-1]
+            if name.endswith(PACK_SUFFIX) and name[: -len(PACK_SUFFIX)] not in self._pack_ids:
+                ids.append(name[: -len(PACK_SUFFIX)])
+        return ids
+
     def list_scope(self, scope: str) -> Iterator[str]:
         """Yield the addresses of the objects stored in ``scope`` (reads every header)."""
         for address in self.list():
@@ -453,7 +484,25 @@ class ContentAddressedStore:
             self._address_keys[scope] = key
         return key
 
-    def _put(self, chunks: Iterator[bytes], scope: str, address: str | None) -> PutResult:
+    def key_switch(self, scope: str) -> AbstractContextManager[None]:
+        """Context manager excluding every put of ``scope`` (rotation changes its key under it).
+
+        Entering waits until puts in flight have published; puts starting later wait for the
+        exit, then seal under the new current key.
+        """
+        return self._locks.exclusive(scope)
+
+    def _put(
+        self, chunks: Iterator[bytes], scope: str, address: str | None, *, replace: bool = False
+    ) -> PutResult:
+        """Seal and publish; ``replace`` overwrites a corrupt header instead of deduplicating."""
+        # From the key id to the published header: rotation must not switch keys in between.
+        with self._locks.shared(scope):
+            return self._put_locked(chunks, scope, address, replace)
+
+    def _put_locked(
+        self, chunks: Iterator[bytes], scope: str, address: str | None, replace: bool
+    ) -> PutResult:
         key_id, data_key, wrapped = self._provider.generate_data_key(
             scope, _ad(address, scope) if address else b""
         )
@@ -480,13 +529,24 @@ class ContentAddressedStore:
             # The data key was wrapped before the address was known: wrap it again, bound to it.
             key_id, wrapped = self._provider.wrap(scope, data_key, _ad(address, scope))
         header = writer.header(key_id, wrapped, _ad(address, scope))
-        if not self._publish(self._path(address), header):
+        if replace:
+            # Repair: the new header and body supersede the corrupt object (a loose header wins
+            # over a packed one); its old body, now without header, is left to `vault gc`.
+            self._replace(self._path(address), header)
+            logger.warning("replaced corrupt object %s in %s", address, self.root_url)
+        elif not self._publish(self._path(address), header):
             self.remove_path(body_path)
             return self._existing(address, size)
         logger.debug("stored %s (%d bytes) in %s", address, writer.body_len, self.root_url)
         return PutResult(address, size, len(header) + writer.body_len, key_id, True)
 
     def _write_pack(
+        self, items: Sequence[tuple[str, bytes]], scope: str
+    ) -> builtins.list[PutResult]:
+        with self._locks.shared(scope):
+            return self._write_pack_locked(items, scope)
+
+    def _write_pack_locked(
         self, items: Sequence[tuple[str, bytes]], scope: str
     ) -> builtins.list[PutResult]:
         pack_id = secrets.token_hex(16)
@@ -647,6 +707,40 @@ class ContentAddressedStore:
     def _body_path(self, salt: bytes) -> str:
         name = salt.hex()
         return f"{self._bodies}/{name[:2]}/{name}"
+
+    def _verified_existing(self, address: str, data: bytes) -> PutResult | None:
+        """The stored object of a dedup hit if it is intact, None if it must be replaced.
+
+        A rerun must repair a corrupted object rather than keep deduplicating against it, so the
+        stored copy is checked first: header, body size for ``len(data)``, then a full read
+        (commitment, every segment, the address). The read costs about as much as the
+        encryption the dedup saves (``make bench-storage``, "dedup reruns"). An object whose key
+        was destroyed is left alone: erasure is deliberate, not corruption.
+        """
+        try:
+            located = self._locate(address)
+            header, _, _, body_len = located
+            if body_len != body_length(len(data), header.segment_size):
+                raise IntegrityError(f"object {address} has a wrong body size", address=address)
+            if self._local:
+                stored = self._get_local(address, *located)
+            else:
+                stored = b"".join(self.iter_plaintext(address))
+            if stored != data:  # unreachable short of a keyed-hash collision
+                raise IntegrityError(f"object {address} does not hold its data", address=address)
+        except ObjectNotFoundError:
+            return None  # removed since the existence check (GC): store it again
+        except KeyNotFoundError:
+            return self._existing(address, len(data))
+        except (IntegrityError, WrongKeyError) as exc:
+            logger.warning(
+                "stored object %s failed its check (%s): sealing it again from the put's data",
+                address,
+                type(exc).__name__,
+            )
+            return None
+        self.touch(address)  # found by dedup: the caller is about to reference it
+        return PutResult(address, len(data), header.header_len + body_len, header.key_id, False)
 
     def _existing(self, address: str, size: int) -> PutResult:
         header, _, _, body_len = self._locate(address)

@@ -1,6 +1,9 @@
 """Mark-and-sweep garbage collection of a store against a reference index, with a grace period.
 
-Mark: every address some dataset's current manifest or quarantine uses (the reference index).
+Mark: every address some dataset's current manifest or quarantine uses. Callers pass
+``Vault.references()``: the reference index *and* the manifest and quarantine tables, which are
+committed before the index, so a crash between the two commits never leaves live objects
+unmarked.
 Sweep: objects of an indexed dataset that nothing references and that were not stored or found
 by a dedup put within the grace period; bodies without header, packs without index and
 temporary files (left by crashes) older than the grace period. Objects of scopes the index does
@@ -49,7 +52,8 @@ def collect_garbage(
 
     Args:
         store: The store to sweep.
-        references: Dataset (key scope) -> the addresses its current raw zone uses.
+        references: Dataset (key scope) -> the addresses its current raw zone uses: include
+            the manifest and quarantine tables, not only the reference index (see above).
         grace: Objects and files younger than this are kept: a put whose reference is not
             recorded yet may be using them.
         dry_run: Report what would be removed, remove nothing.

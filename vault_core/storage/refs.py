@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from vault_core import tables
 
-__all__ = ["REFS_SCHEMA", "ReferenceIndex"]
+__all__ = ["REFS_SCHEMA", "ReferenceIndex", "merge_references", "table_references"]
 
 REFS_SCHEMA = pa.schema([("zone", pa.string()), ("address", pa.string())])
 
@@ -64,3 +64,43 @@ class ReferenceIndex:
 
     def _url(self, dataset: str) -> str:
         return f"{self.root_url}/{dataset}"
+
+
+def table_references(
+    datasets_url: str,
+    columns: Mapping[str, str],
+    storage_options: dict[str, str] | None = None,
+) -> dict[str, set[str]]:
+    """Dataset -> addresses named by the current version of its zone tables.
+
+    Reads ``<datasets_url>/<dataset>/<zone>`` column ``columns[zone]`` for every dataset folder
+    (zones without a table are skipped). These tables are committed *before* the reference
+    index, so a crash between the two commits leaves addresses only they name: garbage
+    collection and ``vault verify`` take them as roots too. A table that exists but cannot be
+    read raises: roots must never be silently incomplete.
+    """
+    fs, root = fsspec.core.url_to_fs(datasets_url, **(storage_options or {}))
+    try:
+        entries = fs.ls(root, detail=False)
+    except FileNotFoundError:
+        return {}
+    found: dict[str, set[str]] = {}
+    base = datasets_url.rstrip("/")
+    for dataset in sorted(str(e).rstrip("/").rsplit("/", 1)[-1] for e in entries):
+        for zone, column in columns.items():
+            if not fs.exists(f"{root}/{dataset}/{zone}/_delta_log"):
+                continue
+            table = tables.read_table(
+                f"{base}/{dataset}/{zone}", storage_options=storage_options, columns=[column]
+            )
+            found.setdefault(dataset, set()).update(str(a) for a in table[column].to_pylist() if a)
+    return found
+
+
+def merge_references(*sources: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
+    """Union of several dataset -> addresses mappings."""
+    merged: dict[str, set[str]] = {}
+    for source in sources:
+        for dataset, addresses in source.items():
+            merged.setdefault(dataset, set()).update(addresses)
+    return merged

@@ -11,19 +11,24 @@ from typing import Any
 from vault_pipelines.commands._common import settings_from
 
 
-def _vault(args: argparse.Namespace) -> Any:
+def _vault(args: argparse.Namespace, *, read_only: bool = False) -> Any:
     from vault_core.vault import Vault
 
-    return Vault(settings_from(args))
+    return Vault(settings_from(args), read_only=read_only)
 
 
 def _verify(args: argparse.Namespace) -> int:
     from vault_core.storage import verify_store
 
-    report = verify_store(_vault(args).store, scope=args.dataset)
+    vault = _vault(args, read_only=True)
+    if vault.is_new():
+        print("verified 0 objects: nothing sealed yet")
+        return 0
+    report = verify_store(vault.store, scope=args.dataset, expected=vault.references())
     summary = {
         "checked": report.checked,
         "failed": len(report.failures),
+        "missing": report.missing,
         "plaintext_bytes": report.plaintext_bytes,
         "seconds": round(report.seconds, 3),
         "failures": report.failures,
@@ -35,7 +40,7 @@ def _verify(args: argparse.Namespace) -> int:
             print(f"FAIL {address}  {error}")
         print(
             f"verified {report.checked} objects ({report.plaintext_bytes} bytes) in "
-            f"{report.seconds:.2f}s: {len(report.failures)} failed"
+            f"{report.seconds:.2f}s: {len(report.failures)} failed ({report.missing} missing)"
         )
     return 0 if report.ok else 1
 
@@ -54,9 +59,12 @@ def parse_duration(text: str) -> float:
 def _gc(args: argparse.Namespace) -> int:
     from vault_core.storage import collect_garbage
 
-    vault = _vault(args)
+    vault = _vault(args, read_only=True)  # gc reads headers only, never a key
+    if vault.is_new():
+        print("gc: nothing sealed yet")
+        return 0
     report = collect_garbage(
-        vault.store, vault.object_refs.load(), grace=args.grace, dry_run=args.dry_run
+        vault.store, vault.references(), grace=args.grace, dry_run=args.dry_run
     )
     verb = "would remove" if report.dry_run else "removed"
     summary = {
@@ -91,12 +99,31 @@ def _rotate(args: argparse.Namespace) -> int:
         f"({report.unchanged} already current) in {report.seconds:.2f}s, "
         f"{report.objects_per_second:.0f} objects/s; payloads untouched"
     )
+    usage = ", ".join(f"{key_id}: {n}" for key_id, n in sorted(report.by_key_id.items()))
+    print(f"objects per key version now: {usage or 'none'} (manifest key_id = key at sealing)")
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
-    for version in _vault(args).keyring.versions(args.dataset):
-        print(f"{version.key_id:<40}{version.status:<11}{version.created}")
+    from vault_core.storage import key_usage
+
+    vault = _vault(args, read_only=True)
+    if vault.is_new():
+        return 0  # nothing sealed, no keyring: nothing to list (and nothing created)
+    usage = key_usage(vault.store, args.dataset)
+    for version in vault.keyring.versions(args.dataset):
+        objects = usage.pop(version.key_id, 0)
+        print(f"{version.key_id:<40}{version.status:<11}{version.created:<27}{objects} objects")
+    for key_id, objects in sorted(usage.items()):  # named by headers, unknown to the keyring
+        print(f"{key_id:<40}{'unknown':<11}{'':<27}{objects} objects")
+    return 0
+
+
+def _destroy(args: argparse.Namespace) -> int:
+    vault = _vault(args)
+    vault.keyring.destroy(args.key_id, shred=args.shred)
+    verb = "shredded" if args.shred else "destroyed (it protected no object)"
+    print(f"{args.key_id}: {verb}")
     return 0
 
 
@@ -125,6 +152,18 @@ def add_commands(commands: Any) -> None:
     )
     rotate.add_argument("--dataset", required=True, help="dataset (key scope) to rotate")
     rotate.set_defaults(handler=_rotate)
-    listing = keys_commands.add_parser("list", help="list a dataset's key versions")
+    listing = keys_commands.add_parser(
+        "list", help="list a dataset's key versions and how many objects each protects now"
+    )
     listing.add_argument("--dataset", required=True, help="dataset (key scope)")
     listing.set_defaults(handler=_list)
+    destroy = keys_commands.add_parser(
+        "destroy", help="destroy a key version; refused while any object's header names it"
+    )
+    destroy.add_argument("key_id", help="key version, e.g. local:tickets:v1")
+    destroy.add_argument(
+        "--shred",
+        action="store_true",
+        help="crypto-shred on purpose: destroy even if objects use it (they become unreadable)",
+    )
+    destroy.set_defaults(handler=_destroy)

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from vault_core.crypto import (
+    KeyInUseError,
     KeyNotFoundError,
     KeyProvider,
     KeyringError,
+    KeyringMissingError,
     LocalKeyring,
     MasterSecretMissingError,
     WrongKeyError,
@@ -280,3 +282,31 @@ def test_error_messages_never_contain_key_material(keyring: LocalKeyring) -> Non
             assert base64.b64encode(secret).decode() not in message
             assert repr(secret) not in message
         assert SECRET not in message
+
+
+def test_when_file_absent_and_create_refused_then_keyring_missing_and_nothing_written(
+    path: Path,
+) -> None:
+    with pytest.raises(KeyringMissingError, match="restore it from backup"):
+        LocalKeyring(path, SECRET, scrypt_n=FAST_N, create=False)
+    assert not path.exists()
+    assert not path.parent.exists()
+
+
+def test_when_references_counted_then_destroy_refuses_a_used_or_current_version(
+    path: Path,
+) -> None:
+    used = {"local:ds:v1": 3}
+    keyring = LocalKeyring(path, SECRET, scrypt_n=FAST_N, references=lambda k: used.get(k, 0))
+    keyring.current_key_id("ds")
+    keyring.rotate("ds")
+    with pytest.raises(KeyInUseError, match="3 stored objects") as info:
+        keyring.destroy("local:ds:v1")
+    assert (info.value.key_id, info.value.objects) == ("local:ds:v1", 3)
+    with pytest.raises(KeyInUseError, match="current version"):
+        keyring.destroy("local:ds:v2")
+    assert [v.status for v in keyring.versions("ds")] == ["active", "active"]
+    used.clear()
+    keyring.destroy("local:ds:v1")
+    keyring.destroy("local:ds:v2", shred=True)  # erasure on purpose
+    assert [v.status for v in keyring.versions("ds")] == ["destroyed", "destroyed"]

@@ -283,3 +283,48 @@ def test_memory_store_round_trips_any_bytes(
     assert memory_store.get(result.address) == data
     assert result.size == len(data)
     assert memory_store.exists(result.address)
+
+
+def _flip(fs: fsspec.AbstractFileSystem, path: str, offset: int) -> None:
+    raw = bytearray(fs.cat_file(path))
+    raw[offset] ^= 1
+    fs.pipe_file(path, bytes(raw))
+
+
+@pytest.mark.parametrize("damage", ["body_bit", "body_truncated", "body_gone", "header_garbled"])
+def test_when_stored_copy_is_corrupt_then_the_next_put_replaces_it(
+    store: ContentAddressedStore, root_url: str, damage: str
+) -> None:
+    data = b"a bucket of records " * 500
+    first = store.put(data, scope="ds")
+    fs, header_path = _object_path(root_url, first.address)
+    body_path = store.body_path_of(store.header_of(first.address))
+    if damage == "body_bit":
+        _flip(fs, body_path, 100)
+    elif damage == "body_truncated":
+        fs.pipe_file(body_path, fs.cat_file(body_path)[:-20])
+    elif damage == "body_gone":
+        fs.rm_file(body_path)
+    else:
+        fs.pipe_file(header_path, fs.cat_file(header_path)[:30])
+    with pytest.raises(IntegrityError):
+        store.get(first.address)
+    again = store.put(data, scope="ds")
+    assert (again.address, again.created) == (first.address, True)
+    assert store.get(first.address) == data
+    assert store.put(data, scope="ds").created is False  # intact now: a plain dedup hit
+
+
+def test_when_packed_copy_is_corrupt_then_put_many_replaces_it_and_keeps_the_others(
+    store: ContentAddressedStore, root_url: str
+) -> None:
+    datas = [b"bucket one " * 200, b"bucket two " * 200]
+    first = store.put_many(datas, scope="ds")
+    fs, root = fsspec.core.url_to_fs(root_url)
+    pack = next(p for p in fs.find(f"{root}/packs") if p.endswith(".pack"))
+    _flip(fs, pack, fs.size(pack) - 5)  # inside the second object's body
+    with pytest.raises(IntegrityError):
+        store.get(first[1].address)
+    again = store.put_many(datas, scope="ds")
+    assert [r.created for r in again] == [False, True]
+    assert [store.get(r.address) for r in first] == datas
