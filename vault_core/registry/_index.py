@@ -127,6 +127,15 @@ class Index:
                 time.sleep(0.05 * (attempt + 1))
         raise IndexConflictError(self.url, ATTEMPTS)
 
+    def delete(self, keys: list[str]) -> int:
+        """Remove the rows of ``keys`` (older Delta versions keep them); how many were removed."""
+        table = self._delta()
+        if table is None or not keys:
+            return 0
+        quoted = ", ".join("'" + key.replace("'", "''") + "'" for key in keys)
+        metrics: dict[str, Any] = table.delete(f"key IN ({quoted})")
+        return int(metrics.get("num_deleted_rows", 0))
+
     def _create(self) -> None:
         """Create the table empty: racing creators then only ever race on merges, which Delta
         detects as conflicts (two concurrent first commits are not reliably detected)."""
