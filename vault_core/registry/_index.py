@@ -104,7 +104,7 @@ class Index:
     @staticmethod
     def _parse(table: pa.Table, version: int) -> Snapshot:
         kinds = table.column("kind").to_pylist()
-        is_alias = pa.array([kind == ALIAS_KIND for kind in kinds])
+        is_alias = pa.array([kind == ALIAS_KIND for kind in kinds], type=pa.bool_())
         aliases: dict[str, dict[str, str]] = {}
         for row in table.filter(is_alias).select(["name", "key", "version"]).to_pylist():
             if row["version"]:
