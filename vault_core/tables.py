@@ -19,6 +19,8 @@ from typing import Any
 
 import deltalake
 import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 
 from vault_core.digest import table_digest
 from vault_core.exceptions import TerminalError
@@ -198,10 +200,45 @@ def read_table(
     if not deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
         raise TableNotFoundError(url)
     dt = deltalake.DeltaTable(url, version=version, storage_options=_options(storage_options))
-    # Single-threaded scan on purpose: with deltalake 1.6 + pyarrow 25, the threaded dataset
-    # scanner (``to_pyarrow_table()``) leaves threads that abort the interpreter at exit about
-    # half the time ("terminate called without an active exception", exit 134).
-    return dt.to_pyarrow_dataset().to_table(columns=columns, use_threads=False)
+    # Why not ``dt.to_pyarrow_dataset().to_table()``: by default deltalake reads the Parquet
+    # files through a Python filesystem (``PyFileSystem(DeltaStorageHandler)``), so every byte
+    # Arrow reads is a Python ``bytes`` object wrapped in an ``arrow::py::PyBuffer``. Arrow's scan
+    # finishes on its IO thread pool (pre-buffered reads, future callbacks; even with
+    # ``use_threads=False``), and that worker can drop the last reference to such a buffer just
+    # after ``to_table`` returned. ``~PyBuffer`` takes the GIL; if the interpreter is finalizing
+    # by then, CPython ends the thread with ``pthread_exit``, whose forced unwind runs into a
+    # ``noexcept`` C++ destructor: ``std::terminate`` -> "terminate called without an active
+    # exception", SIGABRT, exit 134, in about 1 of 5 short CLI runs under load (a core dump
+    # showed ``PyThread_exit_thread <- take_gil <- PyGILState_Ensure <- PyBuffer::~PyBuffer <-
+    # ReadRangeCache::LazyImpl::~LazyImpl`` on an ``arrow::internal::ThreadPool`` worker). So no
+    # Python object may reach Arrow's threads: local tables are read through Arrow's native
+    # filesystem, other stores' files are copied into Arrow memory on this thread first.
+    if _is_local(url):
+        local, root = pafs.FileSystem.from_uri(dt.table_uri)  # decodes %20 and the like
+        dataset = dt.to_pyarrow_dataset(filesystem=pafs.SubTreeFileSystem(root, local))
+        return dataset.to_table(columns=columns)
+    return _in_arrow_memory(dt.to_pyarrow_dataset()).to_table(columns=columns)
+
+
+def _is_local(url: str) -> bool:
+    return "://" not in url or url.startswith("file://")
+
+
+def _in_arrow_memory(dataset: ds.FileSystemDataset) -> ds.FileSystemDataset:
+    """The same dataset over copies of its files in Arrow-owned buffers, read on this thread
+    (whole files in memory: meant for remote stores, where no native filesystem is set up)."""
+    fragments = []
+    for fragment in dataset.get_fragments():
+        copy = pa.BufferOutputStream()
+        with dataset.filesystem.open_input_file(fragment.path) as source:
+            copy.write(source.read())
+        fragments.append(
+            dataset.format.make_fragment(
+                pa.BufferReader(copy.getvalue()),
+                partition_expression=fragment.partition_expression,
+            )
+        )
+    return ds.FileSystemDataset(fragments, dataset.schema, dataset.format)
 
 
 def table_version(url: str, storage_options: dict[str, str] | None = None) -> int | None:

@@ -11,6 +11,7 @@ from vault_core.settings import VaultSettings
 from vault_core.synthetic import CorpusSummary
 from vault_pipelines.definitions import ALL_JOB, build_definitions
 from vault_pipelines.demo_data import demo_datasets, prepare_landing
+from vault_pipelines.instance import fail_dead_runs, process_tags
 from vault_pipelines.summary import DatasetSummary, collect
 
 # Step-level DEBUG events stay in the instance (and the UI); the terminal shows INFO and up.
@@ -40,8 +41,9 @@ def run_demo(
     corpus = prepare_landing(settings, tickets=tickets, customers=customers)
     datasets = demo_datasets(settings.landing_url)
     job = build_definitions(datasets, settings).resolve_job_def(ALL_JOB)
+    fail_dead_runs(instance)  # an earlier demo killed mid-run stays STARTED otherwise
     result = job.execute_in_process(
-        instance=instance, raise_on_error=False, run_config=_QUIET_RUN_CONFIG
+        instance=instance, raise_on_error=False, run_config=_QUIET_RUN_CONFIG, tags=process_tags()
     )
     checks = {
         f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}": evaluation.passed

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
+
+import dagster as dg
+import psutil  # type: ignore[import-untyped]
+from dagster._core.launcher import DefaultRunLauncher
 
 DEFAULT_DAGSTER_HOME = ".dagster_home"
 
@@ -31,3 +36,79 @@ def ensure_dagster_home(path: str | None = None, template: Path | None = None) -
         target.write_text(text)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+# -- runs whose process died ------------------------------------------------------------------
+# A run executed in process (`vault demo`, `execute_in_process`) or by the default run launcher
+# (`dagster dev`) that is killed (SIGKILL, OOM, power loss) never writes RUN_FAILURE: it stays
+# STARTED for ever. Dagster's run monitoring cannot help here: the default launcher does not
+# support `check_run_worker_health` and in-process runs have no launcher at all. So we note the
+# run's process (pid and its start time) and, before the next run and at every registry sync,
+# fail the runs whose process is gone.
+
+PID_TAG = "vault/pid"
+PID_STARTED_TAG = "vault/pid_started"
+HOST_TAG = "vault/host"
+_ALIVE_STATUSES = [
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
+
+
+def process_tags() -> dict[str, str]:
+    """Run tags naming this process, for runs executed in it (``execute_in_process(tags=...)``)."""
+    me = psutil.Process()
+    return {
+        PID_TAG: str(me.pid),
+        PID_STARTED_TAG: repr(me.create_time()),
+        HOST_TAG: socket.gethostname(),
+    }
+
+
+def _worker(instance: dg.DagsterInstance, run: dg.DagsterRun) -> tuple[int, float | None] | None:
+    """(pid, its start time if known) of the process executing ``run`` on this host, or None."""
+    tags = run.tags
+    if PID_TAG in tags:
+        if tags.get(HOST_TAG) != socket.gethostname():
+            return None
+        return int(tags[PID_TAG]), float(tags[PID_STARTED_TAG]) if PID_STARTED_TAG in tags else None
+    if not isinstance(instance.run_launcher, DefaultRunLauncher):
+        return None  # another launcher's workers may live elsewhere: its own monitoring applies
+    # The default launcher's worker reports "Started process for run (pid: N)".
+    for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+        event = entry.dagster_event
+        data = event.engine_event_data if event else None
+        pid = data.metadata.get("pid") if data else None
+        if pid is not None:
+            return int(str(pid.value)), None
+    return None
+
+
+def _alive(pid: int, started: float | None, run_started: float | None) -> bool:
+    try:
+        created = psutil.Process(pid).create_time()
+    except psutil.NoSuchProcess:
+        return False
+    if started is not None:
+        return abs(created - started) < 1.0  # else the pid was reused by another process
+    return run_started is None or bool(created <= run_started + 1.0)  # type: ignore[no-any-return]
+
+
+def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark FAILURE every unfinished run whose worker process on this host is gone; their ids.
+
+    Runs whose worker is unknown (other hosts, other launchers) are left to Dagster's run
+    monitoring.
+    """
+    failed: list[str] = []
+    for record in instance.get_run_records(dg.RunsFilter(statuses=_ALIVE_STATUSES)):
+        run = record.dagster_run
+        worker = _worker(instance, run)
+        if worker is None or _alive(*worker, record.start_time):
+            continue
+        instance.report_run_failed(
+            run, f"Run worker process {worker[0]} is gone (killed?): marked failed by vault."
+        )
+        failed.append(run.run_id)
+    return failed

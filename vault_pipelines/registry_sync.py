@@ -10,7 +10,15 @@ Asset check evaluations are read the same way, after their own cursor (one event
 for every check): each evaluation updates the check results of the versions built from the
 materialization it checked, and a failed ERROR check makes them ``non_compliant``. Status changes
 (made here, through the registry API or the CLI) are reported back to the instance as an
-``AssetObservation`` of ``<ds>/registered``, so the Dagster UI shows each version's status.
+``AssetObservation`` of ``<ds>/registered``, so the Dagster UI shows each version's status; the
+CLI reports alias changes the same way. Those observations are replayed, in storage order, into
+an index that lacks them: an index rebuilt from the instance equals the live one.
+
+A version counts once the instance holds the ``<ds>/registered`` materialization carrying it.
+The asset writes its record into the index during its step, so a run killed in that step leaves
+a record the instance never confirmed: once such a run has ended FAILURE or CANCELED (runs whose
+process died are failed first, see :func:`vault_pipelines.instance.fail_dead_runs`), the sync
+removes the records of that run that no materialization of the run carries.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import dagster as dg
 import deltalake
@@ -28,9 +38,17 @@ from dagster._core.storage.asset_check_execution_record import (
     AssetCheckExecutionRecordStatus,
 )
 
-from vault_core.registry import AssetKind, AssetVersion, CheckEvaluation, Registry
+from vault_core.exceptions import VaultError
+from vault_core.registry import (
+    AssetKind,
+    AssetVersion,
+    CheckEvaluation,
+    Registry,
+    StatusChange,
+)
 from vault_core.tables import read_table
 from vault_pipelines.factory import RECORD_METADATA_KEY
+from vault_pipelines.instance import fail_dead_runs
 
 logger = logging.getLogger(__name__)
 CURSOR_SCHEMA = pa.schema([("asset_key", pa.string()), ("storage_id", pa.int64())])
@@ -42,6 +60,11 @@ STATUS_INDEX = "#status_index_version"
 """Cursor entry: registry index version when status changes were last looked for."""
 STATUS_CURSOR = "#status_reported"
 """Cursor entry: newest status change (microseconds since the epoch) reported to the instance."""
+OBSERVATION_CURSOR_PREFIX = "#observed:"
+"""Cursor entries of status and alias observations: ``#observed:<asset>`` -> last storage id."""
+ENDED_RUNS_CURSOR = "#ended_runs"
+"""Cursor entry: newest update (microseconds) of a FAILURE/CANCELED run looked at."""
+_ENDED_BADLY = [dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
 
 
 def is_registration(key: dg.AssetKey) -> bool:
@@ -104,6 +127,25 @@ def report_status(instance: dg.DagsterInstance, record: AssetVersion) -> bool:
     return True
 
 
+def report_alias(instance: dg.DagsterInstance, record: AssetVersion, alias: str, on: bool) -> bool:
+    """Report that ``alias`` now points at ``record`` (``on``) or was removed, as an observation
+    of its ``<ds>/registered`` asset (replayed when the index is rebuilt). Returns False for
+    versions without a Dagster asset (e.g. MLflow models)."""
+    key = registered_key(record)
+    if key is None:
+        return False
+    version = record.version if on else ""
+    instance.report_runless_asset_event(
+        dg.AssetObservation(
+            asset_key=key,
+            description=f"alias {alias} -> {version}" if on else f"alias {alias} removed",
+            metadata={"alias": alias, "version": version},
+            tags={"vault/alias": alias},
+        )
+    )
+    return True
+
+
 def _micros(record: AssetVersion) -> int:
     return int(record.status_changed.timestamp() * 1_000_000)
 
@@ -135,9 +177,10 @@ class RegistrySync:
         rows = read_table(self.cursor_url, storage_options=self._options).to_pylist()
         return {row["asset_key"]: int(row["storage_id"]) for row in rows}
 
-    def _save_cursor(self, cursor: dict[str, int]) -> None:
-        # Never move a key backwards if a racing sync got further meanwhile.
-        merged = self.load_cursor()
+    def _save_cursor(self, cursor: dict[str, int], *, replace: bool = False) -> None:
+        # Never move a key backwards if a racing sync got further meanwhile (unless the index
+        # was rebuilt: its Delta versions start again from 0).
+        merged = {} if replace else self.load_cursor()
         for key, storage_id in cursor.items():
             merged[key] = max(storage_id, merged.get(key, -1))
         table = pa.Table.from_pylist(
@@ -174,6 +217,104 @@ class RegistrySync:
             if not result.has_more:
                 return records, seen, last
             page_cursor = result.cursor
+
+    def _replay_observations(self, cursor: dict[str, int]) -> dict[str, int]:
+        """Apply the status and alias observations after their cursors that the index lacks
+        (all of them after a rebuild; none on a live index); the advanced cursor entries."""
+        changes: list[tuple[int, str, StatusChange]] = []
+        aliases: dict[tuple[str, str], tuple[int, str]] = {}
+        advanced: dict[str, int] = {}
+        for key in self.instance.get_asset_keys():
+            if not self.select(key):
+                continue
+            name = f"{OBSERVATION_CURSOR_PREFIX}{key.to_user_string()}"
+            page_cursor: str | None = None
+            while True:
+                result = self.instance.fetch_observations(
+                    dg.AssetRecordsFilter(asset_key=key, after_storage_id=cursor.get(name)),
+                    limit=PAGE,
+                    cursor=page_cursor,
+                    ascending=True,
+                )
+                for record in result.records:
+                    advanced[name] = record.storage_id
+                    observation = record.asset_observation
+                    meta = {
+                        k: v.value for k, v in (observation.metadata if observation else {}).items()
+                    }
+                    if "alias" in meta:
+                        dataset = key.path[0] if len(key.path) > 1 else key.to_user_string()
+                        aliases[(dataset, str(meta["alias"]))] = (
+                            record.storage_id,
+                            str(meta["version"]),
+                        )
+                    elif "registry_key" in meta and "status" in meta:
+                        change = StatusChange(
+                            status=str(meta["status"]),  # type: ignore[arg-type]
+                            at=datetime.fromisoformat(str(meta["status_changed"])),
+                            reason=str(meta.get("reason") or ""),
+                        )
+                        changes.append((record.storage_id, str(meta["registry_key"]), change))
+                if not result.has_more:
+                    break
+                page_cursor = result.cursor
+        replayed = self.registry.replay_statuses(
+            [(k, c) for _, k, c in sorted(changes, key=lambda t: t[0])]
+        )
+        if changes:
+            # Replayed changes were reported when they were made: not again.
+            newest = max(int(c.at.timestamp() * 1_000_000) for _, _, c in changes)
+            cursor[STATUS_CURSOR] = max(cursor.get(STATUS_CURSOR, -1), newest)
+            advanced[STATUS_CURSOR] = cursor[STATUS_CURSOR]
+        for (dataset, alias), (_, version) in sorted(aliases.items(), key=lambda i: i[1][0]):
+            if self.registry.aliases(dataset).get(alias) == (version or None):
+                continue
+            if version:
+                try:
+                    self.registry.set_alias(dataset, alias, version)
+                except VaultError as exc:  # the version is not (yet) in the index
+                    logger.warning("alias %s of %s not replayed: %s", alias, dataset, exc)
+            else:
+                self.registry.remove_alias(dataset, alias)
+        if replayed:
+            logger.info("registry sync: replayed %d status changes", len(replayed))
+        return advanced
+
+    def _drop_unconfirmed(self, cursor: dict[str, int]) -> dict[str, int]:
+        """Remove records written by runs that ended FAILURE/CANCELED which none of their
+        ``registered`` materializations carries; the advanced cursor entry."""
+        after = cursor.get(ENDED_RUNS_CURSOR)
+        ended = self.instance.get_run_records(
+            dg.RunsFilter(
+                statuses=_ENDED_BADLY,
+                updated_after=datetime.fromtimestamp(after / 1e6, UTC) if after else None,
+            )
+        )
+        if not ended:
+            return {}
+        newest = max(int(r.update_timestamp.timestamp() * 1_000_000) for r in ended)
+        run_ids = {r.dagster_run.run_id for r in ended}
+        suspects = [r for r in self.registry.list() if r.provenance.run_id in run_ids]
+        confirmed: set[str] = set()
+        for run_id in {r.provenance.run_id for r in suspects}:
+            for entry in self.instance.all_logs(
+                str(run_id), of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+            ):
+                materialization = entry.asset_materialization
+                value = (
+                    materialization.metadata.get(RECORD_METADATA_KEY) if materialization else None
+                )
+                if value is not None:
+                    body: Any = value.value
+                    confirmed.add(f"{body['name']}@{body['version']}")
+        dropped = [r.key for r in suspects if r.key not in confirmed]
+        if dropped:
+            logger.warning(
+                "registry sync: removed %s: written by runs that did not finish", ", ".join(dropped)
+            )
+            self.registry.remove(dropped)
+        cursor[ENDED_RUNS_CURSOR] = newest
+        return {ENDED_RUNS_CURSOR: newest}
 
     def check_keys(
         self, cursor: dict[str, int], records: Iterable[AssetVersion] = ()
@@ -306,7 +447,16 @@ class RegistrySync:
     def run(self) -> SyncResult:
         """Read what is new since the cursor, merge it into the index, advance the cursor."""
         started = time.perf_counter()
+        fail_dead_runs(self.instance)
         cursor = self.load_cursor()
+        reset = bool(cursor) and not deltalake.DeltaTable.is_deltatable(
+            self.registry.url, storage_options=self._options
+        )
+        if reset:
+            logger.warning(
+                "registry index %s is gone: rebuilding it from the instance", self.registry.url
+            )
+            cursor = {}
         records: list[AssetVersion] = []
         seen = 0
         advanced: dict[str, int] = {}
@@ -320,6 +470,10 @@ class RegistrySync:
             if count:
                 advanced[name] = last
         inserted = self.registry.put(records)
+        # Statuses and aliases after records (they name versions), before checks (a rebuilt
+        # version already carries the non_compliant status a check gave it).
+        advanced.update(self._replay_observations(cursor))
+        advanced.update(self._drop_unconfirmed(cursor))
         # Checks after records: an evaluation can only apply to a version already indexed.
         keys = self.check_keys(cursor, records)
         evaluations, checks_seen, checks_advanced = self._read_checks(cursor, keys)
@@ -332,7 +486,9 @@ class RegistrySync:
         cursor.update(advanced)
         reported = self.report_statuses(cursor)
         advanced.update(self._pending)
-        if advanced:
+        if reset:
+            self._save_cursor(cursor, replace=True)
+        elif advanced:
             self._save_cursor(advanced)
         elapsed = time.perf_counter() - started
         non_compliant = tuple(

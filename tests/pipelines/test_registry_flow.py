@@ -16,7 +16,7 @@ from vault_core.settings import VaultSettings
 from vault_core.vault import Vault
 from vault_pipelines.definitions import ALL_JOB, build_definitions
 from vault_pipelines.demo_data import demo_datasets, prepare_landing
-from vault_pipelines.registry_sync import RegistrySync
+from vault_pipelines.registry_sync import RegistrySync, report_alias
 
 pytestmark = pytest.mark.integration
 
@@ -177,3 +177,37 @@ def test_when_cli_queries_then_versions_lineage_diff_and_unknown_names(
     assert (diff["change"], diff["schema_changed"]) == ("data", False)
     assert vault_cli([*home, "get", "custmers"]) == 2
     assert "did you mean customers" in capsys.readouterr().err
+
+
+def test_when_index_is_rebuilt_then_deprecations_and_aliases_are_replayed(
+    flow: tuple[VaultSettings, list[str]], dagster_instance: dg.DagsterInstance
+) -> None:
+    settings, _ = flow
+    registry = Registry.open(settings.registry_url)
+    RegistrySync(dagster_instance, registry).run()  # a live index with a cursor
+    # What `vault registry deprecate` and `vault registry alias` do.
+    registry.deprecate("customers", "1.1.0", "late rows")
+    RegistrySync(dagster_instance, registry).report_statuses()
+    for version in ("1.1.1", "1.0.0"):
+        registry.set_alias("customers", "production", version)
+        report_alias(dagster_instance, registry.get("customers", version), "production", on=True)
+    # Datasets only: an MLflow model registered through the API is not in the instance.
+    live = ([r.model_dump() for r in registry.list(kind="dataset")], registry.aliases("customers"))
+    assert live[1] == {"production": "1.0.0"}
+
+    shutil.rmtree(settings.registry_url)
+    rebuilt = Registry.open(settings.registry_url)
+    RegistrySync(dagster_instance, rebuilt).run()
+    assert (
+        [r.model_dump() for r in rebuilt.list(kind="dataset")],
+        rebuilt.aliases("customers"),
+    ) == live
+    assert [str(r.status) for r in rebuilt.list(kind="dataset")] == [
+        "deprecated",
+        "deprecated",
+        "active",
+    ]
+    # Replaying again (a live index) changes nothing.
+    version = rebuilt.updates_since(-1)[0]
+    RegistrySync(dagster_instance, Registry.open(settings.registry_url)).run()
+    assert Registry.open(settings.registry_url).updates_since(-1)[0] == version

@@ -104,7 +104,7 @@ class Index:
     @staticmethod
     def _parse(table: pa.Table, version: int) -> Snapshot:
         kinds = table.column("kind").to_pylist()
-        is_alias = pa.array([kind == ALIAS_KIND for kind in kinds])
+        is_alias = pa.array([kind == ALIAS_KIND for kind in kinds], type=pa.bool_())
         aliases: dict[str, dict[str, str]] = {}
         for row in table.filter(is_alias).select(["name", "key", "version"]).to_pylist():
             if row["version"]:
@@ -126,6 +126,15 @@ class Index:
                 self._table = None
                 time.sleep(0.05 * (attempt + 1))
         raise IndexConflictError(self.url, ATTEMPTS)
+
+    def delete(self, keys: list[str]) -> int:
+        """Remove the rows of ``keys`` (older Delta versions keep them); how many were removed."""
+        table = self._delta()
+        if table is None or not keys:
+            return 0
+        quoted = ", ".join("'" + key.replace("'", "''") + "'" for key in keys)
+        metrics: dict[str, Any] = table.delete(f"key IN ({quoted})")
+        return int(metrics.get("num_deleted_rows", 0))
 
     def _create(self) -> None:
         """Create the table empty: racing creators then only ever race on merges, which Delta

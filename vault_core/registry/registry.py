@@ -384,6 +384,14 @@ class Registry:
             return 0
         return self._index.merge(records_to_table(records), update=False)
 
+    def remove(self, keys: builtins.list[str]) -> int:
+        """Remove versions (``name@version``) from the index; how many were removed.
+
+        Only for versions that never existed in the orchestrator (the sync drops those written by
+        a run that died before recording them); every other version moves through statuses.
+        """
+        return self._index.delete(keys)
+
     def set_status(self, name: str, version: str, status: Status, reason: str) -> AssetVersion:
         """Move a version along its lifecycle, recording when and why."""
         record = self.get(name, version)
@@ -393,6 +401,34 @@ class Registry:
         self._index.merge(records_to_table([updated]), update=True)
         self._notify(updated)
         return updated
+
+    def replay_statuses(
+        self, changes: builtins.list[tuple[str, StatusChange]]
+    ) -> builtins.list[AssetVersion]:
+        """Apply recorded status changes (``name@version``, change) in order, keeping their
+        times, when a rebuilt index lacks them; the versions that changed.
+
+        A change is skipped when its version is unknown, when it is not newer than the
+        version's last change (already there, or superseded) or not an allowed transition; so a
+        replay over a live index changes nothing. Listeners are not notified: this is history.
+        """
+        current = dict(self._records())
+        changed: dict[str, AssetVersion] = {}
+        for key, change in changes:
+            record = current.get(key)
+            if record is None or change.status is record.status:
+                continue
+            if record.status_history and change.at <= record.status_history[-1].at:
+                continue
+            if change.status not in _ALLOWED[record.status]:
+                continue
+            history = [*record.status_history, change]
+            current[key] = changed[key] = record.model_copy(
+                update={"status": change.status, "status_history": history}
+            )
+        if changed:
+            self._index.merge(records_to_table(builtins.list(changed.values())), update=True)
+        return sorted(changed.values(), key=lambda r: (r.name, r.semver))
 
     def updates_since(self, index_version: int) -> tuple[int, bool]:
         """(current index version, whether versions were updated, e.g. a status changed, after

@@ -100,7 +100,13 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _alias(args: argparse.Namespace) -> int:
-    _registry(args).set_alias(args.name, args.alias, args.version)
+    from vault_pipelines.registry_sync import report_alias
+
+    registry = _registry(args)
+    registry.set_alias(args.name, args.alias, args.version)
+    # Recorded in the instance too (an observation of <ds>/registered): a rebuilt index has it.
+    with _instance() as instance:
+        report_alias(instance, registry.get(args.name, args.version), args.alias, on=True)
     return 0
 
 
