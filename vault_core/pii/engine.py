@@ -39,6 +39,7 @@ from vault_core.pii.finding import (
     resolve_findings,
 )
 from vault_core.pii.hits import DETECTOR_NAMES, ENTITY_NAMES, Hits, Names, ordering, resolve_hits
+from vault_core.pii.normalize import OffsetMap, map_back, normalize_texts
 from vault_core.pii.pattern_pass import (
     Texts,
     context_words,
@@ -270,17 +271,22 @@ class PiiEngine:
 
     def _resolved_hits(self, groups: Sequence[tuple[Texts, str]]) -> Hits:
         """Resolved findings of groups of distinct texts (texts numbered across the groups),
-        sorted by text and start.
+        sorted by text and start, as offsets into the texts as given.
+
+        The texts are normalized once here (:mod:`vault_core.pii.normalize`: the pattern pass
+        and the NER read the same normalized texts); non-ASCII texts whose offsets moved have
+        their findings mapped back to the original characters.
 
         One NER pass covers every group (every column of a table): the NER pieces of all
         columns are deduplicated together and the workers are started once.
         """
+        groups, maps = _normalized(groups)
         joined = joined_texts(groups)
         raw = self._scan(groups, joined)
         if not (self._ner_entities and self.config.score_threshold <= NER_SCORE):
             # One resolution over all groups; an Arrow column's texts become Python strings
             # only where three findings overlap.
-            return resolve_hits(raw, _AsStrings(joined))
+            return map_back(resolve_hits(raw, _AsStrings(joined)), maps)
         every_text = joined.to_pylist() if isinstance(joined, pa.Array) else list(joined)
         found = raw.sorted().to_lists(len(every_text))
         self._ner(every_text, found)
@@ -292,7 +298,7 @@ class PiiEngine:
                 for text, fs in zip(every_text, found, strict=True)
             ]
         )  # fmt: skip
-        return resolved
+        return map_back(resolved, maps)
 
     def _scan(self, groups: Sequence[tuple[Texts, str]], joined: Texts) -> Hits:
         try:
@@ -424,6 +430,23 @@ class PiiEngine:
             hits = _declared_hits(table.column(column), entity_type)
             parts.append((hits, np.full(len(hits), column_number, dtype=np.int32)))
         return _findings_table(ids, columns, parts)
+
+
+def _normalized(
+    groups: Sequence[tuple[Texts, str]],
+) -> tuple[list[tuple[Texts, str]], dict[int, OffsetMap]]:
+    """The groups' texts as the detectors read them (:mod:`vault_core.pii.normalize`; ASCII
+    texts unchanged) and the offset maps of the texts whose offsets moved, by number across
+    the groups."""
+    normalized: list[tuple[Texts, str]] = []
+    maps: dict[int, OffsetMap] = {}
+    first = 0
+    for texts, hint in groups:
+        folded, moved = normalize_texts(texts, first)
+        normalized.append((folded, hint))
+        maps.update(moved)
+        first += len(texts)
+    return normalized, maps
 
 
 def _distinct(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:

@@ -7,8 +7,9 @@ before and after the value is said apart (``lead``/``prefix``; ``trail``/``suffi
 folds the lead or prefix into the search, checks the trail on each match afterwards, then runs
 the detector's batch validator (:mod:`vault_core.pii.validators`) and context words.
 
-Digits are ASCII ``[0-9]``: full-width or other-script digits are not read as numbers (the
-checksums are defined on ASCII digits). Word boundaries (``\\w``) are Unicode.
+Digits are ASCII ``[0-9]``: the engine folds full-width and other-script digits (and Unicode
+spaces, dashes, invisible characters, look-alike letters) to ASCII before the scan
+(:mod:`vault_core.pii.normalize`). Word boundaries (``\\w``) and e-mail addresses are Unicode.
 """
 
 from __future__ import annotations
@@ -151,7 +152,8 @@ _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
 DETECTORS: tuple[PatternDetector, ...] = (
     PatternDetector(
         "Email", "EMAIL_ADDRESS",
-        r"[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+        # Internationalized: Unicode letters and digits in the local part and the domain.
+        r"[^\W_][\w.+-]*@[^\W_][\w-]*(?:\.[\w-]+)*\.[^\W\d_]{2,}",
         1.0, lead=r"[\w.+-]", trail=r"[\w-]",
         retreat=True, lead_after=True,
     ),

@@ -2,6 +2,10 @@
 
 The pseudonym ``<EMAIL_ADDRESS:mfrgg...>`` is the token vault: the same value always gives the
 same pseudonym (joins work), and :func:`reveal` turns pseudonyms back into values with the key.
+What is encrypted is the value's canonical form
+(:func:`~vault_core.pii.canonical.canonical_value`), so case and format variants share one
+pseudonym, and revealing gives that form back: ``Jane@X.com`` reveals as ``jane@x.com``,
+``(415) 555-0132`` as ``4155550132``, ``Jane  Doe`` as ``jane doe``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from pydantic import BaseModel, ConfigDict, Field
 
+from vault_core.pii.canonical import canonical_value
 from vault_core.pii.exceptions import PseudonymError
 from vault_core.pii.keys import CachedKeys, KeyResolver, key_purpose
 from vault_core.pii.token import KEY_NAME_PATTERN, encode_value
@@ -44,8 +49,12 @@ def _aad(entity_type: str) -> list[bytes]:
 
 
 def apply_pseudonym(op: Pseudonym, value: str, entity_type: str, keys: KeyResolver) -> str:
-    """Return the pseudonym of ``value`` under the key ``op.key_name``."""
-    sealed = _cipher(keys, op.key_name).encrypt(encode_value(value), _aad(entity_type))
+    """Return the pseudonym of ``value`` under the key ``op.key_name``.
+
+    The value's canonical form is encrypted (case and format variants share a pseudonym);
+    :func:`reveal` gives back that form, not the exact spelling."""
+    canonical = canonical_value(entity_type, value)
+    sealed = _cipher(keys, op.key_name).encrypt(encode_value(canonical), _aad(entity_type))
     encoded = base64.b32encode(sealed).decode("ascii").rstrip("=").lower()
     return f"<{entity_type}:{encoded}>"
 
@@ -54,6 +63,11 @@ def decrypt_pseudonym(
     pseudonym: str, keys: KeyResolver, *, key_name: str = "default"
 ) -> tuple[str, str]:
     """Return ``(entity_type, value)`` of one pseudonym made with the key ``key_name``.
+
+    ``value`` is the canonical form that was encrypted
+    (:func:`~vault_core.pii.canonical.canonical_value`: e-mails lower-case, phones as digits
+    with a leading ``+`` kept, cards and other identifiers as upper-case letters and digits,
+    names case-folded with single spaces), not necessarily the spelling in the source text.
 
     Raises:
         PseudonymError: If ``pseudonym`` is malformed or was not made with this key.
@@ -78,7 +92,8 @@ def decrypt_pseudonym(
 
 
 def reveal(text: str, keys: KeyResolver, *, key_name: str = "default") -> str:
-    """Replace every pseudonym in ``text`` with the value it encrypts.
+    """Replace every pseudonym in ``text`` with the value it encrypts, in its canonical form
+    (see :func:`decrypt_pseudonym`).
 
     Raises:
         PseudonymError: If a pseudonym in ``text`` was not made with this key.

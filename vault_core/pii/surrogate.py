@@ -1,6 +1,8 @@
 """Consistent surrogate: a realistic fake of the same shape, chosen by a keyed HMAC of the value.
 
-The same value (and key) always gives the same fake, in any process: the only randomness is a
+The same value (and key) always gives the same fake, in any process (case and format variants
+of a value count as the same value:
+:func:`~vault_core.pii.canonical.canonical_value`): the only randomness is a
 ``random.Random`` seeded with the HMAC. A phone stays a phone, an email an email, a card a
 Luhn-valid card of the same length and grouping, an IBAN a mod-97-valid IBAN, a person a name.
 """
@@ -16,7 +18,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from vault_core.pii import _surrogate_words as words
+from vault_core.pii.canonical import canonical_value
 from vault_core.pii.keys import KeyResolver, key_purpose
+from vault_core.pii.normalize import normalize_text
 from vault_core.pii.token import KEY_NAME_PATTERN, keyed_digest
 
 _ATTEMPTS = 16
@@ -164,12 +168,21 @@ _GENERATORS: dict[str, Callable[[str, random.Random], str]] = {
 
 
 def surrogate_for(key: bytes, entity_type: str, value: str) -> str:
-    """The surrogate of ``value``; never ``value`` itself nor a text containing it."""
+    """The surrogate of ``value``; never ``value`` itself nor a text containing it.
+
+    The fake is chosen by the value's canonical form
+    (:func:`~vault_core.pii.canonical.canonical_value`) and shaped like the value as the
+    detectors read it (no invisible characters, ASCII digits): ``Jane@X.com`` and
+    ``jane@x.com`` get the same fake, ``4111-1111-1111-1111`` and ``4111 1111 1111 1111``
+    the same digits, each with its own grouping.
+    """
     generate = _GENERATORS.get(entity_type, _shape)
+    canonical = canonical_value(entity_type, value)
+    shape = normalize_text(value)[0]
     for attempt in range(_ATTEMPTS):
-        seed = int.from_bytes(keyed_digest(key, entity_type, value, counter=attempt), "big")
-        candidate = generate(value, random.Random(seed))
-        if value not in candidate and candidate not in value:
+        seed = int.from_bytes(keyed_digest(key, entity_type, canonical, counter=attempt), "big")
+        candidate = generate(shape, random.Random(seed))
+        if not any(seen in candidate or candidate in seen for seen in (value, shape)):
             return candidate
     # Only values too short or too constrained to vary (e.g. "Dr.") end up here.
     return f"<{entity_type}>"

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from vault_core.pii.canonical import canonical_value
 from vault_core.pii.keys import KeyResolver, key_purpose
 
 KEY_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -46,7 +47,9 @@ class Token(BaseModel):
     digest_chars: int = Field(default=8, ge=8, le=64)
     """How many hex characters of the HMAC to keep."""
     case_sensitive: bool = False
-    """When false, values are case-folded and stripped first (``Jane@X.com`` = ``jane@x.com``)."""
+    """Values are keyed on their canonical form
+    (:func:`~vault_core.pii.canonical.canonical_value`: ``(415) 555-0132`` = ``415.555.0132``);
+    when false its letters are also case-folded (``Jane@X.com`` = ``jane@x.com``)."""
     template: str = "<{entity_type}_{digest}>"
     """``str.format`` template with ``{digest}`` (required) and ``{entity_type}``."""
 
@@ -66,8 +69,9 @@ class Token(BaseModel):
 
 
 def apply_token(op: Token, value: str, entity_type: str, keys: KeyResolver) -> str:
-    """Return the token of ``value`` under the key ``op.key_name``."""
+    """Return the token of ``value`` under the key ``op.key_name``: case and format variants
+    of one value (same canonical form) get the same token."""
     key = keys(key_purpose("token", op.key_name))
-    normalized = value if op.case_sensitive else value.strip().casefold()
+    normalized = canonical_value(entity_type, value, fold_case=not op.case_sensitive)
     digest = keyed_digest(key, entity_type, normalized).hex()[: op.digest_chars]
     return op.template.format(entity_type=entity_type, digest=digest)
