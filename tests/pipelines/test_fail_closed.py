@@ -62,13 +62,25 @@ def test_when_the_audit_finds_pii_then_nothing_is_published_or_registered(
     assert EMAIL not in _event_log_text(dagster_instance, result.run_id)
 
 
-def test_when_a_column_name_is_an_email_then_the_event_log_never_shows_it(
+def test_when_column_names_hold_pii_then_the_event_log_never_shows_them(
     tmp_path: Path, dagster_instance: dg.DagsterInstance
 ) -> None:
-    rows = [{"chat_id": "1", "body": "hello", EMAIL: "opted in"}]
+    mac = "00:1a:2b:3c:4d:5e"
+    rows = [
+        {"chat_id": "1", "body": "hello", EMAIL: "opted in"},  # refused at ingest
+        {"chat_id": "2", "body": "hello", f"device {mac}": "paired"},  # labelled
+    ]
     result, _ = _run(tmp_path, dagster_instance, rows)
     assert result.success
-    assert EMAIL not in _event_log_text(dagster_instance, result.run_id)
+    log = _event_log_text(dagster_instance, result.run_id)
+    assert EMAIL not in log
+    assert mac not in log
+    raw = next(
+        e.materialization
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey(["chats", "raw"])
+    )
+    assert (raw.metadata["records"].value, raw.metadata["quarantined"].value) == (1, 1)
 
 
 def test_when_a_foreign_error_quotes_a_value_then_the_event_log_gets_a_value_free_one(
