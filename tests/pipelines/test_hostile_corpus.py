@@ -13,9 +13,11 @@ import pytest
 from dagster._serdes import serialize_value
 
 from tests.core.ingest.hostile_corpus import FORMATS, HostileFile, write_hostile_corpus
+from tests.core.pii.test_obfuscated_pii import CASES
 from vault_core import tables
 from vault_core.dataset import DatasetSpec
 from vault_core.pii import PiiEngineConfig
+from vault_core.pii.normalize import normalize_text
 from vault_core.settings import VaultSettings
 from vault_core.vault import Vault
 from vault_pipelines.definitions import ALL_JOB, build_definitions
@@ -44,6 +46,16 @@ def test_when_the_hostile_corpus_runs_through_the_graph_then_nothing_crashes_or_
     for fmt in FORMATS:
         folder = tmp_path / "landing" / fmt
         files[fmt] = write_hostile_corpus(folder, fmt)
+        if fmt == "jsonl":  # and the obfuscated variants, one row each, in an undeclared column
+            rows = [{"case": name, "note": case.text} for name, case in CASES.items()]
+            path = folder / "obfuscated.jsonl"
+            path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+            planted = tuple(
+                form
+                for case in CASES.values()
+                for form in (case.value, normalize_text(case.value)[0])
+            )
+            files[fmt].append(HostileFile(path, fmt, "obfuscated PII", planted))
         # Nothing declared but the text of txt files: every column is scanned (fail closed).
         specs.append(
             DatasetSpec(
