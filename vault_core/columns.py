@@ -139,12 +139,15 @@ def safe_column_names(
     ``keep`` are names written in the dataset's own definition (declared columns): code, not data.
     """
     candidates = [name for name in names if name not in keep and name != RECORD_ID]
-    found = _names_engine().detect_batch(candidates)
+    flags = names_hold_pii(candidates)
     return {
-        name: column_label(name, key)
-        for name, findings in zip(candidates, found, strict=True)
-        if findings
+        name: column_label(name, key) for name, flag in zip(candidates, flags, strict=True) if flag
     }
+
+
+def names_hold_pii(names: Sequence[str]) -> list[bool]:
+    """Whether the pattern detectors find PII in each name (column names, file paths)."""
+    return [bool(found) for found in _names_engine().detect_batch(list(names))]
 
 
 def rename(table: pa.Table, labels: Mapping[str, str]) -> pa.Table:

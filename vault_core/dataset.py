@@ -10,6 +10,8 @@ from vault_core.pii.engine import PiiEngineConfig
 from vault_core.pii.policy import PRESETS, Policy
 
 SourceFormat = Literal["csv", "jsonl", "parquet", "txt"]
+Partitioning = Literal["none", "hourly", "daily", "monthly", "files"]
+TIME_WINDOWS = ("hourly", "daily", "monthly")
 
 
 class DatasetSpec(BaseModel):
@@ -57,6 +59,30 @@ class DatasetSpec(BaseModel):
     storage_options: dict[str, str] = Field(default_factory=dict)
     """fsspec storage options for ``source``."""
 
+    partitioning: Partitioning = "none"
+    """How the dataset is cut into partitions, each ingested, scanned, anonymized and written on
+    its own (memory follows the batch size, cost follows what changed):
+
+    - ``none``: one partition (``all``) holding every file of ``source``; for small datasets.
+    - ``hourly``, ``daily``, ``monthly``: time windows; ``source`` names the window with
+      ``{date}`` (the partition key, e.g. ``2026-12-06``) or ``{date:%Y/%m/%d}`` (any strftime
+      format), e.g. ``s3://landing/chats/{date}/*.jsonl``. Needs ``partition_start``.
+    - ``files``: one partition per landing file matching ``source``, keyed by its path relative
+      to the glob's fixed folder (a digest instead when the path holds PII); the landing sensor
+      adds new files as partitions.
+    """
+
+    partition_start: str | None = None
+    """First time window (ISO date or datetime, e.g. ``2026-01-01``) of a time-partitioned
+    dataset."""
+
+    batch_rows: int = Field(default=20_000, ge=1, le=10_000_000)
+    """Records per streamed batch and per sealed raw object: what bounds a step's memory."""
+
+    retention_hours: int = Field(default=168, ge=0)
+    """Old Delta versions (files no longer in the current version) are vacuumed after this many
+    hours; time travel and registry versions older than that stop being loadable."""
+
     description: str = ""
     """One line shown in the Dagster UI."""
 
@@ -90,6 +116,16 @@ class DatasetSpec(BaseModel):
                     raise ValueError(f"columns {sorted(both)} are both {first} and {second}")
         if self.format == "txt" and set(self.text_columns) - {"text"}:
             raise ValueError("txt datasets have one text column, named 'text'")
+        if self.partitioning in TIME_WINDOWS:
+            if "{date" not in self.source:
+                raise ValueError(
+                    f"a {self.partitioning} dataset names its window in source with {{date}} or "
+                    "{date:<strftime format>}, e.g. s3://landing/chats/{date}/*.jsonl"
+                )
+            if not self.partition_start:
+                raise ValueError(f"a {self.partitioning} dataset needs partition_start")
+        elif "{date" in self.source:
+            raise ValueError("{date} in source needs partitioning hourly, daily or monthly")
         return self
 
     @property
