@@ -131,3 +131,31 @@ def seal_rejects(store: ObjectStore, dataset: str, rejects: list[Reject]) -> pa.
             }
         )
     return pa.Table.from_pylist(rows, schema=QUARANTINE_SCHEMA)
+
+
+def seal_batch(store: ObjectStore, dataset: str, records: pa.Table, origins: pa.Table) -> pa.Table:
+    """Seal one batch of records as one object; return its manifest rows (in batch order).
+
+    A streamed partition is sealed batch by batch: the same input gives the same batches, so a
+    rerun finds every object already stored (content addressing) and writes nothing new.
+    """
+    if records.num_rows == 0:
+        return MANIFEST_SCHEMA.empty_table()
+    put = store.put(_ipc_bytes(records), scope=dataset)
+    n = records.num_rows
+    manifest = pa.table(
+        {
+            RECORD_ID: records[RECORD_ID],
+            "object_address": pa.array([put.address] * n, pa.string()),
+            "object_row": pa.array(range(n), pa.int32()),
+            "object_bytes": pa.array([put.stored_size] * n, pa.int64()),
+            "key_id": pa.array([put.key_id] * n, pa.string()),
+        }
+    )
+    joined = manifest.join(origins, RECORD_ID, join_type="left outer")
+    return joined.select(MANIFEST_SCHEMA.names).cast(MANIFEST_SCHEMA).sort_by("object_row")
+
+
+def open_object(store: ObjectStore, address: str) -> pa.Table:
+    """Decrypt and verify one sealed batch of records."""
+    return pa.ipc.open_stream(store.get(address)).read_all()

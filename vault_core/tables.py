@@ -197,6 +197,20 @@ def read_table(
 
     ``columns``: read only these (default all).
     """
+    return open_dataset(url, version=version, storage_options=storage_options).to_table(
+        columns=columns
+    )
+
+
+def open_dataset(
+    url: str,
+    *,
+    version: int | None = None,
+    storage_options: dict[str, str] | None = None,
+    partition_filter: ds.Expression | None = None,
+) -> ds.Dataset:
+    """The table at ``url`` (latest, or exactly Delta ``version``) as an Arrow dataset to scan
+    in batches; ``partition_filter`` prunes files by their partition values."""
     if not deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
         raise TableNotFoundError(url)
     dt = deltalake.DeltaTable(url, version=version, storage_options=_options(storage_options))
@@ -216,19 +230,21 @@ def read_table(
     if _is_local(url):
         local, root = pafs.FileSystem.from_uri(dt.table_uri)  # decodes %20 and the like
         dataset = dt.to_pyarrow_dataset(filesystem=pafs.SubTreeFileSystem(root, local))
-        return dataset.to_table(columns=columns)
-    return _in_arrow_memory(dt.to_pyarrow_dataset()).to_table(columns=columns)
+        return dataset if partition_filter is None else dataset.filter(partition_filter)
+    return _in_arrow_memory(dt.to_pyarrow_dataset(), partition_filter)
 
 
 def _is_local(url: str) -> bool:
     return "://" not in url or url.startswith("file://")
 
 
-def _in_arrow_memory(dataset: ds.FileSystemDataset) -> ds.FileSystemDataset:
+def _in_arrow_memory(
+    dataset: ds.FileSystemDataset, partition_filter: ds.Expression | None = None
+) -> ds.FileSystemDataset:
     """The same dataset over copies of its files in Arrow-owned buffers, read on this thread
     (whole files in memory: meant for remote stores, where no native filesystem is set up)."""
     fragments = []
-    for fragment in dataset.get_fragments():
+    for fragment in dataset.get_fragments(filter=partition_filter):
         copy = pa.BufferOutputStream()
         with dataset.filesystem.open_input_file(fragment.path) as source:
             copy.write(source.read())

@@ -27,12 +27,13 @@ from typing import Any
 import dagster as dg
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from vault_core import stages, tables
+from vault_core import stages
 from vault_core.dataset import DatasetSpec
 from vault_core.exceptions import TerminalError, VaultError
 from vault_core.pii import PiiEngineConfig
 from vault_core.registry import Provenance, UpstreamRef, head_commit
 from vault_core.vault import Vault
+from vault_pipelines.partitions import partition_key, partitions_def
 from vault_pipelines.resources import PiiEngineResource, VaultResource
 
 STAGES = ("raw", "pii_findings", "anonymized", "registered")
@@ -92,12 +93,14 @@ def _column_schema(schema: dict[str, str]) -> dg.TableSchema:
     return dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind in schema.items()])
 
 
-def _table_metadata(write: tables.TableWrite) -> dict[str, Any]:
+def _table_metadata(
+    url: str, delta_version: int | None, rows: int, skipped: bool
+) -> dict[str, Any]:
     return {
-        "table_url": dg.MetadataValue.path(write.url),
-        "delta_version": write.delta_version,
-        "dagster/row_count": write.rows,
-        "rewritten": write.written,
+        "table_url": dg.MetadataValue.path(url),
+        "delta_version": delta_version if delta_version is not None else -1,
+        "dagster/row_count": rows,
+        "skipped_unchanged": skipped,
     }
 
 
@@ -108,8 +111,11 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
     owners = [spec.owner] if spec.owner and "@" in spec.owner else None
     raw_key, findings_key, anonymized_key, registered_key = (asset_key(spec, s) for s in STAGES)
 
+    partitions = partitions_def(spec)
+
     def common(stage: str) -> dict[str, Any]:
         return {
+            "partitions_def": partitions if stage != "registered" else None,
             "group_name": group,
             "code_version": stages.code_version(spec, stage),
             "tags": tags,
@@ -123,19 +129,22 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
     )
     def raw(context: dg.AssetExecutionContext, vault: VaultResource) -> dg.MaterializeResult:
         with _value_free_errors(vault, spec, "raw"):
-            result = stages.ingest_raw(vault.get_vault(), spec)
+            result = stages.ingest_raw(vault.get_vault(), spec, partition_key(context))
         context.log.info(
-            "%s: %d rows in, %d records, %d quarantined",
+            "%s [%s]: %d rows in, %d records, %d quarantined%s",
             spec.name,
+            result.partition,
             result.rows_in,
             result.records,
             result.quarantined,
+            " (unchanged: skipped)" if result.skipped else "",
         )
         return dg.MaterializeResult(
             data_version=dg.DataVersion(result.data_version),
             metadata={
-                **_table_metadata(result.manifest),
-                "dagster/row_count": result.records,
+                **_table_metadata(
+                    result.manifest_url, result.delta_version, result.records, result.skipped
+                ),
                 "dagster/column_schema": _column_schema(result.schema),
                 "rows_in": result.rows_in,
                 "records": result.records,
@@ -143,10 +152,10 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
                 "physical_rows": result.physical_rows,
                 "blank_lines": result.blank_lines,
                 "quarantine_reasons": _json(result.reasons),
-                "quarantine_table": dg.MetadataValue.path(result.quarantine.url),
+                "quarantine_table": dg.MetadataValue.path(result.quarantine_url),
                 "sealed_objects": result.objects,
                 "key_ids": _json(result.key_ids),
-                "source_files": _json({s.url: s.digest for s in result.sources}),
+                "source_files": _json(result.sources),
             },
         )
 
@@ -161,16 +170,13 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
     ) -> dg.MaterializeResult:
         with _value_free_errors(vault, spec, "pii_findings"):
             result = stages.find_pii(
-                vault.get_vault(),
-                spec,
-                pii.engine(spec.pii),
-                manifest_version=_version_of_this_run(context, raw_key),
+                vault.get_vault(), spec, pii.engine(spec.pii), partition_key(context)
             )
         context.log.info("%s: %d findings", spec.name, sum(result.by_type.values()))
         return dg.MaterializeResult(
-            data_version=dg.DataVersion(result.table.data_version),
+            data_version=dg.DataVersion(result.data_version),
             metadata={
-                **_table_metadata(result.table),
+                **_table_metadata(result.url, result.delta_version, result.rows, result.skipped),
                 "records_scanned": result.records_scanned,
                 "findings_by_type": _json(result.by_type),
                 "findings_by_column": _json(result.by_column),
@@ -201,10 +207,7 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         with _value_free_errors(vault, spec, "anonymized"):
             result = stages.anonymize(
-                vault.get_vault(),
-                spec,
-                pii.engine(CHECK_ENGINE),
-                findings_version=_version_of_this_run(context, findings_key),
+                vault.get_vault(), spec, pii.engine(CHECK_ENGINE), partition_key(context)
             )
         yield dg.AssetCheckResult(
             check_name=NO_PII_LEFT,
@@ -217,24 +220,24 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
                 "rows_audited": result.rows,
             },
         )
-        if result.table is None:
+        if result.data_version is None:
             raise dg.Failure(
                 description=(
-                    f"{spec.name}/anonymized: {result.leftover} PII findings left after"
-                    f" the '{spec.policy.name}' policy (by type: {result.leftover_by_type}); the "
-                    "version "
-                    "was not written. Declare the columns or choose a policy that covers them."
+                    f"{spec.name}/anonymized [{result.partition}]: {result.leftover} PII findings "
+                    f"left after the '{spec.policy.name}' policy (by type: "
+                    f"{result.leftover_by_type}); the version was not written. Declare the "
+                    "columns or choose a policy that covers them."
                 ),
                 allow_retries=False,
             )
         yield dg.MaterializeResult(
-            data_version=dg.DataVersion(result.table.data_version),
+            data_version=dg.DataVersion(result.data_version),
             metadata={
-                **_table_metadata(result.table),
+                **_table_metadata(result.url, result.delta_version, result.rows, result.skipped),
                 "dagster/column_schema": _column_schema(result.schema),
                 "policy": spec.policy.name,
                 "policy_digest": spec.policy.digest(),
-                "policy_report": _json(result.report.to_dict()),
+                "policy_report": _json(result.report),
                 "dropped_columns": len(result.dropped_columns),
             },
         )
@@ -266,7 +269,6 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
                 run_id=context.run.run_id,
                 provenance=provenance,
                 checks=checks,
-                anonymized_version=_version_of_this_run(context, anonymized_key),
             )
         record = result.record
         context.log.info(
@@ -295,20 +297,6 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         )
 
     return [raw, pii_findings, anonymized, registered]
-
-
-def _version_of_this_run(context: dg.AssetExecutionContext, key: dg.AssetKey) -> int | None:
-    """Delta version of ``key`` materialized earlier in this run, or None when this run did not
-    materialize it (then the stage reads the latest version)."""
-    logs = context.instance.all_logs(
-        context.run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
-    )
-    for entry in reversed(logs):
-        event = entry.asset_materialization
-        if event is not None and event.asset_key == key:
-            version = event.metadata.get("delta_version")
-            return int(version.value) if version is not None else None
-    return None
 
 
 def _upstream_refs(

@@ -96,7 +96,7 @@ def _missing_required(values: dict[str, Any], required: Sequence[str]) -> list[s
 
 
 def ingest(
-    source: str,
+    source: str | Sequence[str],
     fmt: str,
     *,
     record_key: bytes,

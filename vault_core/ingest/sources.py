@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,14 +27,19 @@ def _url(fs: Any, path: str) -> str:
 
 
 def iter_source_files(
-    source: str, storage_options: dict[str, Any] | None = None
+    source: str | Sequence[str], storage_options: dict[str, Any] | None = None
 ) -> Iterator[tuple[SourceFile, bytes]]:
-    """Yield every file matching ``source`` (a URL or glob), in sorted order, with its bytes.
+    """Yield every file matching ``source`` (a URL or glob, or a list of them), in sorted order,
+    with its bytes.
 
     Raises:
         SourceNotFoundError: nothing matches.
         SourceUnavailableError: the storage cannot be listed or a file cannot be read.
     """
+    if not isinstance(source, str):
+        for each in source:
+            yield from iter_source_files(each, storage_options)
+        return
     try:
         fs, path = fsspec.core.url_to_fs(source, **(storage_options or {}))
         has_magic = any(char in path for char in "*?[")

@@ -11,6 +11,8 @@ from vault_core.registry.exceptions import RegistryError as RegistryError
 from vault_core.registry.exceptions import StatusTransitionError as StatusTransitionError
 from vault_core.registry.exceptions import VersionDataError as VersionDataError
 from vault_core.registry.graph import DependencyGraph as DependencyGraph
+from vault_core.registry.policy import DIGEST_ANNOTATION as DIGEST_ANNOTATION
+from vault_core.registry.policy import PARTITION_FILES_DIGEST as PARTITION_FILES_DIGEST
 from vault_core.registry.policy import TRAINING_READY as TRAINING_READY
 from vault_core.registry.policy import ZONE_ANNOTATION as ZONE_ANNOTATION
 from vault_core.registry.policy import Policy as Policy
@@ -34,6 +36,8 @@ from vault_core.registry.semver import SemVer as SemVer
 from vault_core.registry.semver import VersionRange as VersionRange
 
 __all__ = [
+    "DIGEST_ANNOTATION",
+    "PARTITION_FILES_DIGEST",
     "TRAINING_READY",
     "ZONE_ANNOTATION",
     "Asset",

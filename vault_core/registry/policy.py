@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from vault_core.registry.records import AssetVersion, Status
 
 ZONE_ANNOTATION = "vault/zone"
+DIGEST_ANNOTATION = "vault/digest"
+"""How a version's ``data_version`` is computed (absent: the digest of the table's rows)."""
+PARTITION_FILES_DIGEST = "partition-files"
+"""``data_version`` combines the digests of each partition's data files (partitioned tables)."""
 """Annotation naming the zone a dataset version was taken from (``anonymized`` is safe)."""
 
 Rule = Callable[[AssetVersion, Sequence[AssetVersion]], str | None]

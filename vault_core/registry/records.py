@@ -113,6 +113,9 @@ class VersionCandidate(BaseModel):
     of its upstream materializations (registry sync)."""
     policy_digest: str | None = None
     """Digest of the anonymization policy applied (None when no policy applies)."""
+    partitions: dict[str, str] = Field(default_factory=dict)
+    """Partition key -> data version of each partition the version contains (partitioned
+    datasets; ``all`` for one without partitioning)."""
     input_version: str | None = None
     """Digest of what the policy was applied to (records, findings) and the release applying it;
     with ``policy_digest`` it tells a policy-only change (a patch) from new data (a minor)."""

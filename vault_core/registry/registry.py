@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from vault_core.digest import table_digest
 from vault_core.exceptions import VaultError
+from vault_core.partition_tables import table_digest_by_files
 from vault_core.registry._index import Index, alias_rows
 from vault_core.registry.checks import CheckEvaluation, affected
 from vault_core.registry.exceptions import (
@@ -29,7 +30,14 @@ from vault_core.registry.exceptions import (
     VersionDataError,
 )
 from vault_core.registry.graph import DependencyGraph
-from vault_core.registry.policy import TRAINING_READY, Policy, PolicyResult, evaluate
+from vault_core.registry.policy import (
+    DIGEST_ANNOTATION,
+    PARTITION_FILES_DIGEST,
+    TRAINING_READY,
+    Policy,
+    PolicyResult,
+    evaluate,
+)
 from vault_core.registry.records import (
     Asset,
     AssetKind,
@@ -337,7 +345,11 @@ class Registry:
             raise VersionDataError(
                 record.key, record.storage_url, record.delta_version, type(exc).__name__
             ) from exc
-        actual = table_digest(table)
+        if record.annotations.get(DIGEST_ANNOTATION) == PARTITION_FILES_DIGEST:
+            assert record.delta_version is not None
+            actual = table_digest_by_files(record.storage_url, record.delta_version, self._options)
+        else:
+            actual = table_digest(table)
         if actual != record.data_version:
             raise IntegrityError(record.key, record.data_version, actual)
         if as_ == "arrow":

@@ -1,0 +1,269 @@
+"""Delta tables written one partition at a time, from a stream of record batches.
+
+A write replaces exactly one partition (a ``partition`` column, Delta ``partition_by`` plus a
+predicate overwrite): the other partitions' files are untouched, and partitions of one table can
+be written by parallel steps. The batches stream through deltalake's writer, so memory follows
+the batch size. If the producer fails (an audit refusing a batch, say), nothing is committed and
+its own exception is raised.
+
+A partition's data version is the digest of its data files' bytes at that Delta version (files
+are immutable; deltalake does not keep row order, so a digest of rows in write order could not
+be checked later). :func:`table_digest_by_files` combines them for a whole version: what the
+registry verifies when it loads a partitioned version.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import blake3
+import deltalake
+import fsspec
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from vault_core.digest import DIGEST_PREFIX, combine_digests
+from vault_core.tables import TableNotFoundError, open_dataset
+
+PARTITION = "partition"
+_WRITE_KEY = "vault.write"
+_PARTITION_KEY = "vault.partition"
+
+
+@dataclass(frozen=True)
+class PartitionWrite:
+    """Outcome of :func:`write_partition`."""
+
+    url: str
+    partition: str
+    delta_version: int
+    rows: int
+    data_version: str
+
+
+def _options(storage_options: dict[str, str] | None) -> dict[str, str] | None:
+    return dict(storage_options) if storage_options else None
+
+
+def _quoted(partition: str) -> str:
+    return "'" + partition.replace("'", "''") + "'"
+
+
+def write_partition(
+    url: str,
+    schema: pa.Schema,
+    batches: Iterable[pa.RecordBatch],
+    partition: str,
+    *,
+    storage_options: dict[str, str] | None = None,
+) -> PartitionWrite:
+    """Replace partition ``partition`` of the table at ``url`` with ``batches`` (one commit).
+
+    ``schema`` must have the :data:`PARTITION` column; every batch must carry ``partition`` in
+    it. New columns are merged into the table's schema.
+    """
+    nonce = uuid.uuid4().hex
+    writer = _Writer(url, schema, partition, nonce, storage_options)
+    rows = writer.feed(batches)
+    table = deltalake.DeltaTable(url, storage_options=_options(storage_options))
+    version = next(
+        (int(c["version"]) for c in table.history(64) if c.get(_WRITE_KEY) == nonce),
+        table.version(),
+    )
+    digest = partition_digest(url, version, partition, storage_options=storage_options)
+    return PartitionWrite(url, partition, version, rows, digest)
+
+
+class _Stop:
+    """Queue items that end the stream: normally (``failed`` False) or because the producer
+    failed (the writer then aborts, and nothing is committed)."""
+
+    def __init__(self, *, failed: bool) -> None:
+        self.failed = failed
+
+
+class _WriterAborted(Exception):
+    """Raised into deltalake's writer to abort it when the producer failed."""
+
+
+class _Writer:
+    """deltalake's writer on its own thread, fed through a small queue.
+
+    Why a thread: deltalake pulls the batches from inside its async runtime, and anything the
+    producer calls into deltalake there (reading the manifest or findings of the partition)
+    panics ("Cannot start a runtime from within a runtime"). Here the producer runs on the
+    calling thread and only finished batches cross over; the queue holds at most two, so memory
+    stays bounded, and producing the next batch overlaps with writing the last.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        schema: pa.Schema,
+        partition: str,
+        nonce: str,
+        storage_options: dict[str, str] | None,
+    ) -> None:
+        self._queue: queue.Queue[pa.RecordBatch | _Stop] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._args = (url, schema, partition, nonce, storage_options)
+        self._thread = threading.Thread(target=self._write, name="vault-delta-writer")
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
+        while True:
+            item = self._queue.get()
+            if isinstance(item, _Stop):
+                if item.failed:
+                    raise _WriterAborted
+                return
+            yield item
+
+    def _write(self) -> None:
+        url, schema, partition, nonce, storage_options = self._args
+        try:
+            deltalake.write_deltalake(
+                url,
+                pa.RecordBatchReader.from_batches(schema, self._batches()),
+                mode="overwrite",
+                predicate=f"{PARTITION} = {_quoted(partition)}",
+                partition_by=[PARTITION],
+                schema_mode="merge",
+                storage_options=_options(storage_options),
+                commit_properties=deltalake.CommitProperties(
+                    custom_metadata={_WRITE_KEY: nonce, _PARTITION_KEY: partition}
+                ),
+            )
+        except BaseException as exc:  # handed to the calling thread
+            self._error = exc
+
+    def _put(self, item: pa.RecordBatch | _Stop) -> None:
+        while self._thread.is_alive():
+            try:
+                self._queue.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def feed(self, batches: Iterable[pa.RecordBatch]) -> int:
+        """Write ``batches`` as one commit; return the row count. Re-raises the producer's
+        exception (nothing committed) or the writer's."""
+        self._thread.start()
+        rows = 0
+        try:
+            for batch in batches:
+                rows += batch.num_rows
+                self._put(batch)
+        except BaseException:
+            self._put(_Stop(failed=True))
+            self._thread.join()
+            raise
+        self._put(_Stop(failed=False))
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return rows
+
+
+def partition_files(
+    url: str, version: int, storage_options: dict[str, str] | None = None
+) -> dict[str, list[str]]:
+    """Partition -> the URLs of its data files at Delta ``version``."""
+    if not deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
+        raise TableNotFoundError(url)
+    table = deltalake.DeltaTable(url, version=version, storage_options=_options(storage_options))
+    actions = pa.table(table.get_add_actions(flatten=True))
+    paths = actions["path"].to_pylist()
+    column = f"partition.{PARTITION}"
+    keys = actions[column].to_pylist() if column in actions.column_names else [None] * len(paths)
+    root = table.table_uri.rstrip("/")
+    found: dict[str, list[str]] = {}
+    for path, key in zip(paths, keys, strict=True):
+        found.setdefault(str(key), []).append(f"{root}/{path}")
+    return found
+
+
+def _files_digest(files: Iterable[str], storage_options: dict[str, str] | None) -> str:
+    digests = []
+    for file_url in files:
+        hasher = blake3.blake3()
+        with fsspec.open(file_url, "rb", **(storage_options or {})) as handle:
+            while chunk := handle.read(8 << 20):
+                hasher.update(chunk)
+        digests.append(hasher.hexdigest())
+    return DIGEST_PREFIX + blake3.blake3("\n".join(sorted(digests)).encode()).hexdigest()
+
+
+def partition_digest(
+    url: str, version: int, partition: str, *, storage_options: dict[str, str] | None = None
+) -> str:
+    """Digest of partition ``partition``'s data files at Delta ``version``."""
+    files = partition_files(url, version, storage_options).get(partition, [])
+    return _files_digest(files, storage_options)
+
+
+def table_digest_by_files(
+    url: str, version: int, storage_options: dict[str, str] | None = None
+) -> str:
+    """Digest of a whole Delta version: its partitions' digests combined."""
+    files = partition_files(url, version, storage_options)
+    return combine_digests(
+        {key: _files_digest(paths, storage_options) for key, paths in files.items()}
+    )
+
+
+def combine_partitions(digests: dict[str, str]) -> str:
+    """The whole table's data version from its partitions' (what :func:`table_digest_by_files`
+    computes from the files)."""
+    return combine_digests(digests)
+
+
+def iter_partition(
+    url: str,
+    partition: str,
+    *,
+    version: int | None = None,
+    columns: list[str] | None = None,
+    row_filter: ds.Expression | None = None,
+    storage_options: dict[str, str] | None = None,
+    batch_rows: int = 65_536,
+) -> Iterator[pa.RecordBatch]:
+    """Stream the rows of one partition (at Delta ``version``, default latest)."""
+    only = ds.field(PARTITION) == partition
+    dataset = open_dataset(
+        url, version=version, storage_options=storage_options, partition_filter=only
+    )
+    condition = only if row_filter is None else only & row_filter
+    yield from dataset.to_batches(columns=columns, filter=condition, batch_size=batch_rows)
+
+
+def read_partition(
+    url: str,
+    partition: str,
+    *,
+    version: int | None = None,
+    columns: list[str] | None = None,
+    row_filter: ds.Expression | None = None,
+    storage_options: dict[str, str] | None = None,
+) -> pa.Table:
+    """One partition's rows as a table (for what is small: manifests' addresses, findings)."""
+    only = ds.field(PARTITION) == partition
+    dataset = open_dataset(
+        url, version=version, storage_options=storage_options, partition_filter=only
+    )
+    condition = only if row_filter is None else only & row_filter
+    return dataset.to_table(columns=columns, filter=condition)
+
+
+def vacuum(url: str, retention_hours: int, storage_options: dict[str, str] | None = None) -> int:
+    """Delete files no version newer than ``retention_hours`` uses; return how many."""
+    if not deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
+        return 0
+    table = deltalake.DeltaTable(url, storage_options=_options(storage_options))
+    removed = table.vacuum(
+        retention_hours=retention_hours, enforce_retention_duration=False, dry_run=False
+    )
+    return len(removed)
