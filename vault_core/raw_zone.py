@@ -141,7 +141,7 @@ def seal_batch(store: ObjectStore, dataset: str, records: pa.Table, origins: pa.
     """
     if records.num_rows == 0:
         return MANIFEST_SCHEMA.empty_table()
-    put = store.put(_ipc_bytes(records), scope=dataset)
+    (put,) = store.put_many([_ipc_bytes(records)], scope=dataset)  # packed like the buckets were
     n = records.num_rows
     manifest = pa.table(
         {

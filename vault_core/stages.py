@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -287,6 +287,33 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
     return RawResult.from_state(state, skipped=False)
 
 
+def forget_damaged(vault: Vault, addresses: set[str]) -> list[tuple[str, str]]:
+    """Forget the raw state of every partition whose manifest or quarantine names one of
+    ``addresses`` (objects verify found corrupt or missing), so that the next run re-ingests
+    those partitions from the landing files and rewrites the objects: a rerun repairs what
+    ``vault verify`` reported. Returns the (dataset, partition) pairs forgotten."""
+    forgotten: list[tuple[str, str]] = []
+    if not addresses:
+        return forgotten
+    wanted = pa.array(sorted(addresses), pa.string())
+    for dataset in vault.datasets():
+        for zone, column in (("raw_manifest", OBJECT_ADDRESS), ("quarantine", "raw_address")):
+            try:
+                rows = vault.read_table(dataset, zone)  # type: ignore[arg-type]
+            except Exception:
+                continue
+            if PARTITION not in rows.column_names:
+                continue
+            hit = rows.filter(pc.is_in(rows[column], wanted))
+            for partition in sorted(set(hit[PARTITION].to_pylist())):
+                PartitionStateStore(
+                    vault.settings.path("datasets", dataset, "_state"),
+                    vault.settings.storage_options or None,
+                ).remove("raw", partition)
+                forgotten.append((dataset, partition))
+    return sorted(set(forgotten))
+
+
 def _record_schema(state: PartitionState) -> pa.Schema:
     return _schema_of(state.counts["record_schema"])
 
@@ -412,6 +439,9 @@ def find_pii(
         delta_version=write.delta_version,
         rows=write.rows,
         counts={
+            # The raw version these findings belong to: what anonymize reads, whatever raw
+            # version is current by then (another run may have ingested since).
+            "raw": asdict(raw),
             "records_scanned": scanned,
             "by_type": dict(sorted(by_type.items())),
             "by_column": dict(sorted(by_column.items())),
@@ -510,8 +540,8 @@ def anonymize(
     """Apply the policy, object by object, to the records the partition's findings were computed
     from; audit each batch before it reaches the writer (see :func:`audit`). With anything left,
     the write stops and nothing is committed."""
-    raw = _upstream(vault, spec, "raw", partition)
     findings_state = _upstream(vault, spec, "pii_findings", partition)
+    raw = PartitionState(**findings_state.counts["raw"])
     store = states(vault, spec)
     url = vault.table_url(spec.name, "anonymized")
     inputs = combine_digests(

@@ -145,6 +145,15 @@ class Vault:
             ),
         )
 
+    def datasets(self) -> list[str]:
+        """Names of the datasets with tables under this home, sorted."""
+        fs, path = fsspec.core.url_to_fs(
+            self.settings.path("datasets"), **(self.settings.storage_options or {})
+        )
+        if not fs.exists(path):
+            return []
+        return sorted(str(p).rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(path, detail=False))
+
     @cached_property
     def registry(self) -> Registry:
         """The registry of dataset versions."""

@@ -67,7 +67,11 @@ def test_when_data_then_code_change_then_minor_then_patch_with_unbroken_provenan
     assert raw["1.1.1"]["customers/raw"].data_version == raw["1.1.0"]["customers/raw"].data_version
     assert v111.data_version == v110.data_version
     assert v111.code_version != v110.code_version
-    assert v111.delta_version == v110.delta_version
+    # A new code version reruns the stages (their inputs digest names it): the partition is
+    # rewritten with the same content, so the data version stays and only the Delta version moves.
+    assert v111.delta_version is not None
+    assert v110.delta_version is not None
+    assert v111.delta_version > v110.delta_version
     assert all(r.checks == {"no_pii_left": True} for r in history)
     lineage = Vault(settings).registry.lineage("customers", "1.1.0")
     assert any(url.endswith("customers-extra.csv") for url in lineage.source_files)

@@ -18,6 +18,7 @@ def _vault(args: argparse.Namespace, *, read_only: bool = False) -> Any:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from vault_core.stages import forget_damaged
     from vault_core.storage import verify_store
 
     vault = _vault(args, read_only=True)
@@ -25,6 +26,8 @@ def _verify(args: argparse.Namespace) -> int:
         print("verified 0 objects: nothing sealed yet")
         return 0
     report = verify_store(vault.store, scope=args.dataset, expected=vault.references())
+    # A rerun repairs: partitions naming a damaged object are re-ingested by their next run.
+    forgotten = forget_damaged(vault, set(report.failures))
     summary = {
         "checked": report.checked,
         "failed": len(report.failures),
@@ -32,6 +35,7 @@ def _verify(args: argparse.Namespace) -> int:
         "plaintext_bytes": report.plaintext_bytes,
         "seconds": round(report.seconds, 3),
         "failures": report.failures,
+        "partitions_to_reingest": [f"{dataset}/{partition}" for dataset, partition in forgotten],
     }
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -42,6 +46,8 @@ def _verify(args: argparse.Namespace) -> int:
             f"verified {report.checked} objects ({report.plaintext_bytes} bytes) in "
             f"{report.seconds:.2f}s: {len(report.failures)} failed ({report.missing} missing)"
         )
+        if forgotten:
+            print(f"{len(forgotten)} partition(s) will be re-ingested (repaired) by their next run")
     return 0 if report.ok else 1
 
 
