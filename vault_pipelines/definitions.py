@@ -14,7 +14,7 @@ import dagster as dg
 from vault_core.dataset import DatasetSpec
 from vault_core.settings import VaultSettings
 from vault_pipelines.demo_data import demo_datasets
-from vault_pipelines.factory import dataset_assets
+from vault_pipelines.factory import STAGES, asset_key, dataset_assets
 from vault_pipelines.resources import PiiEngineResource, VaultResource
 
 ALL_JOB = "vault_all"
@@ -42,6 +42,23 @@ def registry_sync_sensor(
     )
 
 
+def partitions_job_name(spec: DatasetSpec) -> str:
+    """The job that builds partitions of a partitioned dataset (with its registration)."""
+    return f"{spec.name}_partitions"
+
+
+def _unpartitioned_selection(datasets: Sequence[DatasetSpec]) -> dg.AssetSelection:
+    """Every asset of datasets without partitioning, and every ``registered`` asset: a job runs
+    one partitions definition at a time, and registration is not partitioned."""
+    keys = [
+        asset_key(spec, stage)
+        for spec in datasets
+        for stage in STAGES
+        if spec.partitioning == "none" or stage == "registered"
+    ]
+    return dg.AssetSelection.assets(*keys)
+
+
 def build_definitions(
     datasets: Sequence[DatasetSpec], settings: VaultSettings | None = None
 ) -> dg.Definitions:
@@ -54,12 +71,23 @@ def build_definitions(
     checks = [c for c in assets_and_checks if isinstance(c, dg.AssetChecksDefinition)]
     assets = [a for a in assets_and_checks if not isinstance(a, dg.AssetChecksDefinition)]
     job = dg.define_asset_job(
-        ALL_JOB, selection=dg.AssetSelection.all(), description="Build every dataset."
+        ALL_JOB,
+        selection=_unpartitioned_selection(datasets),
+        description="Build every dataset without partitioning, and register every dataset.",
     )
+    partition_jobs = [
+        dg.define_asset_job(
+            partitions_job_name(spec),
+            selection=dg.AssetSelection.assets(*(asset_key(spec, stage) for stage in STAGES)),
+            description=f"Build partitions of {spec.name} (backfill a range from the UI).",
+        )
+        for spec in datasets
+        if spec.partitioning != "none"
+    ]
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,
-        jobs=[job],
+        jobs=[job, *partition_jobs],
         sensors=[registry_sync_sensor],
         schedules=[
             dg.ScheduleDefinition(

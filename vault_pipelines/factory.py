@@ -29,11 +29,12 @@ from dagster._core.storage.asset_check_execution_record import AssetCheckExecuti
 
 from vault_core import stages
 from vault_core.dataset import DatasetSpec
+from vault_core.digest import combine_digests
 from vault_core.exceptions import TerminalError, VaultError
 from vault_core.pii import PiiEngineConfig
 from vault_core.registry import Provenance, UpstreamRef, head_commit
 from vault_core.vault import Vault
-from vault_pipelines.partitions import partition_key, partitions_def
+from vault_pipelines.partitions import partition_keys, partitions_def
 from vault_pipelines.resources import PiiEngineResource, VaultResource
 
 STAGES = ("raw", "pii_findings", "anonymized", "registered")
@@ -116,6 +117,11 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
     def common(stage: str) -> dict[str, Any]:
         return {
             "partitions_def": partitions if stage != "registered" else None,
+            # One run builds a whole range (what `dagster asset materialize --partition-range`
+            # requires); partitions run side by side when launched as runs of their own.
+            "backfill_policy": (
+                dg.BackfillPolicy.single_run() if partitions and stage != "registered" else None
+            ),
             "group_name": group,
             "code_version": stages.code_version(spec, stage),
             "tags": tags,
@@ -128,20 +134,20 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         key=raw_key, description=f"Ingested and sealed records of {spec.name}.", **common("raw")
     )
     def raw(context: dg.AssetExecutionContext, vault: VaultResource) -> dg.MaterializeResult:
-        with _value_free_errors(vault, spec, "raw"):
-            result = stages.ingest_raw(vault.get_vault(), spec, partition_key(context))
-        context.log.info(
-            "%s [%s]: %d rows in, %d records, %d quarantined%s",
-            spec.name,
-            result.partition,
-            result.rows_in,
-            result.records,
-            result.quarantined,
-            " (unchanged: skipped)" if result.skipped else "",
-        )
-        return dg.MaterializeResult(
-            data_version=dg.DataVersion(result.data_version),
-            metadata={
+        per_partition = []
+        for key in partition_keys(context):
+            with _value_free_errors(vault, spec, "raw"):
+                result = stages.ingest_raw(vault.get_vault(), spec, key)
+            context.log.info(
+                "%s [%s]: %d rows in, %d records, %d quarantined%s",
+                spec.name,
+                result.partition,
+                result.rows_in,
+                result.records,
+                result.quarantined,
+                " (unchanged: skipped)" if result.skipped else "",
+            )
+            metadata = {
                 **_table_metadata(
                     result.manifest_url, result.delta_version, result.records, result.skipped
                 ),
@@ -151,13 +157,14 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
                 "quarantined": result.quarantined,
                 "physical_rows": result.physical_rows,
                 "blank_lines": result.blank_lines,
-                "quarantine_reasons": _json(result.reasons),
+                "quarantine_reasons": result.reasons,
                 "quarantine_table": dg.MetadataValue.path(result.quarantine_url),
                 "sealed_objects": result.objects,
-                "key_ids": _json(result.key_ids),
-                "source_files": _json(result.sources),
-            },
-        )
+                "key_ids": result.key_ids,
+                "source_files": result.sources,
+            }
+            per_partition.append((result.data_version, metadata))
+        return _materialize_result(per_partition)
 
     @dg.asset(
         key=findings_key,
@@ -168,21 +175,20 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
     def pii_findings(
         context: dg.AssetExecutionContext, vault: VaultResource, pii: PiiEngineResource
     ) -> dg.MaterializeResult:
-        with _value_free_errors(vault, spec, "pii_findings"):
-            result = stages.find_pii(
-                vault.get_vault(), spec, pii.engine(spec.pii), partition_key(context)
-            )
-        context.log.info("%s: %d findings", spec.name, sum(result.by_type.values()))
-        return dg.MaterializeResult(
-            data_version=dg.DataVersion(result.data_version),
-            metadata={
+        per_partition = []
+        for key in partition_keys(context):
+            with _value_free_errors(vault, spec, "pii_findings"):
+                result = stages.find_pii(vault.get_vault(), spec, pii.engine(spec.pii), key)
+            context.log.info("%s [%s]: %d findings", spec.name, key, sum(result.by_type.values()))
+            metadata = {
                 **_table_metadata(result.url, result.delta_version, result.rows, result.skipped),
                 "records_scanned": result.records_scanned,
-                "findings_by_type": _json(result.by_type),
-                "findings_by_column": _json(result.by_column),
+                "findings_by_type": result.by_type,
+                "findings_by_column": result.by_column,
                 "pii_mode": spec.pii.mode,
-            },
-        )
+            }
+            per_partition.append((result.data_version, metadata))
+        return _materialize_result(per_partition)
 
     @dg.asset(
         key=anonymized_key,
@@ -205,42 +211,54 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
     def anonymized(
         context: dg.AssetExecutionContext, vault: VaultResource, pii: PiiEngineResource
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        with _value_free_errors(vault, spec, "anonymized"):
-            result = stages.anonymize(
-                vault.get_vault(), spec, pii.engine(CHECK_ENGINE), partition_key(context)
+        per_partition = []
+        checked: dict[str, Any] = {}
+        for key in partition_keys(context):
+            with _value_free_errors(vault, spec, "anonymized"):
+                result = stages.anonymize(vault.get_vault(), spec, pii.engine(CHECK_ENGINE), key)
+            checked = _merged(
+                [
+                    checked,
+                    {
+                        "leftover_by_type": result.leftover_by_type,
+                        "leftover_by_column": result.leftover_by_column,
+                        "leftover": result.leftover,
+                        "rows_audited": result.rows,
+                    },
+                ]
             )
-        yield dg.AssetCheckResult(
-            check_name=NO_PII_LEFT,
-            passed=result.published,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={
-                "leftover_by_type": _json(result.leftover_by_type),
-                "leftover_by_column": _json(result.leftover_by_column),
-                "leftover": result.leftover,
-                "rows_audited": result.rows,
-            },
-        )
-        if result.data_version is None:
-            raise dg.Failure(
-                description=(
-                    f"{spec.name}/anonymized [{result.partition}]: {result.leftover} PII findings "
-                    f"left after the '{spec.policy.name}' policy (by type: "
-                    f"{result.leftover_by_type}); the version was not written. Declare the "
-                    "columns or choose a policy that covers them."
-                ),
-                allow_retries=False,
-            )
-        yield dg.MaterializeResult(
-            data_version=dg.DataVersion(result.data_version),
-            metadata={
+            if result.data_version is None:
+                yield dg.AssetCheckResult(
+                    check_name=NO_PII_LEFT,
+                    passed=False,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    metadata=_metadata_values(checked),
+                )
+                raise dg.Failure(
+                    description=(
+                        f"{spec.name}/anonymized [{result.partition}]: {result.leftover} PII "
+                        f"findings left after the '{spec.policy.name}' policy (by type: "
+                        f"{result.leftover_by_type}); the version was not written. Declare the "
+                        "columns or choose a policy that covers them."
+                    ),
+                    allow_retries=False,
+                )
+            metadata = {
                 **_table_metadata(result.url, result.delta_version, result.rows, result.skipped),
                 "dagster/column_schema": _column_schema(result.schema),
                 "policy": spec.policy.name,
                 "policy_digest": spec.policy.digest(),
-                "policy_report": _json(result.report),
+                "policy_report": result.report,
                 "dropped_columns": len(result.dropped_columns),
-            },
+            }
+            per_partition.append((result.data_version, metadata))
+        yield dg.AssetCheckResult(
+            check_name=NO_PII_LEFT,
+            passed=True,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata=_metadata_values(checked),
         )
+        yield _materialize_result(per_partition)
 
     @dg.asset(
         key=registered_key,
@@ -297,6 +315,44 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         )
 
     return [raw, pii_findings, anonymized, registered]
+
+
+def _merged(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Metadata of several partitions as one: counts summed (also inside dicts), the rest last."""
+    merged: dict[str, Any] = {}
+    for part in parts:
+        for name, value in part.items():
+            old = merged.get(name)
+            if isinstance(value, bool) or not isinstance(value, (int, dict)):
+                merged[name] = value
+            elif isinstance(value, int):
+                merged[name] = (old if isinstance(old, int) else 0) + value
+            else:
+                merged[name] = _merged([old if isinstance(old, dict) else {}, value])
+    return merged
+
+
+def _metadata_values(metadata: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: _json(value) if isinstance(value, (dict, list)) else value
+        for name, value in metadata.items()
+    }
+
+
+def _materialize_result(
+    per_partition: Sequence[tuple[str, dict[str, Any]]],
+) -> dg.MaterializeResult:
+    """One materialization for the partition (or the range) a step processed. A range (a
+    single-run backfill) reports its totals and a data version combining its partitions'."""
+    if len(per_partition) == 1:
+        data_version, metadata = per_partition[0]
+    else:
+        data_version = combine_digests({str(i): v for i, (v, _) in enumerate(per_partition)})
+        metadata = {**_merged([m for _, m in per_partition]), "partitions": len(per_partition)}
+        metadata["skipped_unchanged"] = all(m["skipped_unchanged"] for _, m in per_partition)
+    return dg.MaterializeResult(
+        data_version=dg.DataVersion(data_version), metadata=_metadata_values(metadata)
+    )
 
 
 def _upstream_refs(

@@ -28,6 +28,9 @@ def partitions_def(spec: DatasetSpec) -> dg.PartitionsDefinition | None:
     return cls(start_date=spec.partition_start)
 
 
-def partition_key(context: dg.AssetExecutionContext) -> str:
-    """The partition this step processes (``all`` for an unpartitioned dataset)."""
-    return context.partition_key if context.has_partition_key else UNPARTITIONED
+def partition_keys(context: dg.AssetExecutionContext) -> list[str]:
+    """The partitions this step processes, in order: one, a backfilled range, or ``all`` for a
+    dataset without partitioning."""
+    if context.has_partition_key_range or context.has_partition_key:
+        return list(context.partition_keys)
+    return [UNPARTITIONED]
