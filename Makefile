@@ -20,7 +20,7 @@ $(BIN)/uv:
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
-	$(BIN)/uv sync --frozen --extra dev --python $(BIN)/python
+	$(BIN)/uv sync --frozen --extra dev --extra demo --python $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed ## create .venv and install the locked dependencies
@@ -42,7 +42,7 @@ lint: install ## ruff lint and format check
 typecheck: install ## mypy --strict on vault_core
 	$(BIN)/mypy
 
-contract: install ## import-linter: vault_core never imports dagster
+contract: install ## import-linter: the layers (vault_core < vault_pipelines < vault_demo)
 	$(BIN)/lint-imports
 
 unit: install ## the test suite only

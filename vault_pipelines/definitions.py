@@ -1,8 +1,8 @@
 """Dagster definitions of the vault: every dataset's assets, the job that builds them, a schedule.
 
-``defs`` (loaded by ``workspace.yaml`` and ``dagster dev``) holds the demo datasets under
-``$VAULT_HOME``. Your own project calls :func:`build_definitions` with its own ``DatasetSpec``s.
-Nothing heavy happens at import: no model loading, no key access, no storage scan.
+A project calls :func:`build_definitions` with its own ``DatasetSpec``s in the module its
+``workspace.yaml`` names (the demo's is ``vault_demo.definitions``). Importing this module builds
+no ``Definitions``: no model loading, no key access, no storage scan.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import dagster as dg
 
 from vault_core.dataset import DatasetSpec
 from vault_core.settings import VaultSettings
-from vault_pipelines.demo_data import demo_datasets
 from vault_pipelines.factory import STAGES, asset_key, dataset_assets
 from vault_pipelines.resources import PiiEngineResource, VaultResource
 
@@ -107,11 +106,3 @@ def build_definitions(
             "pii": PiiEngineResource(),
         },
     )
-
-
-def _demo_definitions() -> dg.Definitions:
-    settings = VaultSettings.from_env()
-    return build_definitions(demo_datasets(settings.landing_url), settings)
-
-
-defs = _demo_definitions()

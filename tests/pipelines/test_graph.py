@@ -15,8 +15,8 @@ import pytest
 
 from vault_core.settings import VaultSettings
 from vault_core.vault import Vault
+from vault_demo.run import DemoRun, run_demo
 from vault_pipelines.cli import main as vault_cli
-from vault_pipelines.demo import DemoRun, run_demo
 
 pytestmark = pytest.mark.integration
 SIZES = {"tickets": 240, "customers": 160}

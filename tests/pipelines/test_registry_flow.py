@@ -14,8 +14,8 @@ from vault_core.pii import PiiEngineConfig
 from vault_core.registry import Registry
 from vault_core.settings import VaultSettings
 from vault_core.vault import Vault
+from vault_demo.datasets import demo_datasets, prepare_landing
 from vault_pipelines.definitions import ALL_JOB, build_definitions
-from vault_pipelines.demo_data import demo_datasets, prepare_landing
 from vault_pipelines.registry_sync import RegistrySync, report_alias
 
 pytestmark = pytest.mark.integration

@@ -20,7 +20,7 @@ import dagster as dg
 import pytest
 
 from vault_core.settings import VaultSettings
-from vault_pipelines.demo import run_demo
+from vault_demo.run import run_demo
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]

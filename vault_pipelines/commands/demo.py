@@ -1,4 +1,8 @@
-"""``vault demo``: land synthetic data and materialize every asset."""
+"""``vault demo``: land synthetic data and materialize every asset.
+
+The demo itself lives in the ``vault_demo`` package; the handler imports it when the command runs,
+never at module level, so the rest of the CLI works without the ``demo`` extra (Faker).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,19 @@ from vault_pipelines.commands._common import settings_from
 def _demo(args: argparse.Namespace) -> int:
     import dagster as dg
 
-    from vault_pipelines.demo import run_demo
+    from vault_core.exceptions import ConfigurationError
     from vault_pipelines.instance import ensure_dagster_home
-    from vault_pipelines.summary import render
+
+    try:
+        from vault_demo.run import run_demo
+        from vault_demo.summary import render
+    except ModuleNotFoundError as exc:
+        if exc.name != "faker":
+            raise
+        raise ConfigurationError(
+            "`vault demo` needs Faker: install the demo extra (`pip install 'vault[demo]'`, "
+            "or `make install`)"
+        ) from exc
 
     settings = settings_from(args)
     dagster_home = ensure_dagster_home(args.dagster_home)

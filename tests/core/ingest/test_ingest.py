@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from vault_core.ingest import RECORD_ID, RejectReason, SourceNotFoundError, ingest
-from vault_core.synthetic import generate_corpus
+from vault_demo.synthetic import generate_corpus
 
 KEY = bytes(range(32))
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from vault_core.dataset import DatasetSpec
-from vault_core.pii import Generalize, Policy, Surrogate, Token
+from vault_core.pii import PRESETS, Generalize, Policy, Surrogate, Token
 from vault_core.settings import VaultSettings
-from vault_core.synthetic import CorpusSummary, generate_corpus
+from vault_demo.synthetic import CorpusSummary, generate_corpus
 
 CUSTOMERS_POLICY = Policy(
     name="customers-pseudonymized",
@@ -34,7 +34,7 @@ def demo_datasets(landing_url: str) -> list[DatasetSpec]:
             text_columns=["subject", "body"],
             passthrough_columns=["ticket_id", "created_at", "channel", "priority"],
             required_columns=["ticket_id", "body"],
-            policy="default",
+            policy=PRESETS["default"],
             description="Support tickets with free-text bodies.",
             owner="data-platform@example.com",
             tags={"domain": "support"},

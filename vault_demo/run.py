@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import dagster as dg
 
 from vault_core.settings import VaultSettings
-from vault_core.synthetic import CorpusSummary
+from vault_demo.datasets import demo_datasets, prepare_landing
+from vault_demo.summary import DatasetSummary, collect
+from vault_demo.synthetic import CorpusSummary
 from vault_pipelines.definitions import ALL_JOB, build_definitions
-from vault_pipelines.demo_data import demo_datasets, prepare_landing
 from vault_pipelines.instance import fail_dead_runs, process_tags
-from vault_pipelines.summary import DatasetSummary, collect
 
 # Step-level DEBUG events stay in the instance (and the UI); the terminal shows INFO and up.
 _QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}

@@ -17,7 +17,7 @@ import fsspec
 import pytest
 
 from vault_core.exceptions import ConfigurationError
-from vault_core.synthetic import (
+from vault_demo.synthetic import (
     CUSTOMER_COLUMNS,
     DEMO_DATASETS,
     TICKET_KEYS,
