@@ -203,6 +203,9 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
         from vault_core.ingest.exceptions import SourceNotFoundError
 
         raise SourceNotFoundError(spec.source)
+    # The keys first, even when the work is skipped: a lost keyring fails every run, not only
+    # those with new data (it must never go unnoticed until data changes).
+    record_key = vault.record_key
     store = states(vault, spec)
     inputs = combine_digests(
         {
