@@ -222,7 +222,7 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
         ingest(
             [f.url for f in files],
             spec.format,
-            record_key=vault.record_key,
+            record_key=record_key,
             required_columns=spec.required_columns,
             storage_options=spec.storage_options or None,
         )
