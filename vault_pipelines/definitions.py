@@ -47,13 +47,13 @@ def partitions_job_name(spec: DatasetSpec) -> str:
 
 
 def _unpartitioned_selection(datasets: Sequence[DatasetSpec]) -> dg.AssetSelection:
-    """Every asset of datasets without partitioning, and every ``registered`` asset: a job runs
-    one partitions definition at a time, and registration is not partitioned."""
+    """Every asset of the datasets without partitioning (a job runs one partitions definition
+    at a time; partitioned datasets are built, and registered, by their ``<ds>_partitions``)."""
     keys = [
         asset_key(spec, stage)
         for spec in datasets
         for stage in STAGES
-        if spec.partitioning == "none" or stage == "registered"
+        if spec.partitioning == "none"
     ]
     return dg.AssetSelection.assets(*keys)
 
@@ -72,7 +72,7 @@ def build_definitions(
     job = dg.define_asset_job(
         ALL_JOB,
         selection=_unpartitioned_selection(datasets),
-        description="Build every dataset without partitioning, and register every dataset.",
+        description="Build and register every dataset without partitioning.",
     )
     partition_jobs = [
         dg.define_asset_job(
