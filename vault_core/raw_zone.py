@@ -1,9 +1,9 @@
 """The raw zone: ingested records stored sealed in the content-addressed store, plus a manifest.
 
-Records are grouped into 256 buckets by the first byte of their record id and each bucket is one
-sealed Arrow IPC object. Bucketing by id (not by position) means adding rows rewrites only the
-buckets they fall into, and an unchanged bucket keeps its address, so reruns write nothing.
-The manifest (record ids, object addresses, sizes, key ids, origins) holds no plaintext.
+Each streamed batch of a partition's records is one sealed Arrow IPC object: the same input gives
+the same batches, so a rerun finds every object stored already (content addressing) and writes
+nothing new, and a changed partition rewrites only its own objects. The manifest (record ids,
+object addresses, sizes, key ids, origins) holds no plaintext.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from vault_core.ingest import RECORD_ID, Reject
 
@@ -72,35 +71,6 @@ def _ipc_bytes(table: pa.Table) -> bytes:
     with pa.ipc.new_stream(sink, table.schema, options=options) as writer:
         writer.write_table(table.combine_chunks())
     return bytes(sink.getvalue())
-
-
-def seal_records(
-    store: ObjectStore, dataset: str, records: pa.Table, origins: pa.Table
-) -> pa.Table:
-    """Seal ``records`` (sorted by record id) into bucket objects; return the manifest."""
-    if records.num_rows == 0:
-        return MANIFEST_SCHEMA.empty_table()
-    buckets = pc.utf8_slice_codeunits(records[RECORD_ID], 0, 2)
-    chunks = [records.filter(pc.equal(buckets, b)) for b in sorted(set(buckets.to_pylist()))]
-    # One group commit for all buckets (packed), not one fsync'ed write per bucket.
-    puts = store.put_many([_ipc_bytes(chunk) for chunk in chunks], scope=dataset)
-    parts: list[pa.Table] = []
-    for chunk, put in zip(chunks, puts, strict=True):
-        n = chunk.num_rows
-        parts.append(
-            pa.table(
-                {
-                    RECORD_ID: chunk[RECORD_ID],
-                    "object_address": pa.array([put.address] * n, pa.string()),
-                    "object_row": pa.array(range(n), pa.int32()),
-                    "object_bytes": pa.array([put.stored_size] * n, pa.int64()),
-                    "key_id": pa.array([put.key_id] * n, pa.string()),
-                }
-            )
-        )
-    manifest = pa.concat_tables(parts)
-    joined = manifest.join(origins, RECORD_ID, join_type="left outer")
-    return joined.select(MANIFEST_SCHEMA.names).cast(MANIFEST_SCHEMA).sort_by(RECORD_ID)
 
 
 def open_records(store: ObjectStore, manifest: pa.Table) -> pa.Table:

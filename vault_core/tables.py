@@ -3,16 +3,11 @@
 Writes go through ``deltalake`` directly (not dagster-deltalake: see DESIGN.md). Each commit
 carries the table's content digest in its commit metadata; writing the same content again is a
 no-op, so a rerun over unchanged input leaves every table at the same Delta version.
-
-A derived table also records, in the same commit, the exact versions of the tables it was computed
-from (:class:`TableRef`, read back with :func:`inputs_of`). A later stage reads exactly those
-versions, never "whatever is latest now": with two runs overlapping, run A's findings are never
-applied to run B's newer records.
+(The stages' partitioned tables are written by :mod:`vault_core.partition_tables`.)
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +21,6 @@ from vault_core.digest import table_digest
 from vault_core.exceptions import TerminalError
 
 DATA_VERSION_KEY = "vault.data_version"
-INPUTS_KEY = "vault.inputs"
 
 
 class TableNotFoundError(TerminalError):
@@ -35,34 +29,6 @@ class TableNotFoundError(TerminalError):
     def __init__(self, url: str) -> None:
         self.url = url
         super().__init__(f"no Delta table at {url!r}: materialize its asset first")
-
-
-class UnpinnedInputError(TerminalError):
-    """A derived table's commit does not say which input versions it was computed from."""
-
-    def __init__(self, url: str, version: int, name: str) -> None:
-        self.url, self.version, self.name = url, version, name
-        super().__init__(
-            f"version {version} of {url!r} does not record which {name!r} version it was computed "
-            "from (written before input pinning): materialize its asset again"
-        )
-
-
-@dataclass(frozen=True)
-class TableRef:
-    """One exact version of a table: its URL, Delta version and content digest."""
-
-    url: str
-    delta_version: int
-    data_version: str
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON form stored in commit metadata."""
-        return {
-            "url": self.url,
-            "delta_version": self.delta_version,
-            "data_version": self.data_version,
-        }
 
 
 @dataclass(frozen=True)
@@ -74,11 +40,6 @@ class TableWrite:
     data_version: str
     rows: int
     written: bool
-
-    @property
-    def ref(self) -> TableRef:
-        """The version this write produced (or found unchanged)."""
-        return TableRef(self.url, self.delta_version, self.data_version)
 
 
 def _options(storage_options: dict[str, str] | None) -> dict[str, str] | None:
@@ -109,19 +70,10 @@ def write_table(
     table: pa.Table,
     *,
     storage_options: dict[str, str] | None = None,
-    inputs: Mapping[str, TableRef] | None = None,
 ) -> TableWrite:
-    """Overwrite the table at ``url`` with ``table`` unless it already holds the same content
-    computed from the same ``inputs`` (name -> exact input version, recorded in the commit).
-
-    The data version stays the content digest (what the registry verifies on load); the same
-    rows computed from other inputs are a new commit that records them.
-    """
+    """Overwrite the table at ``url`` with ``table`` unless it already holds the same content."""
     digest = table_digest(table)
     metadata = {DATA_VERSION_KEY: digest}
-    if inputs:
-        pins = {name: ref.to_json() for name, ref in sorted(inputs.items())}
-        metadata[INPUTS_KEY] = json.dumps(pins, sort_keys=True)
     if deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
         existing = deltalake.DeltaTable(url, storage_options=_options(storage_options))
         latest = existing.history(1)
@@ -139,51 +91,6 @@ def write_table(
         deltalake.DeltaTable(url, storage_options=_options(storage_options)), metadata
     )
     return TableWrite(url, version, digest, table.num_rows, written=True)
-
-
-def pin(
-    url: str, version: int | None = None, storage_options: dict[str, str] | None = None
-) -> TableRef:
-    """The exact version ``version`` (default: the latest) of the table at ``url``."""
-    commit = _commit(url, version, storage_options)
-    return TableRef(url, int(commit["version"]), str(commit.get(DATA_VERSION_KEY, "")))
-
-
-def inputs_of(ref: TableRef, storage_options: dict[str, str] | None = None) -> dict[str, TableRef]:
-    """The input versions recorded by the commit of ``ref`` (empty if none were recorded)."""
-    raw = _commit(ref.url, ref.delta_version, storage_options).get(INPUTS_KEY)
-    if not raw:
-        return {}
-    return {
-        name: TableRef(str(pin["url"]), int(pin["delta_version"]), str(pin["data_version"]))
-        for name, pin in json.loads(str(raw)).items()
-    }
-
-
-def input_of(ref: TableRef, name: str, storage_options: dict[str, str] | None = None) -> TableRef:
-    """The version of input ``name`` that ``ref`` was computed from.
-
-    Raises:
-        UnpinnedInputError: If the commit does not record it.
-    """
-    found = inputs_of(ref, storage_options).get(name)
-    if found is None:
-        raise UnpinnedInputError(ref.url, ref.delta_version, name)
-    return found
-
-
-def _commit(
-    url: str, version: int | None, storage_options: dict[str, str] | None
-) -> dict[str, Any]:
-    if not deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
-        raise TableNotFoundError(url)
-    table = deltalake.DeltaTable(url, storage_options=_options(storage_options))
-    latest = table.version()
-    wanted = latest if version is None else version
-    for commit in table.history(latest - wanted + 1):
-        if int(commit["version"]) == wanted:
-            return dict(commit)
-    raise TableNotFoundError(f"{url}@v{wanted}")
 
 
 def read_table(

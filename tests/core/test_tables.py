@@ -33,18 +33,3 @@ def test_when_table_is_missing_then_typed_error(tmp_path: Path) -> None:
     with pytest.raises(tables.TableNotFoundError, match="materialize"):
         tables.read_table(str(tmp_path / "none"))
     assert tables.table_version(str(tmp_path / "none")) is None
-
-
-def test_when_inputs_change_then_a_new_commit_records_them(tmp_path: Path) -> None:
-    url = str(tmp_path / "t")
-    first_input = tables.TableRef("x", 3, "b3:aa")
-    first = tables.write_table(url, pa.table({"a": [1]}), inputs={"raw_manifest": first_input})
-    again = tables.write_table(url, pa.table({"a": [1]}), inputs={"raw_manifest": first_input})
-    other_input = tables.TableRef("x", 4, "b3:bb")
-    moved = tables.write_table(url, pa.table({"a": [1]}), inputs={"raw_manifest": other_input})
-    assert (first.written, again.written, moved.written) == (True, False, True)
-    assert first.data_version == moved.data_version  # the content digest, as the registry checks
-    assert tables.input_of(first.ref, "raw_manifest") == first_input
-    assert tables.input_of(moved.ref, "raw_manifest") == other_input
-    with pytest.raises(tables.UnpinnedInputError, match="materialize its asset again"):
-        tables.input_of(moved.ref, "pii_findings")
