@@ -9,7 +9,7 @@ is one chunk plus the longest line.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO, Final
+from typing import Final, Protocol
 
 CHUNK_SIZE: Final = 8 * 1024 * 1024
 """Bytes read from a landing file at a time."""
@@ -17,7 +17,17 @@ CHUNK_SIZE: Final = 8 * 1024 * 1024
 BOM: Final = b"\xef\xbb\xbf"
 
 
-def read_chunks(handle: BinaryIO, size: int = CHUNK_SIZE) -> Iterator[bytes]:
+class BinaryReader(Protocol):
+    """What readers need of a file: reads, and seeks for Parquet."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+    def tell(self) -> int: ...
+
+
+def read_chunks(handle: BinaryReader, size: int = CHUNK_SIZE) -> Iterator[bytes]:
     """The bytes of ``handle`` from its position to the end, ``size`` bytes at a time."""
     while chunk := handle.read(size):
         yield chunk

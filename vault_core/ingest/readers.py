@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Iterator
-from typing import BinaryIO
 
 import pyarrow.parquet as pq
 
 from vault_core.ingest._csv import CSV_FIELD_LIMIT as CSV_FIELD_LIMIT
 from vault_core.ingest._csv import iter_csv
 from vault_core.ingest._jsonl import iter_jsonl
-from vault_core.ingest._lines import CHUNK_SIZE, read_chunks
+from vault_core.ingest._lines import CHUNK_SIZE, BinaryReader, read_chunks
 from vault_core.ingest._names import value_like_position
 from vault_core.ingest._parsed import ParsedFile as ParsedFile
 from vault_core.ingest._parsed import ParsedRow as ParsedRow
@@ -30,7 +29,7 @@ FORMATS = ("csv", "jsonl", "parquet", "txt")
 
 
 def iter_parquet(
-    handle: BinaryIO, parsed: ParsedFile, whole_file: Callable[[], bytes], batch_rows: int
+    handle: BinaryReader, parsed: ParsedFile, whole_file: Callable[[], bytes], batch_rows: int
 ) -> Iterator[ParsedRow]:
     """A Parquet file keeps its own types (one physical line per row); read in record batches.
 
@@ -74,7 +73,7 @@ def iter_txt(chunks: Iterable[bytes], parsed: ParsedFile, source_url: str) -> It
 
 
 def iter_rows(
-    handle: BinaryIO,
+    handle: BinaryReader,
     fmt: str,
     source_url: str,
     parsed: ParsedFile,
