@@ -316,3 +316,30 @@ def test_when_file_is_ten_times_the_batch_then_memory_stays_bounded_by_the_batch
     # 85 bytes a record, more while the set resizes), not by the rows (about 1 KB each).
     assert large_peak < small_peak + 250 * 8 * batch_rows
     assert large_peak < large_size / 2  # the whole file never sits in memory
+
+
+class _FailingHandle(io.BytesIO):
+    """A landing file whose storage fails after the first read."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.reads = 0
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        self.reads += 1
+        if self.reads > 1:
+            raise ConnectionResetError("storage went away")
+        return super().read(size)
+
+
+def test_when_storage_fails_mid_file_then_transient_error_not_a_reject(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vault_core.ingest import SourceUnavailableError
+    from vault_core.ingest import stream as stream_module
+
+    _write("memory://flaky/a.jsonl", _rows(50))
+    monkeypatch.setattr(stream_module, "open_source", lambda source: _FailingHandle(_rows(50)))
+    stream = ingest_stream(["memory://flaky/a.jsonl"], "jsonl", record_key=KEY, chunk_size=64)
+    with pytest.raises(SourceUnavailableError, match="ConnectionResetError"):
+        list(stream)
