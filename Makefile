@@ -10,7 +10,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export VAULT_HOME ?= $(CURDIR)/.vault_home
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo ui lint typecheck contract unit test bench-pii bench-storage bench-registry clean
+.PHONY: help install demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ bench-pii: install ## PII engine: accuracy and throughput beside Presidio (bench
 
 bench-storage: install ## sealed storage throughput beside the raw crypto and fsync limits
 	$(BIN)/python benchmarks/storage_bench.py
+
+bench-ingest: install ## ingest and ingest_stream speed and peak memory on 50 MB generated JSONL and CSV
+	$(BIN)/python benchmarks/ingest_bench.py
 
 bench-registry: install ## registry lineage and sync beside raw Dagster instance queries
 	$(BIN)/python benchmarks/registry_bench.py

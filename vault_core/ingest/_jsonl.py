@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+from vault_core.ingest._lines import line_blocks, without_bom
 from vault_core.ingest._names import looks_like_value
 from vault_core.ingest._parsed import ParsedFile, ParsedRow, RejectReason
 
-_BOM = b"\xef\xbb\xbf"
 # A \uD800-\uDFFF escape in the raw line: only then can a decoded string hold a lone surrogate.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -89,15 +90,21 @@ def _parse_line(number: int, raw_line: bytes) -> ParsedRow:
     return ParsedRow(number, values)
 
 
+def iter_jsonl(chunks: Iterable[bytes], parsed: ParsedFile) -> Iterator[ParsedRow]:
+    """One row per non-blank line of the chunks; counts lines into ``parsed`` as it goes."""
+    number = 0
+    for block in line_blocks(without_bom(chunks), keepends=False):
+        parsed.physical_lines += len(block)
+        for raw_line in block:
+            number += 1
+            if not raw_line.strip():
+                parsed.blank_lines += 1
+                continue
+            yield _parse_line(number, raw_line)
+
+
 def read_jsonl(data: bytes) -> ParsedFile:
     """One JSON object per line; blank (whitespace-only) lines are counted, not rows."""
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
-    lines = data.splitlines()  # bytes.splitlines splits at \r\n, \n and \r only
-    parsed = ParsedFile(physical_lines=len(lines))
-    for number, raw_line in enumerate(lines, start=1):
-        if not raw_line.strip():
-            parsed.blank_lines += 1
-            continue
-        parsed.rows.append(_parse_line(number, raw_line))
+    parsed = ParsedFile()
+    parsed.rows = list(iter_jsonl([data], parsed))
     return parsed

@@ -4,8 +4,15 @@ Names: Delta Lake refuses two columns whose names differ only in case, and ``rec
 A source column named like ``record_id`` (in any case) is renamed ``source_<name>``. Then, among
 names equal up to case, the one that sorts first (by code point, so ``Email`` before ``email``)
 keeps its name and each other gets the first free ``<name>__2``, ``<name>__3``... in sorted order;
-names that need no rename are served first, so an existing ``email__2`` keeps its name. The result
-depends only on the set of names, never on file or row order.
+names that need no rename are served first, so an existing ``email__2`` keeps its name. Within
+one group of names this depends only on the set, never on order.
+
+Streamed, a name is final once given (it is in sealed batches): :class:`ColumnNames` decides per
+group of names seen together (a csv header, a Parquet schema, the keys of one JSON object), with
+the names given before taken. A later group that brings a name colliding up to case with an
+earlier one gives the newcomer the first free suffix: ``Email`` in file 1 and ``email`` in file 2
+make ``Email`` and ``email__2``, where one group of both would too, but ``email`` first and
+``Email`` later make ``email`` and ``Email__2``.
 
 Types: text formats are text. Parquet columns keep their type; when files disagree, the types are
 promoted to a common one (Arrow's permissive promotion: wider integers, integer to float, null to
@@ -16,7 +23,7 @@ No Arrow error (which can quote a value) ever leaves this module.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -27,13 +34,18 @@ def _fold(name: str) -> str:
     return name.lower().casefold()
 
 
-def column_names(columns: Sequence[str], reserved: str) -> dict[str, str]:
-    """Map each source column to a final name, unique up to case and never ``reserved``."""
+def column_names(
+    columns: Sequence[str], reserved: str, taken: Collection[str] = ()
+) -> dict[str, str]:
+    """Map each source column to a final name, unique up to case, never ``reserved``.
+
+    ``taken`` holds names given before (to other columns), which the new names must avoid too.
+    """
     clash = _fold(reserved)
     wanted = {name: f"source_{name}" if _fold(name) == clash else name for name in columns}
     # Names kept as they are come first, then renamed ones; each group in code point order.
     order = sorted(columns, key=lambda name: (wanted[name] != name, wanted[name], name))
-    taken = {_fold(reserved)}
+    taken = {_fold(reserved), *(_fold(name) for name in taken)}
     final: dict[str, str] = {}
     deferred: list[str] = []
     for name in order:
@@ -51,7 +63,23 @@ def column_names(columns: Sequence[str], reserved: str) -> dict[str, str]:
     return final
 
 
-def _text(value: Any) -> str | None:
+class ColumnNames:
+    """Final names of source columns, given group by group as they first appear; never changed."""
+
+    def __init__(self, reserved: str) -> None:
+        self.reserved = reserved
+        self.final: dict[str, str] = {}
+        """Source name to final name."""
+
+    def add(self, names: Iterable[str]) -> None:
+        """Name the source columns of one group that have no final name yet."""
+        new = [name for name in dict.fromkeys(names) if name not in self.final]
+        if new:
+            self.final.update(column_names(new, self.reserved, self.final.values()))
+
+
+def text(value: Any) -> str | None:
+    """A value as text: strings unchanged, anything else as its JSON text."""
     if value is None or isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
@@ -67,7 +95,7 @@ def _array(values: list[Any], types: Sequence[pa.DataType]) -> pa.Array:
         common = pa.unify_schemas(schemas, promote_options="permissive").field("c").type
         return pa.array(values, common)
     except (pa.ArrowException, ValueError, TypeError, OverflowError):
-        return pa.array([_text(value) for value in values], pa.string())
+        return pa.array([text(value) for value in values], pa.string())
 
 
 def records_table(
@@ -76,9 +104,14 @@ def records_table(
     columns: Sequence[str],
     types: Mapping[str, Sequence[pa.DataType]],
     id_column: str,
+    names: Mapping[str, str] | None = None,
 ) -> pa.Table:
-    """One column per source column (renamed, see the module docstring) after ``id_column``."""
-    names = column_names(columns, id_column)
+    """One column per source column (renamed, see the module docstring) after ``id_column``.
+
+    ``names`` maps source to final names (from :class:`ColumnNames`); by default the columns
+    are named as one group.
+    """
+    names = column_names(columns, id_column) if names is None else names
     arrays = {id_column: pa.array(ids, pa.string())}
     for name in columns:
         arrays[names[name]] = _array([row.get(name) for row in rows], types.get(name, ()))

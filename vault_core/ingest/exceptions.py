@@ -23,3 +23,14 @@ class SourceUnavailableError(IngestError, TransientError):
     def __init__(self, source: str, detail: str) -> None:
         self.source = source
         super().__init__(f"cannot read landing storage {source!r}: {detail}")
+
+
+class ConformError(IngestError, TerminalError):
+    """A batch cannot be conformed to its stream's schema (names positions, never values)."""
+
+
+class StreamNotExhaustedError(IngestError, TerminalError):
+    """A stream's final figures were asked for before every batch was read."""
+
+    def __init__(self) -> None:
+        super().__init__("read every batch of the ingest stream before asking for its columns")

@@ -1,21 +1,24 @@
-"""Parse landing files row by row, so one malformed row is quarantined and the rest survive.
+"""Parse landing files row by row as they stream in: one bad row is refused, the rest survive.
 
 csv and jsonl are parsed with the standard library on purpose: Arrow's bulk readers reject a whole
 file (or drop rows) on one bad line, while we must keep every good row and say why each bad one
 was refused. Values from csv and jsonl are kept as text (JSON scalars as their JSON text). Every
 physical line is accounted for (see :class:`ParsedFile`); any failure a reader did not foresee
-turns the file into one ``unreadable_file`` row naming the error type, never a crash.
+turns the file (or, when streaming, its unread rest) into one ``unreadable_file`` row naming the
+error type, never a crash.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterable, Iterator
 
 import pyarrow.parquet as pq
 
 from vault_core.ingest._csv import CSV_FIELD_LIMIT as CSV_FIELD_LIMIT
-from vault_core.ingest._csv import read_csv
-from vault_core.ingest._jsonl import read_jsonl
+from vault_core.ingest._csv import iter_csv
+from vault_core.ingest._jsonl import iter_jsonl
+from vault_core.ingest._lines import CHUNK_SIZE, BinaryReader, read_chunks
 from vault_core.ingest._names import value_like_position
 from vault_core.ingest._parsed import ParsedFile as ParsedFile
 from vault_core.ingest._parsed import ParsedRow as ParsedRow
@@ -25,56 +28,101 @@ from vault_core.ingest._parsed import unreadable
 FORMATS = ("csv", "jsonl", "parquet", "txt")
 
 
-def read_parquet(data: bytes) -> ParsedFile:
-    """A Parquet file keeps its own types (one physical line per row).
+def iter_parquet(
+    handle: BinaryReader, parsed: ParsedFile, whole_file: Callable[[], bytes], batch_rows: int
+) -> Iterator[ParsedRow]:
+    """A Parquet file keeps its own types (one physical line per row); read in record batches.
 
-    Columns named twice or named like a value (see :mod:`._names`) refuse every row of the file.
+    Columns named twice or named like a value (see :mod:`._names`) refuse every row of the file;
+    the first refusal carries ``whole_file()``, the others nothing.
     """
-    table = pq.ParquetFile(io.BytesIO(data)).read()
-    parsed = ParsedFile(
-        columns=table.column_names,
-        types={f.name: f.type for f in table.schema},
-        physical_lines=table.num_rows,
-    )
-    suspect = value_like_position(table.column_names)
-    if len(set(table.column_names)) != len(table.column_names):
+    parquet = pq.ParquetFile(handle)
+    schema = parquet.schema_arrow
+    names = schema.names
+    parsed.physical_lines = parquet.metadata.num_rows
+    parsed.columns, parsed.types = list(names), {f.name: f.type for f in schema}
+    suspect = value_like_position(names)
+    if len(set(names)) != len(names):
         reason, detail = RejectReason.DUPLICATE_COLUMN, "two columns have the same name"
     elif suspect is not None:
         reason, detail = RejectReason.VALUE_LIKE_NAME, f"column {suspect} is named like a value"
     else:
-        parsed.rows = [ParsedRow(n, row) for n, row in enumerate(table.to_pylist(), start=1)]
-        return parsed
+        number = 0
+        for batch in parquet.iter_batches(batch_size=batch_rows):
+            for row in batch.to_pylist():
+                number += 1
+                yield ParsedRow(number, row)
+        return
     # Refuse every row without reading its values; the first reject seals the whole file.
-    for number in range(1, table.num_rows + 1):
-        raw = data if number == 1 else b""
-        parsed.reject(number, reason, f"{detail}: every row of the file is quarantined", raw)
     parsed.columns, parsed.types = [], {}
-    return parsed
+    detail = f"{detail}: every row of the file is quarantined"
+    for number in range(1, parsed.physical_lines + 1):
+        yield ParsedRow(number, None, reason, detail, whole_file() if number == 1 else b"")
 
 
-def read_txt(data: bytes, source_path: str) -> ParsedFile:
+def iter_txt(chunks: Iterable[bytes], parsed: ParsedFile, source_url: str) -> Iterator[ParsedRow]:
     """A text file is one document: ``source_path`` and ``text`` (one row, whatever its lines)."""
-    parsed = ParsedFile(columns=["source_path", "text"], physical_lines=1)
+    data = b"".join(chunks)  # one row: the document is held whole by nature
+    parsed.columns, parsed.physical_lines = ["source_path", "text"], 1
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        parsed.reject(None, RejectReason.INVALID_UTF8, "file is not UTF-8", data)
-        return parsed
-    parsed.rows.append(ParsedRow(1, {"source_path": source_path, "text": text}))
+        yield ParsedRow(None, None, RejectReason.INVALID_UTF8, "file is not UTF-8", data)
+        return
+    yield ParsedRow(1, {"source_path": source_url, "text": text})
+
+
+def iter_rows(
+    handle: BinaryReader,
+    fmt: str,
+    source_url: str,
+    parsed: ParsedFile,
+    *,
+    whole_file: Callable[[], bytes],
+    chunk_size: int = CHUNK_SIZE,
+    batch_rows: int = 20_000,
+) -> Iterator[ParsedRow]:
+    """Rows of one file read from ``handle`` as they come; line counts go into ``parsed``.
+
+    csv, jsonl and txt read ``handle`` once from start to end, ``chunk_size`` bytes at a time;
+    Parquet seeks (footer first). ``parsed`` is final once the iterator is exhausted. Any
+    failure a reader did not foresee is raised: the caller refuses the file (or its rest).
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unsupported format {fmt!r}")
+    if fmt == "parquet":
+        return iter_parquet(handle, parsed, whole_file, batch_rows)
+    chunks = read_chunks(handle, chunk_size)
+    if fmt == "jsonl":
+        return iter_jsonl(chunks, parsed)
+    if fmt == "csv":
+        return iter_csv(chunks, parsed)
+    return iter_txt(chunks, parsed, source_url)
+
+
+def read_parquet(data: bytes) -> ParsedFile:
+    """A whole Parquet file (see :func:`iter_parquet`)."""
+    parsed = ParsedFile()
+    parsed.rows = list(iter_parquet(io.BytesIO(data), parsed, lambda: data, 1 << 16))
+    return parsed
+
+
+def read_txt(data: bytes, source_url: str) -> ParsedFile:
+    """A whole text file (see :func:`iter_txt`)."""
+    parsed = ParsedFile()
+    parsed.rows = list(iter_txt([data], parsed, source_url))
     return parsed
 
 
 def parse_file(data: bytes, fmt: str, source_url: str) -> ParsedFile:
-    """Dispatch on the dataset format; a file that cannot be parsed is one refused row."""
+    """A whole file in memory; a file that cannot be parsed is one refused row."""
     if fmt not in FORMATS:
         raise ValueError(f"unsupported format {fmt!r}")
+    parsed = ParsedFile()
     try:
-        if fmt == "jsonl":
-            return read_jsonl(data)
-        if fmt == "csv":
-            return read_csv(data)
-        if fmt == "parquet":
-            return read_parquet(data)
-        return read_txt(data, source_url)
+        parsed.rows = list(
+            iter_rows(io.BytesIO(data), fmt, source_url, parsed, whole_file=lambda: data)
+        )
     except Exception as exc:  # fail closed: any parser failure quarantines the file
         return unreadable(exc, data)
+    return parsed

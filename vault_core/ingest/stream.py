@@ -1,0 +1,409 @@
+"""Ingest landing files as a stream of record batches: memory follows the batch, not the data.
+
+Files are read as streams (csv, jsonl, txt in chunks; Parquet in record batches) and their rows
+go into batches of at most ``batch_rows`` rows read (records plus rejects). Batches are the same
+for the same files in the same order, so each can be sealed as one content-addressed object and
+a rerun seals the same objects. The rules are those of :func:`vault_core.ingest.ingest` (which
+concatenates this stream): every row is a record or a reject, every physical line is counted,
+and an exact repeat of an earlier record of the stream is refused as ``duplicate``.
+
+Memory: one batch being filled (and, for Parquet, one record batch being read), one chunk, the
+longest line (a csv row whose quote is not closed is read up to the 16 MiB field limit), and the
+ids seen so far for the ``duplicate`` rule (16 bytes each, about 100 bytes per record with the
+set's overhead: 10 million records take about 1 GB). A txt document is one row and is held whole;
+so is a file no reader can parse, which is quarantined whole up to :data:`UNREADABLE_RAW_LIMIT`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import pyarrow as pa
+
+from vault_core.digest import canonical_row_bytes, keyed_record_id
+from vault_core.ingest._lines import CHUNK_SIZE
+from vault_core.ingest._records import ColumnNames, records_table
+from vault_core.ingest._schema import TypeTally
+from vault_core.ingest.exceptions import SourceUnavailableError, StreamNotExhaustedError
+from vault_core.ingest.readers import FORMATS, ParsedFile, ParsedRow, RejectReason, iter_rows
+from vault_core.ingest.sources import (
+    DigestingReader,
+    SourceFile,
+    SourcePath,
+    list_source_paths,
+    open_source,
+)
+
+RECORD_ID = "record_id"
+
+UNREADABLE_RAW_LIMIT: Final = 64 * 1024 * 1024
+"""Largest file kept whole in quarantine when it cannot be parsed; a larger one is quarantined
+without its bytes (its digest in the stream's sources names it in the landing storage)."""
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A refused row: where it came from and why. ``raw`` must only ever be stored sealed."""
+
+    source_url: str
+    line: int | None
+    reason: RejectReason
+    detail: str
+    raw: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class FileCounts:
+    """How the physical lines of one file were used.
+
+    ``physical_lines == header_lines + continuation_lines + blank_lines + records + rejects``:
+    a line is a header line, a blank line, the first line of a row, or a further line of a row
+    whose quoted CSV value spans lines. Parquet counts one line per row; a file that cannot be
+    parsed counts one line (its single ``unreadable_file`` reject), and so does the unread rest
+    of a file whose reading failed after some rows.
+    """
+
+    url: str
+    physical_lines: int
+    header_lines: int
+    continuation_lines: int
+    blank_lines: int
+    records: int
+    rejects: int
+
+    @property
+    def physical_rows(self) -> int:
+        """Rows that start on a line of their own: ``records + rejects + blank_lines``."""
+        return self.physical_lines - self.header_lines - self.continuation_lines
+
+    @property
+    def reconciles(self) -> bool:
+        """Every physical row is a record, a reject or a blank line."""
+        return self.physical_rows == self.records + self.rejects + self.blank_lines
+
+
+@dataclass(frozen=True)
+class IngestBatch:
+    """One batch of a stream: its records and their origins (both sorted by id), its rejects.
+
+    ``records`` has ``record_id`` first, then the columns its records have, with this batch's
+    types; :func:`vault_core.ingest.conform` brings it to the stream's final schema.
+    """
+
+    records: pa.Table
+    origins: pa.Table
+    """``record_id``, ``source_url``, ``source_line``."""
+    rejects: list[Reject]
+
+
+class _Pending:
+    """The batch being filled."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.rows: list[dict[str, Any]] = []
+        self.urls: list[str] = []
+        self.lines: list[int | None] = []
+        self.rejects: list[Reject] = []
+        self.keys: set[str] = set()  # source names of its records
+        self.types: dict[str, dict[pa.DataType, None]] = {}  # declared by its records' files
+        self.files: set[int] = set()  # files with a record here
+
+
+@dataclass
+class _FileState:
+    index: int
+    source: SourcePath
+    parsed: ParsedFile
+    rows: int = 0
+    records: int = 0
+    rejects: int = 0
+    continuation: int = 0
+    declared: bool = False
+
+
+def _missing_required(values: dict[str, Any], required: Sequence[str]) -> list[str]:
+    return [name for name in required if values.get(name) in (None, "")]
+
+
+class IngestStream:
+    """Iterate to get :class:`IngestBatch` objects (once); after exhaustion, :attr:`sources`,
+    :attr:`files`, :attr:`rows_in` and :attr:`columns` are final.
+
+    Created by :func:`ingest_stream`.
+    """
+
+    def __init__(
+        self,
+        paths: list[SourcePath],
+        fmt: str,
+        *,
+        record_key: bytes,
+        required_columns: Sequence[str],
+        batch_rows: int,
+        chunk_size: int,
+    ) -> None:
+        self.sources: list[SourceFile] = []
+        """Every file read so far, in reading order, with its size and digest."""
+        self.files: list[FileCounts] = []
+        """How the lines of each file read so far were used."""
+        self.rows_in = 0
+        """Rows read so far: records plus rejects."""
+        self._paths = paths
+        self._fmt = fmt
+        self._key = record_key
+        self._required = list(required_columns)
+        self._batch_rows = batch_rows
+        self._chunk_size = chunk_size
+        self._names = ColumnNames(RECORD_ID)
+        self._order: dict[str, None] = {}  # source names in first-seen order
+        self._tally = TypeTally()
+        self._seen: set[bytes] = set()
+        self._pending = _Pending()
+        self._started = False
+        self._exhausted = False
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether every batch has been read."""
+        return self._exhausted
+
+    @property
+    def columns(self) -> pa.Schema:
+        """``record_id`` and every column of the stream, in first-seen order, with the type each
+        batch's column converts to (text for csv, jsonl and txt).
+
+        Raises:
+            StreamNotExhaustedError: batches are still to be read (a later file may add columns
+                or widen a type).
+        """
+        if not self._exhausted:
+            raise StreamNotExhaustedError
+        typed = self._fmt == "parquet"
+        fields = [pa.field(RECORD_ID, pa.string())]
+        for name in self._order:
+            final = self._names.final[name]
+            fields.append(pa.field(final, self._tally.unified(final) if typed else pa.string()))
+        return pa.schema(fields)
+
+    @property
+    def physical_rows(self) -> int:
+        """Rows of the files read so far counted by line: ``rows_in + blank_lines``."""
+        return sum(counts.physical_rows for counts in self.files)
+
+    @property
+    def blank_lines(self) -> int:
+        """Blank lines of the files read so far (counted, not rows)."""
+        return sum(counts.blank_lines for counts in self.files)
+
+    def __iter__(self) -> Iterator[IngestBatch]:
+        if self._started:
+            raise RuntimeError("an IngestStream is read once; call ingest_stream again")
+        self._started = True
+        return self._batches()
+
+    def _batches(self) -> Iterator[IngestBatch]:
+        for index, path in enumerate(self._paths):
+            yield from self._read_file(index, path)
+        if self._pending.ids or self._pending.rejects:
+            yield self._flush()
+        self._exhausted = True
+
+    def _declare(self, state: _FileState) -> None:
+        """The file's columns join the stream's (at its first row, or at its end if rowless)."""
+        state.declared = True
+        self._names.add(state.parsed.columns)
+        self._order.update(dict.fromkeys(state.parsed.columns))
+        for name, data_type in state.parsed.types.items():
+            self._tally.declare(self._names.final[name], data_type)
+
+    def _whole_file(self, source: SourcePath) -> bytes:
+        with open_source(source) as handle:
+            data: bytes = handle.read(UNREADABLE_RAW_LIMIT + 1)
+        return data if len(data) <= UNREADABLE_RAW_LIMIT else b""
+
+    def _read_file(self, index: int, source: SourcePath) -> Iterator[IngestBatch]:
+        state = _FileState(index, source, ParsedFile())
+        failures: list[Exception] = []
+        with open_source(source) as handle:
+            reader = DigestingReader(source, handle)
+            rows = iter_rows(
+                reader,
+                self._fmt,
+                source.url,
+                state.parsed,
+                whole_file=lambda: self._whole_file(source),
+                chunk_size=self._chunk_size,
+                batch_rows=self._batch_rows,
+            )
+            for row in _guarded(rows, failures):
+                if not state.declared:
+                    self._declare(state)
+                self._take(state, row)
+                if len(self._pending.ids) + len(self._pending.rejects) >= self._batch_rows:
+                    yield self._flush()
+            if reader.error is not None:
+                detail = f"{type(reader.error).__name__} reading a file"
+                raise SourceUnavailableError(source.label, detail) from reader.error
+            source_file = reader.finish(self._chunk_size)
+        if failures:
+            yield from self._unreadable(state, failures[0])
+        elif not state.declared:
+            self._declare(state)
+        self.sources.append(source_file)
+        parsed = state.parsed
+        self.files.append(
+            FileCounts(
+                url=source.url,
+                physical_lines=parsed.physical_lines,
+                header_lines=parsed.header_lines,
+                continuation_lines=state.continuation,
+                blank_lines=parsed.blank_lines,
+                records=state.records,
+                rejects=state.rejects,
+            )
+        )
+
+    def _unreadable(self, state: _FileState, exc: Exception) -> Iterator[IngestBatch]:
+        """A file (or its rest) no reader could parse: one reject naming the error type only."""
+        parsed = state.parsed
+        if state.rows == 0:  # as a whole file: one line, one reject, no columns
+            detail = f"file cannot be parsed ({type(exc).__name__})"
+            state.parsed = ParsedFile(physical_lines=1)
+        else:
+            detail = (
+                f"file cannot be parsed after row {state.rows} ({type(exc).__name__}); "
+                "the rows before were kept"
+            )
+            parsed.physical_lines = (
+                parsed.header_lines + parsed.blank_lines + state.continuation + state.rows + 1
+            )
+        raw = self._whole_file(state.source)
+        row = ParsedRow(None, None, RejectReason.UNREADABLE_FILE, detail, raw)
+        self._take(state, row)
+        if len(self._pending.ids) + len(self._pending.rejects) >= self._batch_rows:
+            yield self._flush()
+
+    def _refuse(
+        self, state: _FileState, line: int | None, reason: RejectReason, detail: str, raw: bytes
+    ) -> None:
+        self._pending.rejects.append(Reject(state.source.url, line, reason, detail, raw))
+        state.rejects += 1
+
+    def _take(self, state: _FileState, row: ParsedRow) -> None:
+        """Turn one row into a record or a reject of the pending batch."""
+        state.rows += 1
+        self.rows_in += 1
+        state.continuation += row.lines - 1
+        values = row.values
+        if values is None:
+            assert row.reason is not None
+            self._refuse(state, row.line, row.reason, row.detail, row.raw)
+            return
+        row_bytes = canonical_row_bytes(values, sorted(values))
+        if self._required:
+            missing = _missing_required(values, self._required)
+            if missing:
+                detail = f"missing or empty required column(s) {missing}"
+                self._refuse(state, row.line, RejectReason.MISSING_REQUIRED, detail, row_bytes)
+                return
+        record_id = keyed_record_id(row_bytes, self._key)
+        digest = bytes.fromhex(record_id)
+        if digest in self._seen:
+            detail = f"exact repeat of record {record_id}"
+            self._refuse(state, row.line, RejectReason.DUPLICATE, detail, b"")
+            return
+        self._seen.add(digest)
+        pending = self._pending
+        if self._fmt != "jsonl":  # every row of the file has the file's columns
+            if state.index not in pending.files:
+                pending.files.add(state.index)
+                pending.keys.update(state.parsed.columns)
+                for name, data_type in state.parsed.types.items():
+                    pending.types.setdefault(name, {})[data_type] = None
+        else:  # jsonl: each object brings its own keys, named as one group
+            if not self._names.final.keys() >= values.keys():
+                self._names.add(values)
+                self._order.update(dict.fromkeys(values))
+            pending.keys.update(values)
+        pending.ids.append(record_id)
+        pending.rows.append(values)
+        pending.urls.append(state.source.url)
+        pending.lines.append(row.line)
+        state.records += 1
+
+    def _flush(self) -> IngestBatch:
+        pending, self._pending = self._pending, _Pending()
+        order = [name for name in self._order if name in pending.keys]
+        types = {name: list(seen) for name, seen in pending.types.items()}
+        records = records_table(
+            pending.ids, pending.rows, order, types, RECORD_ID, self._names.final
+        )
+        for name in order:
+            final = self._names.final[name]
+            self._tally.add(final, records[final])
+        origins = pa.table(
+            {
+                RECORD_ID: pa.array(pending.ids, pa.string()),
+                "source_url": pa.array(pending.urls, pa.string()),
+                "source_line": pa.array(pending.lines, pa.int64()),
+            }
+        )
+        return IngestBatch(
+            records=records.sort_by(RECORD_ID),
+            origins=origins.sort_by(RECORD_ID),
+            rejects=pending.rejects,
+        )
+
+
+def _guarded(rows: Iterator[ParsedRow], failures: list[Exception]) -> Iterator[ParsedRow]:
+    """The rows; a reader's failure ends them and is kept (fail closed: never a crash)."""
+    try:
+        yield from rows
+    except Exception as exc:
+        failures.append(exc)
+
+
+def ingest_stream(
+    sources: Sequence[str],
+    fmt: str,
+    *,
+    record_key: bytes,
+    required_columns: Sequence[str] = (),
+    storage_options: dict[str, Any] | None = None,
+    batch_rows: int = 20_000,
+    chunk_size: int = CHUNK_SIZE,
+) -> IngestStream:
+    """Stream the rows of every file matching ``sources`` as batches of records and rejects.
+
+    The files are listed now (so a missing source fails here) and read as the stream is
+    iterated, each from start to end; see the module docstring for what memory holds.
+
+    Args:
+        sources: fsspec URLs or globs (a partition: the URLs of its files). Each glob's files
+            are read in sorted order; a file matched twice is read once.
+        fmt: ``csv``, ``jsonl``, ``parquet`` or ``txt``.
+        record_key: key for record ids (from the key provider, so ids cannot be guessed).
+        required_columns: source columns that must be present and non-empty.
+        storage_options: fsspec options for ``sources``.
+        batch_rows: most rows read (records plus rejects) per batch.
+        chunk_size: bytes read at a time from csv, jsonl and txt files.
+
+    Raises:
+        SourceNotFoundError: a source matches nothing.
+        SourceUnavailableError: the storage cannot be listed (or, while iterating, read).
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unsupported format {fmt!r}")
+    if batch_rows < 1 or chunk_size < 1:
+        raise ValueError("batch_rows and chunk_size must be positive")
+    return IngestStream(
+        list_source_paths(sources, storage_options),
+        fmt,
+        record_key=record_key,
+        required_columns=required_columns,
+        batch_rows=batch_rows,
+        chunk_size=chunk_size,
+    )
