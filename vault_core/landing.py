@@ -240,14 +240,13 @@ def plan_landing(
     }
     touched_partitions = sorted({landing.partition for landing in touched})
     waiting_partitions = sorted({listed[url].partition for url in unsettled})
+    waiting_set = set(waiting_partitions)
     not_yet = [
         key
         for key in touched_partitions
-        if partition_exists is not None
-        and key not in waiting_partitions
-        and not partition_exists(key)
+        if partition_exists is not None and key not in waiting_set and not partition_exists(key)
     ]
-    ready = set(touched_partitions) - set(waiting_partitions) - set(not_yet)
+    ready = set(touched_partitions) - waiting_set - set(not_yet)
 
     files = {url: seen for url, seen in cursor.files.items() if url in listed}
     pending: dict[str, Observation] = {}
