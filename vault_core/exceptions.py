@@ -21,3 +21,7 @@ class TransientError(VaultError):
 
 class ConfigurationError(TerminalError):
     """The vault or a dataset is configured inconsistently."""
+
+
+class LandingCursorError(TerminalError):
+    """A landing sensor's cursor cannot be read: reset it (run keys keep runs from repeating)."""

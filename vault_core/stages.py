@@ -33,7 +33,7 @@ from vault_core import partition_tables as ptables
 from vault_core.dataset import DatasetSpec
 from vault_core.digest import combine_digests, schema_fingerprint
 from vault_core.exceptions import TerminalError
-from vault_core.ingest import RECORD_ID, ingest
+from vault_core.ingest import RECORD_ID, conform, ingest_stream
 from vault_core.partition_state import PartitionState, PartitionStateStore
 from vault_core.partitions import UNPARTITIONED, partition_files
 from vault_core.pii import FINDINGS_SCHEMA, PiiEngine, PolicyReport, anonymize_table
@@ -218,29 +218,35 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
     if previous is not None and previous.inputs_digest == inputs:
         return RawResult.from_state(previous, skipped=True)
 
-    result = (
-        ingest(
+    stream = (
+        ingest_stream(
             [f.url for f in files],
             spec.format,
             record_key=record_key,
             required_columns=spec.required_columns,
             storage_options=spec.storage_options or None,
+            batch_rows=spec.batch_rows,
         )
         if files
         else None
     )
     manifest_schema = _with_partition(MANIFEST_SCHEMA)
+    quarantine_schema = _with_partition(QUARANTINE_SCHEMA)
     key_ids: set[str] = set()
+    reasons: Counter[str] = Counter()
+    quarantined: list[pa.Table] = []  # quarantine rows: reasons and places, the bytes sealed
     objects = 0
 
     def manifest_batches() -> Iterator[pa.RecordBatch]:
         nonlocal objects
-        if result is None:
-            return
-        records, origins = result.records, result.origins
-        for start in range(0, records.num_rows, spec.batch_rows):
-            batch = records.slice(start, spec.batch_rows)
-            manifest = seal_batch(vault.store, spec.name, batch, origins)
+        for batch in stream or ():
+            if batch.rejects:
+                sealed = seal_rejects(vault.store, spec.name, batch.rejects)
+                quarantined.append(_tag(sealed, partition, quarantine_schema))
+                reasons.update(str(reject.reason) for reject in batch.rejects)
+            if batch.records.num_rows == 0:
+                continue
+            manifest = seal_batch(vault.store, spec.name, batch.records, batch.origins)
             key_ids.update(manifest["key_id"].to_pylist())
             objects += 1
             yield from _tag(manifest, partition, manifest_schema).to_batches()
@@ -250,15 +256,13 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
     manifest_write = ptables.write_partition(
         manifest_url, manifest_schema, manifest_batches(), partition, storage_options=options
     )
-    rejects = result.rejects if result is not None else []
-    quarantine_schema = _with_partition(QUARANTINE_SCHEMA)
-    quarantine = _tag(seal_rejects(vault.store, spec.name, rejects), partition, quarantine_schema)
+    quarantine = pa.concat_tables([quarantine_schema.empty_table(), *quarantined])
     quarantine_url = vault.table_url(spec.name, "quarantine")
     quarantine_write = ptables.write_partition(
         quarantine_url, quarantine_schema, quarantine.to_batches(), partition,
         storage_options=options,
     )  # fmt: skip
-    record_schema = result.records.schema if result is not None else pa.schema([])
+    record_schema = stream.columns if stream is not None else pa.schema([])
     labels = _safe_names(vault, spec, record_schema.names)
     shown = columns.rename(record_schema.empty_table(), labels).schema
     state = PartitionState(
@@ -271,14 +275,14 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
         delta_version=manifest_write.delta_version,
         rows=manifest_write.rows,
         counts={
-            "rows_in": result.rows_in if result else 0,
-            "quarantined": len(rejects),
-            "physical_rows": result.physical_rows if result else 0,
-            "blank_lines": result.blank_lines if result else 0,
-            "reasons": dict(Counter(str(reject.reason) for reject in rejects)),
+            "rows_in": stream.rows_in if stream else 0,
+            "quarantined": quarantine.num_rows,
+            "physical_rows": stream.physical_rows if stream else 0,
+            "blank_lines": stream.blank_lines if stream else 0,
+            "reasons": dict(sorted(reasons.items())),
             "objects": objects,
             "key_ids": sorted(key_ids),
-            "sources": {s.url: s.digest for s in result.sources} if result else {},
+            "sources": {s.url: s.digest for s in stream.sources} if stream else {},
             "schema": schema_summary(shown),
             "record_schema": _schema_text(record_schema),
             "manifest_url": manifest_url,
@@ -339,18 +343,6 @@ def _records(vault: Vault, spec: DatasetSpec, address: str, schema: pa.Schema) -
     rows = conform(open_object(vault.store, address), schema)
     rows = columns.with_columns(rows, [*spec.text_columns, *spec.entity_columns])
     return columns.rename(rows, _safe_names(vault, spec, rows.column_names))
-
-
-def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """``table`` with the columns of ``schema`` in its order: missing ones null, types cast."""
-    arrays = []
-    for target in schema:
-        if target.name in table.column_names:
-            column = table.column(target.name)
-            arrays.append(column if column.type == target.type else pc.cast(column, target.type))
-        else:
-            arrays.append(pa.nulls(table.num_rows, target.type))
-    return pa.table(arrays, schema=pa.schema([pa.field(f.name, f.type) for f in schema]))
 
 
 # -- PII findings -------------------------------------------------------------------------------

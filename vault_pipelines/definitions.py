@@ -15,6 +15,7 @@ from vault_core.dataset import DatasetSpec
 from vault_core.settings import VaultSettings
 from vault_pipelines.factory import STAGES, asset_key, dataset_assets
 from vault_pipelines.resources import PiiEngineResource, VaultResource
+from vault_pipelines.sensors import landing_sensor
 
 ALL_JOB = "vault_all"
 
@@ -59,9 +60,14 @@ def _unpartitioned_selection(datasets: Sequence[DatasetSpec]) -> dg.AssetSelecti
 
 
 def build_definitions(
-    datasets: Sequence[DatasetSpec], settings: VaultSettings | None = None
+    datasets: Sequence[DatasetSpec],
+    settings: VaultSettings | None = None,
+    landing_sensor_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.STOPPED,
 ) -> dg.Definitions:
-    """Definitions for ``datasets`` stored in the vault described by ``settings``."""
+    """Definitions for ``datasets`` stored in the vault described by ``settings``.
+
+    ``landing_sensor_status`` is the default status of each dataset's ``<name>_landing`` sensor.
+    """
     settings = settings or VaultSettings.from_env()
     names = [spec.name for spec in datasets]
     if len(set(names)) != len(names):
@@ -87,7 +93,10 @@ def build_definitions(
         assets=assets,
         asset_checks=checks,
         jobs=[job, *partition_jobs],
-        sensors=[registry_sync_sensor],
+        sensors=[
+            registry_sync_sensor,
+            *(landing_sensor(spec, default_status=landing_sensor_status) for spec in datasets),
+        ],
         schedules=[
             dg.ScheduleDefinition(
                 name="vault_nightly",

@@ -76,7 +76,7 @@ def ingest(
         storage_options: fsspec options for ``source``.
     """
     stream = ingest_stream(
-        [source],
+        [source] if isinstance(source, str) else list(source),
         fmt,
         record_key=record_key,
         required_columns=required_columns,
