@@ -253,6 +253,10 @@ def fresh_instance(root: Path, name: str) -> tuple[Path, Path]:
     dagster_home.mkdir()
     # Both processes of the parallel case share the instance: SQLite, its default storage.
     (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    # Create its SQLite schema now: two workers creating it at once leave two alembic heads.
+    import dagster as dg
+
+    dg.DagsterInstance.from_config(str(dagster_home)).dispose()
     return dagster_home, home
 
 
