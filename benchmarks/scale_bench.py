@@ -289,7 +289,10 @@ def print_stages(title: str, mb: float, totals: dict[str, dict[str, float]], rss
     for stage in STAGES:
         s = totals[stage]["seconds"]
         rate = mb / s if s else float("nan")
-        print(f"    {stage:<13}{s:9.1f}{rate:9.2f}{int(totals[stage]['work']):12d}")
+        # registered rewrites no records: its row count is the whole table's, for reference.
+        count = int(totals[stage]["work"])
+        work = f"({count})" if stage == "registered" else str(count)
+        print(f"    {stage:<13}{s:9.1f}{rate:9.2f}{work:>12}")
     total = sum(t["seconds"] for t in totals.values())
     print(f"    {'all steps':<13}{total:9.1f}{mb / total:9.2f}")
 
@@ -365,7 +368,8 @@ def bench_size(root: Path, size_mb: float, day_mb: float, mode: str) -> dict[str
         w = inc["work"] / full["work"] if full["work"] else float("nan")
         if stage != "registered":
             work_pct.append(w)
-        print(f"    {stage:<13}{int(inc['work']):10d}{w:11.2%}{inc['seconds']:9.2f}"
+        shown = f"{int(inc['work'])}" if stage != "registered" else f"({int(inc['work'])})"
+        print(f"    {stage:<13}{shown:>10}{w:11.2%}{inc['seconds']:9.2f}"
               f"{inc['seconds'] / full['seconds']:11.2%}")  # fmt: skip
     alone_seconds = sum(t["seconds"] for t in alone_totals.values())
     print(f"    {'all steps':<13}{'':10}{'':11}{alone_seconds:9.2f}"
