@@ -226,21 +226,29 @@ def worker(config: dict[str, Any]) -> int:
 
 def spawn(config: dict[str, Any], dagster_home: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "VAULT_MASTER_SECRET": SECRET}
-    return subprocess.Popen(
-        [sys.executable, __file__, "--worker", json.dumps(config)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Output to files, not pipes: nobody reads a pipe before wait4, and Dagster's log lines
+    # would fill it and block the worker.
+    fd, log = tempfile.mkstemp(dir=dagster_home, suffix=".log")
+    with os.fdopen(fd, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, __file__, "--worker", json.dumps(config)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    _logs[process.pid] = log
+    return process
+
+
+_logs: dict[int, str] = {}
 
 
 def finish(process: subprocess.Popen[str]) -> dict[str, Any]:
     """Wait for a worker; its summary plus its peak RSS as the kernel saw it (``wait4``)."""
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    out = process.stdout.read() if process.stdout else ""
-    err = process.stderr.read() if process.stderr else ""
+    out = err = Path(_logs.pop(process.pid)).read_text()
     if process.returncode != 0:
         raise RuntimeError(f"worker failed ({process.returncode}):\n{err[-4000:]}")
     summary = json.loads(out.strip().splitlines()[-1])
