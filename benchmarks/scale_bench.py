@@ -253,6 +253,7 @@ def finish(process: subprocess.Popen[str]) -> dict[str, Any]:
         raise RuntimeError(f"worker failed ({process.returncode}):\n{err[-4000:]}")
     summary = json.loads(out.strip().splitlines()[-1])
     summary["maxrss_mb"] = usage.ru_maxrss * 1024 / MB  # kilobytes on Linux
+    summary["cpu_s"] = usage.ru_utime + usage.ru_stime
     return summary
 
 
@@ -326,7 +327,8 @@ def bench_size(root: Path, size_mb: float, day_mb: float, mode: str) -> dict[str
     serial_wall = time.perf_counter() - t
     serial_totals = stage_totals(serial["runs"])
     print_stages(
-        f"serial (1 process, {len(keys)} runs, wall {serial_wall:.0f} s)", mb, serial_totals,
+        f"serial (1 process, {len(keys)} runs, wall {serial_wall:.0f} s, "
+        f"{serial['cpu_s'] / serial_wall:.2f} cores busy)", mb, serial_totals,
         f"peak RSS {serial['maxrss_mb']:.0f} MB",
     )  # fmt: skip
 
@@ -347,7 +349,8 @@ def bench_size(root: Path, size_mb: float, day_mb: float, mode: str) -> dict[str
     serial_build = sum(serial_totals[s]["seconds"] for s in PARTITIONED)
     print_stages(
         f"parallel (2 processes; wall {parallel_wall:.0f} s, of which building "
-        f"{build_wall:.0f} s; stage seconds summed over both)", mb, parallel_totals,
+        f"{build_wall:.0f} s, {sum(w['cpu_s'] for w in workers) / build_wall:.2f} cores busy; "
+        "stage seconds summed over both)", mb, parallel_totals,
         "peak RSS " + ", ".join(f"{w['maxrss_mb']:.0f}" for w in workers)
         + f" MB (registration {reg['maxrss_mb']:.0f} MB)",
     )  # fmt: skip
