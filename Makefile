@@ -5,12 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 PYTEST_ARGS ?=
+SCALE_MB ?= 200 2000
+SCALE_ARGS ?=
 
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export VAULT_HOME ?= $(CURDIR)/.vault_home
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry clean
+.PHONY: help install demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -61,6 +63,9 @@ bench-ingest: install ## ingest and ingest_stream speed and peak memory on 50 MB
 
 bench-registry: install ## registry lineage and sync beside raw Dagster instance queries
 	$(BIN)/python benchmarks/registry_bench.py
+
+bench-scale: install ## whole pipeline at SCALE_MB of daily landing: MB/s, peak RSS, 1% append, vs the engine
+	$(BIN)/python benchmarks/scale_bench.py --scale-mb $(SCALE_MB) $(SCALE_ARGS)
 
 clean: ## remove the venv, the local instance and the demo vault
 	rm -rf $(VENV) .dagster_home .vault_home .pytest_cache .mypy_cache .ruff_cache
