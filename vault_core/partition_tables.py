@@ -221,25 +221,6 @@ def combine_partitions(digests: dict[str, str]) -> str:
     return combine_digests(digests)
 
 
-def iter_partition(
-    url: str,
-    partition: str,
-    *,
-    version: int | None = None,
-    columns: list[str] | None = None,
-    row_filter: ds.Expression | None = None,
-    storage_options: dict[str, str] | None = None,
-    batch_rows: int = 65_536,
-) -> Iterator[pa.RecordBatch]:
-    """Stream the rows of one partition (at Delta ``version``, default latest)."""
-    only = ds.field(PARTITION) == partition
-    dataset = open_dataset(
-        url, version=version, storage_options=storage_options, partition_filter=only
-    )
-    condition = only if row_filter is None else only & row_filter
-    yield from dataset.to_batches(columns=columns, filter=condition, batch_size=batch_rows)
-
-
 def read_partition(
     url: str,
     partition: str,

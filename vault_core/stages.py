@@ -379,10 +379,6 @@ def _counts(findings: pa.Table, column: str) -> dict[str, int]:
     return dict(sorted((item["values"], item["counts"]) for item in counts))
 
 
-def _add(total: Counter[str], counts: dict[str, int]) -> None:
-    total.update(counts)
-
-
 FINDINGS_TABLE_SCHEMA = _with_partition(
     FINDINGS_SCHEMA.append(pa.field(OBJECT_ADDRESS, pa.string()))
 )
@@ -416,8 +412,8 @@ def find_pii(
                 entity_columns=plan.entity,
             )
             scanned += records.num_rows
-            _add(by_type, _counts(found, "entity_type"))
-            _add(by_column, _counts(found, "column"))
+            by_type.update(_counts(found, "entity_type"))
+            by_column.update(_counts(found, "column"))
             found = found.append_column(
                 OBJECT_ADDRESS, pa.array([address] * found.num_rows, pa.string())
             )
@@ -630,12 +626,6 @@ def audit(anonymized: pa.Table, plan: columns.ColumnPlan, engine: PiiEngine) -> 
     in_passthrough = pc.is_in(found["column"], pa.array(plan.passthrough, pa.string()))
     direct = pc.is_in(found["entity_type"], pa.array(sorted(columns.DIRECT_IDENTIFIERS)))
     return found.filter(pc.or_(pc.invert(in_passthrough), direct))
-
-
-def leftover_pii(vault: Vault, spec: DatasetSpec, engine: PiiEngine) -> dict[str, int]:
-    """Findings by type ``engine`` reports in the current anonymized table (see :func:`audit`)."""
-    anonymized = vault.read_table(spec.name, "anonymized")
-    return _counts(audit(anonymized, column_plan(spec, anonymized.schema), engine), "entity_type")
 
 
 # -- registered ---------------------------------------------------------------------------------
