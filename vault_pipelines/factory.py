@@ -308,6 +308,7 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
                 "pii_summary": _json(record.pii_summary),
                 "checks": _json(record.checks),
                 "upstream": _json(upstream),
+                "files_vacuumed": result.files_vacuumed,
                 # The whole registry record (counts, digests, locations; never a value) so that
                 # the registry index can be rebuilt from the instance alone (registry_sync).
                 RECORD_METADATA_KEY: _json(record.model_dump(mode="json")),

@@ -1,0 +1,139 @@
+"""What every stage shares: code versions, partition states, column plans and labels."""
+
+from __future__ import annotations
+
+import base64
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vault_core import __version__, columns
+from vault_core import partition_tables as ptables
+from vault_core.dataset import DatasetSpec
+from vault_core.digest import combine_digests
+from vault_core.exceptions import TerminalError
+from vault_core.ingest import conform
+from vault_core.partition_state import PartitionState, PartitionStateStore
+from vault_core.raw_zone import open_object
+from vault_core.vault import Vault
+
+PARTITION = ptables.PARTITION
+OBJECT_ADDRESS = "object_address"
+
+
+def code_version(spec: DatasetSpec, stage: str) -> str:
+    """Code version of a stage: the vault release plus the settings that change its output."""
+    parts = {"vault": __version__, "stage": stage}
+    if stage == "raw":
+        parts["ingest"] = spec.model_dump_json(include={"format", "required_columns"})
+    if stage in ("pii_findings", "anonymized"):
+        # The number of NER processes never changes the findings (tested): not part of it.
+        parts["pii"] = spec.model_dump_json(
+            include={"pii", "text_columns", "entity_columns", "passthrough_columns"},
+            exclude={"pii": {"n_process"}},
+        )
+    if stage == "anonymized":
+        parts["policy"] = spec.policy.digest()
+    return f"{__version__}-" + combine_digests(parts)[3:15]
+
+
+def schema_summary(schema: pa.Schema) -> dict[str, str]:
+    """Column name -> Arrow type, for metadata (names that hold PII already replaced by labels)."""
+    return {field.name: str(field.type) for field in schema}
+
+
+def _column_key(vault: Vault) -> bytes:
+    return vault.keyring.derive_subkey(columns.COLUMN_NAME_KEY_PURPOSE)
+
+
+def _safe_names(vault: Vault, spec: DatasetSpec, names: list[str]) -> dict[str, str]:
+    return columns.safe_column_names(names, key=_column_key(vault), keep=spec.declared_columns)
+
+
+def column_plan(spec: DatasetSpec, schema: pa.Schema) -> columns.ColumnPlan:
+    """What the PII stages do with each column of ``schema``."""
+    return columns.plan_columns(
+        schema,
+        text_columns=spec.text_columns,
+        entity_columns=spec.entity_columns,
+        passthrough_columns=spec.passthrough_columns,
+    )
+
+
+class StageNotRunError(TerminalError):
+    """A stage needs the result of an upstream stage for a partition that never ran."""
+
+    def __init__(self, dataset: str, stage: str, partition: str) -> None:
+        self.dataset, self.stage, self.partition = dataset, stage, partition
+        super().__init__(
+            f"{dataset}/{stage} has not been materialized for partition {partition!r}: "
+            "materialize it first"
+        )
+
+
+def states(vault: Vault, spec: DatasetSpec) -> PartitionStateStore:
+    """Where the stages of ``spec`` record what they wrote per partition."""
+    return PartitionStateStore(
+        vault.settings.path("datasets", spec.name, "_state"),
+        vault.settings.storage_options or None,
+    )
+
+
+def _upstream(vault: Vault, spec: DatasetSpec, stage: str, partition: str) -> PartitionState:
+    state = states(vault, spec).get(stage, partition)
+    if state is None:
+        raise StageNotRunError(spec.name, stage, partition)
+    return state
+
+
+def _with_partition(schema: pa.Schema) -> pa.Schema:
+    return schema.append(pa.field(PARTITION, pa.string()))
+
+
+def _tag(table: pa.Table, partition: str, schema: pa.Schema) -> pa.Table:
+    tagged = table.append_column(PARTITION, pa.array([partition] * table.num_rows, pa.string()))
+    return tagged.select(schema.names).cast(schema)
+
+
+def _schema_text(schema: pa.Schema) -> str:
+    return base64.b64encode(schema.serialize().to_pybytes()).decode()
+
+
+def _schema_of(text: str) -> pa.Schema:
+    return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(text)))
+
+
+def _options(vault: Vault) -> dict[str, str] | None:
+    return vault.settings.storage_options or None
+
+
+def _record_schema(state: PartitionState) -> pa.Schema:
+    return _schema_of(state.counts["record_schema"])
+
+
+def _objects(vault: Vault, spec: DatasetSpec, raw: PartitionState) -> list[str]:
+    """The sealed objects of a partition's records at the pinned manifest version, in order."""
+    manifest = ptables.read_partition(
+        vault.table_url(spec.name, "raw_manifest"),
+        raw.partition,
+        version=raw.delta_version,
+        columns=[OBJECT_ADDRESS],
+        storage_options=_options(vault),
+    )
+    return list(dict.fromkeys(manifest[OBJECT_ADDRESS].to_pylist()))
+
+
+def _records(vault: Vault, spec: DatasetSpec, address: str, schema: pa.Schema) -> pa.Table:
+    """One sealed batch as the PII stages see it: the partition's columns (missing ones null,
+    declared ones always present) and column names that hold PII replaced by labels."""
+    rows = conform(open_object(vault.store, address), schema)
+    rows = columns.with_columns(rows, [*spec.text_columns, *spec.entity_columns])
+    return columns.rename(rows, _safe_names(vault, spec, rows.column_names))
+
+
+def _counts(findings: pa.Table, column: str) -> dict[str, int]:
+    """Value -> count of one column of a findings table, sorted by value."""
+    if findings.num_rows == 0:
+        return {}
+    counts = pc.value_counts(findings[column]).to_pylist()
+    return dict(sorted((item["values"], item["counts"]) for item in counts))

@@ -1,0 +1,219 @@
+"""The anonymized stage: apply the policy to one partition and audit it before it is published."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from vault_core import columns
+from vault_core import partition_tables as ptables
+from vault_core.dataset import DatasetSpec
+from vault_core.digest import combine_digests
+from vault_core.ingest import RECORD_ID
+from vault_core.partition_state import PartitionState
+from vault_core.partitions import UNPARTITIONED
+from vault_core.pii import FINDINGS_SCHEMA, PiiEngine, PolicyReport, anonymize_table
+from vault_core.stages._common import (
+    OBJECT_ADDRESS,
+    PARTITION,
+    _counts,
+    _objects,
+    _options,
+    _record_schema,
+    _records,
+    _safe_names,
+    _tag,
+    _upstream,
+    _with_partition,
+    code_version,
+    column_plan,
+    schema_summary,
+    states,
+)
+from vault_core.vault import Vault
+
+
+@dataclass(frozen=True)
+class AnonymizedResult:
+    """What applying the policy to one partition did, and what the audit before publishing found.
+
+    ``delta_version`` is None when the audit found PII left: nothing was written.
+    """
+
+    partition: str
+    rows: int
+    report: dict[str, Any]
+    schema: dict[str, str]
+    leftover_by_type: dict[str, int]
+    leftover_by_column: dict[str, int]
+    dropped_columns: list[str]
+    data_version: str | None
+    url: str
+    delta_version: int | None
+    skipped: bool = False
+
+    @property
+    def published(self) -> bool:
+        """Whether the audited rows became the partition's current version."""
+        return self.delta_version is not None
+
+    @property
+    def leftover(self) -> int:
+        """Findings the audit reported (0 when published)."""
+        return sum(self.leftover_by_type.values())
+
+    @classmethod
+    def from_state(cls, state: PartitionState, url: str, *, skipped: bool) -> AnonymizedResult:
+        """The result recorded in a partition state."""
+        c = state.counts
+        return cls(
+            state.partition, state.rows, c["report"], c["schema"], {}, {}, c["dropped"],
+            state.data_version, url, state.delta_version, skipped,
+        )  # fmt: skip
+
+
+class _AuditFailed(Exception):
+    """Raised inside the write stream to stop it: a batch still holds PII."""
+
+
+def _merge_reports(total: dict[str, Any], report: PolicyReport) -> None:
+    part = report.to_dict()
+    total.setdefault("policy", part["policy"])
+    total.setdefault("policy_digest", part["policy_digest"])
+    for key in ("spans_rewritten", "cells_rewritten"):
+        total[key] = int(total.get(key, 0)) + int(part[key])  # type: ignore[call-overload]
+    for entity, kinds in report.actions.items():
+        mine = total.setdefault("actions", {}).setdefault(entity, {})
+        for kind, count in kinds.items():
+            mine[kind] = mine.get(kind, 0) + count
+    for column, entities in report.by_column.items():
+        mine_column = total.setdefault("by_column", {}).setdefault(column, {})
+        for entity, kinds in entities.items():
+            mine_entity = mine_column.setdefault(entity, {})
+            for kind, count in kinds.items():
+                mine_entity[kind] = mine_entity.get(kind, 0) + count
+
+
+def _output_schema(
+    spec: DatasetSpec, vault: Vault, record_schema: pa.Schema, with_findings: set[str]
+) -> tuple[pa.Schema, columns.ColumnPlan]:
+    """The anonymized partition's schema, fixed before streaming: entity columns and scanned
+    columns with findings become text, undeclared unscannable columns are dropped."""
+    empty = columns.with_columns(
+        record_schema.empty_table(), [*spec.text_columns, *spec.entity_columns]
+    )
+    empty = columns.rename(empty, _safe_names(vault, spec, empty.column_names))
+    plan = column_plan(spec, empty.schema)
+    fields = []
+    for f in empty.schema:
+        if f.name in plan.dropped:
+            continue
+        textual = f.name in plan.entity or (f.name in plan.text and f.name in with_findings)
+        fields.append(pa.field(f.name, pa.string()) if textual else pa.field(f.name, f.type))
+    return _with_partition(pa.schema(fields)), plan
+
+
+def anonymize(
+    vault: Vault, spec: DatasetSpec, check_engine: PiiEngine, partition: str = UNPARTITIONED
+) -> AnonymizedResult:
+    """Apply the policy, object by object, to the records the partition's findings were computed
+    from; audit each batch before it reaches the writer (see :func:`audit`). With anything left,
+    the write stops and nothing is committed."""
+    findings_state = _upstream(vault, spec, "pii_findings", partition)
+    raw = PartitionState(**findings_state.counts["raw"])
+    store = states(vault, spec)
+    url = vault.table_url(spec.name, "anonymized")
+    inputs = combine_digests(
+        {
+            "code": code_version(spec, "anonymized"),
+            "raw": raw.data_version,
+            "findings": findings_state.data_version,
+        }
+    )
+    previous = store.get("anonymized", partition)
+    if previous is not None and previous.inputs_digest == inputs:
+        return AnonymizedResult.from_state(previous, url, skipped=True)
+    options = _options(vault)
+    findings_url = vault.table_url(spec.name, "pii_findings")
+    with_findings = set(
+        ptables.read_partition(
+            findings_url, partition, version=findings_state.delta_version,
+            columns=["column"], storage_options=options,
+        )["column"].to_pylist()
+    )  # fmt: skip
+    record_schema = _record_schema(raw)
+    schema, plan = _output_schema(spec, vault, record_schema, with_findings)
+    report: dict[str, Any] = {}
+    leftover: dict[str, Counter[str]] = {"entity_type": Counter(), "column": Counter()}
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for address in _objects(vault, spec, raw):
+            records = _records(vault, spec, address, record_schema)
+            findings = ptables.read_partition(
+                findings_url, partition, version=findings_state.delta_version,
+                row_filter=ds.field(OBJECT_ADDRESS) == address, storage_options=options,
+            ).select(FINDINGS_SCHEMA.names).cast(FINDINGS_SCHEMA)  # fmt: skip
+            records = columns.as_text(
+                records, [n for n in plan.rewritten if n in plan.entity or n in with_findings]
+            ).drop_columns(plan.dropped)
+            anonymized, batch_report = anonymize_table(
+                records, findings, spec.policy, columns=plan.rewritten,
+                keys=vault.keyring.derive_subkey,
+            )  # fmt: skip
+            left = audit(anonymized, plan, check_engine)
+            if left.num_rows:
+                leftover["entity_type"].update(_counts(left, "entity_type"))
+                leftover["column"].update(_counts(left, "column"))
+                raise _AuditFailed
+            _merge_reports(report, batch_report)
+            yield from _tag(anonymized, partition, schema).to_batches()
+
+    try:
+        write = ptables.write_partition(url, schema, batches(), partition, storage_options=options)
+    except _AuditFailed:
+        return AnonymizedResult(
+            partition, 0, report, schema_summary(schema), dict(leftover["entity_type"]),
+            dict(leftover["column"]), plan.dropped, None, url, None,
+        )  # fmt: skip
+    report.setdefault("policy", spec.policy.name)
+    report.setdefault("policy_digest", spec.policy.digest())
+    state = PartitionState(
+        stage="anonymized",
+        partition=partition,
+        inputs_digest=inputs,
+        data_version=write.data_version,
+        delta_version=write.delta_version,
+        rows=write.rows,
+        counts={"report": report, "schema": schema_summary(schema), "dropped": plan.dropped},
+    )
+    store.put(state)
+    return AnonymizedResult.from_state(state, url, skipped=False)
+
+
+def audit(anonymized: pa.Table, plan: columns.ColumnPlan, engine: PiiEngine) -> pa.Table:
+    """Findings ``engine`` still reports in anonymized rows (a FINDINGS_SCHEMA table).
+
+    Every column is scanned as text except the record id, the partition and the entity columns
+    (rewritten whole by construction, often into realistic surrogates that would read as PII).
+    In passthrough columns only direct identifiers count
+    (:data:`vault_core.columns.DIRECT_IDENTIFIERS`).
+    """
+    scanned = [
+        name
+        for name in anonymized.column_names
+        if name not in (RECORD_ID, PARTITION) and name not in plan.entity
+    ]
+    if anonymized.num_rows == 0 or not scanned:
+        return FINDINGS_SCHEMA.empty_table()
+    found = engine.detect_table(columns.as_text(anonymized, scanned), text_columns=scanned)
+    if not plan.passthrough or found.num_rows == 0:
+        return found
+    in_passthrough = pc.is_in(found["column"], pa.array(plan.passthrough, pa.string()))
+    direct = pc.is_in(found["entity_type"], pa.array(sorted(columns.DIRECT_IDENTIFIERS)))
+    return found.filter(pc.or_(pc.invert(in_passthrough), direct))

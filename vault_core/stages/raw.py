@@ -1,0 +1,205 @@
+"""The raw stage: ingest one partition's landing files in batches and seal each batch."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vault_core import columns
+from vault_core import partition_tables as ptables
+from vault_core.dataset import DatasetSpec
+from vault_core.digest import combine_digests
+from vault_core.ingest import ingest_stream
+from vault_core.partition_state import PartitionState, PartitionStateStore
+from vault_core.partitions import UNPARTITIONED, partition_files
+from vault_core.raw_zone import MANIFEST_SCHEMA, QUARANTINE_SCHEMA, seal_batch, seal_rejects
+from vault_core.stages._common import (
+    OBJECT_ADDRESS,
+    PARTITION,
+    _options,
+    _safe_names,
+    _schema_text,
+    _tag,
+    _with_partition,
+    code_version,
+    schema_summary,
+    states,
+)
+from vault_core.vault import Vault
+
+
+@dataclass(frozen=True)
+class RawResult:
+    """What ingesting and sealing one partition did (or found unchanged: ``skipped``)."""
+
+    partition: str
+    rows_in: int
+    records: int
+    quarantined: int
+    physical_rows: int
+    blank_lines: int
+    reasons: dict[str, int]
+    objects: int
+    key_ids: list[str]
+    sources: dict[str, str]
+    """Source file URL -> content digest."""
+    schema: dict[str, str]
+    data_version: str
+    manifest_url: str
+    quarantine_url: str
+    delta_version: int
+    skipped: bool = False
+
+    @classmethod
+    def from_state(cls, state: PartitionState, *, skipped: bool) -> RawResult:
+        """The result recorded in a partition state."""
+        c = state.counts
+        return cls(
+            partition=state.partition,
+            rows_in=c["rows_in"],
+            records=state.rows,
+            quarantined=c["quarantined"],
+            physical_rows=c["physical_rows"],
+            blank_lines=c["blank_lines"],
+            reasons=c["reasons"],
+            objects=c["objects"],
+            key_ids=c["key_ids"],
+            sources=c["sources"],
+            schema=c["schema"],
+            data_version=state.data_version,
+            manifest_url=c["manifest_url"],
+            quarantine_url=c["quarantine_url"],
+            delta_version=state.delta_version,
+            skipped=skipped,
+        )
+
+
+def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) -> RawResult:
+    """Ingest one partition's landing files in batches, seal each batch as one object, write the
+    partition's manifest and quarantine rows; skipped when the files and the code are unchanged
+    (judged by each file's size and ETag or modification time, without reading it)."""
+    files = partition_files(spec, partition, spec.storage_options or None)
+    if not files and spec.partitioning == "none":
+        from vault_core.ingest.exceptions import SourceNotFoundError
+
+        raise SourceNotFoundError(spec.source)
+    # The keys first, even when the work is skipped: a lost keyring fails every run, not only
+    # those with new data (it must never go unnoticed until data changes).
+    record_key = vault.record_key
+    store = states(vault, spec)
+    inputs = combine_digests(
+        {
+            "code": code_version(spec, "raw"),
+            "batch_rows": str(spec.batch_rows),
+            **{f.url: f"{f.size}:{f.fingerprint}" for f in files},
+        }
+    )
+    previous = store.get("raw", partition)
+    if previous is not None and previous.inputs_digest == inputs:
+        return RawResult.from_state(previous, skipped=True)
+
+    stream = (
+        ingest_stream(
+            [f.url for f in files],
+            spec.format,
+            record_key=record_key,
+            required_columns=spec.required_columns,
+            storage_options=spec.storage_options or None,
+            batch_rows=spec.batch_rows,
+        )
+        if files
+        else None
+    )
+    manifest_schema = _with_partition(MANIFEST_SCHEMA)
+    quarantine_schema = _with_partition(QUARANTINE_SCHEMA)
+    key_ids: set[str] = set()
+    reasons: Counter[str] = Counter()
+    quarantined: list[pa.Table] = []  # quarantine rows: reasons and places, the bytes sealed
+    objects = 0
+
+    def manifest_batches() -> Iterator[pa.RecordBatch]:
+        nonlocal objects
+        for batch in stream or ():
+            if batch.rejects:
+                sealed = seal_rejects(vault.store, spec.name, batch.rejects)
+                quarantined.append(_tag(sealed, partition, quarantine_schema))
+                reasons.update(str(reject.reason) for reject in batch.rejects)
+            if batch.records.num_rows == 0:
+                continue
+            manifest = seal_batch(vault.store, spec.name, batch.records, batch.origins)
+            key_ids.update(manifest["key_id"].to_pylist())
+            objects += 1
+            yield from _tag(manifest, partition, manifest_schema).to_batches()
+
+    options = _options(vault)
+    manifest_url = vault.table_url(spec.name, "raw_manifest")
+    manifest_write = ptables.write_partition(
+        manifest_url, manifest_schema, manifest_batches(), partition, storage_options=options
+    )
+    quarantine = pa.concat_tables([quarantine_schema.empty_table(), *quarantined])
+    quarantine_url = vault.table_url(spec.name, "quarantine")
+    quarantine_write = ptables.write_partition(
+        quarantine_url, quarantine_schema, quarantine.to_batches(), partition,
+        storage_options=options,
+    )  # fmt: skip
+    record_schema = stream.columns if stream is not None else pa.schema([])
+    labels = _safe_names(vault, spec, record_schema.names)
+    shown = columns.rename(record_schema.empty_table(), labels).schema
+    state = PartitionState(
+        stage="raw",
+        partition=partition,
+        inputs_digest=inputs,
+        data_version=combine_digests(
+            {"manifest": manifest_write.data_version, "quarantine": quarantine_write.data_version}
+        ),
+        delta_version=manifest_write.delta_version,
+        rows=manifest_write.rows,
+        counts={
+            "rows_in": stream.rows_in if stream else 0,
+            "quarantined": quarantine.num_rows,
+            "physical_rows": stream.physical_rows if stream else 0,
+            "blank_lines": stream.blank_lines if stream else 0,
+            "reasons": dict(sorted(reasons.items())),
+            "objects": objects,
+            "key_ids": sorted(key_ids),
+            "sources": {s.url: s.digest for s in stream.sources} if stream else {},
+            "schema": schema_summary(shown),
+            "record_schema": _schema_text(record_schema),
+            "manifest_url": manifest_url,
+            "quarantine_url": quarantine_url,
+            "quarantine_delta_version": quarantine_write.delta_version,
+        },
+    )
+    store.put(state)
+    return RawResult.from_state(state, skipped=False)
+
+
+def forget_damaged(vault: Vault, addresses: set[str]) -> list[tuple[str, str]]:
+    """Forget the raw state of every partition whose manifest or quarantine names one of
+    ``addresses`` (objects verify found corrupt or missing), so that the next run re-ingests
+    those partitions from the landing files and rewrites the objects: a rerun repairs what
+    ``vault verify`` reported. Returns the (dataset, partition) pairs forgotten."""
+    forgotten: list[tuple[str, str]] = []
+    if not addresses:
+        return forgotten
+    wanted = pa.array(sorted(addresses), pa.string())
+    for dataset in vault.datasets():
+        for zone, column in (("raw_manifest", OBJECT_ADDRESS), ("quarantine", "raw_address")):
+            try:
+                rows = vault.read_table(dataset, zone)  # type: ignore[arg-type]
+            except Exception:
+                continue
+            if PARTITION not in rows.column_names:
+                continue
+            hit = rows.filter(pc.is_in(rows[column], wanted))
+            for partition in sorted(set(hit[PARTITION].to_pylist())):
+                PartitionStateStore(
+                    vault.settings.path("datasets", dataset, "_state"),
+                    vault.settings.storage_options or None,
+                ).remove("raw", partition)
+                forgotten.append((dataset, partition))
+    return sorted(set(forgotten))
