@@ -19,7 +19,7 @@ from vault_core.registry import (
 )
 from vault_core.stages._common import StageNotRunError, _options, code_version, states
 from vault_core.tables import open_dataset
-from vault_core.vault import Vault
+from vault_core.vault import Vault, Zone
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def register(
     return RegisterResult(record, created, upstream, vacuum(vault, spec))
 
 
-ZONES = ("raw_manifest", "quarantine", "pii_findings", "anonymized")
+ZONES: tuple[Zone, ...] = ("raw_manifest", "quarantine", "pii_findings", "anonymized")
 
 
 def vacuum(vault: Vault, spec: DatasetSpec) -> int:
