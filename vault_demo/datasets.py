@@ -5,7 +5,7 @@ from __future__ import annotations
 from vault_core.dataset import DatasetSpec
 from vault_core.pii import PRESETS, Generalize, Policy, Surrogate, Token
 from vault_core.settings import VaultSettings
-from vault_demo.synthetic import CorpusSummary, generate_corpus
+from vault_demo.synthetic import TICKET_DAYS, CorpusSummary, generate_corpus
 
 CUSTOMERS_POLICY = Policy(
     name="customers-pseudonymized",
@@ -25,12 +25,16 @@ free-text ``notes`` get keyed tokens, which the no-PII-left check does not mista
 
 
 def demo_datasets(landing_url: str) -> list[DatasetSpec]:
-    """Support tickets (free text) and customers (structured PII columns) under ``landing_url``."""
+    """Support tickets (free text, partitioned by day) and customers (structured PII columns,
+    one table) under ``landing_url``."""
     return [
         DatasetSpec(
             name="tickets",
-            source=f"{landing_url}/tickets/*.jsonl",
+            # One folder a day, one daily partition each: the demo shows partitions in the UI.
+            source=f"{landing_url}/tickets/{{date}}/*.jsonl",
             format="jsonl",
+            partitioning="daily",
+            partition_start=TICKET_DAYS[0],
             text_columns=["subject", "body"],
             passthrough_columns=["ticket_id", "created_at", "channel", "priority"],
             required_columns=["ticket_id", "body"],

@@ -8,6 +8,8 @@ from typing import Any
 import dagster as dg
 
 from vault_core.dataset import DatasetSpec
+from vault_core.partitions import UNPARTITIONED
+from vault_pipelines.factory import RECORD_METADATA_KEY
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class DatasetSummary:
     version: str
     data_version: str
     new_version: bool
+    partitions: list[str]
+    """The partitions the registered version holds (``["all"]`` without partitioning)."""
 
 
 def _metadata(instance: dg.DagsterInstance, key: dg.AssetKey) -> dict[str, Any]:
@@ -40,6 +44,7 @@ def collect(instance: dg.DagsterInstance, datasets: list[DatasetSpec]) -> list[D
         findings = _metadata(instance, dg.AssetKey([spec.name, "pii_findings"]))
         anonymized = _metadata(instance, dg.AssetKey([spec.name, "anonymized"]))
         registered = _metadata(instance, dg.AssetKey([spec.name, "registered"]))
+        record = registered.get(RECORD_METADATA_KEY) or {}
         rows.append(
             DatasetSummary(
                 name=spec.name,
@@ -51,6 +56,7 @@ def collect(instance: dg.DagsterInstance, datasets: list[DatasetSpec]) -> list[D
                 version=str(registered.get("version", "-")),
                 data_version=str(registered.get("data_version", "-")),
                 new_version=bool(registered.get("new_version", False)),
+                partitions=sorted(record.get("partitions", {})),
             )
         )
     return rows
@@ -72,6 +78,8 @@ def render(summaries: list[DatasetSummary]) -> str:
     for s in summaries:
         lines.append("")
         lines.append(f"{s.name}: anonymized table {s.anonymized_table}")
+        if s.partitions != [UNPARTITIONED]:
+            lines.append(f"  {len(s.partitions)} partitions: {', '.join(s.partitions)}")
         found = sorted(s.findings_by_type.items(), key=lambda item: (-item[1], item[0]))
         total = sum(s.findings_by_type.values())
         lines.append(f"  PII findings ({total}): " + ", ".join(f"{k} {v}" for k, v in found))

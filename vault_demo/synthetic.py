@@ -34,6 +34,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DEMO_DATASETS: Final[tuple[str, ...]] = ("tickets", "customers")
+TICKET_DAYS: Final[tuple[str, str]] = ("2026-11-30", "2026-12-01")
+"""The days the tickets land under (``tickets/<day>/``): the demo's daily partitions."""
 """Names of the datasets :func:`generate_corpus` writes, one folder each under the destination."""
 
 TICKET_KEYS: Final[tuple[str, ...]] = (
@@ -388,12 +390,13 @@ class _Plan:
 def _plan(rng: Random, n: int, kinds: Sequence[str]) -> _Plan:
     """Fix where the damaged and duplicated rows go: about 0.5%, at least one of each kind."""
     n_bad = max(len(kinds), n // 200)
-    half = n // 2
-    dup_positions = rng.sample(range(half, n), _DUPLICATES)
-    bad_positions = rng.sample([i for i in range(n) if i not in dup_positions], n_bad)
+    # Copies and their originals both in the second half (the second day's file of tickets):
+    # exact repeats are refused within a partition, and a day is the demo's partition.
+    pairs = sorted(rng.sample(range((n + 1) // 2, n), 2 * _DUPLICATES))
+    sources, dup_positions = pairs[:_DUPLICATES], pairs[_DUPLICATES:]
+    bad_positions = rng.sample([i for i in range(n) if i not in pairs], n_bad)
     bad_kinds = [kinds[i % len(kinds)] for i in range(n_bad)]
     rng.shuffle(bad_kinds)
-    sources = rng.sample([i for i in range(half) if i not in bad_positions], _DUPLICATES)
     return _Plan(
         malformed=dict(zip(sorted(bad_positions), bad_kinds, strict=True)),
         duplicates=dict(zip(sorted(dup_positions), sources, strict=True)),
@@ -538,11 +541,12 @@ def generate_corpus(
 ) -> CorpusSummary:
     """Write a deterministic synthetic landing corpus full of fake PII under ``dest_url``.
 
-    Writes ``tickets/tickets-0001.jsonl`` and ``tickets/tickets-0002.jsonl`` (the tickets split
-    about half and half) and ``customers/customers.csv``. About 0.5% of the rows of each dataset
-    (at least one of each kind) are deliberately malformed: for tickets a truncated JSON object,
-    a JSON array instead of an object and an object without ``body``; for customers a row with
-    too few fields, one with too many and one with an empty ``customer_id``. Each dataset also
+    Writes ``tickets/2026-11-30/tickets-0001.jsonl`` and ``tickets/2026-12-01/tickets-0002.jsonl``
+    (the tickets split about half and half over the two :data:`TICKET_DAYS`) and
+    ``customers/customers.csv``. About 0.5% of the rows of each dataset (at least one of each
+    kind) are deliberately malformed: for tickets a truncated JSON object, a JSON array instead
+    of an object and an object without ``body``; for customers a row with too few fields, one
+    with too many and one with an empty ``customer_id``. Each dataset also
     gets two exact copies of earlier valid rows. The same seed gives byte-identical files, and
     a file that already holds those bytes is left untouched.
 
@@ -570,9 +574,10 @@ def generate_corpus(
     customer_rows, customer_plan = _customer_rows(Random(f"{seed}:customers"), pools, customers)
 
     split = (tickets + 1) // 2
+    first_day, second_day = TICKET_DAYS
     outputs = {
-        "tickets/tickets-0001.jsonl": _jsonl_bytes(ticket_lines[:split]),
-        "tickets/tickets-0002.jsonl": _jsonl_bytes(ticket_lines[split:]),
+        f"tickets/{first_day}/tickets-0001.jsonl": _jsonl_bytes(ticket_lines[:split]),
+        f"tickets/{second_day}/tickets-0002.jsonl": _jsonl_bytes(ticket_lines[split:]),
         "customers/customers.csv": _csv_bytes(CUSTOMER_COLUMNS, customer_rows),
     }
     base = dest_url.rstrip("/")

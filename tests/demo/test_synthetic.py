@@ -26,7 +26,10 @@ from vault_demo.synthetic import (
 )
 
 SMALL = {"tickets": 400, "customers": 300}
-TICKET_FILES = ("tickets/tickets-0001.jsonl", "tickets/tickets-0002.jsonl")
+TICKET_FILES = (
+    "tickets/2026-11-30/tickets-0001.jsonl",
+    "tickets/2026-12-01/tickets-0002.jsonl",
+)
 CUSTOMER_FILE = "customers/customers.csv"
 ALL_FILES = (*TICKET_FILES, CUSTOMER_FILE)
 

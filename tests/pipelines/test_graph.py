@@ -16,6 +16,7 @@ import pytest
 from vault_core.settings import VaultSettings
 from vault_core.vault import Vault
 from vault_demo.run import DemoRun, run_demo
+from vault_demo.synthetic import TICKET_DAYS
 from vault_pipelines.cli import main as vault_cli
 
 pytestmark = pytest.mark.integration
@@ -38,13 +39,17 @@ def _by_name(run: DemoRun) -> dict[str, Any]:
     return {s.name: s for s in run.summaries}
 
 
-def _data_versions(instance: dg.DagsterInstance, run_id: str) -> dict[str, str]:
+def _data_versions(instance: dg.DagsterInstance, run: DemoRun) -> dict[str, str]:
+    """Data version of each asset (and partition) the demo's runs materialized."""
     versions = {}
-    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
-        materialization = entry.asset_materialization
-        assert materialization is not None
-        tags = materialization.tags or {}
-        versions[materialization.asset_key.to_user_string()] = tags["dagster/data_version"]
+    for run_id in run.run_ids:
+        logs = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        for entry in logs:
+            materialization = entry.asset_materialization
+            assert materialization is not None
+            tags = materialization.tags or {}
+            name = materialization.asset_key.to_user_string()
+            versions[f"{name}[{materialization.partition}]"] = tags["dagster/data_version"]
     return versions
 
 
@@ -52,7 +57,7 @@ def _landing_pii(settings: VaultSettings) -> set[str]:
     """Values planted in the landing files that must never leave the sealed zone."""
     landing = Path(settings.landing_url)
     values: set[str] = set()
-    for path in (landing / "tickets").glob("*.jsonl"):
+    for path in (landing / "tickets").rglob("*.jsonl"):
         values.update(EMAIL.findall(path.read_text()))
     rows = csv.DictReader(io.StringIO((landing / "customers" / "customers.csv").read_text()))
     for row in rows:
@@ -70,6 +75,8 @@ def test_when_demo_runs_then_rows_reconcile_and_pii_is_found(runs: list[DemoRun]
         assert summary.rows_in == summary.rows_out + summary.quarantined
         assert summary.quarantined == first.corpus.malformed[name] + first.corpus.duplicates[name]
         assert (summary.version, summary.new_version) == ("1.0.0", True)
+    assert _by_name(first)["tickets"].partitions == list(TICKET_DAYS)  # daily, as landed
+    assert _by_name(first)["customers"].partitions == ["all"]
     tickets = _by_name(first)["tickets"].findings_by_type
     assert {"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "PERSON"} <= set(tickets)
     customers = _by_name(first)["customers"].findings_by_type
@@ -88,9 +95,7 @@ def test_when_demo_runs_twice_then_data_versions_and_registry_do_not_change(
 ) -> None:
     first, second = runs
     assert second.success
-    assert _data_versions(dagster_instance, first.run_id) == _data_versions(
-        dagster_instance, second.run_id
-    )
+    assert _data_versions(dagster_instance, first) == _data_versions(dagster_instance, second)
     for name, summary in _by_name(second).items():
         assert (summary.version, summary.new_version) == ("1.0.0", False), name
         assert summary.data_version == _by_name(first)[name].data_version
@@ -113,7 +118,9 @@ def test_when_graph_ran_then_no_planted_pii_in_event_log_or_anonymized_tables(
     planted = _landing_pii(settings)
     assert len(planted) > 100
     for run in runs:
-        log_text = "\n".join(entry.to_json() for entry in dagster_instance.all_logs(run.run_id))
+        log_text = "\n".join(
+            entry.to_json() for run_id in run.run_ids for entry in dagster_instance.all_logs(run_id)
+        )
         leaked = [value for value in planted if value in log_text]
         assert not leaked, f"{len(leaked)} planted PII values in the Dagster event log"
     vault = Vault(settings)
@@ -147,7 +154,9 @@ def test_when_rows_are_quarantined_then_their_bytes_are_sealed_not_stored_in_cle
 def test_when_landing_data_grows_then_new_minor_version_and_other_dataset_untouched(
     runs: list[DemoRun], settings: VaultSettings, dagster_instance: dg.DagsterInstance
 ) -> None:
-    extra = Path(settings.landing_url) / "tickets" / "tickets-0003.jsonl"
+    # A new day lands: a new daily partition, the days before skip their work.
+    extra = Path(settings.landing_url) / "tickets" / "2026-12-02" / "tickets-0003.jsonl"
+    extra.parent.mkdir()
     extra.write_text(
         json.dumps({"ticket_id": "T-NEW", "body": "Call Dana Whitfield at 415-555-0132."}) + "\n"
     )
@@ -155,10 +164,12 @@ def test_when_landing_data_grows_then_new_minor_version_and_other_dataset_untouc
         third = run_demo(settings, dagster_instance, **SIZES)
     finally:
         extra.unlink()
+        extra.parent.rmdir()
     assert third.success
     summaries = _by_name(third)
     assert (summaries["tickets"].version, summaries["tickets"].new_version) == ("1.1.0", True)
     assert summaries["tickets"].rows_in == SIZES["tickets"] + 1
+    assert summaries["tickets"].partitions == ["2026-11-30", "2026-12-01", "2026-12-02"]
     assert (summaries["customers"].version, summaries["customers"].new_version) == ("1.0.0", False)
     tickets = Vault(settings).load("tickets")
     new_body = tickets.filter(tickets["ticket_id"] == "T-NEW")["body"].item()

@@ -36,7 +36,7 @@ def _demo(args: argparse.Namespace) -> int:
         run = run_demo(settings, instance, tickets=args.tickets, customers=args.customers)
     rows = sum(run.corpus.rows.values())
     print(f"landing: {rows} rows in {len(run.corpus.files)} files under {settings.landing_url}")
-    print(f"dagster run {run.run_id}: {'success' if run.success else 'FAILED'}\n")
+    print(f"dagster runs {', '.join(run.run_ids)}: {'success' if run.success else 'FAILED'}\n")
     print(render(run.summaries))
     return 0 if run.success else 1
 

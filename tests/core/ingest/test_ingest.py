@@ -29,7 +29,7 @@ def _write_parquet(url: str, table: pa.Table) -> None:
 def test_when_synthetic_corpus_is_ingested_then_rows_in_equal_records_plus_rejects() -> None:
     summary = generate_corpus("memory://ingest-corpus", tickets=400, customers=300)
     tickets = ingest(
-        "memory://ingest-corpus/tickets/*.jsonl",
+        "memory://ingest-corpus/tickets/*/*.jsonl",
         "jsonl",
         record_key=KEY,
         required_columns=["ticket_id", "body"],
