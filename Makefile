@@ -12,7 +12,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export VAULT_HOME ?= $(CURDIR)/.vault_home
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale clean
+.PHONY: help install postgres-server dagster-home demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -22,19 +22,32 @@ $(BIN)/uv:
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
-	$(BIN)/uv sync --frozen --extra dev --extra demo --python $(BIN)/python
+	$(BIN)/uv sync --frozen --extra dev --extra demo --extra postgres --python $(BIN)/python
 	touch $@
 
-install: $(VENV)/.installed ## create .venv and install the locked dependencies
+# The tests start a real PostgreSQL server (tests/postgres_server.py): Debian's package, installed
+# here when its server binaries are missing (root and apt-get needed; otherwise install it yourself).
+POSTGRES_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+postgres-server:
+	@if [ -z "$(POSTGRES_INITDB)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "PostgreSQL server missing: install Debian's postgresql package" >&2; exit 1; fi; \
+	fi
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+install: $(VENV)/.installed postgres-server ## create .venv, install the locked dependencies and PostgreSQL's server
+
+# The instance: SQLite (dagster.yaml) by default, PostgreSQL (dagster.postgres.yaml) when
+# VAULT_DAGSTER_PG_URL is set. Copied on every run, so switching takes effect at once.
+DAGSTER_YAML := $(if $(VAULT_DAGSTER_PG_URL),dagster.postgres.yaml,dagster.yaml)
+dagster-home:
 	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+	cp $(DAGSTER_YAML) $(DAGSTER_HOME)/dagster.yaml
 
-demo: install $(DAGSTER_HOME)/dagster.yaml ## land synthetic data, materialize the whole graph, print a summary
+demo: install dagster-home ## land synthetic data, materialize the whole graph, print a summary
 	$(BIN)/vault demo
 
-ui: install $(DAGSTER_HOME)/dagster.yaml ## start the Dagster UI (dagster dev) on the local instance
+ui: install dagster-home ## start the Dagster UI (dagster dev) on the local instance
 	$(BIN)/dagster dev -w workspace.yaml
 
 lint: install ## ruff lint and format check

@@ -88,3 +88,15 @@ def aws_endpoint() -> Iterator[str]:
     yield f"http://{host}:{port}"
     server.stop()
     mp.undo()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A real PostgreSQL server on 127.0.0.1 for this test session (tests/postgres_server.py)."""
+    from tests.postgres_server import PostgresServer
+
+    server = PostgresServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +25,8 @@ from vault_core.settings import VaultSettings
 from vault_pipelines.definitions import build_definitions
 from vault_pipelines.partitions import files_partitions_name, partitions_def
 from vault_pipelines.sensors import STAGES, landing_sensor, landing_sensor_name, stage_keys
+
+INSTANCE_KINDS = ("sqlite", "postgres")  # sensors on both instances dagster.yaml files describe
 
 OLD = time.time() - 3600
 _LAST = object()
@@ -324,11 +326,16 @@ def test_when_definitions_are_built_then_every_dataset_has_a_landing_sensor(
 # --- over S3 through moto's server ---------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def s3(aws_endpoint: str) -> tuple[str, object]:
+@pytest.fixture
+def s3(aws_endpoint: str) -> Iterator[tuple[str, object]]:
+    """A fresh ``landing`` bucket on moto's server (removed after the test: one per test)."""
     client = boto3.client("s3", endpoint_url=aws_endpoint, region_name="us-east-1")
     client.create_bucket(Bucket="landing")
-    return aws_endpoint, client
+    yield aws_endpoint, client
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket="landing"):
+        for item in page.get("Contents", []):
+            client.delete_object(Bucket="landing", Key=item["Key"])
+    client.delete_bucket(Bucket="landing")
 
 
 @pytest.mark.integration

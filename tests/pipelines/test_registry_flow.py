@@ -19,6 +19,7 @@ from vault_pipelines.definitions import ALL_JOB, build_definitions
 from vault_pipelines.registry_sync import RegistrySync, report_alias
 
 pytestmark = pytest.mark.integration
+INSTANCE_KINDS = ("sqlite", "postgres")  # registry sync on both instance kinds
 
 
 def _spec(settings: VaultSettings, batch_size: int) -> DatasetSpec:

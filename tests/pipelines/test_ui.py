@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,11 +18,13 @@ from typing import Any
 import dagster as dg
 import pytest
 
+from tests.pipelines.conftest import instance_home
 from vault_core.settings import VaultSettings
 from vault_demo.run import run_demo
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
+INSTANCE_KINDS = ("sqlite", "postgres")  # the UI on both instances dagster.yaml files describe
 
 
 def _free_port() -> int:
@@ -33,15 +34,24 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def webserver(
+    tmp_path_factory: pytest.TempPathFactory, instance_kind: str, request: pytest.FixtureRequest
+) -> Iterator[str]:
     """A demo materialized into a fresh instance, and dagster-webserver serving it."""
     dagster_home = tmp_path_factory.mktemp("ui_dagster_home")
-    shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
     settings = VaultSettings(home=str(tmp_path_factory.mktemp("ui_vault")))
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+    with (
+        instance_home(dagster_home, instance_kind, request) as instance_env,
+        dg.DagsterInstance.from_config(str(dagster_home)) as instance,
+    ):
         assert run_demo(settings, instance, tickets=40, customers=30).success
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "VAULT_HOME": settings.home}
+    env = {
+        **os.environ,
+        **instance_env,
+        "DAGSTER_HOME": str(dagster_home),
+        "VAULT_HOME": settings.home,
+    }
     binary = str(Path(sys.executable).parent / "dagster-webserver")
     process = subprocess.Popen(
         [binary, "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
