@@ -14,7 +14,7 @@ import dagster as dg
 from vault_core.dataset import DatasetSpec
 from vault_core.settings import VaultSettings
 from vault_pipelines.factory import STAGES, asset_key, dataset_assets
-from vault_pipelines.resources import PiiEngineResource, VaultResource
+from vault_pipelines.resources import PartitionWorkersResource, PiiEngineResource, VaultResource
 from vault_pipelines.sensors import landing_sensor
 
 ALL_JOB = "vault_all"
@@ -63,8 +63,12 @@ def build_definitions(
     datasets: Sequence[DatasetSpec],
     settings: VaultSettings | None = None,
     landing_sensor_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.STOPPED,
+    workers: PartitionWorkersResource | None = None,
 ) -> dg.Definitions:
     """Definitions for ``datasets`` stored in the vault described by ``settings``.
+
+    ``workers`` says where a step that builds a range of partitions builds them (default: one
+    after the other in the step's process; see :class:`PartitionWorkersResource`).
 
     ``landing_sensor_status`` is the default status of each dataset's ``<name>_landing`` sensor.
     """
@@ -113,5 +117,6 @@ def build_definitions(
                 storage_options=settings.storage_options,
             ),
             "pii": PiiEngineResource(),
+            "workers": workers or PartitionWorkersResource(),
         },
     )

@@ -34,9 +34,16 @@ from vault_core.digest import combine_digests
 from vault_core.exceptions import TerminalError, VaultError
 from vault_core.pii import PiiEngineConfig
 from vault_core.registry import Provenance, UpstreamRef, head_commit
+from vault_core.stages.parallel import (
+    PartitionTask,
+    Stage,
+    StageResult,
+    map_partitions,
+    run_stage,
+)
 from vault_core.vault import Vault
 from vault_pipelines.partitions import partition_keys, partitions_def
-from vault_pipelines.resources import PiiEngineResource, VaultResource
+from vault_pipelines.resources import PartitionWorkersResource, PiiEngineResource, VaultResource
 
 STAGES = ("raw", "pii_findings", "anonymized", "registered")
 RETRY = dg.RetryPolicy(max_retries=2, delay=2)
@@ -140,11 +147,15 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
     @dg.asset(
         key=raw_key, description=f"Ingested and sealed records of {spec.name}.", **common("raw")
     )
-    def raw(context: dg.AssetExecutionContext, vault: VaultResource) -> dg.MaterializeResult:
+    def raw(
+        context: dg.AssetExecutionContext,
+        vault: VaultResource,
+        pii: PiiEngineResource,
+        workers: PartitionWorkersResource,
+    ) -> dg.MaterializeResult:
         per_partition = []
-        for key in partition_keys(context):
-            with _value_free_errors(vault, spec, "raw"):
-                result = stages.ingest_raw(vault.get_vault(), spec, key)
+        for result in _stage_results(context, spec, "raw", vault, pii, workers, None):
+            assert isinstance(result, stages.RawResult)
             context.log.info(
                 "%s [%s]: %d rows in, %d records, %d quarantined%s",
                 spec.name,
@@ -180,13 +191,17 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         **common("pii_findings"),
     )
     def pii_findings(
-        context: dg.AssetExecutionContext, vault: VaultResource, pii: PiiEngineResource
+        context: dg.AssetExecutionContext,
+        vault: VaultResource,
+        pii: PiiEngineResource,
+        workers: PartitionWorkersResource,
     ) -> dg.MaterializeResult:
         per_partition = []
-        for key in partition_keys(context):
-            with _value_free_errors(vault, spec, "pii_findings"):
-                result = stages.find_pii(vault.get_vault(), spec, pii.engine(spec.pii), key)
-            context.log.info("%s [%s]: %d findings", spec.name, key, sum(result.by_type.values()))
+        for result in _stage_results(context, spec, "pii_findings", vault, pii, workers, spec.pii):
+            assert isinstance(result, stages.FindingsResult)
+            context.log.info(
+                "%s [%s]: %d findings", spec.name, result.partition, sum(result.by_type.values())
+            )
             metadata = {
                 **_table_metadata(result.url, result.delta_version, result.rows, result.skipped),
                 "records_scanned": result.records_scanned,
@@ -216,13 +231,16 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         **common("anonymized"),
     )
     def anonymized(
-        context: dg.AssetExecutionContext, vault: VaultResource, pii: PiiEngineResource
+        context: dg.AssetExecutionContext,
+        vault: VaultResource,
+        pii: PiiEngineResource,
+        workers: PartitionWorkersResource,
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         per_partition = []
         checked: dict[str, Any] = {}
-        for key in partition_keys(context):
-            with _value_free_errors(vault, spec, "anonymized"):
-                result = stages.anonymize(vault.get_vault(), spec, pii.engine(CHECK_ENGINE), key)
+        results = _stage_results(context, spec, "anonymized", vault, pii, workers, CHECK_ENGINE)
+        for result in results:
+            assert isinstance(result, stages.AnonymizedResult)
             checked = _merged(
                 [
                     checked,
@@ -323,6 +341,26 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         )
 
     return [raw, pii_findings, anonymized, registered]
+
+
+def _stage_results(
+    context: dg.AssetExecutionContext,
+    spec: DatasetSpec,
+    stage: Stage,
+    vault: VaultResource,
+    pii: PiiEngineResource,
+    workers: PartitionWorkersResource,
+    engine: PiiEngineConfig | None,
+) -> Iterator[StageResult]:
+    """``stage``'s result for each partition of the step, in order: in this process, or spread
+    over the partition workers when the step builds a range. Errors are reported value-free."""
+    tasks = [
+        PartitionTask(stage, vault.settings(), spec, key, engine) for key in partition_keys(context)
+    ]
+    with _value_free_errors(vault, spec, stage), workers.executor() as executor:
+        the_vault = vault.get_vault()
+        here = pii.engine(engine) if engine else None
+        yield from map_partitions(tasks, executor, lambda task: run_stage(task, the_vault, here))
 
 
 def _merged(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
+
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from vault_core.pii import PiiEngine, PiiEngineConfig
 from vault_core.settings import VaultSettings, resolve_home
+from vault_core.stages.parallel import process_pool
 from vault_core.vault import Vault
 
 
@@ -25,15 +30,18 @@ class VaultResource(dg.ConfigurableResource):
 
     _vault: Vault | None = PrivateAttr(default=None)
 
+    def settings(self) -> VaultSettings:
+        """The settings of this home (what partition workers open the vault from)."""
+        return VaultSettings(
+            home=resolve_home(self.home),
+            storage_options=self.storage_options,
+            master_secret_env=self.master_secret_env,
+        )
+
     def get_vault(self) -> Vault:
         """The ``Vault`` for this home, opened once per process."""
         if self._vault is None:
-            settings = VaultSettings(
-                home=resolve_home(self.home),
-                storage_options=self.storage_options,
-                master_secret_env=self.master_secret_env,
-            )
-            self._vault = Vault(settings)
+            self._vault = Vault(self.settings())
         return self._vault
 
 
@@ -48,3 +56,29 @@ class PiiEngineResource(dg.ConfigurableResource):
         if key not in self._engines:
             self._engines[key] = PiiEngine(config)
         return self._engines[key]
+
+
+class PartitionWorkersResource(dg.ConfigurableResource):
+    """Where a step that builds several partitions (a backfilled range) builds them: one after
+    the other in the step's process (the default), on ``processes`` worker processes of this
+    machine, or on the workers of a Dask cluster (``dask_address``, the ``dask`` extra)."""
+
+    processes: int = Field(default=1, ge=1)
+    """Worker processes for the partitions of one step (1: in the step's own process)."""
+
+    dask_address: str | None = None
+    """A Dask scheduler (``tcp://host:8786``): partitions go to its workers instead."""
+
+    @contextmanager
+    def executor(self) -> Iterator[Executor | None]:
+        """The executor for one step (None: in the step's process), shut down afterwards."""
+        if self.dask_address:
+            from distributed import Client
+
+            with Client(self.dask_address, set_as_default=False) as client:
+                yield client.get_executor()
+        elif self.processes > 1:
+            with process_pool(self.processes) as pool:
+                yield pool
+        else:
+            yield None

@@ -1,0 +1,109 @@
+"""One stage over several partitions at once: on worker processes of this machine, or on any
+``concurrent.futures.Executor`` (a Dask cluster's ``Client.get_executor()``, for instance).
+
+A step that builds a range of partitions (a single-run backfill) would otherwise build them one
+after the other. Each partition is independent (its own landing files, sealed objects, Delta
+partition and state), so the work spreads as whole partitions: a task names the stage, the
+settings, the dataset and one partition; the worker opens the vault and the PII engine once per
+process and calls the same stage function a serial run calls. Results come back in partition
+order, so the step's metadata does not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+from vault_core.dataset import DatasetSpec
+from vault_core.pii import PiiEngine, PiiEngineConfig
+from vault_core.settings import VaultSettings
+from vault_core.stages.anonymized import AnonymizedResult, anonymize
+from vault_core.stages.findings import FindingsResult, find_pii
+from vault_core.stages.raw import RawResult, ingest_raw
+from vault_core.vault import Vault
+
+Stage = Literal["raw", "pii_findings", "anonymized"]
+StageResult = RawResult | FindingsResult | AnonymizedResult
+
+
+@dataclass(frozen=True)
+class PartitionTask:
+    """One stage of one partition, as sent to a worker (everything in it pickles)."""
+
+    stage: Stage
+    settings: VaultSettings
+    spec: DatasetSpec
+    partition: str
+    engine: PiiEngineConfig | None = None
+    """The engine the PII stages use (detection for pii_findings, the audit for anonymized)."""
+
+
+@functools.lru_cache(maxsize=4)
+def _vault(settings_json: str) -> Vault:
+    return Vault(VaultSettings.model_validate_json(settings_json))
+
+
+@functools.lru_cache(maxsize=4)
+def _engine(config_json: str) -> PiiEngine:
+    return PiiEngine(PiiEngineConfig.model_validate_json(config_json))
+
+
+def run_task(task: PartitionTask) -> StageResult:
+    """Run one task in this process (a worker's entry point), reusing its vault and engine."""
+    vault = _vault(task.settings.model_dump_json())
+    engine = _engine(task.engine.model_dump_json()) if task.engine else None
+    return run_stage(task, vault, engine)
+
+
+def run_stage(task: PartitionTask, vault: Vault, engine: PiiEngine | None) -> StageResult:
+    """The stage function a serial run calls, for ``task``'s partition."""
+    if task.stage == "raw":
+        return ingest_raw(vault, task.spec, task.partition)
+    assert engine is not None, f"{task.stage} needs a PII engine"
+    if task.stage == "pii_findings":
+        return find_pii(vault, task.spec, engine, task.partition)
+    return anonymize(vault, task.spec, engine, task.partition)
+
+
+def _one_math_thread() -> None:
+    """Workers share the machine's cores: one BLAS/OpenMP thread each (spaCy's NER would start
+    one per core in every worker and oversubscribe them)."""
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    threadpool_limits(1)
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` fresh processes (spawned: a step's process has threads, which fork would copy
+    mid-state). Each imports the vault once and keeps its vault and engine between tasks."""
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_one_math_thread
+    )
+
+
+def map_partitions(
+    tasks: Sequence[PartitionTask],
+    executor: Executor | None,
+    run_here: Callable[[PartitionTask], StageResult],
+) -> Iterator[StageResult]:
+    """Each task's result, in task order: on ``executor`` when given and there is more than one
+    task, else one after the other through ``run_here`` (the caller's own vault and engine).
+
+    A task that fails raises its exception here, when its turn comes; tasks already submitted
+    still finish (each writes only its own partition).
+    """
+    if executor is None or len(tasks) < 2:
+        for task in tasks:
+            yield run_here(task)
+        return
+    futures = [executor.submit(run_task, task) for task in tasks]
+    try:
+        for future in futures:
+            yield future.result()
+    finally:
+        for future in futures:
+            future.cancel()
