@@ -71,14 +71,13 @@ class PartitionWorkersResource(dg.ConfigurableResource):
 
     @contextmanager
     def executor(self) -> Iterator[Executor | None]:
-        """The executor for one step (None: in the step's process), shut down afterwards."""
+        """The executor for one step (None: in the step's process)."""
         if self.dask_address:
             from distributed import Client
 
             with Client(self.dask_address, set_as_default=False) as client:
                 yield client.get_executor()
         elif self.processes > 1:
-            with process_pool(self.processes) as pool:
-                yield pool
+            yield process_pool(self.processes)  # kept for the process's next steps
         else:
             yield None

@@ -11,6 +11,7 @@ order, so the step's metadata does not depend on the number of workers.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
@@ -77,12 +78,25 @@ def _one_math_thread() -> None:
     threadpool_limits(1)
 
 
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
 def process_pool(workers: int) -> ProcessPoolExecutor:
-    """``workers`` fresh processes (spawned: a step's process has threads, which fork would copy
-    mid-state). Each imports the vault once and keeps its vault and engine between tasks."""
-    return ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_one_math_thread
-    )
+    """A pool of ``workers`` processes for this process's lifetime, shared by its steps (an
+    in-process run builds all its stages in one process, and a worker keeps its vault and PII
+    engine between tasks: the NER model loads once per worker, not once per step).
+
+    Started by a fork server that imports the stages once (a step's process has threads, which a
+    plain fork would copy mid-state; spawning would import everything again in each worker).
+    """
+    pool = _POOLS.get(workers)
+    if pool is None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_one_math_thread)
+        _POOLS[workers] = pool
+        atexit.register(pool.shutdown, cancel_futures=True)
+    return pool
 
 
 def map_partitions(
