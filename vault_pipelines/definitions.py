@@ -13,8 +13,9 @@ import dagster as dg
 
 from vault_core.dataset import DatasetSpec
 from vault_core.settings import VaultSettings
+from vault_pipelines.event_sensor import events_sensor
 from vault_pipelines.factory import STAGES, asset_key, dataset_assets
-from vault_pipelines.resources import PiiEngineResource, VaultResource
+from vault_pipelines.resources import PiiEngineResource, VaultResource, WebhooksResource
 from vault_pipelines.sensors import landing_sensor
 
 ALL_JOB = "vault_all"
@@ -63,10 +64,12 @@ def build_definitions(
     datasets: Sequence[DatasetSpec],
     settings: VaultSettings | None = None,
     landing_sensor_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.STOPPED,
+    webhooks: WebhooksResource | None = None,
 ) -> dg.Definitions:
     """Definitions for ``datasets`` stored in the vault described by ``settings``.
 
-    ``landing_sensor_status`` is the default status of each dataset's ``<name>_landing`` sensor.
+    ``landing_sensor_status`` is the default status of each dataset's ``<name>_landing`` sensor;
+    ``webhooks`` configures the delivery of the ``vault_events`` sensor.
     """
     settings = settings or VaultSettings.from_env()
     names = [spec.name for spec in datasets]
@@ -95,6 +98,7 @@ def build_definitions(
         jobs=[job, *partition_jobs],
         sensors=[
             registry_sync_sensor,
+            events_sensor,
             *(landing_sensor(spec, default_status=landing_sensor_status) for spec in datasets),
         ],
         schedules=[
@@ -113,5 +117,6 @@ def build_definitions(
                 storage_options=settings.storage_options,
             ),
             "pii": PiiEngineResource(),
+            "webhooks": webhooks or WebhooksResource(),
         },
     )
