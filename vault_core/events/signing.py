@@ -42,7 +42,9 @@ def env_secret(name: str) -> str:
             "delivery runs: set it for dagster-daemon and the CLI"
         )
     try:
-        base64.b64decode(value.removeprefix(SECRET_PREFIX) + "==", validate=True)
+        raw = value.removeprefix(SECRET_PREFIX).rstrip("=")
+        if not base64.b64decode(raw + "=" * (-len(raw) % 4), validate=True):
+            raise ValueError("empty secret")
     except (binascii.Error, ValueError) as exc:
         raise SecretUnavailableError(
             f"environment variable {name} does not hold a whsec_<base64> secret"

@@ -324,6 +324,8 @@ class Webhooks:
 
     def _attempt(self, delivery: Delivery, report: DeliveryReport) -> DeliveryReport:
         sub = self.subscription(delivery.subscription_id)
+        if sub.status != "active":
+            return report  # disabled since this batch was read (a 410 on an earlier delivery)
         now = self._now_ms()
         lease = now + int((self.timeout + LEASE_GRACE) * 1000)
         self._db.execute("BEGIN IMMEDIATE")
