@@ -105,8 +105,11 @@ class EventLogDeriver:
             if last is not None and last.storage_id > cursor.get(MATERIALIZATION + name, 0):
                 n, a = self._materializations(entry.asset_key, cursor.get(MATERIALIZATION + name))
                 materializations, added = materializations + n, added + a
+            if entry.asset_key.path[-1] != "registered":
+                continue  # status observations are reported on <ds>/registered only
+            # Not every storage tracks the last observation (SQLite does not): then ask.
             last_obs = entry.last_observation_record
-            if last_obs is not None and last_obs.storage_id > cursor.get(OBSERVATION + name, 0):
+            if last_obs is None or last_obs.storage_id > cursor.get(OBSERVATION + name, 0):
                 n, a = self._observations(entry.asset_key, cursor.get(OBSERVATION + name))
                 observations, added = observations + n, added + a
         check_keys = set(self.extra_check_keys)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.events.receiver import LOOPBACK, Clock, Receiver
 from vault_core.crypto import LocalKeyring
 from vault_core.events import (
     Envelope,
@@ -19,8 +20,6 @@ from vault_core.events import (
     derive_webhook_events,
 )
 from vault_core.events.signing import new_env_secret
-
-from .conftest import LOOPBACK, Clock, Receiver
 
 FAST_N = 2**4
 
