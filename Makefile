@@ -12,7 +12,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export VAULT_HOME ?= $(CURDIR)/.vault_home
 
 .DEFAULT_GOAL := help
-.PHONY: help install postgres-server dagster-home demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale bench-workers clean
+.PHONY: help install postgres-server dagster-home demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale bench-workers bench-events clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -76,6 +76,9 @@ bench-ingest: install ## ingest and ingest_stream speed and peak memory on 50 MB
 
 bench-registry: install ## registry lineage and sync beside raw Dagster instance queries
 	$(BIN)/python benchmarks/registry_bench.py
+
+bench-events: install ## events derived per second from 10,000 materializations and webhook latency p50/p99
+	$(BIN)/python benchmarks/events_bench.py
 
 bench-scale: install ## whole pipeline at SCALE_MB of daily landing: MB/s, peak RSS, 1% append, vs the engine
 	$(BIN)/python benchmarks/scale_bench.py --scale-mb $(SCALE_MB) $(SCALE_ARGS)

@@ -13,8 +13,14 @@ import dagster as dg
 
 from vault_core.dataset import DatasetSpec
 from vault_core.settings import VaultSettings
+from vault_pipelines.event_sensor import events_sensor
 from vault_pipelines.factory import STAGES, asset_key, dataset_assets
-from vault_pipelines.resources import PartitionWorkersResource, PiiEngineResource, VaultResource
+from vault_pipelines.resources import (
+    PartitionWorkersResource,
+    PiiEngineResource,
+    VaultResource,
+    WebhooksResource,
+)
 from vault_pipelines.sensors import landing_sensor
 
 ALL_JOB = "vault_all"
@@ -64,13 +70,14 @@ def build_definitions(
     settings: VaultSettings | None = None,
     landing_sensor_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.STOPPED,
     workers: PartitionWorkersResource | None = None,
+    webhooks: WebhooksResource | None = None,
 ) -> dg.Definitions:
     """Definitions for ``datasets`` stored in the vault described by ``settings``.
 
+    ``landing_sensor_status`` is the default status of each dataset's ``<name>_landing`` sensor;
     ``workers`` says where a step that builds a range of partitions builds them (default: one
-    after the other in the step's process; see :class:`PartitionWorkersResource`).
-
-    ``landing_sensor_status`` is the default status of each dataset's ``<name>_landing`` sensor.
+    after the other in the step's process; see :class:`PartitionWorkersResource`);
+    ``webhooks`` configures the delivery of the ``vault_events`` sensor.
     """
     settings = settings or VaultSettings.from_env()
     names = [spec.name for spec in datasets]
@@ -99,6 +106,7 @@ def build_definitions(
         jobs=[job, *partition_jobs],
         sensors=[
             registry_sync_sensor,
+            events_sensor,
             *(landing_sensor(spec, default_status=landing_sensor_status) for spec in datasets),
         ],
         schedules=[
@@ -118,5 +126,6 @@ def build_definitions(
             ),
             "pii": PiiEngineResource(),
             "workers": workers or PartitionWorkersResource(),
+            "webhooks": webhooks or WebhooksResource(),
         },
     )

@@ -81,3 +81,26 @@ class PartitionWorkersResource(dg.ConfigurableResource):
             yield process_pool(self.processes)  # kept for the process's next steps
         else:
             yield None
+
+
+class WebhooksResource(dg.ConfigurableResource):
+    """How the event sensor delivers webhooks (subscriptions live in the vault home)."""
+
+    allow_networks: list[str] = Field(default_factory=list)
+    """Non-public networks webhook URLs may resolve to, e.g. ``["127.0.0.1/32"]`` for local
+    development. Every other private, loopback, link-local or metadata address is refused."""
+
+    allow_networks_env: str = "VAULT_WEBHOOKS_ALLOW_NETWORKS"
+    """Name (not value) of an environment variable adding comma-separated networks at run time."""
+
+    timeout_seconds: float = 10.0
+    """Seconds to wait for a receiver to connect and answer."""
+
+    max_seconds_per_tick: float = 40.0
+    """Stop delivering after this long in one sensor tick (the rest waits for the next)."""
+
+    def networks(self) -> list[str]:
+        """The allowed networks: configured ones plus those in the environment variable."""
+        from vault_core.events import networks_from_env
+
+        return [*self.allow_networks, *networks_from_env(self.allow_networks_env)]

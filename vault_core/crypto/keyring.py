@@ -98,6 +98,8 @@ class KeyVersion:
     version: int
     created: str
     status: str
+    destroyed: str | None = None
+    """When the version was destroyed (ISO time), None while active."""
 
 
 def _b64e(data: bytes) -> str:
@@ -379,7 +381,12 @@ class LocalKeyring:
             entries = self._doc["scopes"].get(scope, [])
             return [
                 KeyVersion(
-                    _key_id(scope, e["version"]), scope, e["version"], e["created"], e["status"]
+                    _key_id(scope, e["version"]),
+                    scope,
+                    e["version"],
+                    e["created"],
+                    e["status"],
+                    e.get("destroyed"),
                 )
                 for e in sorted(entries, key=lambda e: int(e["version"]))
             ]

@@ -1,0 +1,99 @@
+"""Events derived from facts vault_core records itself: key versions and finished deliveries.
+
+Key versions: every version after the first of a scope is a rotation, every destroyed version a
+destruction, each at the time the keyring recorded. The keyring is a small state, read whole on
+every pass; the outbox's unique facts keep each event single. Finished deliveries are read after
+the outbox cursor ``webhooks``; a delivery of a webhook event makes no event (no loops).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from vault_core.crypto import KeyVersion
+from vault_core.events.envelope import Envelope
+from vault_core.events.outbox import Outbox
+from vault_core.events.types import (
+    WEBHOOK_EVENT_PREFIX,
+    KeyDestroyed,
+    KeyRotated,
+    WebhookDead,
+    WebhookDelivered,
+)
+from vault_core.events.webhooks import Webhooks
+
+WEBHOOKS_CURSOR = "webhooks"
+
+
+def _seconds(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def key_events(versions: Iterable[KeyVersion]) -> list[Envelope]:
+    """Rotation and destruction events of key versions (of any scopes)."""
+    events: list[Envelope] = []
+    for version in versions:
+        if version.version > 1:
+            previous = version.key_id.rsplit(":v", 1)[0] + f":v{version.version - 1}"
+            events.append(
+                Envelope.of(
+                    KeyRotated(
+                        dataset=version.scope,
+                        key_id=version.key_id,
+                        key_version=version.version,
+                        previous_key_id=previous,
+                    ),
+                    fact=f"key:rotated:{version.key_id}",
+                    time=_seconds(version.created),
+                )
+            )
+        if version.status == "destroyed":
+            events.append(
+                Envelope.of(
+                    KeyDestroyed(
+                        dataset=version.scope, key_id=version.key_id, key_version=version.version
+                    ),
+                    fact=f"key:destroyed:{version.key_id}",
+                    time=_seconds(version.destroyed or version.created),
+                )
+            )
+    return events
+
+
+def derive_webhook_events(webhooks: Webhooks, outbox: Outbox, *, batch: int = 1000) -> int:
+    """Append the events of deliveries finished since the outbox's cursor; how many."""
+    added = 0
+    while True:
+        after = outbox.cursor().get(WEBHOOKS_CURSOR, 0)
+        finishes = webhooks.finished_after(after, limit=batch)
+        if not finishes:
+            return added
+        events: list[Envelope] = []
+        for done in finishes:
+            if done.event_type.startswith(WEBHOOK_EVENT_PREFIX):
+                continue
+            common: dict[str, Any] = {
+                "dataset": done.dataset,
+                "subscription_id": done.subscription_id,
+                "delivery_id": done.delivery_id,
+                "event_id": done.event_id,
+                "event_type": done.event_type,
+                "attempts": done.attempts,
+            }
+            data: WebhookDelivered | WebhookDead
+            if done.status == "delivered":
+                data = WebhookDelivered.model_validate(
+                    {**common, "status_code": done.status_code or 0}
+                )
+            else:
+                data = WebhookDead.model_validate({**common, "last_error": done.error})
+            events.append(
+                Envelope.of(
+                    data,
+                    fact=f"webhook:{done.delivery_id}:{done.round}",
+                    time=done.finished_ms / 1000,
+                )
+            )
+        added += outbox.append(events, {WEBHOOKS_CURSOR: finishes[-1].seq})
