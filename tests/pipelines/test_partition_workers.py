@@ -1,9 +1,12 @@
 """A backfilled range built by one run, its partitions spread over worker processes of this
-machine or over a real Dask cluster's workers (issue 13 item 4, issue 18 item 4)."""
+machine or over a real Dask cluster's workers (issue 13 item 4, issue 18 items 4 and 5)."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -146,3 +149,66 @@ def test_when_a_dask_cluster_is_configured_then_its_workers_build_the_partitions
     )
     assert built == serial
     assert sum(client.run(_vaults_opened).values()) >= 1  # the tasks ran on the Dask workers
+
+
+def _land_big_days(folder: Path, rows: int) -> None:
+    for n, day in enumerate(DAYS):
+        (folder / day).mkdir(parents=True)
+        # Ids that no detector reads as a card number (`2026-12-01-4242` can be one).
+        lines = (
+            json.dumps({"chat_id": f"d{n}-{i}", "body": f"mail user{i}@example.com, {day}"})
+            for i in range(rows)
+        )
+        (folder / day / "chats.jsonl").write_text("\n".join(lines) + "\n")
+
+
+def _anonymized_rows(home: Path, spec: DatasetSpec) -> list[dict[str, Any]]:
+    rows = Vault(VaultSettings(home=str(home))).read_table(spec.name, "anonymized").to_pylist()
+    return sorted(rows, key=lambda row: (row["partition"], row["record_id"]))
+
+
+def test_when_a_worker_is_killed_mid_partition_then_the_retry_finishes_like_a_clean_run(
+    tmp_path: Path, dagster_instance: dg.DagsterInstance
+) -> None:
+    landing = tmp_path / "landing"
+    _land_big_days(landing, rows=6000)
+    spec = _spec(landing).model_copy(update={"batch_rows": 300})
+    # Two homes with the same keys: record ids and tokens come out the same.
+    clean, killed = tmp_path / "clean", tmp_path / "killed"
+    Vault(VaultSettings(home=str(clean))).keyring  # noqa: B018 - creates the keys
+    killed.mkdir()
+    shutil.copytree(clean / "keys", killed / "keys")
+
+    def run(home: Path, workers: PartitionWorkersResource) -> dg.ExecuteInJobResult:
+        job = build_definitions([spec], VaultSettings(home=str(home)), workers=workers)
+        return job.resolve_job_def(partitions_job_name(spec)).execute_in_process(
+            instance=dagster_instance,
+            raise_on_error=False,
+            tags={
+                "dagster/asset_partition_range_start": DAYS[0],
+                "dagster/asset_partition_range_end": DAYS[-1],
+            },
+        )
+
+    assert run(clean, PartitionWorkersResource()).success
+    parallel.process_pool(2)  # started before the run, so its workers are known
+    workers = [p for p in psutil.Process().children(recursive=True) if p.is_running()]
+    results: list[dg.ExecuteInJobResult] = []
+    runner = threading.Thread(
+        target=lambda: results.append(run(killed, PartitionWorkersResource(processes=2)))
+    )
+    runner.start()
+    objects = killed / "objects"
+    deadline = time.monotonic() + 120
+    while not (objects.exists() and any(p.is_file() for p in objects.rglob("*"))):
+        assert time.monotonic() < deadline, "no sealed object appeared"
+        time.sleep(0.01)
+    for worker in workers:  # a partition is being sealed: kill the workers mid-way
+        if worker.is_running() and "forkserver" not in " ".join(worker.cmdline()):
+            worker.kill()
+    runner.join(timeout=600)
+    result = results[0]
+    assert result.success  # the step's retry policy ran it again on a new pool
+    retried = [e for e in result.all_events if e.event_type_value == "STEP_RESTARTED"]
+    assert retried, "the raw step should have failed once and been retried"
+    assert _anonymized_rows(killed, spec) == _anonymized_rows(clean, spec)

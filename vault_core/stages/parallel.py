@@ -16,6 +16,7 @@ import functools
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Literal
 
@@ -99,6 +100,13 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     return pool
 
 
+def _discard(executor: Executor) -> None:
+    for workers, pool in list(_POOLS.items()):
+        if pool is executor:
+            del _POOLS[workers]
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
 def map_partitions(
     tasks: Sequence[PartitionTask],
     executor: Executor | None,
@@ -114,10 +122,16 @@ def map_partitions(
         for task in tasks:
             yield run_here(task)
         return
-    futures = [executor.submit(run_task, task) for task in tasks]
     try:
-        for future in futures:
-            yield future.result()
-    finally:
-        for future in futures:
-            future.cancel()
+        futures = [executor.submit(run_task, task) for task in tasks]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): the pool is unusable, so the step fails and
+        # its retry starts a new one. The dead worker's partition committed nothing.
+        _discard(executor)
+        raise
