@@ -89,7 +89,7 @@ def test_when_a_foreign_error_quotes_a_value_then_the_event_log_gets_a_value_fre
     def failing(*args: object, **kwargs: object) -> None:
         raise ValueError(f"cannot convert {EMAIL!r} to int64")  # as ArrowInvalid quotes a value
 
-    monkeypatch.setattr(stages, "find_pii", failing)
+    monkeypatch.setattr(stages.parallel, "find_pii", failing)  # what the asset's step calls
     result, settings = _run(tmp_path, dagster_instance, [{"chat_id": "1", "body": "hi"}])
     assert not result.success
     log = _event_log_text(dagster_instance, result.run_id)
