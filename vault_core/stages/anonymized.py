@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 
 from vault_core import columns
 from vault_core import partition_tables as ptables
@@ -119,6 +119,32 @@ def _output_schema(
     return _with_partition(pa.schema(fields)), plan
 
 
+class _FindingsByObject:
+    """A partition's findings, read once, handed out object by object (a filtered read per
+    object would scan the whole partition's findings each time)."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self._table = table.select(FINDINGS_SCHEMA.names).cast(FINDINGS_SCHEMA)
+        self.columns = set(pc.unique(self._table["column"]).to_pylist())
+        addresses = pc.dictionary_encode(table[OBJECT_ADDRESS].combine_chunks())
+        codes = addresses.indices.to_numpy(zero_copy_only=False)
+        # Stable: each object's findings keep their order in the table.
+        self._order = np.argsort(codes, kind="stable")
+        counts = np.bincount(codes, minlength=len(addresses.dictionary))
+        ends = np.cumsum(counts)
+        self._slices = {
+            str(address): (int(end - count), int(end))
+            for address, count, end in zip(
+                addresses.dictionary.to_pylist(), counts, ends, strict=True
+            )
+        }
+
+    def of(self, address: str) -> pa.Table:
+        """The findings of the records sealed in object ``address``, in table order."""
+        start, end = self._slices.get(address, (0, 0))
+        return self._table.take(pa.array(self._order[start:end]))
+
+
 def anonymize(
     vault: Vault, spec: DatasetSpec, check_engine: PiiEngine, partition: str = UNPARTITIONED
 ) -> AnonymizedResult:
@@ -140,13 +166,14 @@ def anonymize(
     if previous is not None and previous.inputs_digest == inputs:
         return AnonymizedResult.from_state(previous, url, skipped=True)
     options = _options(vault)
-    findings_url = vault.table_url(spec.name, "pii_findings")
-    with_findings = set(
+    findings = _FindingsByObject(
         ptables.read_partition(
-            findings_url, partition, version=findings_state.delta_version,
-            columns=["column"], storage_options=options,
-        )["column"].to_pylist()
+            vault.table_url(spec.name, "pii_findings"), partition,
+            version=findings_state.delta_version,
+            columns=[*FINDINGS_SCHEMA.names, OBJECT_ADDRESS], storage_options=options,
+        )
     )  # fmt: skip
+    with_findings = findings.columns
     record_schema = _record_schema(raw)
     schema, plan = _output_schema(spec, vault, record_schema, with_findings)
     report: dict[str, Any] = {}
@@ -155,15 +182,11 @@ def anonymize(
     def batches() -> Iterator[pa.RecordBatch]:
         for address in _objects(vault, spec, raw):
             records = _records(vault, spec, address, record_schema)
-            findings = ptables.read_partition(
-                findings_url, partition, version=findings_state.delta_version,
-                row_filter=ds.field(OBJECT_ADDRESS) == address, storage_options=options,
-            ).select(FINDINGS_SCHEMA.names).cast(FINDINGS_SCHEMA)  # fmt: skip
             records = columns.as_text(
                 records, [n for n in plan.rewritten if n in plan.entity or n in with_findings]
             ).drop_columns(plan.dropped)
             anonymized, batch_report = anonymize_table(
-                records, findings, spec.policy, columns=plan.rewritten,
+                records, findings.of(address), spec.policy, columns=plan.rewritten,
                 keys=vault.keyring.derive_subkey,
             )  # fmt: skip
             left = audit(anonymized, plan, check_engine)
