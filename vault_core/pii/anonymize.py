@@ -17,6 +17,7 @@ from vault_core.pii.exceptions import (
     MissingKeyError,
     PiiError,
 )
+from vault_core.pii._splice import CellBytes
 from vault_core.pii._cell_spans import FindingColumns, finding_columns, match_rows, merge_cells
 from vault_core.pii.finding import Finding
 from vault_core.pii.kanon import KAnonymityReport, apply_k_anonymity
@@ -338,6 +339,9 @@ def _rewrite_column(
 ) -> pa.Array:
     """``values`` with the findings ``which`` (one per entry of ``rows``) rewritten; only the
     cells with findings go through Python, the others stay as they are."""
+    value_type = values.type
+    if pa.types.is_string_view(value_type):  # Arrow's take and utf8_length lack view kernels
+        values = values.cast(pa.large_string())
     cells = np.unique(rows)
     texts = values.take(pa.array(cells))
     is_null = texts.is_null().to_numpy(zero_copy_only=False)
@@ -348,7 +352,7 @@ def _rewrite_column(
         cells, texts = cells[~is_null], texts.filter(pa.array(~is_null))
         keep = np.isin(rows, cells)
         which, rows = which[keep], rows[keep]
-    lengths = pc.utf8_length(_plain(texts)).to_numpy(zero_copy_only=False).astype(np.int64)
+    lengths = pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
     outside = np.flatnonzero(spans.end[which] > lengths[np.searchsorted(cells, rows)])
     if len(outside):
         # The first in the order the cells are visited (by row), then in table order.
@@ -368,55 +372,47 @@ def _rewrite_column(
         )
     merged = merge_cells(spans, which, rows)
 
-    # One operator per entity type of the column; fixed texts for the operators that do not
+    # One operator per entity type of the column; a fixed text for the operators that do not
     # depend on the value, None (computed span by span) for the others.
     operators: dict[int, Operator] = {}
-    fixed: dict[int, str | None] = {}
+    fixed: dict[int, bytes | None] = {}
     present, first_seen, counts = np.unique(merged.entity, return_index=True, return_counts=True)
-    for entity in present[np.argsort(first_seen)].tolist():
+    for index in np.argsort(first_seen).tolist():
+        entity, count = int(present[index]), int(counts[index])
         entity_type = spans.entity_names[entity]
         op = policy.operator_for(column, entity_type)
         operators[entity] = op
         fixed[entity] = (
-            apply_operator(op, "", entity_type)
+            apply_operator(op, "", entity_type).encode("utf-8")
             if isinstance(op, Redact | ReplaceWithType)
             else None
         )
-        report.add(entity_type, op.kind, int(counts[present == entity][0]), column=column)
+        report.add(entity_type, op.kind, count, column=column)
 
-    entity_codes = merged.entity.tolist()
-    replacements = [fixed[entity] for entity in entity_codes]
-    starts, ends, bounds = merged.start.tolist(), merged.end.tolist(), merged.bounds.tolist()
-    old = texts.to_pylist()
-    new: list[str] = []
-    changed = 0
-    # Building from left-to-right slices gives the same result as replacing right-to-left
-    # (offsets always refer to the original text) in linear time.
-    for cell, text in enumerate(old):
-        pieces: list[str] = []
-        cursor = 0
-        for span in range(bounds[cell], bounds[cell + 1]):
-            start = starts[span]
-            replacement = replacements[span]
-            if replacement is None:
-                entity = entity_codes[span]
-                replacement = apply_operator(
-                    operators[entity], text[start : ends[span]], spans.entity_names[entity],
-                    keys=keys,
-                )  # fmt: skip
-            pieces.append(text[cursor:start])
-            pieces.append(replacement)
-            cursor = ends[span]
-        pieces.append(text[cursor:])
-        rewritten = "".join(pieces)
-        changed += rewritten != text
-        new.append(rewritten)
-    report.cells_rewritten += changed
+    cell_bytes = CellBytes(texts)
+    cell_of = np.repeat(np.arange(len(merged.rows)), np.diff(merged.bounds))
+    starts = cell_bytes.byte_offsets(cell_of, merged.start)
+    ends = cell_bytes.byte_offsets(cell_of, merged.end)
+    pieces: list[bytes] = []
+    piece_of = np.empty(len(starts), np.int64)
+    for entity, text in fixed.items():
+        if text is not None:
+            piece_of[merged.entity == entity] = len(pieces)
+            pieces.append(text)
+    # Operators that read the value: span by span, in the order of the cells and their spans.
+    computed = [entity for entity, text in fixed.items() if text is None]
+    for span in np.flatnonzero(np.isin(merged.entity, computed)).tolist():
+        entity = int(merged.entity[span])
+        value = cell_bytes.value(int(starts[span]), int(ends[span]))
+        replacement = apply_operator(
+            operators[entity], value, spans.entity_names[entity], keys=keys
+        )
+        piece_of[span] = len(pieces)
+        pieces.append(replacement.encode("utf-8"))
+    new = cell_bytes.splice(merged.bounds, starts, ends, pieces, piece_of)
+    unchanged = pc.sum(pc.equal(new, cell_bytes.texts)).as_py()
+    report.cells_rewritten += len(new) - (unchanged or 0)
     mask = np.zeros(len(values), bool)
     mask[cells] = True
-    return pc.replace_with_mask(values, pa.array(mask), pa.array(new, type=values.type))
-
-
-def _plain(texts: pa.Array) -> pa.Array:
-    """String views as strings (for compute kernels that take either string type)."""
-    return texts.cast(pa.string()) if pa.types.is_string_view(texts.type) else texts
+    rewritten = pc.replace_with_mask(values, pa.array(mask), new.cast(values.type))
+    return rewritten.cast(value_type)
