@@ -185,7 +185,9 @@ def merge_cells(findings: FindingColumns, which: Ints, rows: Ints) -> MergedSpan
     # The best member: highest score, then longest, then first in the order above.
     score = findings.score[which]
     best_order = np.lexsort((np.arange(count), -(end - start), -score, span_of))
-    best = best_order[np.flatnonzero(np.r_[True, span_of[best_order][1:] != span_of[best_order][:-1]])]
+    best = best_order[
+        np.flatnonzero(np.r_[True, span_of[best_order][1:] != span_of[best_order][:-1]])
+    ]
     cell_firsts = np.flatnonzero(new_cell[firsts])
     return MergedSpans(
         rows=rows[firsts][cell_firsts],

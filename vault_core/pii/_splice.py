@@ -48,9 +48,10 @@ class CellBytes:
         character offset may be the cell's length: its end)."""
         if self._leads is None:  # ASCII: one byte per character
             return self.offsets[cells] + chars
-        found = self._leads[self._first_char[cells] + chars]
+        found: Ints = self._leads[self._first_char[cells] + chars]
         # At a cell's end the next lead byte may lie after empty cells: clamp to the cell.
-        return np.minimum(found, self.offsets[cells + 1])
+        clamped: Ints = np.minimum(found, self.offsets[cells + 1])
+        return clamped
 
     def value(self, start: int, end: int) -> str:
         """The text between two byte offsets."""
@@ -81,7 +82,9 @@ class CellBytes:
         seg_to[position + 1] = piece_at[piece_of] + piece_sizes[piece_of]
         seg_from[tails], seg_to[tails] = ends[bounds[1:] - 1], self.offsets[1:]
         source = self.data + b"".join(pieces)
-        out = b"".join([source[a:b] for a, b in zip(seg_from.tolist(), seg_to.tolist(), strict=True)])
+        out = b"".join(
+            [source[a:b] for a, b in zip(seg_from.tolist(), seg_to.tolist(), strict=True)]
+        )
         removed = np.add.reduceat(ends - starts, bounds[:-1])
         added = np.add.reduceat(piece_sizes[piece_of], bounds[:-1])
         lengths = np.diff(self.offsets) - removed + added

@@ -11,14 +11,14 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vault_core.pii._cell_spans import FindingColumns, finding_columns, match_rows, merge_cells
+from vault_core.pii._splice import CellBytes
 from vault_core.pii.exceptions import (
     ColumnNotFoundError,
     InvalidFindingError,
     MissingKeyError,
     PiiError,
 )
-from vault_core.pii._splice import CellBytes
-from vault_core.pii._cell_spans import FindingColumns, finding_columns, match_rows, merge_cells
 from vault_core.pii.finding import Finding
 from vault_core.pii.kanon import KAnonymityReport, apply_k_anonymity
 from vault_core.pii.keys import CachedKeys, KeyResolver
