@@ -12,7 +12,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export VAULT_HOME ?= $(CURDIR)/.vault_home
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale clean
+.PHONY: help install demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale bench-anonymize clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ bench-ingest: install ## ingest and ingest_stream speed and peak memory on 50 MB
 
 bench-registry: install ## registry lineage and sync beside raw Dagster instance queries
 	$(BIN)/python benchmarks/registry_bench.py
+
+bench-anonymize: install ## the anonymized stage alone on one 100 MB day (CPU s); ANON_AGAINST=<git ref>: beside that ref, output compared
+	$(BIN)/python benchmarks/anonymize_bench.py $(if $(ANON_AGAINST),--against $(ANON_AGAINST)) $(ANON_ARGS)
 
 bench-scale: install ## whole pipeline at SCALE_MB of daily landing: MB/s, peak RSS, 1% append, vs the engine
 	$(BIN)/python benchmarks/scale_bench.py --scale-mb $(SCALE_MB) $(SCALE_ARGS)
