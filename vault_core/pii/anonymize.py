@@ -6,19 +6,29 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vault_core.pii._cell_spans import FindingColumns, finding_columns, match_rows, merge_cells
+from vault_core.pii._splice import CellBytes
 from vault_core.pii.exceptions import (
     ColumnNotFoundError,
     InvalidFindingError,
     MissingKeyError,
     PiiError,
 )
-from vault_core.pii.finding import Finding, group_findings
+from vault_core.pii.finding import Finding
 from vault_core.pii.kanon import KAnonymityReport, apply_k_anonymity
 from vault_core.pii.keys import CachedKeys, KeyResolver
-from vault_core.pii.operators import KEYED_KINDS, Operator, apply_operator
+from vault_core.pii.operators import (
+    KEYED_KINDS,
+    Operator,
+    Redact,
+    ReplaceWithType,
+    apply_operator,
+)
 from vault_core.pii.policy import Policy
 
 logger = logging.getLogger(__name__)
@@ -193,13 +203,13 @@ def _require_columns(table: pa.Table, names: Sequence[str]) -> None:
             )
 
 
-def _text_values(column: pa.ChunkedArray) -> tuple[list[object], pa.DataType]:
-    """Return the column's values and the type to rebuild it with."""
+def _text_values(column: pa.ChunkedArray) -> tuple[pa.Array, pa.DataType]:
+    """Return the column's values as one array and the type to rebuild it with."""
     value_type = column.type
     if pa.types.is_dictionary(value_type):
         value_type = value_type.value_type
         column = column.cast(value_type)
-    return column.to_pylist(), value_type
+    return column.combine_chunks(), value_type
 
 
 def _is_text_type(data_type: pa.DataType) -> bool:
@@ -267,18 +277,25 @@ def _apply_operators(
     id_column: str,
     keys: KeyResolver | None,
 ) -> tuple[pa.Table, PolicyReport]:
+    # Findings stay Arrow/NumPy columns (vault_core.pii._cell_spans) and spans are spliced on
+    # the cells' bytes (vault_core.pii._splice): a Python object per finding and a Python loop
+    # per span were most of the anonymized stage's time (issue 13). The results are those of
+    # group_findings + merge_findings cell by cell (test_anonymize_table_equivalence).
     report = PolicyReport(policy=policy.name, policy_digest=policy.digest())
-    grouped = group_findings(findings)
-    listed = set(columns)
-    ignored = sum(len(items) for (_, column), items in grouped.items() if column not in listed)
+    spans = finding_columns(findings)
+    listed = [code for code, name in enumerate(spans.column_names) if name in set(columns)]
+    in_listed = np.isin(spans.column, listed)
+    ignored = int(np.count_nonzero(~in_listed))
     if ignored:
-        other_columns = sorted({column for _, column in grouped if column not in listed})
+        other_columns = sorted(
+            spans.column_names[code] for code in np.unique(spans.column[~in_listed])
+        )
         logger.warning(
             "%d findings in columns not listed for anonymization were left as is: %s",
             ignored,
             other_columns,
         )
-    if not grouped or not columns:
+    if spans.size == 0 or not columns:
         return table, report
 
     id_array = table.column(id_column)
@@ -287,12 +304,14 @@ def _apply_operators(
             f"id column {id_column!r} has {id_array.null_count} null values; every row needs "
             "a record id to match its findings"
         )
-    ids = [str(value) for value in pc.cast(id_array, pa.string()).to_pylist()]
+    ids = pc.cast(id_array, pa.string()).combine_chunks()
+    which, rows = match_rows(ids, spans.record_id)
 
     cached_keys = CachedKeys(keys)
     result = table
     for column in columns:
-        if not any(key[1] == column for key in grouped):
+        code = spans.column_code(column)
+        if code is None:
             continue
         values, value_type = _text_values(table.column(column))
         if not _is_text_type(value_type):
@@ -302,33 +321,102 @@ def _apply_operators(
                 value_type,
             )
             continue
-
-        def operator_for(entity_type: str, _column: str = column) -> Operator:
-            return policy.operator_for(_column, entity_type)
-
-        rewritten: list[object] = []
-        changed = 0
-        skipped = 0
-        for record_id, value in zip(ids, values, strict=True):
-            cell_findings = grouped.get((record_id, column))
-            if not cell_findings:
-                rewritten.append(value)
-                continue
-            if not isinstance(value, str):
-                skipped += 1
-                rewritten.append(value)
-                continue
-            _check_bounds(len(value), cell_findings)
-            new_value = _rewrite(
-                value, merge_findings(cell_findings), operator_for, report, cached_keys, column
-            )
-            if new_value != value:
-                changed += 1
-            rewritten.append(new_value)
-        if skipped:
-            logger.warning("%d empty cells of column %r had findings; skipped", skipped, column)
-        report.cells_rewritten += changed
+        in_column = spans.column[which] == code
+        rewritten = _rewrite_column(
+            values, which[in_column], rows[in_column], spans, column, policy, report, cached_keys
+        )
         index = result.schema.get_field_index(column)
         new_field = result.schema.field(index).with_type(value_type)
-        result = result.set_column(index, new_field, pa.array(rewritten, type=value_type))
+        result = result.set_column(index, new_field, rewritten)
     return result, report
+
+
+def _rewrite_column(
+    values: pa.Array,
+    which: npt.NDArray[np.int64],
+    rows: npt.NDArray[np.int64],
+    spans: FindingColumns,
+    column: str,
+    policy: Policy,
+    report: PolicyReport,
+    keys: CachedKeys,
+) -> pa.Array:
+    """``values`` with the findings ``which`` (one per entry of ``rows``) rewritten; only the
+    cells with findings go through Python, the others stay as they are."""
+    value_type = values.type
+    if pa.types.is_string_view(value_type):  # Arrow's take and utf8_length lack view kernels
+        values = values.cast(pa.large_string())
+    cells = np.unique(rows)
+    texts = values.take(pa.array(cells))
+    is_null = texts.is_null().to_numpy(zero_copy_only=False)
+    if is_null.any():
+        logger.warning(
+            "%d empty cells of column %r had findings; skipped", int(is_null.sum()), column
+        )
+        cells, texts = cells[~is_null], texts.filter(pa.array(~is_null))
+        keep = np.isin(rows, cells)
+        which, rows = which[keep], rows[keep]
+    lengths = pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
+    outside = np.flatnonzero(spans.end[which] > lengths[np.searchsorted(cells, rows)])
+    if len(outside):
+        # The first in the order the cells are visited (by row), then in table order.
+        first = outside[np.lexsort((which[outside], rows[outside]))[0]]
+        finding, length = int(which[first]), int(lengths[np.searchsorted(cells, rows[first])])
+        _check_bounds(
+            length,
+            [
+                Finding(
+                    int(spans.start[finding]),
+                    int(spans.end[finding]),
+                    spans.entity_names[spans.entity[finding]],
+                    float(spans.score[finding]),
+                    "",
+                )
+            ],
+        )
+    merged = merge_cells(spans, which, rows)
+
+    # One operator per entity type of the column; a fixed text for the operators that do not
+    # depend on the value, None (computed span by span) for the others.
+    operators: dict[int, Operator] = {}
+    fixed: dict[int, bytes | None] = {}
+    present, first_seen, counts = np.unique(merged.entity, return_index=True, return_counts=True)
+    for index in np.argsort(first_seen).tolist():
+        entity, count = int(present[index]), int(counts[index])
+        entity_type = spans.entity_names[entity]
+        op = policy.operator_for(column, entity_type)
+        operators[entity] = op
+        fixed[entity] = (
+            apply_operator(op, "", entity_type).encode("utf-8")
+            if isinstance(op, Redact | ReplaceWithType)
+            else None
+        )
+        report.add(entity_type, op.kind, count, column=column)
+
+    cell_bytes = CellBytes(texts)
+    cell_of = np.repeat(np.arange(len(merged.rows)), np.diff(merged.bounds))
+    starts = cell_bytes.byte_offsets(cell_of, merged.start)
+    ends = cell_bytes.byte_offsets(cell_of, merged.end)
+    pieces: list[bytes] = []
+    piece_of = np.empty(len(starts), np.int64)
+    for entity, text in fixed.items():
+        if text is not None:
+            piece_of[merged.entity == entity] = len(pieces)
+            pieces.append(text)
+    # Operators that read the value: span by span, in the order of the cells and their spans.
+    computed = [entity for entity, text in fixed.items() if text is None]
+    for span in np.flatnonzero(np.isin(merged.entity, computed)).tolist():
+        entity = int(merged.entity[span])
+        value = cell_bytes.value(int(starts[span]), int(ends[span]))
+        replacement = apply_operator(
+            operators[entity], value, spans.entity_names[entity], keys=keys
+        )
+        piece_of[span] = len(pieces)
+        pieces.append(replacement.encode("utf-8"))
+    new = cell_bytes.splice(merged.bounds, starts, ends, pieces, piece_of)
+    unchanged = pc.sum(pc.equal(new, cell_bytes.texts)).as_py()
+    report.cells_rewritten += len(new) - (unchanged or 0)
+    mask = np.zeros(len(values), bool)
+    mask[cells] = True
+    rewritten = pc.replace_with_mask(values, pa.array(mask), new.cast(values.type))
+    return rewritten.cast(value_type)
