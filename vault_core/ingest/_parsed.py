@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 
@@ -33,20 +33,27 @@ class RejectReason(StrEnum):
     UNREADABLE_FILE = "unreadable_file"
 
 
-@dataclass(frozen=True)
-class ParsedRow:
+class ParsedRow(NamedTuple):
     """One row of a file: its values, or why it was refused (``raw`` is kept only to be sealed).
 
     ``lines`` is how many physical lines the row took (more than one only for a CSV value quoted
     across line breaks); ``line`` is the first of them, 1-based (``None`` for a whole file).
+    ``canonical`` is :func:`vault_core.digest.canonical_text_row_bytes` of ``values`` when the
+    reader made it already (the JSON Lines reader does, to check keys); else empty.
+
+    A named tuple, not a dataclass: one is made per landing row, about three times faster.
     """
 
     line: int | None
     values: dict[str, Any] | None
     reason: RejectReason | None = None
     detail: str = ""
-    raw: bytes = field(default=b"", repr=False)
+    raw: bytes = b""
     lines: int = 1
+    canonical: bytes = b""
+
+    def __repr__(self) -> str:  # never the raw bytes nor the values: they can be PII
+        return f"ParsedRow(line={self.line!r}, reason={self.reason!r}, lines={self.lines!r})"
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import Any, Final
 
 import pyarrow as pa
 
-from vault_core.digest import canonical_row_bytes, keyed_record_id
+from vault_core.digest import canonical_row_bytes, canonical_text_row_bytes, keyed_record_digest
 from vault_core.ingest._lines import CHUNK_SIZE
 from vault_core.ingest._records import ColumnNames, records_table
 from vault_core.ingest._schema import TypeTally
@@ -293,26 +293,34 @@ class IngestStream:
         state.rejects += 1
 
     def _take(self, state: _FileState, row: ParsedRow) -> None:
-        """Turn one row into a record or a reject of the pending batch."""
+        """Turn one row into a record or a reject of the pending batch (once per landing row:
+        kept lean)."""
         state.rows += 1
         self.rows_in += 1
-        state.continuation += row.lines - 1
+        if row.lines != 1:
+            state.continuation += row.lines - 1
         values = row.values
         if values is None:
             assert row.reason is not None
             self._refuse(state, row.line, row.reason, row.detail, row.raw)
             return
-        row_bytes = canonical_row_bytes(values, sorted(values))
-        if self._required:
+        row_bytes = row.canonical
+        if not row_bytes:
+            if self._fmt == "parquet":  # typed values
+                row_bytes = canonical_row_bytes(values, sorted(values))
+            else:
+                row_bytes = canonical_text_row_bytes(values)
+        # all(): every required value is present and not empty (a text value is then truthy);
+        # only otherwise is the exact rule asked (a typed value may be falsy: 0, False).
+        if self._required and not all(map(values.get, self._required)):
             missing = _missing_required(values, self._required)
             if missing:
                 detail = f"missing or empty required column(s) {missing}"
                 self._refuse(state, row.line, RejectReason.MISSING_REQUIRED, detail, row_bytes)
                 return
-        record_id = keyed_record_id(row_bytes, self._key)
-        digest = bytes.fromhex(record_id)
+        digest = keyed_record_digest(row_bytes, self._key)
         if digest in self._seen:
-            detail = f"exact repeat of record {record_id}"
+            detail = f"exact repeat of record {digest.hex()}"
             self._refuse(state, row.line, RejectReason.DUPLICATE, detail, b"")
             return
         self._seen.add(digest)
@@ -323,12 +331,12 @@ class IngestStream:
                 pending.keys.update(state.parsed.columns)
                 for name, data_type in state.parsed.types.items():
                     pending.types.setdefault(name, {})[data_type] = None
-        else:  # jsonl: each object brings its own keys, named as one group
-            if not self._names.final.keys() >= values.keys():
-                self._names.add(values)
-                self._order.update(dict.fromkeys(values))
-            pending.keys.update(values)
-        pending.ids.append(record_id)
+        elif not self._names.final.keys() >= values.keys():
+            # jsonl: each object brings its own keys, named as one group; the batch's keys are
+            # gathered when it is flushed
+            self._names.add(values)
+            self._order.update(dict.fromkeys(values))
+        pending.ids.append(digest.hex())
         pending.rows.append(values)
         pending.urls.append(state.source.url)
         pending.lines.append(row.line)
@@ -336,6 +344,8 @@ class IngestStream:
 
     def _flush(self) -> IngestBatch:
         pending, self._pending = self._pending, _Pending()
+        if self._fmt == "jsonl":
+            pending.keys = set().union(*pending.rows)
         order = [name for name in self._order if name in pending.keys]
         types = {name: list(seen) for name, seen in pending.types.items()}
         records = records_table(
