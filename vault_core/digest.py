@@ -56,7 +56,10 @@ def canonical_text_row_bytes(row: Mapping[str, str | None]) -> bytes:
     surrogate, which orjson refuses, takes the reference path.
     """
     try:
-        return orjson.dumps(sorted(row.items()))
+        # A copy of the exact size: orjson's bytes keep a buffer of 4 KiB or more (about ten
+        # times a landing row's text), and callers keep these bytes (a block of parsed rows, a
+        # reject until its batch is sealed).
+        return memoryview(orjson.dumps(sorted(row.items()))).tobytes()
     except TypeError:
         return canonical_row_bytes(row, sorted(row))
 

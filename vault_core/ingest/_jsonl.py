@@ -26,7 +26,7 @@ import orjson
 from vault_core.digest import canonical_text_row_bytes
 from vault_core.ingest._lines import line_blocks, without_bom
 from vault_core.ingest._names import looks_like_value
-from vault_core.ingest._parsed import ParsedFile, ParsedRow, RejectReason
+from vault_core.ingest._parsed import BLOCK_ROWS, ParsedFile, ParsedRow, RejectReason
 
 # A \uD800-\uDFFF escape in the raw line: only then can a decoded string hold a lone surrogate.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -155,28 +155,46 @@ def _fast_row(number: int, raw_line: bytes, plain_keys: set[str]) -> ParsedRow |
             # The texts json.dumps gives: an int's digits, true or false.
             text = str(value) if type(value) is int else "true" if value else "false"
             values[keys[position]] = text
-    canonical = orjson.dumps(sorted(values.items()))  # canonical_text_row_bytes, inlined
+    canonical = canonical_text_row_bytes(values)
     if raw_line.count(b":") != len(values) + canonical.count(b":"):
         return None  # a repeated key
     return ParsedRow(number, values, canonical=canonical)
 
 
-def iter_jsonl(chunks: Iterable[bytes], parsed: ParsedFile) -> Iterator[ParsedRow]:
-    """One row per non-blank line of the chunks; counts lines into ``parsed`` as it goes."""
+def iter_jsonl_blocks(
+    chunks: Iterable[bytes], parsed: ParsedFile, block_rows: int = BLOCK_ROWS
+) -> Iterator[list[ParsedRow]]:
+    """The rows of the non-blank lines of the chunks in lists of at most ``block_rows``;
+    counts lines into ``parsed`` as it goes. A failure no reader foresaw ends the rows after
+    those read before it (yielded first), as if they had come one by one."""
     number = 0
     plain_keys: set[str] = set()
     for block in line_blocks(without_bom(chunks), keepends=False):
         parsed.physical_lines += len(block)
-        for raw_line in block:
-            number += 1
-            row = _fast_row(number, raw_line, plain_keys)
-            if row is not None:
-                yield row
-                continue
-            if not raw_line.strip():
-                parsed.blank_lines += 1
-                continue
-            yield _parse_line(number, raw_line)
+        for start in range(0, len(block), block_rows):
+            rows: list[ParsedRow] = []
+            try:
+                for raw_line in block[start : start + block_rows]:
+                    number += 1
+                    row = _fast_row(number, raw_line, plain_keys)
+                    if row is None:
+                        if not raw_line.strip():
+                            parsed.blank_lines += 1
+                            continue
+                        row = _parse_line(number, raw_line)
+                    rows.append(row)
+            except Exception:
+                if rows:
+                    yield rows
+                raise
+            if rows:
+                yield rows
+
+
+def iter_jsonl(chunks: Iterable[bytes], parsed: ParsedFile) -> Iterator[ParsedRow]:
+    """One row per non-blank line of the chunks; counts lines into ``parsed`` as it goes."""
+    for rows in iter_jsonl_blocks(chunks, parsed):
+        yield from rows
 
 
 def read_jsonl(data: bytes) -> ParsedFile:

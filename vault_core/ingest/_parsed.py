@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import pyarrow as pa
+
+BLOCK_ROWS: Final = 2048
+"""Rows handed on at a time by :func:`in_blocks` and the JSON Lines reader (a loop per block,
+not a call per row, in the stream)."""
 
 
 class RejectReason(StrEnum):
@@ -96,3 +100,21 @@ def unreadable(exc: BaseException, data: bytes) -> ParsedFile:
     detail = f"file cannot be parsed ({type(exc).__name__})"
     parsed.reject(None, RejectReason.UNREADABLE_FILE, detail, data)
     return parsed
+
+
+def in_blocks(rows: Iterable[ParsedRow], block_rows: int = BLOCK_ROWS) -> Iterator[list[ParsedRow]]:
+    """``rows`` in lists of at most ``block_rows``. A failure of ``rows`` is raised after the
+    rows read before it are yielded, as if they had come one by one."""
+    block: list[ParsedRow] = []
+    try:
+        for row in rows:
+            block.append(row)
+            if len(block) >= block_rows:
+                yield block
+                block = []
+    except Exception:
+        if block:
+            yield block
+        raise
+    if block:
+        yield block
