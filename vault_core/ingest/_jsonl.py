@@ -107,6 +107,9 @@ as text), or ``None`` if one is of a type not certified. Objects of a file share
 so the types are judged once per shape, not once per value."""
 
 
+_UNSEEN: Final = (-1,)
+
+
 def _text_positions(kinds: tuple[type, ...]) -> tuple[int, ...] | None:
     positions: tuple[int, ...] | None = ()
     for position, kind in enumerate(kinds):
@@ -145,7 +148,9 @@ def _fast_row(number: int, raw_line: bytes, plain_keys: set[str]) -> ParsedRow |
         if len(plain_keys) < _PLAIN_KEYS_LIMIT:
             plain_keys.update(values)
     kinds = tuple(map(type, values.values()))
-    texts = _TEXT_POSITIONS[kinds] if kinds in _TEXT_POSITIONS else _text_positions(kinds)
+    texts = _TEXT_POSITIONS.get(kinds, _UNSEEN)
+    if texts is _UNSEEN:
+        texts = _text_positions(kinds)
     if texts is None:
         return None
     if texts:
@@ -158,7 +163,7 @@ def _fast_row(number: int, raw_line: bytes, plain_keys: set[str]) -> ParsedRow |
     canonical = canonical_text_row_bytes(values)
     if raw_line.count(b":") != len(values) + canonical.count(b":"):
         return None  # a repeated key
-    return ParsedRow(number, values, canonical=canonical)
+    return ParsedRow(number, values, None, "", b"", 1, canonical)
 
 
 def iter_jsonl_blocks(

@@ -307,15 +307,15 @@ class IngestStream:
         jsonl, text = self._fmt == "jsonl", self._fmt != "parquet"
         url, batch_rows = state.source.url, self._batch_rows
         pending = self._pending
-        for row in rows:
-            if row.lines != 1:
-                state.continuation += row.lines - 1
-            values = row.values
+        room = batch_rows - len(pending.ids) - len(pending.rejects)  # rows until the batch is full
+        for line, values, reason, detail, raw, lines, row_bytes in rows:
+            if lines != 1:
+                state.continuation += lines - 1
+            room -= 1
             if values is None:
-                assert row.reason is not None
-                self._refuse(state, row.line, row.reason, row.detail, row.raw)
+                assert reason is not None
+                self._refuse(state, line, reason, detail, raw)
             else:
-                row_bytes = row.canonical
                 if not row_bytes:
                     if text:
                         row_bytes = canonical_text_row_bytes(values)
@@ -329,10 +329,10 @@ class IngestStream:
                 digest = b"" if missing else keyed_record_digest(row_bytes, key)
                 if missing:
                     detail = f"missing or empty required column(s) {missing}"
-                    self._refuse(state, row.line, RejectReason.MISSING_REQUIRED, detail, row_bytes)
+                    self._refuse(state, line, RejectReason.MISSING_REQUIRED, detail, row_bytes)
                 elif digest in seen:
                     detail = f"exact repeat of record {digest.hex()}"
-                    self._refuse(state, row.line, RejectReason.DUPLICATE, detail, b"")
+                    self._refuse(state, line, RejectReason.DUPLICATE, detail, b"")
                 else:
                     seen.add(digest)
                     if not jsonl:  # every row of the file has the file's columns
@@ -349,11 +349,12 @@ class IngestStream:
                     pending.ids.append(digest.hex())
                     pending.rows.append(values)
                     pending.urls.append(url)
-                    pending.lines.append(row.line)
+                    pending.lines.append(line)
                     state.records += 1
-            if len(pending.ids) + len(pending.rejects) >= batch_rows:
+            if room <= 0:
                 yield self._flush()
                 pending = self._pending
+                room = batch_rows
 
     def _flush(self) -> IngestBatch:
         pending, self._pending = self._pending, _Pending()
