@@ -12,7 +12,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export VAULT_HOME ?= $(CURDIR)/.vault_home
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale clean
+.PHONY: help install demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale bench-raw clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ bench-registry: install ## registry lineage and sync beside raw Dagster instance
 
 bench-scale: install ## whole pipeline at SCALE_MB of daily landing: MB/s, peak RSS, 1% append, vs the engine
 	$(BIN)/python benchmarks/scale_bench.py --scale-mb $(SCALE_MB) $(SCALE_ARGS)
+
+bench-raw: install ## the raw stage alone on one 100 MB day of bench-scale tickets: MB/s per CPU second, peak RSS
+	$(BIN)/python benchmarks/raw_bench.py $(RAW_ARGS)
 
 clean: ## remove the venv, the local instance and the demo vault
 	rm -rf $(VENV) .dagster_home .vault_home .pytest_cache .mypy_cache .ruff_cache
