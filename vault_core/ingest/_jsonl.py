@@ -11,7 +11,7 @@ top-level key named like a value (``value_like_name``, see :mod:`._names`).
 
 Speed: a line is first read by orjson (about ten times faster than the standard library's
 decoder with a duplicate-key hook); only a line that is not certified to give exactly the values
-of the reference path (:func:`_parse_line`) is read again by it, see :func:`_fast_values`.
+of the reference path (:func:`_parse_line`) is read again by it, see :func:`_fast_row`.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vault_core.digest import canonical_row_bytes, canonical_text_row_bytes, keyed_record_digest
 from vault_core.ingest._lines import CHUNK_SIZE
@@ -370,15 +371,14 @@ class IngestStream:
             self._tally.add(final, records[final])
         origins = pa.table(
             {
-                RECORD_ID: pa.array(pending.ids, pa.string()),
+                RECORD_ID: records[RECORD_ID],
                 "source_url": pa.array(pending.urls, pa.string()),
                 "source_line": pa.array(pending.lines, pa.int64()),
             }
         )
+        by_id = pc.sort_indices(records[RECORD_ID])  # ids are unique: one order for both
         return IngestBatch(
-            records=records.sort_by(RECORD_ID),
-            origins=origins.sort_by(RECORD_ID),
-            rejects=pending.rejects,
+            records=records.take(by_id), origins=origins.take(by_id), rejects=pending.rejects
         )
 
 
