@@ -89,5 +89,8 @@ bench-scale: install ## whole pipeline at SCALE_MB of daily landing: MB/s, peak 
 bench-workers: install ## a two-day range on one process against two worker processes, patterns and full
 	$(BIN)/python benchmarks/workers_bench.py
 
+bench-raw: install ## the raw stage alone on one 100 MB day of bench-scale tickets: MB/s per CPU second, peak RSS
+	$(BIN)/python benchmarks/raw_bench.py $(RAW_ARGS)
+
 clean: ## remove the venv, the local instance and the demo vault
 	rm -rf $(VENV) .dagster_home .vault_home .pytest_cache .mypy_cache .ruff_cache

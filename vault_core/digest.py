@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import blake3
+import orjson
 import pyarrow as pa
 
 DIGEST_PREFIX = "b3:"
@@ -46,9 +47,31 @@ def canonical_row_bytes(row: Mapping[str, Any], columns: Iterable[str]) -> bytes
     )
 
 
+def canonical_text_row_bytes(row: Mapping[str, str | None]) -> bytes:
+    """:func:`canonical_row_bytes` of a row of text values (str or None) over all its columns.
+
+    The same bytes, about four times faster (the raw stage computes one per landing row): orjson
+    writes sorted (name, value) pairs as compact arrays with the escapes of ``json.dumps(...,
+    ensure_ascii=False)`` (checked for every code point in tests/core/test_digest.py). A lone
+    surrogate, which orjson refuses, takes the reference path.
+    """
+    try:
+        # A copy of the exact size: orjson's bytes keep a buffer of 4 KiB or more (about ten
+        # times a landing row's text), and callers keep these bytes (a block of parsed rows, a
+        # reject until its batch is sealed).
+        return memoryview(orjson.dumps(sorted(row.items()))).tobytes()
+    except TypeError:
+        return canonical_row_bytes(row, sorted(row))
+
+
 def keyed_record_id(row_bytes: bytes, key: bytes) -> str:
     """Record id: keyed BLAKE3 of the row, so the id does not let anyone confirm a guessed row."""
     return blake3.blake3(row_bytes, key=key).hexdigest(length=16)
+
+
+def keyed_record_digest(row_bytes: bytes, key: bytes) -> bytes:
+    """The 16 bytes whose hex is :func:`keyed_record_id` (kept to find repeats)."""
+    return blake3.blake3(row_bytes, key=key).digest(length=16)
 
 
 def schema_fingerprint(schema: pa.Schema) -> str:

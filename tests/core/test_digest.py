@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-import pyarrow as pa
+import sys
 
-from vault_core.digest import combine_digests, schema_fingerprint, table_digest
+import pyarrow as pa
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vault_core.digest import (
+    canonical_row_bytes,
+    canonical_text_row_bytes,
+    combine_digests,
+    schema_fingerprint,
+    table_digest,
+)
 
 
 def test_when_chunking_differs_then_table_digest_is_the_same() -> None:
@@ -27,3 +37,24 @@ def test_when_column_type_changes_then_schema_fingerprint_changes() -> None:
     a = pa.schema([("a", pa.string())])
     assert schema_fingerprint(a) == schema_fingerprint(pa.schema([("a", pa.string())]))
     assert schema_fingerprint(a) != schema_fingerprint(pa.schema([("a", pa.int64())]))
+
+
+def test_when_any_code_point_is_a_value_then_fast_canonical_bytes_equal_the_reference() -> None:
+    # Every code point (surrogates too) beside characters the encoders escape.
+    for start in range(0, sys.maxunicode + 1, 4096):
+        text = "".join(chr(c) for c in range(start, min(start + 4096, sys.maxunicode + 1)))
+        row = {"k\u2028\x00": text + '"\\\n\x7f', "a": None, "\ud800": text[::-1]}
+        assert canonical_text_row_bytes(row) == canonical_row_bytes(row, sorted(row))
+
+
+@given(
+    st.dictionaries(
+        st.text(st.characters(codec=None)),
+        st.none() | st.text(st.characters(codec=None)),
+        max_size=6,
+    )
+)
+def test_when_a_text_row_is_any_then_fast_canonical_bytes_equal_the_reference(
+    row: dict[str, str | None],
+) -> None:
+    assert canonical_text_row_bytes(row) == canonical_row_bytes(row, sorted(row))

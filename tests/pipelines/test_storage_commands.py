@@ -221,7 +221,10 @@ def test_when_verify_finds_a_corrupt_bucket_then_rerunning_ingest_repairs_it(
     ingest_raw(vault, _spec(landing))
     for pack in Path(home, "objects", "packs").glob("*.pack"):
         raw = bytearray(pack.read_bytes())
-        raw[-3] ^= 1  # the body of the last object of each pack
+        # A batch's records and its quarantined rows' bytes share one pack: the bucket comes
+        # first and is by far the largest (its body holds the middle byte), a row's bytes last.
+        raw[len(raw) // 2] ^= 1
+        raw[-3] ^= 1
         pack.write_bytes(bytes(raw))
     assert main(["--home", home, "verify"]) == 1
     assert "2 failed" in capsys.readouterr().out  # one bucket, one quarantined row

@@ -8,6 +8,10 @@ overflowing float (``invalid_number``: it has no faithful JSON text), a lone UTF
 (``invalid_unicode``: it cannot be stored as UTF-8), and a key repeated in one object at any depth
 (``duplicate_key``: JSON parsers disagree on which value wins, so neither is taken), and a
 top-level key named like a value (``value_like_name``, see :mod:`._names`).
+
+Speed: a line is first read by orjson (about ten times faster than the standard library's
+decoder with a duplicate-key hook); only a line that is not certified to give exactly the values
+of the reference path (:func:`_parse_line`) is read again by it, see :func:`_fast_row`.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Final
 
+import orjson
+
+from vault_core.digest import canonical_text_row_bytes
 from vault_core.ingest._lines import line_blocks, without_bom
 from vault_core.ingest._names import looks_like_value
-from vault_core.ingest._parsed import ParsedFile, ParsedRow, RejectReason
+from vault_core.ingest._parsed import BLOCK_ROWS, ParsedFile, ParsedRow, RejectReason
 
 # A \uD800-\uDFFF escape in the raw line: only then can a decoded string hold a lone surrogate.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -90,17 +97,109 @@ def _parse_line(number: int, raw_line: bytes) -> ParsedRow:
     return ParsedRow(number, values)
 
 
-def iter_jsonl(chunks: Iterable[bytes], parsed: ParsedFile) -> Iterator[ParsedRow]:
-    """One row per non-blank line of the chunks; counts lines into ``parsed`` as it goes."""
+_PLAIN_KEYS_LIMIT: Final = 4096
+"""Most keys remembered per file as not named like a value (memory stays bounded)."""
+
+
+_TEXT_POSITIONS: dict[tuple[type, ...], tuple[int, ...] | None] = {}
+"""Value types of an object (in key order) -> positions of its integers and booleans (to write
+as text), or ``None`` if one is of a type not certified. Objects of a file share a few of these,
+so the types are judged once per shape, not once per value."""
+
+
+_UNSEEN: Final = (-1,)
+
+
+def _text_positions(kinds: tuple[type, ...]) -> tuple[int, ...] | None:
+    positions: tuple[int, ...] | None = ()
+    for position, kind in enumerate(kinds):
+        if kind is int or kind is bool:
+            positions = (*positions, position)  # type: ignore[misc]
+        elif kind is not str and kind is not type(None):
+            positions = None  # float, list or dict: the reference path decides
+            break
+    if len(_TEXT_POSITIONS) < _PLAIN_KEYS_LIMIT:
+        _TEXT_POSITIONS[kinds] = positions
+    return positions
+
+
+def _fast_row(number: int, raw_line: bytes, plain_keys: set[str]) -> ParsedRow | None:
+    """The row :func:`_parse_line` gives a line, or ``None`` to let it read the line.
+
+    Certified here: a flat object (values strings, integers, booleans or nulls) that orjson reads
+    whose keys are not named like values, appear once each and hold no escaped colon. orjson is
+    strict RFC 8259: it refuses what the reference refuses (bad UTF-8, NaN, lone surrogates,
+    control characters) and reads an integer beyond 64 bits as a float, which is not certified.
+    It keeps the last of a repeated key, so repeats are found by counting: with no ``\\u003``
+    escape in the line, each of its colons separates a member or is in a key or string value, so
+    it has more colons than its object's members and their strings only if a key repeats. The
+    strings' colons are counted in the row's canonical bytes (made here, used for its id), where
+    no other colon occurs. Nested values are not certified (their repeats would not show).
+    """
+    try:
+        values = orjson.loads(raw_line)
+    except orjson.JSONDecodeError:
+        return None
+    if type(values) is not dict or b"\\u003" in raw_line:
+        return None
+    if not plain_keys.issuperset(values):
+        if any(looks_like_value(key) for key in values):
+            return None
+        if len(plain_keys) < _PLAIN_KEYS_LIMIT:
+            plain_keys.update(values)
+    kinds = tuple(map(type, values.values()))
+    texts = _TEXT_POSITIONS.get(kinds, _UNSEEN)
+    if texts is _UNSEEN:
+        texts = _text_positions(kinds)
+    if texts is None:
+        return None
+    if texts:
+        keys = list(values)
+        for position in texts:
+            value = values[keys[position]]
+            # The texts json.dumps gives: an int's digits, true or false.
+            text = str(value) if type(value) is int else "true" if value else "false"
+            values[keys[position]] = text
+    canonical = canonical_text_row_bytes(values)
+    if raw_line.count(b":") != len(values) + canonical.count(b":"):
+        return None  # a repeated key
+    return ParsedRow(number, values, None, "", b"", 1, canonical)
+
+
+def iter_jsonl_blocks(
+    chunks: Iterable[bytes], parsed: ParsedFile, block_rows: int = BLOCK_ROWS
+) -> Iterator[list[ParsedRow]]:
+    """The rows of the non-blank lines of the chunks in lists of at most ``block_rows``;
+    counts lines into ``parsed`` as it goes. A failure no reader foresaw ends the rows after
+    those read before it (yielded first), as if they had come one by one."""
     number = 0
+    plain_keys: set[str] = set()
     for block in line_blocks(without_bom(chunks), keepends=False):
         parsed.physical_lines += len(block)
-        for raw_line in block:
-            number += 1
-            if not raw_line.strip():
-                parsed.blank_lines += 1
-                continue
-            yield _parse_line(number, raw_line)
+        for start in range(0, len(block), block_rows):
+            rows: list[ParsedRow] = []
+            try:
+                for raw_line in block[start : start + block_rows]:
+                    number += 1
+                    row = _fast_row(number, raw_line, plain_keys)
+                    if row is None:
+                        if not raw_line.strip():
+                            parsed.blank_lines += 1
+                            continue
+                        row = _parse_line(number, raw_line)
+                    rows.append(row)
+            except Exception:
+                if rows:
+                    yield rows
+                raise
+            if rows:
+                yield rows
+
+
+def iter_jsonl(chunks: Iterable[bytes], parsed: ParsedFile) -> Iterator[ParsedRow]:
+    """One row per non-blank line of the chunks; counts lines into ``parsed`` as it goes."""
+    for rows in iter_jsonl_blocks(chunks, parsed):
+        yield from rows
 
 
 def read_jsonl(data: bytes) -> ParsedFile:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 import pyarrow as pa
+
+BLOCK_ROWS: Final = 2048
+"""Rows handed on at a time by :func:`in_blocks` and the JSON Lines reader (a loop per block,
+not a call per row, in the stream)."""
 
 
 class RejectReason(StrEnum):
@@ -33,20 +37,27 @@ class RejectReason(StrEnum):
     UNREADABLE_FILE = "unreadable_file"
 
 
-@dataclass(frozen=True)
-class ParsedRow:
+class ParsedRow(NamedTuple):
     """One row of a file: its values, or why it was refused (``raw`` is kept only to be sealed).
 
     ``lines`` is how many physical lines the row took (more than one only for a CSV value quoted
     across line breaks); ``line`` is the first of them, 1-based (``None`` for a whole file).
+    ``canonical`` is :func:`vault_core.digest.canonical_text_row_bytes` of ``values`` when the
+    reader made it already (the JSON Lines reader does, to check keys); else empty.
+
+    A named tuple, not a dataclass: one is made per landing row, about three times faster.
     """
 
     line: int | None
     values: dict[str, Any] | None
     reason: RejectReason | None = None
     detail: str = ""
-    raw: bytes = field(default=b"", repr=False)
+    raw: bytes = b""
     lines: int = 1
+    canonical: bytes = b""
+
+    def __repr__(self) -> str:  # never the raw bytes nor the values: they can be PII
+        return f"ParsedRow(line={self.line!r}, reason={self.reason!r}, lines={self.lines!r})"
 
 
 @dataclass
@@ -89,3 +100,21 @@ def unreadable(exc: BaseException, data: bytes) -> ParsedFile:
     detail = f"file cannot be parsed ({type(exc).__name__})"
     parsed.reject(None, RejectReason.UNREADABLE_FILE, detail, data)
     return parsed
+
+
+def in_blocks(rows: Iterable[ParsedRow], block_rows: int = BLOCK_ROWS) -> Iterator[list[ParsedRow]]:
+    """``rows`` in lists of at most ``block_rows``. A failure of ``rows`` is raised after the
+    rows read before it are yielded, as if they had come one by one."""
+    block: list[ParsedRow] = []
+    try:
+        for row in rows:
+            block.append(row)
+            if len(block) >= block_rows:
+                yield block
+                block = []
+    except Exception:
+        if block:
+            yield block
+        raise
+    if block:
+        yield block

@@ -17,13 +17,13 @@ import pyarrow.parquet as pq
 
 from vault_core.ingest._csv import CSV_FIELD_LIMIT as CSV_FIELD_LIMIT
 from vault_core.ingest._csv import iter_csv
-from vault_core.ingest._jsonl import iter_jsonl
+from vault_core.ingest._jsonl import iter_jsonl, iter_jsonl_blocks
 from vault_core.ingest._lines import CHUNK_SIZE, BinaryReader, read_chunks
 from vault_core.ingest._names import value_like_position
+from vault_core.ingest._parsed import BLOCK_ROWS, in_blocks, unreadable
 from vault_core.ingest._parsed import ParsedFile as ParsedFile
 from vault_core.ingest._parsed import ParsedRow as ParsedRow
 from vault_core.ingest._parsed import RejectReason as RejectReason
-from vault_core.ingest._parsed import unreadable
 
 FORMATS = ("csv", "jsonl", "parquet", "txt")
 
@@ -98,6 +98,34 @@ def iter_rows(
     if fmt == "csv":
         return iter_csv(chunks, parsed)
     return iter_txt(chunks, parsed, source_url)
+
+
+def iter_row_blocks(
+    handle: BinaryReader,
+    fmt: str,
+    source_url: str,
+    parsed: ParsedFile,
+    *,
+    whole_file: Callable[[], bytes],
+    chunk_size: int = CHUNK_SIZE,
+    batch_rows: int = 20_000,
+) -> Iterator[list[ParsedRow]]:
+    """The rows of :func:`iter_rows` in lists of at most :data:`BLOCK_ROWS` and a quarter of
+    ``batch_rows`` (so a block adds at most a quarter batch to memory). JSON Lines reads whole
+    blocks; the other formats are grouped as they come."""
+    block_rows = min(BLOCK_ROWS, -(-batch_rows // 4))
+    if fmt == "jsonl":
+        return iter_jsonl_blocks(read_chunks(handle, chunk_size), parsed, block_rows)
+    rows = iter_rows(
+        handle,
+        fmt,
+        source_url,
+        parsed,
+        whole_file=whole_file,
+        chunk_size=chunk_size,
+        batch_rows=batch_rows,
+    )
+    return in_blocks(rows, block_rows)
 
 
 def read_parquet(data: bytes) -> ParsedFile:

@@ -7,11 +7,13 @@ a rerun seals the same objects. The rules are those of :func:`vault_core.ingest.
 concatenates this stream): every row is a record or a reject, every physical line is counted,
 and an exact repeat of an earlier record of the stream is refused as ``duplicate``.
 
-Memory: one batch being filled (and, for Parquet, one record batch being read), one chunk, the
-longest line (a csv row whose quote is not closed is read up to the 16 MiB field limit), and the
-ids seen so far for the ``duplicate`` rule (16 bytes each, about 100 bytes per record with the
-set's overhead: 10 million records take about 1 GB). A txt document is one row and is held whole;
-so is a file no reader can parse, which is quarantined whole up to :data:`UNREADABLE_RAW_LIMIT`.
+Memory: one batch being filled (and, for Parquet, one record batch being read), one block of
+parsed rows (at most a quarter of a batch, see :func:`~vault_core.ingest.readers.iter_row_blocks`),
+one chunk, the longest line (a csv row whose quote is not closed is read up to the 16 MiB field
+limit), and the ids seen so far for the ``duplicate`` rule (16 bytes each, about 100 bytes per
+record with the set's overhead: 10 million records take about 1 GB). A txt document is one row
+and is held whole; so is a file no reader can parse, which is quarantined whole up to
+:data:`UNREADABLE_RAW_LIMIT`.
 """
 
 from __future__ import annotations
@@ -21,13 +23,20 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from vault_core.digest import canonical_row_bytes, keyed_record_id
+from vault_core.digest import canonical_row_bytes, canonical_text_row_bytes, keyed_record_digest
 from vault_core.ingest._lines import CHUNK_SIZE
 from vault_core.ingest._records import ColumnNames, records_table
 from vault_core.ingest._schema import TypeTally
 from vault_core.ingest.exceptions import SourceUnavailableError, StreamNotExhaustedError
-from vault_core.ingest.readers import FORMATS, ParsedFile, ParsedRow, RejectReason, iter_rows
+from vault_core.ingest.readers import (
+    FORMATS,
+    ParsedFile,
+    ParsedRow,
+    RejectReason,
+    iter_row_blocks,
+)
 from vault_core.ingest.sources import (
     DigestingReader,
     SourceFile,
@@ -229,7 +238,7 @@ class IngestStream:
         failures: list[Exception] = []
         with open_source(source) as handle:
             reader = DigestingReader(source, handle)
-            rows = iter_rows(
+            blocks = iter_row_blocks(
                 reader,
                 self._fmt,
                 source.url,
@@ -238,12 +247,10 @@ class IngestStream:
                 chunk_size=self._chunk_size,
                 batch_rows=self._batch_rows,
             )
-            for row in _guarded(rows, failures):
+            for rows in _guarded(blocks, failures):
                 if not state.declared:
                     self._declare(state)
-                self._take(state, row)
-                if len(self._pending.ids) + len(self._pending.rejects) >= self._batch_rows:
-                    yield self._flush()
+                yield from self._take(state, rows)
             if reader.error is not None:
                 detail = f"{type(reader.error).__name__} reading a file"
                 raise SourceUnavailableError(source.label, detail) from reader.error
@@ -282,9 +289,7 @@ class IngestStream:
             )
         raw = self._whole_file(state.source)
         row = ParsedRow(None, None, RejectReason.UNREADABLE_FILE, detail, raw)
-        self._take(state, row)
-        if len(self._pending.ids) + len(self._pending.rejects) >= self._batch_rows:
-            yield self._flush()
+        yield from self._take(state, [row])
 
     def _refuse(
         self, state: _FileState, line: int | None, reason: RejectReason, detail: str, raw: bytes
@@ -292,50 +297,70 @@ class IngestStream:
         self._pending.rejects.append(Reject(state.source.url, line, reason, detail, raw))
         state.rejects += 1
 
-    def _take(self, state: _FileState, row: ParsedRow) -> None:
-        """Turn one row into a record or a reject of the pending batch."""
-        state.rows += 1
-        self.rows_in += 1
-        state.continuation += row.lines - 1
-        values = row.values
-        if values is None:
-            assert row.reason is not None
-            self._refuse(state, row.line, row.reason, row.detail, row.raw)
-            return
-        row_bytes = canonical_row_bytes(values, sorted(values))
-        if self._required:
-            missing = _missing_required(values, self._required)
-            if missing:
-                detail = f"missing or empty required column(s) {missing}"
-                self._refuse(state, row.line, RejectReason.MISSING_REQUIRED, detail, row_bytes)
-                return
-        record_id = keyed_record_id(row_bytes, self._key)
-        digest = bytes.fromhex(record_id)
-        if digest in self._seen:
-            detail = f"exact repeat of record {record_id}"
-            self._refuse(state, row.line, RejectReason.DUPLICATE, detail, b"")
-            return
-        self._seen.add(digest)
+    def _take(self, state: _FileState, rows: list[ParsedRow]) -> Iterator[IngestBatch]:
+        """Turn rows into records or rejects of the pending batch, yielding each batch filled.
+
+        Runs once per landing row, so the loop keeps what it needs in local names.
+        """
+        state.rows += len(rows)
+        self.rows_in += len(rows)
+        key, seen, required, final = self._key, self._seen, self._required, self._names.final
+        jsonl, text = self._fmt == "jsonl", self._fmt != "parquet"
+        url, batch_rows = state.source.url, self._batch_rows
         pending = self._pending
-        if self._fmt != "jsonl":  # every row of the file has the file's columns
-            if state.index not in pending.files:
-                pending.files.add(state.index)
-                pending.keys.update(state.parsed.columns)
-                for name, data_type in state.parsed.types.items():
-                    pending.types.setdefault(name, {})[data_type] = None
-        else:  # jsonl: each object brings its own keys, named as one group
-            if not self._names.final.keys() >= values.keys():
-                self._names.add(values)
-                self._order.update(dict.fromkeys(values))
-            pending.keys.update(values)
-        pending.ids.append(record_id)
-        pending.rows.append(values)
-        pending.urls.append(state.source.url)
-        pending.lines.append(row.line)
-        state.records += 1
+        room = batch_rows - len(pending.ids) - len(pending.rejects)  # rows until the batch is full
+        for line, values, reason, detail, raw, lines, row_bytes in rows:
+            if lines != 1:
+                state.continuation += lines - 1
+            room -= 1
+            if values is None:
+                assert reason is not None
+                self._refuse(state, line, reason, detail, raw)
+            else:
+                if not row_bytes:
+                    if text:
+                        row_bytes = canonical_text_row_bytes(values)
+                    else:  # typed values
+                        row_bytes = canonical_row_bytes(values, sorted(values))
+                # all(): every required value is present and not empty (a text value is then
+                # truthy); only otherwise is the exact rule asked (a typed value may be 0).
+                missing = [] if all(map(values.get, required)) else (
+                    _missing_required(values, required)
+                )  # fmt: skip
+                digest = b"" if missing else keyed_record_digest(row_bytes, key)
+                if missing:
+                    detail = f"missing or empty required column(s) {missing}"
+                    self._refuse(state, line, RejectReason.MISSING_REQUIRED, detail, row_bytes)
+                elif digest in seen:
+                    detail = f"exact repeat of record {digest.hex()}"
+                    self._refuse(state, line, RejectReason.DUPLICATE, detail, b"")
+                else:
+                    seen.add(digest)
+                    if not jsonl:  # every row of the file has the file's columns
+                        if state.index not in pending.files:
+                            pending.files.add(state.index)
+                            pending.keys.update(state.parsed.columns)
+                            for name, data_type in state.parsed.types.items():
+                                pending.types.setdefault(name, {})[data_type] = None
+                    elif not final.keys() >= values.keys():
+                        # jsonl: each object brings its own keys, named as one group (the
+                        # batch's keys are gathered when it is flushed)
+                        self._names.add(values)
+                        self._order.update(dict.fromkeys(values))
+                    pending.ids.append(digest.hex())
+                    pending.rows.append(values)
+                    pending.urls.append(url)
+                    pending.lines.append(line)
+                    state.records += 1
+            if room <= 0:
+                yield self._flush()
+                pending = self._pending
+                room = batch_rows
 
     def _flush(self) -> IngestBatch:
         pending, self._pending = self._pending, _Pending()
+        if self._fmt == "jsonl":
+            pending.keys = set().union(*pending.rows)
         order = [name for name in self._order if name in pending.keys]
         types = {name: list(seen) for name, seen in pending.types.items()}
         records = records_table(
@@ -346,22 +371,23 @@ class IngestStream:
             self._tally.add(final, records[final])
         origins = pa.table(
             {
-                RECORD_ID: pa.array(pending.ids, pa.string()),
+                RECORD_ID: records[RECORD_ID],
                 "source_url": pa.array(pending.urls, pa.string()),
                 "source_line": pa.array(pending.lines, pa.int64()),
             }
         )
+        by_id = pc.sort_indices(records[RECORD_ID])  # ids are unique: one order for both
         return IngestBatch(
-            records=records.sort_by(RECORD_ID),
-            origins=origins.sort_by(RECORD_ID),
-            rejects=pending.rejects,
+            records=records.take(by_id), origins=origins.take(by_id), rejects=pending.rejects
         )
 
 
-def _guarded(rows: Iterator[ParsedRow], failures: list[Exception]) -> Iterator[ParsedRow]:
-    """The rows; a reader's failure ends them and is kept (fail closed: never a crash)."""
+def _guarded(
+    blocks: Iterator[list[ParsedRow]], failures: list[Exception]
+) -> Iterator[list[ParsedRow]]:
+    """The blocks of rows; a reader's failure ends them and is kept (fail closed: no crash)."""
     try:
-        yield from rows
+        yield from blocks
     except Exception as exc:
         failures.append(exc)
 

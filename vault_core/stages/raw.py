@@ -16,7 +16,7 @@ from vault_core.digest import combine_digests
 from vault_core.ingest import ingest_stream
 from vault_core.partition_state import PartitionState, PartitionStateStore
 from vault_core.partitions import UNPARTITIONED, partition_files
-from vault_core.raw_zone import MANIFEST_SCHEMA, QUARANTINE_SCHEMA, seal_batch, seal_rejects
+from vault_core.raw_zone import MANIFEST_SCHEMA, QUARANTINE_SCHEMA, seal_stream_batch
 from vault_core.stages._common import (
     OBJECT_ADDRESS,
     PARTITION,
@@ -124,13 +124,14 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
     def manifest_batches() -> Iterator[pa.RecordBatch]:
         nonlocal objects
         for batch in stream or ():
+            manifest, sealed = seal_stream_batch(
+                vault.store, spec.name, batch.records, batch.origins, batch.rejects
+            )
             if batch.rejects:
-                sealed = seal_rejects(vault.store, spec.name, batch.rejects)
                 quarantined.append(_tag(sealed, partition, quarantine_schema))
                 reasons.update(str(reject.reason) for reject in batch.rejects)
             if batch.records.num_rows == 0:
                 continue
-            manifest = seal_batch(vault.store, spec.name, batch.records, batch.origins)
             key_ids.update(manifest["key_id"].to_pylist())
             objects += 1
             yield from _tag(manifest, partition, manifest_schema).to_batches()
