@@ -34,8 +34,8 @@ from vault_core.events import (
 )
 from vault_core.registry import AssetVersion
 from vault_pipelines.factory import NO_PII_LEFT, RECORD_METADATA_KEY, STAGES
+from vault_pipelines.instance import PAGE, check_executions_after, run_finished
 
-PAGE = 1000
 MATERIALIZATION = "mat:"
 OBSERVATION = "obs:"
 CHECK = "check:"
@@ -282,13 +282,13 @@ class EventLogDeriver:
             newest = latest.get(key)
             if newest is None or newest.id <= after:
                 continue
-            rows = self._executions(key, after)
+            rows = check_executions_after(self.instance, key, after)
             seen += len(rows)
             pending = [
                 row.id
                 for row in rows
                 if row.status is AssetCheckExecutionRecordStatus.PLANNED
-                and not self._run_finished(row.run_id)
+                and not run_finished(self.instance, row.run_id)
             ]
             # An execution still running is resolved in place later: stop the cursor before it.
             done = [row for row in rows if not pending or row.id < min(pending)]
@@ -297,23 +297,6 @@ class EventLogDeriver:
             events = [e for row in done if (e := self._of_check(key, row)) is not None]
             added += self.outbox.append(events, {name: max(row.id for row in done)})
         return seen, added
-
-    def _executions(self, key: dg.AssetCheckKey, after: int) -> list[AssetCheckExecutionRecord]:
-        rows: list[AssetCheckExecutionRecord] = []
-        page_cursor: int | None = None
-        while True:
-            page = self.instance.event_log_storage.get_asset_check_execution_history(
-                key, limit=PAGE, cursor=page_cursor
-            )
-            newer = [row for row in page if row.id > after]
-            rows += newer
-            if len(newer) < PAGE:
-                return rows[::-1]
-            page_cursor = page[-1].id
-
-    def _run_finished(self, run_id: str) -> bool:
-        run = self.instance.get_run_by_id(run_id) if run_id else None
-        return run is None or run.is_finished
 
     def _of_check(self, key: dg.AssetCheckKey, row: AssetCheckExecutionRecord) -> Envelope | None:
         event = row.event.dagster_event if row.event else None

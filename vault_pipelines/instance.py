@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import psutil  # type: ignore[import-untyped]
 from dagster._core.launcher import DefaultRunLauncher
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecord
 
 DEFAULT_DAGSTER_HOME = ".dagster_home"
 
@@ -112,3 +113,30 @@ def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
         )
         failed.append(run.run_id)
     return failed
+
+
+# -- reading the instance incrementally ----------------------------------------------------------
+PAGE = 1000
+
+
+def check_executions_after(
+    instance: dg.DagsterInstance, key: dg.AssetCheckKey, after: int
+) -> list[AssetCheckExecutionRecord]:
+    """Executions of check ``key`` with a storage id above ``after``, oldest first (paged)."""
+    rows: list[AssetCheckExecutionRecord] = []
+    page_cursor: int | None = None
+    while True:
+        page = instance.event_log_storage.get_asset_check_execution_history(
+            key, limit=PAGE, cursor=page_cursor
+        )
+        newer = [row for row in page if row.id > after]
+        rows += newer
+        if len(newer) < PAGE:
+            return rows[::-1]
+        page_cursor = page[-1].id
+
+
+def run_finished(instance: dg.DagsterInstance, run_id: str) -> bool:
+    """Whether run ``run_id`` is over (or unknown: nothing more will come from it)."""
+    run = instance.get_run_by_id(run_id) if run_id else None
+    return run is None or run.is_finished

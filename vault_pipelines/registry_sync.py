@@ -48,11 +48,10 @@ from vault_core.registry import (
 )
 from vault_core.tables import read_table
 from vault_pipelines.factory import RECORD_METADATA_KEY
-from vault_pipelines.instance import fail_dead_runs
+from vault_pipelines.instance import PAGE, check_executions_after, fail_dead_runs, run_finished
 
 logger = logging.getLogger(__name__)
 CURSOR_SCHEMA = pa.schema([("asset_key", pa.string()), ("storage_id", pa.int64())])
-PAGE = 1000
 CHECK_CURSOR_PREFIX = "#check:"
 """Cursor entries of asset checks: ``#check:<asset>:<check>`` -> last execution id read
 (``#`` cannot appear in an asset key, so they never collide with materialization entries)."""
@@ -350,13 +349,13 @@ class RegistrySync:
             newest = latest.get(key)
             if newest is None or newest.id <= after:
                 continue  # nothing new: one batched query answered for every check
-            rows = self._executions(key, after)
+            rows = check_executions_after(self.instance, key, after)
             seen += len(rows)
             pending = [
                 row.id
                 for row in rows
                 if row.status is AssetCheckExecutionRecordStatus.PLANNED
-                and not self._run_finished(row.run_id)
+                and not run_finished(self.instance, row.run_id)
             ]
             # An execution still running is resolved in place later: stop the cursor before it.
             done = [row for row in rows if not pending or row.id < min(pending)]
@@ -367,24 +366,6 @@ class RegistrySync:
             if done:
                 advanced[name] = max(row.id for row in done)
         return evaluations, seen, advanced
-
-    def _executions(self, key: dg.AssetCheckKey, after: int) -> list[AssetCheckExecutionRecord]:
-        """Executions of ``key`` with an id above ``after``, oldest first."""
-        rows: list[AssetCheckExecutionRecord] = []
-        page_cursor: int | None = None
-        while True:
-            page = self.instance.event_log_storage.get_asset_check_execution_history(
-                key, limit=PAGE, cursor=page_cursor
-            )
-            newer = [row for row in page if row.id > after]
-            rows += newer
-            if len(newer) < PAGE:
-                return rows[::-1]
-            page_cursor = page[-1].id
-
-    def _run_finished(self, run_id: str) -> bool:
-        run = self.instance.get_run_by_id(run_id) if run_id else None
-        return run is None or run.is_finished
 
     def _evaluation(self, row: AssetCheckExecutionRecord) -> CheckEvaluation | None:
         event = row.event.dagster_event if row.event else None
