@@ -1,4 +1,4 @@
-"""Texts joined for the columnar pattern pass (:mod:`vault_core.pii.pattern_pass`).
+"""Texts joined for the columnar pattern pass (:mod:`vault_core.pii.scan`).
 
 :class:`Corpus` is a batch of texts as one UTF-8 buffer, each text after a line break, with the
 maps between bytes, characters and texts; :class:`Haystack` is the whole of it or windows of it
@@ -16,8 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vault_core.pii.detectors._pattern import CONTEXT_AFTER, CONTEXT_WINDOW, PatternDetector
 from vault_core.pii.offline import sanitize
-from vault_core.pii.patterns import CONTEXT_AFTER, CONTEXT_WINDOW, PatternDetector
 
 if TYPE_CHECKING:
     import polars as pl

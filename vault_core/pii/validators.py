@@ -386,3 +386,13 @@ def numeric_date(values: Values) -> np.ndarray:
         (second >= 1) & (second <= 12) & (first >= 1) & (first <= 31)
     )
     return _accept(values, ok)
+
+
+def luhn(values: Values) -> np.ndarray:
+    """Values whose digits (separators ignored, at most 19) pass the Luhn checksum and are not
+    one repeated digit: for declared detectors of Luhn-checked numbers (IMEIs, SINs...)."""
+    digits, count = values.digits(19)
+    doubled = digits[:, -2::-2] * 2
+    total = digits[:, ::-2].sum(axis=1) + (doubled - 9 * (doubled > 9)).sum(axis=1)
+    ok = (count >= 2) & (count <= 19) & (total % 10 == 0)
+    return _accept(values, ok & _not_one_repeated_digit(digits, count))
