@@ -209,8 +209,8 @@ def _init_worker(nlp: Any) -> None:
     global _worker_nlp
     _worker_nlp = nlp
     # Each worker multiplies with one BLAS thread: OpenBLAS's default of one thread per core in
-    # every worker oversubscribed the cores (6.7 s on 2 workers against 2.5 s with one thread
-    # each). threadpoolctl comes with the scientific stack; without it the default stands.
+    # every worker oversubscribed the cores (see benchmarks/RESULTS.md). threadpoolctl comes
+    # with the scientific stack; without it the default stands.
     try:
         from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - present wherever numpy's stack is
@@ -229,8 +229,8 @@ def _ner_entities(
     """The entities of each piece, on ``n_process`` forked workers when above one.
 
     Goes around ``nlp.pipe(n_process=...)``: spaCy's workers send every ``Doc`` back serialised
-    and the parent rebuilds it, which on many short pieces cost more than the NER itself (11.8 s
-    on 2 processes against 4.4 s on 1 for the benchmark's 11,885 pieces). Here each worker,
+    and the parent rebuilds it, which on many short pieces cost more than the NER itself (see
+    benchmarks/RESULTS.md). Here each worker,
     forked with the loaded model (never pickled), returns only entity offsets and labels; jobs
     are contiguous slices, results come back in order, so the output does not depend on the
     number of processes.

@@ -71,7 +71,7 @@ class PatternDetector:
         lead_after: Scan the value alone and check the lead on each match afterwards (the
             same matches: a text where a lead fails is scanned again the exact way). For
             values holding a literal Rust's regex looks for first ("@", "http", "Dr."):
-            their scans ran 3-5x faster without a character class in front.
+            their scans run several times faster without a character class in front.
         within: Detectors with the same lead and trail whose matches hold all of this one's:
             its matches are theirs that its pattern matches whole (nine digits are a run of
             8-17 digits of length nine), so the columnar pass skips a scan of the text. A test

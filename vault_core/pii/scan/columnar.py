@@ -61,7 +61,7 @@ def scan_columnar(
         around its values are in its marked haystack (polars marks the values and finds the
         markers, so only their offsets come back); with ``words``, where those are. The
         haystack's frame and the expressions are made here: made on the scanning thread,
-        they waited for the GIL this thread held and started the select ~0.5 ms late."""
+        they waited for the GIL this thread held and started the select late."""
         haystack = haystacks[key]
         if not haystack.size:
             nothing: Future[pl.DataFrame | None] = Future()

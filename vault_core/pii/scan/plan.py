@@ -62,14 +62,14 @@ def scan_form(detector: PatternDetector) -> ScanForm:
     """The detector's Rust scan.
 
     A detector with only a ``lead`` is scanned as ``[^lead]value``, without capture groups:
-    Rust's regex finds a match's groups with a second, slower engine, which cost about a
-    fifth of the scan. Every text in the joined corpus follows a line break, which no lead
-    class holds, so ``[^lead]`` stands for the ``^`` alternative of :attr:`search` too. With
-    ``lead_after`` the value alone is scanned (see :func:`_lead_checked`).
+    Rust's regex finds a match's groups with a second, slower engine. Every text in the
+    joined corpus follows a line break, which no lead class holds, so ``[^lead]`` stands for
+    the ``^`` alternative of :attr:`search` too. With ``lead_after`` the value alone is
+    scanned (see :func:`vault_core.pii.scan.columnar._lead_checked`).
 
     A detector with a ``prefix`` whose characters after its first can never begin the value
     ("[^0-9] " before a card, "Age: " before a number) is scanned without groups too: where
-    the value begins is read off the match (see :func:`_value_start`)."""
+    the value begins is read off the match (see ``columnar._value_start``)."""
     if detector.prefix is not None and detector.suffix is None:
         begins = first_characters(detector.pattern)
         tail = prefix_tail_characters(detector.prefix)
@@ -91,7 +91,7 @@ def scan_form(detector: PatternDetector) -> ScanForm:
 @cache
 def scan_expression(detector: PatternDetector) -> pl.Expr:
     """The polars expression of a detector's scan: where the markers around its values are in
-    the marked haystack rows (built once: building them took ~0.1 ms per select)."""
+    the marked haystack rows (built once per detector, not per select)."""
     import polars as pl  # imported on first scan: importing vault_core.pii stays cheap
 
     form = scan_form(detector)

@@ -33,7 +33,7 @@ def scan_small(
     threshold: float,
     hinted: Sequence[np.ndarray],
 ) -> Hits:
-    """:func:`_scan_batch` the obvious way, match by match in Python: for a few short texts it
+    """The columnar scan the obvious way, match by match in Python: for a few short texts it
     is faster than the columnar pass's fixed cost (a few ms per call), and it is the reference
     the columnar pass is tested against."""
     rows: list[tuple[int, int, int, int, int, float]] = []
