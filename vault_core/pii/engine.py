@@ -1,23 +1,19 @@
-"""Detect PII in texts and Arrow tables: vault's pattern pass, then spaCy NER where needed.
+"""Detect PII in texts and Arrow tables: the engine's facade.
 
-The pattern pass (:mod:`vault_core.pii.pattern_pass`) scans the distinct texts of all columns
-at once with Rust regexes and checks the matches in numpy; findings stay arrays
-(:class:`~vault_core.pii.hits.Hits`) until ``detect_batch`` makes objects or ``detect_table``
-an Arrow table. NER (``full`` mode) runs through ``nlp.pipe`` only on the
-sentences that can hold a name (a capitalised word after a lower-case one, or a short text with
-a capital), each distinct sentence once, on ``n_process`` processes. Offline throughout.
+The pattern detectors of the engine's detector set (:mod:`vault_core.pii.detectors`) scan the
+distinct texts of all columns at once (:mod:`vault_core.pii.scan`); per-text detectors (Presidio
+recognizers) then run text by text; NER (``full`` mode, :mod:`vault_core.pii.ner`) runs on the
+pieces that can hold a name. Findings stay arrays (:class:`~vault_core.pii.hits.Hits`) until
+``detect_batch`` makes objects or ``detect_table`` an Arrow table
+(:mod:`vault_core.pii.findings_table`). Offline throughout.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import re
-import threading
-from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from types import MappingProxyType
-from typing import Any, Literal, overload
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pyarrow as pa
@@ -25,82 +21,31 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vault_core.pii import offline
+from vault_core.pii.detectors import DetectorRegistry, DetectorsConfig
+from vault_core.pii.detectors._text import text_detector_hits
 from vault_core.pii.exceptions import (
     ColumnNotFoundError,
     DetectionError,
+    DetectorError,
     PiiError,
     UnsupportedEntityError,
 )
-from vault_core.pii.finding import (
-    DECLARED_DETECTOR,
-    FINDINGS_SCHEMA,
-    NER_DETECTOR,
-    Finding,
-    resolve_findings,
+from vault_core.pii.finding import FINDINGS_SCHEMA, NER_DETECTOR, Finding, resolve_findings
+from vault_core.pii.findings_table import (
+    AsStrings,
+    declared_hits,
+    distinct,
+    findings_table,
+    per_row,
 )
-from vault_core.pii.hits import DETECTOR_NAMES, ENTITY_NAMES, Hits, Names, ordering, resolve_hits
+from vault_core.pii.hits import Hits, resolve_hits
+from vault_core.pii.ner import NER_ENTITIES, NER_SCORE, Ner
 from vault_core.pii.normalize import OffsetMap, map_back, normalize_texts
-from vault_core.pii.pattern_pass import (
-    Texts,
-    context_words,
-    joined_texts,
-    pattern_entities,
-    scan_groups,
-)
+from vault_core.pii.scan import Texts, joined_texts, scan_groups
 
 logger = logging.getLogger(__name__)
 
-NER_SCORE = 0.85
-"""Score given to NER findings (spaCy has no confidences; Presidio uses the same default)."""
-
-SPACY_LABEL_TO_ENTITY: Mapping[str, str] = MappingProxyType(
-    {
-        "PERSON": "PERSON",
-        "PER": "PERSON",
-        "GPE": "LOCATION",
-        "LOC": "LOCATION",
-        "FAC": "LOCATION",
-        "ORG": "ORGANIZATION",
-        "NORP": "NRP",
-    }
-)
-"""spaCy NER labels kept, and the Presidio entity each becomes; other labels are dropped.
-
-DATE and TIME are dropped: the small model tags "ten working days" or "last year" as dates,
-which are not identifiers; dates that are come from the pattern detectors."""
-
-NER_ENTITIES: frozenset[str] = frozenset(SPACY_LABEL_TO_ENTITY.values())
-"""Entity types only the NER (``full`` mode) finds (LOCATION also from street addresses)."""
-
-# The small NER model tags labels such as "SSN" or "IBAN" as organizations; the detectors'
-# context words are exactly such labels.
-_LABEL_WORDS = context_words() | {"ssn", "iban", "ip", "url", "email", "dob"}
 _ENTITY_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
-# NER gate: a capitalised word after a lower-case letter or a comma is a name candidate; the
-# first word of a sentence alone is not (most PII-free sentences have no other capital).
-_NAME_CANDIDATE = re.compile(r"[a-z,;:)]\s+[A-Z]|[A-Z][a-z]+\s+[A-Z][a-z]")
-_CAPITAL = re.compile(r"[A-Z]")
-_SHORT_TEXT = 64
-# Capitalised words (and all-caps ones) the NER gate looks at.
-_CAPITALISED_WORD = re.compile(r"[A-Z][\w'-]*")
-_NOT_NAMES: frozenset[str] = frozenset((
-    "I", "A", "An", "The", "This", "That", "These", "Those", "My", "Our", "Your", "His", "Her",
-    "Its", "Their", "We", "You", "He", "She", "It", "They", "Me", "Us", "Him", "Them", "Hi",
-    "Hello", "Hey", "Dear", "Thanks", "Thank", "Please", "Yes", "No", "Not", "And", "But", "Or",
-    "So", "If", "When", "Where", "What", "Who", "Why", "How", "Which", "There", "Here", "Then",
-    "In", "On", "At", "For", "From", "To", "Of", "With", "By", "As", "After", "Before", "Is",
-    "Are", "Was", "Were", "Be", "Been", "Do", "Does", "Did", "Can", "Could", "Would", "Should",
-    "Has", "Have", "Had", "All", "Any", "Some", "Each", "Every", "Also", "Just", "OK", "Ok",
-    "Regards", "Best", "Sincerely", "Note", "Re", "Fwd", "Subject",
-))  # fmt: skip
-"""Capitalised function words that alone never make a piece worth NER (a piece holding only
-these and pattern findings is skipped). Generic English, not taken from the benchmark corpus."""
-# Sentence-ish pieces: up to a full stop, question or exclamation mark followed by space, or a
-# line break.
-_SEGMENT = re.compile(r"[^\n]*?(?:[.!?](?=\s)|\n|$)")
-_NER_UNIT_CHARS = 2_000
-# Below this many NER units, starting worker processes costs more than it saves.
-_MIN_UNITS_PER_PROCESS = 64
 
 
 class PiiEngineConfig(BaseModel):
@@ -128,6 +73,9 @@ class PiiEngineConfig(BaseModel):
     """spaCy worker processes for NER (``nlp.pipe(n_process=...)``, forked on Linux). Inside
     Dagster's multiprocess executor each step is already a process: raise it only when a step
     has the machine's cores to itself. Small batches run in-process whatever the setting."""
+    detectors: DetectorsConfig = Field(default_factory=DetectorsConfig)
+    """The detector set: vault's own detectors, less ``exclude``, plus ``declared`` pattern
+    detectors and ``presidio`` recognizers (see :mod:`vault_core.pii.detectors`)."""
 
     @field_validator("entities")
     @classmethod
@@ -155,22 +103,44 @@ class PiiEngine:
         # [Finding(start=9, end=25, entity_type='EMAIL_ADDRESS', score=1.0, ...)]
     """
 
-    def __init__(self, config: PiiEngineConfig | None = None) -> None:
+    def __init__(
+        self, config: PiiEngineConfig | None = None, *, detectors: DetectorRegistry | None = None
+    ) -> None:
         self.config = config if config is not None else PiiEngineConfig()
-        self._lock = threading.Lock()
-        self._nlp: Any = None
+        if detectors is not None and self.config.detectors != DetectorsConfig():
+            raise DetectorError(
+                "give the detector set either as config.detectors or as detectors=, not both"
+            )
+        # A copy: changing the caller's registry later does not change this engine.
+        registry = self.config.detectors.registry() if detectors is None else detectors.copy()
+        self.detectors = registry
+        self._patterns = registry.patterns
+        self._text_detectors = registry.text_detectors
+        self._shadowed_inside = registry.shadowed_inside
         # Presidio may share the process (as a recognizer source or reference): its records
         # must not carry text either.
         offline.quiet_presidio_logging()
-        supported = pattern_entities()
-        if self.config.mode == "full":
-            supported |= NER_ENTITIES
+        detected = registry.entities
+        supported = detected | NER_ENTITIES if self.config.mode == "full" else detected
         requested = supported if self.config.entities is None else frozenset(self.config.entities)
         self._supported = supported
         self._unsupported = sorted(requested - supported)
-        self._pattern_entities = requested & pattern_entities()
-        self._ner_entities = requested & NER_ENTITIES if self.config.mode == "full" else frozenset()
-        self._label_words = _LABEL_WORDS
+        self._pattern_entities = requested & detected
+        ner_entities = requested & NER_ENTITIES if self.config.mode == "full" else frozenset()
+        self._ner_entities = ner_entities
+        self._ner = Ner(
+            spacy_model=self.config.spacy_model,
+            entities=ner_entities,
+            context_words=registry.context_words,
+            batch_size=self.config.batch_size,
+            max_chunk_chars=self.config.max_chunk_chars,
+            n_process=self.config.n_process,
+        )
+
+    @property
+    def detector_digest(self) -> str:
+        """Digest of the engine's detector set (see ``DetectorRegistry.digest``)."""
+        return self.detectors.digest
 
     def _check_requested(self) -> None:
         if self._unsupported:
@@ -183,12 +153,6 @@ class PiiEngine:
                 entities=list(self._unsupported),
                 mode=self.config.mode,
             )
-
-    def _get_nlp(self) -> Any:
-        with self._lock:
-            if self._nlp is None:
-                self._nlp = offline.load_spacy_for_ner(self.config.spacy_model)
-            return self._nlp
 
     def load(self) -> None:
         """Load the spaCy model (and polars) now instead of on first detection.
@@ -204,7 +168,7 @@ class PiiEngine:
         import polars  # noqa: F401
 
         if self._ner_entities:
-            self._get_nlp()
+            self._ner.nlp()
 
     @property
     def supported_entities(self) -> list[str]:
@@ -283,22 +247,46 @@ class PiiEngine:
         groups, maps = _normalized(groups)
         joined = joined_texts(groups)
         raw = self._scan(groups, joined)
+        every_text: list[str] | None = None
+        if self._text_detectors:
+            every_text = joined.to_pylist() if isinstance(joined, pa.Array) else list(joined)
+            raw = Hits.concat([raw, self._per_text(groups, every_text)])
+        shadows = self._shadowed_inside
         if not (self._ner_entities and self.config.score_threshold <= NER_SCORE):
             # One resolution over all groups; an Arrow column's texts become Python strings
             # only where three findings overlap.
-            return map_back(resolve_hits(raw, _AsStrings(joined)), maps)
-        every_text = joined.to_pylist() if isinstance(joined, pa.Array) else list(joined)
+            texts = AsStrings(joined) if every_text is None else every_text
+            return map_back(resolve_hits(raw, texts, shadows), maps)
+        if every_text is None:
+            every_text = joined.to_pylist() if isinstance(joined, pa.Array) else list(joined)
         found = raw.sorted().to_lists(len(every_text))
-        self._ner(every_text, found)
+        self._ner.add_findings(every_text, found)
         resolved = Hits.from_lists(
             [
                 # A lone pattern finding has nothing to be resolved against.
                 fs if len(fs) == 1 and fs[0].detector != NER_DETECTOR
-                else resolve_findings(text, fs)
+                else resolve_findings(text, fs, shadows)
                 for text, fs in zip(every_text, found, strict=True)
             ]
         )  # fmt: skip
         return map_back(resolved, maps)
+
+    def _per_text(self, groups: Sequence[tuple[Texts, str]], texts: list[str]) -> Hits:
+        """Findings of the per-text detectors (the slow path: a Python call per text)."""
+        hints = [hint for group, hint in groups for _ in range(len(group))]
+        try:
+            return text_detector_hits(
+                self._text_detectors,
+                texts,
+                hints,
+                entities=self._pattern_entities,
+                threshold=self.config.score_threshold,
+            )
+        except Exception as exc:
+            # A recognizer's message could quote text: keep the type only.
+            raise DetectionError(
+                f"a per-text detector failed with {type(exc).__name__}; the text is not shown"
+            ) from None
 
     def _scan(self, groups: Sequence[tuple[Texts, str]], joined: Texts) -> Hits:
         try:
@@ -306,66 +294,13 @@ class PiiEngine:
                 groups,
                 entities=self._pattern_entities,
                 threshold=self.config.score_threshold,
+                detectors=self._patterns,
                 joined=joined,
             )
         except Exception as exc:
             # A regex or polars failure message could quote text: keep the type only.
             raise DetectionError(
                 f"pattern detection failed with {type(exc).__name__}; the text is not shown"
-            ) from None
-
-    def _ner_units(
-        self, texts: list[str], raw: list[list[Finding]] | None = None
-    ) -> dict[str, list[tuple[int, int]]]:
-        """Distinct pieces of text worth NER -> ``(text index, offset)`` of each occurrence.
-
-        With ``raw`` (the pattern findings of each text), a piece whose capitalised words all
-        lie inside pattern findings or are common words (:data:`_NOT_NAMES`) is skipped: an
-        IBAN, a date, a street address or "My SSN is ..." holds no name the NER could add.
-        """
-        units: dict[str, list[tuple[int, int]]] = {}
-        for text_index, text in enumerate(texts):
-            covered = _Coverage(raw[text_index] if raw is not None else [])
-            if len(text) <= _SHORT_TEXT:
-                if _CAPITAL.search(text) and covered.may_hold_name(text, 0):
-                    units.setdefault(offline.sanitize(text), []).append((text_index, 0))
-                continue
-            for chunk_offset, chunk in offline.split_for_nlp(text, self.config.max_chunk_chars):
-                for offset, piece in _gated_pieces(chunk):
-                    if covered.may_hold_name(piece, chunk_offset + offset):
-                        units.setdefault(offline.sanitize(piece), []).append(
-                            (text_index, chunk_offset + offset)
-                        )
-        return units
-
-    def _ner(self, texts: list[str], raw: list[list[Finding]]) -> None:
-        nlp = self._get_nlp()
-        units = self._ner_units(texts, raw)
-        if not units:
-            return
-        n_process = self.config.n_process
-        if len(units) < n_process * _MIN_UNITS_PER_PROCESS:
-            n_process = 1
-        pieces = list(units)
-        try:
-            entities = _ner_entities(nlp, pieces, self.config.batch_size, n_process)
-            for piece, ents in zip(pieces, entities, strict=True):
-                for start, end, label, text in ents:
-                    entity_type = SPACY_LABEL_TO_ENTITY.get(label)
-                    if entity_type is None or entity_type not in self._ner_entities:
-                        continue
-                    if text is not None and text.lower() in self._label_words:
-                        continue
-                    for text_index, offset in units[piece]:
-                        raw[text_index].append(
-                            Finding(start + offset, end + offset, entity_type, NER_SCORE,
-                                    NER_DETECTOR)
-                        )  # fmt: skip
-        except DetectionError:
-            raise
-        except Exception as exc:
-            raise DetectionError(
-                f"spaCy NER failed with {type(exc).__name__}; the text is not shown"
             ) from None
 
     def detect_table(
@@ -418,18 +353,18 @@ class PiiEngine:
             )
         ids = pc.cast(id_array, pa.string())
         columns = [*text_columns, *declared]
-        encoded = [_distinct(table.column(column)) for column in text_columns]
+        encoded = [distinct(table.column(column)) for column in text_columns]
         # The column name is context: a "zip" column's five digits are zip codes.
         found = self._resolved_hits(
             [(texts, column.replace("_", " ")) for column, (texts, _) in zip(
                 text_columns, encoded, strict=True)]
         )  # fmt: skip
-        hits, number = _per_row(found, encoded)
+        hits, number = per_row(found, encoded)
         parts = [(hits, number)]
         for column_number, (column, entity_type) in enumerate(declared.items(), len(text_columns)):
-            hits = _declared_hits(table.column(column), entity_type)
+            hits = declared_hits(table.column(column), entity_type)
             parts.append((hits, np.full(len(hits), column_number, dtype=np.int32)))
-        return _findings_table(ids, columns, parts)
+        return findings_table(ids, columns, parts)
 
 
 def _normalized(
@@ -447,233 +382,3 @@ def _normalized(
         maps.update(moved)
         first += len(texts)
     return normalized, maps
-
-
-def _distinct(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
-    """Distinct string values of a column (an Arrow array: they are scanned without becoming
-    Python strings) and, per row, the index of its value (-1 for nulls and non-string
-    columns): each distinct cell is scanned once."""
-    if pa.types.is_dictionary(column.type):
-        column = column.cast(column.type.value_type)
-    if not _is_text(column.type):
-        logger.debug("a %s column is not text: not scanned", column.type)
-        return pa.array([], pa.large_string()), np.full(len(column), -1, dtype=np.int64)
-    encoded = column.cast(pa.large_string()).combine_chunks().dictionary_encode()
-    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return encoded.dictionary, codes
-
-
-class _AsStrings(Sequence[str]):
-    """Texts as Python strings, converted one at a time from an Arrow array when asked."""
-
-    def __init__(self, texts: Texts) -> None:
-        self._texts = texts
-
-    def __len__(self) -> int:
-        return len(self._texts)
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[str]: ...
-    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if isinstance(self._texts, pa.Array):
-            return str(self._texts[index].as_py())
-        return self._texts[index]
-
-
-def _is_text(kind: pa.DataType) -> bool:
-    return bool(
-        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
-    )
-
-
-def _per_row(hits: Hits, encoded: Sequence[tuple[pa.Array, np.ndarray]]) -> tuple[Hits, np.ndarray]:
-    """Hits of the distinct values of several columns (texts numbered across the columns)
-    repeated for every row holding the value (``text`` = row), and each one's column number.
-    ``encoded``: per column, its distinct values and per row the index of its value (-1:
-    none), as :func:`_distinct` gives them."""
-    if not len(hits):
-        return hits, np.zeros(0, dtype=np.int32)
-    rows = len(encoded[0][1])
-    firsts = np.concatenate(([0], np.cumsum([len(values) for values, _ in encoded])))
-    # Each (row, column) holding a value, as the number of that value across the columns.
-    cells = np.concatenate(
-        [
-            np.where(codes >= 0, codes + first, -1)
-            for (_, codes), first in zip(encoded, firsts[:-1].tolist(), strict=True)
-        ]
-    )
-    held = np.flatnonzero(cells >= 0)
-    held = held[np.argsort(cells[held], kind="stable")]
-    counts = np.bincount(cells[held], minlength=int(firsts[-1]))
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    repeat = counts[hits.text]
-    which = np.repeat(np.arange(len(hits)), repeat)
-    within = np.arange(len(which)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
-    cell = held[starts[hits.text][which] + within]
-    expanded = hits.take(which)
-    return (
-        Hits(cell % rows, expanded.start, expanded.end, expanded.entity, expanded.detector,
-             expanded.score),
-        (cell // rows).astype(np.int32),
-    )  # fmt: skip
-
-
-def _declared_hits(column: pa.ChunkedArray, entity_type: str) -> Hits:
-    """One finding spanning each non-blank string cell of a declared column (``text`` = row)."""
-    if pa.types.is_dictionary(column.type):
-        column = column.cast(column.type.value_type)
-    if not _is_text(column.type):
-        return Hits.empty()
-    cells = column.cast(pa.string())
-    lengths = pc.utf8_length(cells)
-    filled = pc.and_(pc.greater(lengths, 0), pc.invert(pc.utf8_is_space(cells)))
-    rows = np.flatnonzero(pc.fill_null(filled, False).to_numpy(zero_copy_only=False))
-    count = len(rows)
-    return Hits(
-        rows.astype(np.int64),
-        np.zeros(count, dtype=np.int64),
-        pc.take(lengths, pa.array(rows)).to_numpy(zero_copy_only=False).astype(np.int64),
-        np.full(count, ENTITY_NAMES.code(entity_type), dtype=np.int32),
-        np.full(count, DETECTOR_NAMES.code(DECLARED_DETECTOR), dtype=np.int32),
-        np.ones(count, dtype=np.float64),
-    )
-
-
-def _findings_table(
-    ids: pa.ChunkedArray, columns: Sequence[str], parts: Sequence[tuple[Hits, np.ndarray]]
-) -> pa.Table:
-    """The :data:`FINDINGS_SCHEMA` table of per-row hits with their column numbers, in table
-    order, then column order, then by offset."""
-    hits = Hits.concat([part for part, _ in parts])
-    number = np.concatenate([np.zeros(0, dtype=np.int32)] + [number for _, number in parts])
-    order = ordering(hits.text * max(len(columns), 1) + number, hits.start)
-    hits, number = hits.take(order), number[order]
-    return pa.Table.from_arrays(
-        [
-            pc.take(ids, pa.array(hits.text)),
-            pa.DictionaryArray.from_arrays(
-                pa.array(number, pa.int32()), pa.array(list(columns), pa.string())
-            ).cast(pa.string()),
-            pa.array(hits.start, pa.int32()),
-            pa.array(hits.end, pa.int32()),
-            _names(hits.entity, ENTITY_NAMES),
-            pa.array(hits.score, pa.float32()),
-            _names(hits.detector, DETECTOR_NAMES),
-        ],
-        schema=FINDINGS_SCHEMA,
-    )
-
-
-def _names(codes: np.ndarray, names: Names) -> pa.Array:
-    """Interned codes as an Arrow string array."""
-    return pa.DictionaryArray.from_arrays(
-        pa.array(codes, pa.int32()), pa.array(names.names, pa.string())
-    ).cast(pa.string())
-
-
-def _gated_pieces(text: str) -> Iterator[tuple[int, str]]:
-    """Runs of consecutive sentences of ``text`` that may hold a name, as ``(offset, piece)``.
-
-    Adjacent candidate sentences are merged (up to about ``_NER_UNIT_CHARS``) so the NER keeps
-    some context and spaCy gets fewer, longer docs."""
-    run_start = -1
-    run_end = -1
-    for match in _SEGMENT.finditer(text):
-        start, end = match.span()
-        if start == end:
-            continue
-        if _NAME_CANDIDATE.search(text, start, end):
-            if run_start >= 0 and start == run_end and end - run_start <= _NER_UNIT_CHARS:
-                run_end = end
-                continue
-            if run_start >= 0:
-                yield run_start, text[run_start:run_end]
-            run_start, run_end = start, end
-    if run_start >= 0:
-        yield run_start, text[run_start:run_end]
-
-
-# (start_char, end_char, label, text if the entity is one token else None)
-_Entity = tuple[int, int, str, str | None]
-
-
-def _doc_entities(doc: Any) -> list[_Entity]:
-    return [
-        (ent.start_char, ent.end_char, ent.label_, ent.text if len(ent) == 1 else None)
-        for ent in doc.ents
-    ]
-
-
-_worker_nlp: Any = None
-
-
-def _init_worker(nlp: Any) -> None:
-    global _worker_nlp
-    _worker_nlp = nlp
-    # Each worker multiplies with one BLAS thread: OpenBLAS's default of one thread per core in
-    # every worker oversubscribed the cores (6.7 s on 2 workers against 2.5 s with one thread
-    # each). threadpoolctl comes with the scientific stack; without it the default stands.
-    try:
-        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-    except ImportError:  # pragma: no cover - present wherever numpy's stack is
-        return
-    threadpool_limits(1)
-
-
-def _worker_entities(job: tuple[list[str], int]) -> list[list[_Entity]]:
-    pieces, batch_size = job
-    return [_doc_entities(doc) for doc in _worker_nlp.pipe(pieces, batch_size=batch_size)]
-
-
-def _ner_entities(
-    nlp: Any, pieces: list[str], batch_size: int, n_process: int
-) -> list[list[_Entity]]:
-    """The entities of each piece, on ``n_process`` forked workers when above one.
-
-    Goes around ``nlp.pipe(n_process=...)``: spaCy's workers send every ``Doc`` back serialised
-    and the parent rebuilds it, which on many short pieces cost more than the NER itself (11.8 s
-    on 2 processes against 4.4 s on 1 for the benchmark's 11,885 pieces). Here each worker,
-    forked with the loaded model (never pickled), returns only entity offsets and labels; jobs
-    are contiguous slices, results come back in order, so the output does not depend on the
-    number of processes.
-    """
-    if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
-        step = max(batch_size, -(-len(pieces) // (n_process * 4)))
-        jobs = [(pieces[i : i + step], batch_size) for i in range(0, len(pieces), step)]
-        context = multiprocessing.get_context("fork")
-        with context.Pool(n_process, initializer=_init_worker, initargs=(nlp,)) as pool:
-            found: list[list[_Entity]] = []
-            for part in pool.imap(_worker_entities, jobs):
-                found.extend(part)
-            return found
-    return [_doc_entities(doc) for doc in nlp.pipe(pieces, batch_size=batch_size)]
-
-
-class _Coverage:
-    """Answers whether a piece of a text has a capitalised word outside pattern findings."""
-
-    def __init__(self, findings: Sequence[Finding]) -> None:
-        spans = sorted((f.start, f.end) for f in findings)
-        self._starts = [start for start, _ in spans]
-        # Running maximum of the ends: spans may nest or overlap.
-        self._ends: list[int] = []
-        reach = -1
-        for _, end in spans:
-            reach = max(reach, end)
-            self._ends.append(reach)
-
-    def _inside(self, position: int) -> bool:
-        index = bisect_right(self._starts, position) - 1
-        return index >= 0 and self._ends[index] > position
-
-    def may_hold_name(self, piece: str, offset: int) -> bool:
-        for match in _CAPITALISED_WORD.finditer(piece):
-            if match.group() in _NOT_NAMES or match.group().lower() in _LABEL_WORDS:
-                continue
-            if not self._inside(offset + match.start()):
-                return True
-        return False

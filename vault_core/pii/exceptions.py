@@ -93,3 +93,26 @@ class PseudonymError(PiiError, TerminalError):
 
 class KAnonymityError(PiiError, ConfigurationError):
     """A k-anonymity step cannot run on the table (e.g. a quasi-identifier column is missing)."""
+
+
+class DetectorError(PiiError, ConfigurationError):
+    """A detector or a detector set is malformed: a duplicate or unknown name, a regex outside
+    the subset the columnar pass reads, an unknown validator."""
+
+
+class DetectorYamlError(DetectorError):
+    """A YAML file of declared detectors is invalid.
+
+    Attributes:
+        source: The file (or ``<string>``) the YAML came from.
+        location: Where in it the problem is, e.g. ``detectors[1].patterns[0].regex``
+            (empty when the whole document is at fault).
+        problem: What is wrong, without the file's other content.
+    """
+
+    def __init__(self, *, source: str, location: str, problem: str) -> None:
+        where = f"{source}: {location}" if location else source
+        super().__init__(f"invalid detector YAML {where}: {problem}")
+        self.source = source
+        self.location = location
+        self.problem = problem

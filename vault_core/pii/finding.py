@@ -43,7 +43,9 @@ SHADOWED_INSIDE: Mapping[str, frozenset[str]] = MappingProxyType(
     }
 )
 """A finding of the key type lying inside a finding of one of the value types is a known false
-positive (the URL pattern on an email's domain, dates on digit groups): resolution drops it."""
+positive (the URL pattern on an email's domain, dates on digit groups): resolution drops it.
+The map of vault's default detectors and Presidio's predefined ones (a test holds it equal to
+theirs); an engine resolves with its own detector set's."""
 # NER labels of names: a span without a single letter ("#48213") is not one.
 _NAME_ENTITIES = frozenset({"PERSON", "ORGANIZATION", "LOCATION", "NRP"})
 _NAME_PARTS = frozenset({"TITLE"})
@@ -196,7 +198,11 @@ class _Spans:
         return count > 0 and self.max_ends[count - 1] >= finding.end
 
 
-def resolve_findings(text: str, findings: Sequence[Finding]) -> list[Finding]:
+def resolve_findings(
+    text: str,
+    findings: Sequence[Finding],
+    shadowed_inside: Mapping[str, frozenset[str]] = SHADOWED_INSIDE,
+) -> list[Finding]:
     """Drop known false positives and overlaps; return disjoint findings sorted by start.
 
     In order: NER names without a letter go; a finding lying inside one of a type that
@@ -204,6 +210,9 @@ def resolve_findings(text: str, findings: Sequence[Finding]) -> list[Finding]:
     finding overlapping a Presidio finding of another type goes (patterns with checksums and
     formats beat the small NER model on such strings); then among overlapping findings the
     higher score wins, then the longer span.
+
+    ``shadowed_inside``: which types explain which inside them; an engine passes its detector
+    set's (``DetectorRegistry.shadowed_inside``).
     """
     if not findings:
         return []
@@ -219,7 +228,7 @@ def resolve_findings(text: str, findings: Sequence[Finding]) -> list[Finding]:
     by_type: dict[str, list[Finding]] = {}
     for finding in kept:
         by_type.setdefault(finding.entity_type, []).append(finding)
-    for shadowed, shadowing in SHADOWED_INSIDE.items():
+    for shadowed, shadowing in shadowed_inside.items():
         if shadowed not in by_type:
             continue
         covers = _Spans(f for t in shadowing for f in by_type.get(t, ()))

@@ -10,7 +10,7 @@ finding cost more than finding them. :class:`Hits` keeps them as arrays until a 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -180,13 +180,17 @@ def ordering(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
     return np.lexsort((minor, major))
 
 
-def resolve_hits(hits: Hits, texts: Sequence[str]) -> Hits:
+def resolve_hits(
+    hits: Hits,
+    texts: Sequence[str],
+    shadowed_inside: Mapping[str, frozenset[str]] = SHADOWED_INSIDE,
+) -> Hits:
     """:func:`~vault_core.pii.finding.resolve_findings` of every text, sorted by text and start.
 
     Resolution decides within each cluster of overlapping findings, independently of the
     others. A lone finding stays; of two, one stays (the one a shadowing rule keeps, else the
     one first by score, length, start, type and detector), decided in numpy; clusters of three
-    or more are resolved by ``resolve_findings`` in Python.
+    or more are resolved by ``resolve_findings`` in Python. ``shadowed_inside`` as there.
     """
     if not len(hits):
         return hits
@@ -203,13 +207,15 @@ def resolve_hits(hits: Hits, texts: Sequence[str]) -> Hits:
     size = np.bincount(cluster)[cluster]
     keep = size == 1
     first = np.flatnonzero((size == 2) & ~overlapping)
-    first_wins = _first_wins(ordered, first, first + 1)
+    first_wins = _first_wins(ordered, first, first + 1, shadowed_inside)
     keep[first[first_wins]] = True
     keep[first[~first_wins] + 1] = True
     big = np.flatnonzero((size > 2) & ~overlapping)
     resolved = [
         resolve_findings(
-            texts[int(ordered.text[lo])], ordered.take(slice(lo, lo + int(size[lo]))).findings()
+            texts[int(ordered.text[lo])],
+            ordered.take(slice(lo, lo + int(size[lo]))).findings(),
+            shadowed_inside,
         )
         for lo in big.tolist()
     ]
@@ -217,12 +223,12 @@ def resolve_hits(hits: Hits, texts: Sequence[str]) -> Hits:
     return Hits.concat([ordered.take(keep), rest]).sorted() if len(rest) else ordered.take(keep)
 
 
-def _shadows() -> np.ndarray:
+def _shadows(shadowed_inside: Mapping[str, frozenset[str]]) -> np.ndarray:
     """``table[inner, outer]``: a finding of type ``inner`` inside one of type ``outer`` is a
-    known false positive (:data:`~vault_core.pii.finding.SHADOWED_INSIDE`), by entity code."""
+    known false positive (see :data:`~vault_core.pii.finding.SHADOWED_INSIDE`), by entity code."""
     pairs = [
         (ENTITY_NAMES.code(inner), ENTITY_NAMES.code(outer))
-        for inner, outers in SHADOWED_INSIDE.items()
+        for inner, outers in shadowed_inside.items()
         for outer in outers
     ]
     count = len(ENTITY_NAMES.names)
@@ -232,9 +238,11 @@ def _shadows() -> np.ndarray:
     return table
 
 
-def _first_wins(hits: Hits, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _first_wins(
+    hits: Hits, a: np.ndarray, b: np.ndarray, shadowed_inside: Mapping[str, frozenset[str]]
+) -> np.ndarray:
     """For overlapping pairs ``(a[i], b[i])``: whether ``resolve_findings`` keeps ``a``."""
-    shadows = _shadows()
+    shadows = _shadows(shadowed_inside)
     a_inside = (hits.start[b] <= hits.start[a]) & (hits.end[a] <= hits.end[b])
     b_inside = (hits.start[a] <= hits.start[b]) & (hits.end[b] <= hits.end[a])
     a_shadowed = a_inside & shadows[hits.entity[a], hits.entity[b]]

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vault_core.pii.hits import Hits
-from vault_core.pii.pattern_pass import Texts
+from vault_core.pii.scan.batches import Texts
 
 # Cyrillic, Greek and Armenian letters that look like a Latin letter, one character for one
 # (the offsets stay the same). A small hand-picked table: the full Unicode confusables table

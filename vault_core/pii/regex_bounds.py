@@ -3,7 +3,7 @@ can be, which characters it can begin with, and how many consecutive ASCII digit
 
 The columnar pattern pass scans a detector whose every match is at most ``width`` characters
 wide and holds a run of ``k`` digits only near such runs of the text
-(:mod:`vault_core.pii.pattern_pass`). The digit bound is conservative: it may be lower than
+(:mod:`vault_core.pii.scan`). The digit bound is conservative: it may be lower than
 the truth (then more text is scanned), never higher (then matches would be missed). The tree
 comes from Python's own regex parser (``re._parser``, the module behind ``sre_parse``); the
 patterns are in the subset Python and Rust read alike.

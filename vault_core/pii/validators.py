@@ -68,7 +68,7 @@ class Values:
             rows = np.zeros((len(self), width), dtype=np.uint8)
         elif len(self.end) and (self.end - width).min() >= 0:
             # Rows of a sliding view: one copy of n x width bytes, no index matrix; the bytes
-            # before each value zeroed by one multiplication (a masked assignment took 1.5x).
+            # before each value zeroed by one multiplication (cheaper than a masked assignment).
             rows = sliding_window_view(self.utf8, width)[self.end - width]
             rows *= np.arange(width) >= (width - self.lengths)[:, None]
         else:
@@ -158,7 +158,7 @@ _CARD_CHARS = 36  # 19 digits; the pattern admits a separator between any two
 def _card_ok(values: Values) -> np.ndarray:
     # On the right-aligned bytes, without gathering the digits: a digit's rank from the right
     # says whether Luhn doubles it. Row sums, a left-to-right cumsum and uint8 arithmetic,
-    # one table lookup for a digit doubled or not: about 3x faster than reductions over
+    # one table lookup for a digit doubled or not: faster than reductions over
     # reversed views. As wide as the longest value (a card is seldom written with 36).
     width = min(int(values.lengths.max(initial=1)), _CARD_CHARS)
     chars = values.right(width)
@@ -212,7 +212,7 @@ def _trim_groups(
         ok = check(batch)
         accepted[pending[ok]] = batch.lengths[ok]
         chars = batch.right(min(width, int(batch.lengths.max())))
-        # One comparison per separator (np.isin cost 25x one comparison here).
+        # One comparison per separator (np.isin cost far more here).
         cuttable = np.logical_or.reduce([chars == code for code in separators])
         # Cut at the last separator of each value that failed.
         last = chars.shape[1] - 1 - np.argmax(cuttable[:, ::-1], axis=1)
@@ -224,7 +224,7 @@ def _trim_groups(
 
 
 def _none_of(numbers: np.ndarray, excluded: tuple[int, ...]) -> np.ndarray:
-    """Whether each number is none of a few (a comparison each: np.isin took 5x)."""
+    """Whether each number is none of a few (a comparison each: faster than np.isin)."""
     result: np.ndarray = np.logical_and.reduce([numbers != number for number in excluded])
     return result
 
@@ -386,3 +386,13 @@ def numeric_date(values: Values) -> np.ndarray:
         (second >= 1) & (second <= 12) & (first >= 1) & (first <= 31)
     )
     return _accept(values, ok)
+
+
+def luhn(values: Values) -> np.ndarray:
+    """Values whose digits (separators ignored, at most 19) pass the Luhn checksum and are not
+    one repeated digit: for declared detectors of Luhn-checked numbers (IMEIs, SINs...)."""
+    digits, count = values.digits(19)
+    doubled = digits[:, -2::-2] * 2
+    total = digits[:, ::-2].sum(axis=1) + (doubled - 9 * (doubled > 9)).sum(axis=1)
+    ok = (count >= 2) & (count <= 19) & (total % 10 == 0)
+    return _accept(values, ok & _not_one_repeated_digit(digits, count))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from functools import cache
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -14,6 +15,7 @@ from vault_core.digest import combine_digests
 from vault_core.exceptions import TerminalError
 from vault_core.ingest import conform
 from vault_core.partition_state import PartitionState, PartitionStateStore
+from vault_core.pii.detectors import DetectorsConfig
 from vault_core.raw_zone import open_object
 from vault_core.vault import Vault
 
@@ -32,9 +34,18 @@ def code_version(spec: DatasetSpec, stage: str) -> str:
             include={"pii", "text_columns", "entity_columns", "passthrough_columns"},
             exclude={"pii": {"n_process"}},
         )
+        # What the detectors find, not only how they are configured: a changed pattern,
+        # validator or Presidio release makes the findings stale.
+        parts["detectors"] = _detector_digest(spec.pii.detectors.model_dump_json())
     if stage == "anonymized":
         parts["policy"] = spec.policy.digest()
     return f"{__version__}-" + combine_digests(parts)[3:15]
+
+
+@cache
+def _detector_digest(detectors: str) -> str:
+    """Digest of the detector set a ``DetectorsConfig`` (as JSON) describes."""
+    return DetectorsConfig.model_validate_json(detectors).registry().digest
 
 
 def schema_summary(schema: pa.Schema) -> dict[str, str]:

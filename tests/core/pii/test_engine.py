@@ -182,11 +182,11 @@ def test_when_patterns_mode_then_no_ner_and_no_model(patterns_engine: PiiEngine)
     text = "My name is John Smith and I live in Berlin, email john@example.com"
     assert {f.entity_type for f in patterns_engine.detect(text)} == {"EMAIL_ADDRESS"}
     assert "PERSON" not in patterns_engine.supported_entities
-    assert patterns_engine._nlp is None  # no spaCy model was loaded
+    assert patterns_engine._ner._nlp is None  # no spaCy model was loaded
 
 
 def test_when_full_mode_then_only_ner_component_runs(full_engine: PiiEngine) -> None:
-    assert full_engine._get_nlp().pipe_names == ["ner"]
+    assert full_engine._ner.nlp().pipe_names == ["ner"]
     supported = set(full_engine.supported_entities)
     assert {"PERSON", "ORGANIZATION", "LOCATION", "NRP", "EMAIL_ADDRESS"} <= supported
 
@@ -231,7 +231,7 @@ def test_when_package_imported_then_presidio_and_spacy_are_not() -> None:
 
 def test_when_engine_built_then_nothing_heavy_loaded_yet() -> None:
     engine = PiiEngine(PiiEngineConfig(spacy_model="not_an_installed_model"))
-    assert engine._nlp is None
+    assert engine._ner._nlp is None
 
 
 def test_when_threshold_high_then_weaker_findings_dropped() -> None:
@@ -575,4 +575,4 @@ def test_when_capitals_are_covered_or_common_then_piece_skips_ner(
     patterns_engine: PiiEngine, full_engine: PiiEngine, text: str, sent: bool
 ) -> None:
     raw = [list(patterns_engine.detect(text))]
-    assert bool(full_engine._ner_units([text], raw)) is sent
+    assert bool(full_engine._ner.units([text], raw)) is sent

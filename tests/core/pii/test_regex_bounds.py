@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vault_core.pii.pattern_pass import _scan_form
-from vault_core.pii.patterns import DETECTORS
+from vault_core.pii.detectors import default_detectors
 from vault_core.pii.regex_bounds import (
     digit_run,
     first_characters,
@@ -17,6 +16,9 @@ from vault_core.pii.regex_bounds import (
     prefix_tail_characters,
     widest,
 )
+from vault_core.pii.scan.plan import scan_form as _scan_form
+
+DETECTORS = default_detectors()
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
 from vault_core.dataset import DatasetSpec
-from vault_core.pii import PiiEngineConfig
-from vault_core.stages import code_version
+from vault_core.pii import PiiEngineConfig, detectors
+from vault_core.pii.detectors import DeclaredDetector, DeclaredPattern, DetectorsConfig
+from vault_core.stages import _common, code_version
 
 
 def _spec(**pii: object) -> DatasetSpec:
@@ -28,3 +33,36 @@ def test_when_detection_settings_change_then_code_versions_change() -> None:
         assert code_version(_spec(mode="patterns"), stage) != base
         assert code_version(_spec(score_threshold=0.7), stage) != base
     assert code_version(_spec(mode="patterns"), "raw") == code_version(_spec(), "raw")
+
+
+def test_when_detector_set_configured_differently_then_findings_code_versions_change() -> None:
+    badge = DeclaredDetector(
+        name="Badge",
+        entity="BADGE_ID",
+        patterns=[DeclaredPattern(name="b", regex="B-[0-9]{5}", score=0.9)],
+    )
+    base = code_version(_spec(), "pii_findings")
+    assert (
+        code_version(_spec(detectors=DetectorsConfig(exclude=["UsPassport"])), "pii_findings")
+        != base
+    )
+    assert code_version(_spec(detectors=DetectorsConfig(declared=[badge])), "pii_findings") != base
+
+
+def test_when_a_detector_module_changes_then_findings_code_versions_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = {
+        stage: code_version(_spec(), stage) for stage in ("raw", "pii_findings", "anonymized")
+    }
+    changed = tuple(
+        replace(d, score=0.25) if d.name == "ZipCode" else d for d in detectors.default_detectors()
+    )
+    monkeypatch.setattr(detectors, "default_detectors", lambda: changed)
+    _common._detector_digest.cache_clear()
+    try:
+        assert code_version(_spec(), "pii_findings") != before["pii_findings"]
+        assert code_version(_spec(), "anonymized") != before["anonymized"]
+        assert code_version(_spec(), "raw") == before["raw"]
+    finally:
+        _common._detector_digest.cache_clear()

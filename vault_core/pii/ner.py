@@ -1,0 +1,274 @@
+"""Named-entity recognition in ``full`` mode: spaCy NER on the pieces of text that can hold a
+name, each distinct piece once, on ``n_process`` forked workers.
+
+A piece is a run of sentences with a capitalised word after a lower-case one (or a short text
+with a capital) that lies outside the pattern detectors' findings; pieces holding only common
+words and labels are skipped. Offline throughout.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+import threading
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from vault_core.pii import offline
+from vault_core.pii.exceptions import DetectionError
+from vault_core.pii.finding import NER_DETECTOR, Finding
+
+NER_SCORE = 0.85
+"""Score given to NER findings (spaCy has no confidences; Presidio uses the same default)."""
+
+SPACY_LABEL_TO_ENTITY: Mapping[str, str] = MappingProxyType(
+    {
+        "PERSON": "PERSON",
+        "PER": "PERSON",
+        "GPE": "LOCATION",
+        "LOC": "LOCATION",
+        "FAC": "LOCATION",
+        "ORG": "ORGANIZATION",
+        "NORP": "NRP",
+    }
+)
+"""spaCy NER labels kept, and the Presidio entity each becomes; other labels are dropped.
+
+DATE and TIME are dropped: the small model tags "ten working days" or "last year" as dates,
+which are not identifiers; dates that are come from the pattern detectors."""
+
+NER_ENTITIES: frozenset[str] = frozenset(SPACY_LABEL_TO_ENTITY.values())
+"""Entity types only the NER (``full`` mode) finds (LOCATION also from street addresses)."""
+
+_LABEL_WORDS = frozenset({"ssn", "iban", "ip", "url", "email", "dob"})
+"""Labels the small NER model tags as organizations, beside the detectors' context words."""
+# NER gate: a capitalised word after a lower-case letter or a comma is a name candidate; the
+# first word of a sentence alone is not (most PII-free sentences have no other capital).
+_NAME_CANDIDATE = re.compile(r"[a-z,;:)]\s+[A-Z]|[A-Z][a-z]+\s+[A-Z][a-z]")
+_CAPITAL = re.compile(r"[A-Z]")
+_SHORT_TEXT = 64
+# Capitalised words (and all-caps ones) the NER gate looks at.
+_CAPITALISED_WORD = re.compile(r"[A-Z][\w'-]*")
+_NOT_NAMES: frozenset[str] = frozenset((
+    "I", "A", "An", "The", "This", "That", "These", "Those", "My", "Our", "Your", "His", "Her",
+    "Its", "Their", "We", "You", "He", "She", "It", "They", "Me", "Us", "Him", "Them", "Hi",
+    "Hello", "Hey", "Dear", "Thanks", "Thank", "Please", "Yes", "No", "Not", "And", "But", "Or",
+    "So", "If", "When", "Where", "What", "Who", "Why", "How", "Which", "There", "Here", "Then",
+    "In", "On", "At", "For", "From", "To", "Of", "With", "By", "As", "After", "Before", "Is",
+    "Are", "Was", "Were", "Be", "Been", "Do", "Does", "Did", "Can", "Could", "Would", "Should",
+    "Has", "Have", "Had", "All", "Any", "Some", "Each", "Every", "Also", "Just", "OK", "Ok",
+    "Regards", "Best", "Sincerely", "Note", "Re", "Fwd", "Subject",
+))  # fmt: skip
+"""Capitalised function words that alone never make a piece worth NER (a piece holding only
+these and pattern findings is skipped). Generic English, not taken from the benchmark corpus."""
+# Sentence-ish pieces: up to a full stop, question or exclamation mark followed by space, or a
+# line break.
+_SEGMENT = re.compile(r"[^\n]*?(?:[.!?](?=\s)|\n|$)")
+_NER_UNIT_CHARS = 2_000
+# Below this many NER units, starting worker processes costs more than it saves.
+_MIN_UNITS_PER_PROCESS = 64
+
+
+class Ner:
+    """spaCy NER over texts, adding its findings to theirs.
+
+    Args:
+        spacy_model: Installed spaCy model package; never downloaded.
+        entities: Entity types to report (of :data:`NER_ENTITIES`).
+        context_words: The detectors' context words: labels such as "SSN" that the small model
+            tags as organizations are never reported.
+        batch_size: Texts per ``nlp.pipe`` batch.
+        max_chunk_chars: Longer texts are cut at whitespace into chunks of about this size.
+        n_process: Worker processes (small batches run in-process whatever the setting).
+    """
+
+    def __init__(
+        self,
+        *,
+        spacy_model: str,
+        entities: frozenset[str],
+        context_words: frozenset[str],
+        batch_size: int,
+        max_chunk_chars: int,
+        n_process: int,
+    ) -> None:
+        self.spacy_model = spacy_model
+        self.entities = entities
+        self.batch_size = batch_size
+        self.max_chunk_chars = max_chunk_chars
+        self.n_process = n_process
+        self._label_words = _LABEL_WORDS | context_words
+        self._lock = threading.Lock()
+        self._nlp: Any = None
+
+    def nlp(self) -> Any:
+        """The loaded spaCy pipeline (loaded on first call, once).
+
+        Raises:
+            ModelNotInstalledError: If the spaCy model is not installed.
+        """
+        with self._lock:
+            if self._nlp is None:
+                self._nlp = offline.load_spacy_for_ner(self.spacy_model)
+            return self._nlp
+
+    def units(
+        self, texts: list[str], raw: list[list[Finding]] | None = None
+    ) -> dict[str, list[tuple[int, int]]]:
+        """Distinct pieces of text worth NER -> ``(text index, offset)`` of each occurrence.
+
+        With ``raw`` (the pattern findings of each text), a piece whose capitalised words all
+        lie inside pattern findings or are common words (:data:`_NOT_NAMES`) is skipped: an
+        IBAN, a date, a street address or "My SSN is ..." holds no name the NER could add.
+        """
+        units: dict[str, list[tuple[int, int]]] = {}
+        for text_index, text in enumerate(texts):
+            covered = _Coverage(raw[text_index] if raw is not None else [], self._label_words)
+            if len(text) <= _SHORT_TEXT:
+                if _CAPITAL.search(text) and covered.may_hold_name(text, 0):
+                    units.setdefault(offline.sanitize(text), []).append((text_index, 0))
+                continue
+            for chunk_offset, chunk in offline.split_for_nlp(text, self.max_chunk_chars):
+                for offset, piece in _gated_pieces(chunk):
+                    if covered.may_hold_name(piece, chunk_offset + offset):
+                        units.setdefault(offline.sanitize(piece), []).append(
+                            (text_index, chunk_offset + offset)
+                        )
+        return units
+
+    def add_findings(self, texts: list[str], raw: list[list[Finding]]) -> None:
+        nlp = self.nlp()
+        units = self.units(texts, raw)
+        if not units:
+            return
+        n_process = self.n_process
+        if len(units) < n_process * _MIN_UNITS_PER_PROCESS:
+            n_process = 1
+        pieces = list(units)
+        try:
+            entities = _ner_entities(nlp, pieces, self.batch_size, n_process)
+            for piece, ents in zip(pieces, entities, strict=True):
+                for start, end, label, text in ents:
+                    entity_type = SPACY_LABEL_TO_ENTITY.get(label)
+                    if entity_type is None or entity_type not in self.entities:
+                        continue
+                    if text is not None and text.lower() in self._label_words:
+                        continue
+                    for text_index, offset in units[piece]:
+                        raw[text_index].append(
+                            Finding(start + offset, end + offset, entity_type, NER_SCORE,
+                                    NER_DETECTOR)
+                        )  # fmt: skip
+        except DetectionError:
+            raise
+        except Exception as exc:
+            raise DetectionError(
+                f"spaCy NER failed with {type(exc).__name__}; the text is not shown"
+            ) from None
+
+
+def _gated_pieces(text: str) -> Iterator[tuple[int, str]]:
+    """Runs of consecutive sentences of ``text`` that may hold a name, as ``(offset, piece)``.
+
+    Adjacent candidate sentences are merged (up to about ``_NER_UNIT_CHARS``) so the NER keeps
+    some context and spaCy gets fewer, longer docs."""
+    run_start = -1
+    run_end = -1
+    for match in _SEGMENT.finditer(text):
+        start, end = match.span()
+        if start == end:
+            continue
+        if _NAME_CANDIDATE.search(text, start, end):
+            if run_start >= 0 and start == run_end and end - run_start <= _NER_UNIT_CHARS:
+                run_end = end
+                continue
+            if run_start >= 0:
+                yield run_start, text[run_start:run_end]
+            run_start, run_end = start, end
+    if run_start >= 0:
+        yield run_start, text[run_start:run_end]
+
+
+# (start_char, end_char, label, text if the entity is one token else None)
+_Entity = tuple[int, int, str, str | None]
+
+
+def _doc_entities(doc: Any) -> list[_Entity]:
+    return [
+        (ent.start_char, ent.end_char, ent.label_, ent.text if len(ent) == 1 else None)
+        for ent in doc.ents
+    ]
+
+
+_worker_nlp: Any = None
+
+
+def _init_worker(nlp: Any) -> None:
+    global _worker_nlp
+    _worker_nlp = nlp
+    # Each worker multiplies with one BLAS thread: OpenBLAS's default of one thread per core in
+    # every worker oversubscribed the cores (see benchmarks/RESULTS.md). threadpoolctl comes
+    # with the scientific stack; without it the default stands.
+    try:
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - present wherever numpy's stack is
+        return
+    threadpool_limits(1)
+
+
+def _worker_entities(job: tuple[list[str], int]) -> list[list[_Entity]]:
+    pieces, batch_size = job
+    return [_doc_entities(doc) for doc in _worker_nlp.pipe(pieces, batch_size=batch_size)]
+
+
+def _ner_entities(
+    nlp: Any, pieces: list[str], batch_size: int, n_process: int
+) -> list[list[_Entity]]:
+    """The entities of each piece, on ``n_process`` forked workers when above one.
+
+    Goes around ``nlp.pipe(n_process=...)``: spaCy's workers send every ``Doc`` back serialised
+    and the parent rebuilds it, which on many short pieces cost more than the NER itself (see
+    benchmarks/RESULTS.md). Here each worker,
+    forked with the loaded model (never pickled), returns only entity offsets and labels; jobs
+    are contiguous slices, results come back in order, so the output does not depend on the
+    number of processes.
+    """
+    if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
+        step = max(batch_size, -(-len(pieces) // (n_process * 4)))
+        jobs = [(pieces[i : i + step], batch_size) for i in range(0, len(pieces), step)]
+        context = multiprocessing.get_context("fork")
+        with context.Pool(n_process, initializer=_init_worker, initargs=(nlp,)) as pool:
+            found: list[list[_Entity]] = []
+            for part in pool.imap(_worker_entities, jobs):
+                found.extend(part)
+            return found
+    return [_doc_entities(doc) for doc in nlp.pipe(pieces, batch_size=batch_size)]
+
+
+class _Coverage:
+    """Answers whether a piece of a text has a capitalised word outside pattern findings."""
+
+    def __init__(self, findings: Sequence[Finding], label_words: frozenset[str]) -> None:
+        self._label_words = label_words
+        spans = sorted((f.start, f.end) for f in findings)
+        self._starts = [start for start, _ in spans]
+        # Running maximum of the ends: spans may nest or overlap.
+        self._ends: list[int] = []
+        reach = -1
+        for _, end in spans:
+            reach = max(reach, end)
+            self._ends.append(reach)
+
+    def _inside(self, position: int) -> bool:
+        index = bisect_right(self._starts, position) - 1
+        return index >= 0 and self._ends[index] > position
+
+    def may_hold_name(self, piece: str, offset: int) -> bool:
+        for match in _CAPITALISED_WORD.finditer(piece):
+            if match.group() in _NOT_NAMES or match.group().lower() in self._label_words:
+                continue
+            if not self._inside(offset + match.start()):
+                return True
+        return False

@@ -1,0 +1,223 @@
+"""The columnar scan: every detector's matches in a batch of joined texts, from Rust regex scans
+on polars' threads, with the bookkeeping in numpy (no Python code per text or per match).
+
+Each detector is one polars ``replace_all`` over the rows that wraps every match's value in two
+control characters, and a ``find_many`` of those markers, which gives every match's offsets at
+once; the selects (:mod:`vault_core.pii.scan.plan`) run on a scanning thread while this thread
+judges the previous select's matches (:mod:`vault_core.pii.scan.judge`).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from vault_core.pii.detectors import PatternDetector
+from vault_core.pii.hits import Hits
+from vault_core.pii.joined_text import ContextWords, Corpus, Haystack
+from vault_core.pii.regex_bounds import first_characters, narrowest, widest
+from vault_core.pii.scan.judge import code_table, in_class, judge, match_each, python_search
+from vault_core.pii.scan.plan import (
+    WORDS,
+    haystack_plan,
+    scan_expression,
+    scan_form,
+    selects,
+    words_expression,
+)
+from vault_core.pii.validators import Values
+
+if TYPE_CHECKING:
+    import polars as pl
+
+# Selects queued ahead of the one being judged.
+_LOOKAHEAD = 3
+
+
+def scan_columnar(
+    corpus: Corpus,
+    active: Sequence[PatternDetector],
+    threshold: float,
+    hinted: Sequence[np.ndarray],
+) -> Hits:
+    """Hits of the detectors in one batch of joined texts (``text`` numbered within it)."""
+    names = {detector.name for detector in active}
+    derived = [d for d in active if d.within and names.issuperset(d.within)]
+    scanned = [d for d in active if d not in derived]
+    flags = {detector.name: flag for detector, flag in zip(active, hinted, strict=True)}
+    haystacks: dict[tuple[int, int] | None, Haystack] = {None: corpus.whole()}
+
+    def scan(
+        scanner: ThreadPoolExecutor,
+        key: tuple[int, int] | None,
+        chosen: Sequence[PatternDetector],
+        words: tuple[str, ...],
+    ) -> Future[pl.DataFrame | None]:
+        """One polars select on the scanning thread: per chosen detector, where the markers
+        around its values are in its marked haystack (polars marks the values and finds the
+        markers, so only their offsets come back); with ``words``, where those are. The
+        haystack's frame and the expressions are made here: made on the scanning thread,
+        they waited for the GIL this thread held and started the select late."""
+        haystack = haystacks[key]
+        if not haystack.size:
+            nothing: Future[pl.DataFrame | None] = Future()
+            nothing.set_result(None)
+            return nothing
+        expressions = list(map(scan_expression, chosen))
+        if words:
+            expressions.append(words_expression(words))
+        return scanner.submit(haystack.frame.select, *expressions)
+
+    def spans_of(
+        key: tuple[int, int] | None, chosen: Sequence[PatternDetector], found: pl.DataFrame | None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Byte spans into the joined text of each chosen detector's values, from its scan.
+        (Read on this thread: on the scanning thread, this work held up the next select.)"""
+        if found is None:
+            empty = np.zeros(0, dtype=np.int64)
+            return [(empty, empty) for _ in chosen]
+        spans = []
+        for detector in chosen:
+            start, end = haystacks[key].marked_spans(found.get_column(detector.name))
+            form = scan_form(detector)
+            if form.lead_inside:
+                start = _after_lead(corpus, start)
+            elif form.value_begins is not None:
+                start = _value_start(detector, form.value_begins, corpus, start)
+            elif form.lead_after:
+                start, end = _lead_checked(detector, corpus, start, end)
+            spans.append((start, end))
+        return spans
+
+    # Detectors scanned in one polars select run side by side on its threads (each scan of a
+    # haystack runs on one thread). The next selects run while this thread reads and judges
+    # the previous one's matches. The first select scans the whole text, with the context
+    # words.
+    plan = haystack_plan(scanned)
+    chunks = selects(plan)
+    words = tuple(sorted({word for detector in active for word in detector.context}))
+    found: list[Hits] = []
+    matches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    with ThreadPoolExecutor(max_workers=1) as scanner:
+        # While the whole text is scanned, this thread builds the windows.
+        pending = deque([scan(scanner, *chunks[0], words)])
+        for key in plan:
+            if key is not None:
+                haystacks[key] = corpus.near_digits(*key)
+        pending.extend(scan(scanner, *chunk, ()) for chunk in chunks[1:_LOOKAHEAD])
+        first = pending[0].result()
+        assert first is not None  # the whole text holds a line break at least
+        context = ContextWords.of_found(
+            words, first.get_column(WORDS) if words else None, haystacks[None], corpus
+        )
+        for position, (key, chosen) in enumerate(chunks):
+            spans = spans_of(key, chosen, pending.popleft().result())
+            if position + _LOOKAHEAD < len(chunks):
+                pending.append(scan(scanner, *chunks[position + _LOOKAHEAD], ()))
+            for detector, (start, end) in zip(chosen, spans, strict=True):
+                matches[detector.name] = start, end
+                found.append(
+                    judge(detector, corpus, start, end, threshold, flags[detector.name], context)
+                )
+            # A derived detector is judged as soon as its sources are, while later selects run.
+            for detector in [d for d in derived if matches.keys() >= set(d.within)]:
+                derived.remove(detector)
+                start, end = _matched_whole(detector, corpus, [matches[n] for n in detector.within])
+                found.append(
+                    judge(detector, corpus, start, end, threshold, flags[detector.name], context)
+                )
+    if derived:
+        raise ValueError(f"{derived[0].name}: `within` must name detectors that are scanned")
+    return Hits.concat(found)
+
+
+def _lead_checked(
+    detector: PatternDetector, corpus: Corpus, start: np.ndarray, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The matches of :attr:`PatternDetector.search` (lead and value), given the byte spans of
+    the value's own leftmost-first matches.
+
+    Where every value match of a text has a lead that passes and does not begin where the
+    previous one ended (whose last character a lead would have consumed), the two scans
+    meet the same values: the search's leftmost match starts one character before the
+    value's leftmost match. A text where one fails is scanned again with the search itself,
+    match by match in Python (rare: "_a@x.com", "Dr.Mr.")."""
+    if not len(start):
+        return start, end
+    char = corpus.chars(start)
+    assert detector.lead is not None
+    fails = in_class(detector.lead, corpus, char - 1)
+    text = np.searchsorted(corpus.starts, char, side="right") - 1
+    fails[1:] |= (text[1:] == text[:-1]) & (start[1:] == end[:-1])
+    if not fails.any():
+        return start, end
+    again = np.unique(text[fails])
+    keep = ~np.isin(text, again)
+    redone: list[int] = []
+    search = python_search(detector.search)
+    for number in again.tolist():
+        first, last = int(corpus.starts[number]), int(corpus.ends[number])
+        for match in search.finditer(corpus.joined[first:last]):
+            redone.extend((first + match.start(2), first + match.end(2)))
+    spans = corpus.bytes_of(np.array(redone, dtype=np.int64)).reshape(-1, 2)
+    start = np.concatenate((start[keep], spans[:, 0]))
+    end = np.concatenate((end[keep], spans[:, 1]))
+    order = np.argsort(start, kind="stable")
+    return start[order], end[order]
+
+
+def _after_lead(corpus: Corpus, start: np.ndarray) -> np.ndarray:
+    """Byte offsets just past the character beginning at each ``start`` (UTF-8 lead byte)."""
+    if corpus.ascii:
+        ascii_result: np.ndarray = start + 1
+        return ascii_result
+    first = corpus.utf8[start]
+    width = 1 + (first >= 0xC0).astype(np.int64) + (first >= 0xE0) + (first >= 0xF0)
+    result: np.ndarray = start + width
+    return result
+
+
+def _value_start(
+    detector: PatternDetector, begins: frozenset[int], corpus: Corpus, start: np.ndarray
+) -> np.ndarray:
+    """Byte offsets of the values in matches of ``(?:prefix)(?:value)`` beginning at ``start``:
+    the first character after the match's first whose code is in ``begins`` (the value's
+    first characters, which the prefix's later characters never are). The prefix's later
+    characters are ASCII, one byte each; in the rows scanned, a prefix alternative beginning
+    with ``^`` never matches (see :func:`~vault_core.pii.regex_bounds.prefix_tail_characters`)."""
+    table = code_table(begins)
+    at = _after_lead(corpus, start)
+    assert detector.prefix is not None
+    for _ in range(max((widest(detector.prefix) or 1) - 1, 0)):
+        at = at + ~table[corpus.utf8[at]]
+    return at
+
+
+def _matched_whole(
+    detector: PatternDetector, corpus: Corpus, sources: list[tuple[np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The matches of the detector's ``within`` detectors that its pattern matches whole: its
+    own matches, without scanning the text again (see ``PatternDetector.within``)."""
+    start = np.concatenate([begin for begin, _ in sources])
+    end = np.concatenate([finish for _, finish in sources])
+    # Only values of a width the pattern can match, beginning with a character it can begin
+    # with, are asked (few: a nine-digit SSN among bank numbers of 8-17 digits, an ITIN's 9
+    # among SSNs), one C-level fullmatch each: a polars call here waited for the scans
+    # queued on polars' threads.
+    first = corpus.chars(start)
+    width = corpus.chars(end) - first
+    fits = width >= narrowest(detector.pattern)
+    most = widest(detector.pattern)
+    if most is not None:
+        fits &= width <= most
+    begins = first_characters(detector.pattern)
+    if begins is not None:
+        fits &= code_table(begins)[corpus.codes[first]]
+    start, end = start[fits], end[fits]
+    values = Values(corpus.utf8, start, end).strings()
+    matched = match_each(python_search(f"(?:{detector.pattern})").fullmatch, values)
+    return start[matched], end[matched]
