@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from vault_core.digest import DIGEST_PREFIX, combine_digests
+from vault_core.exceptions import VaultError
 from vault_core.tables import TableNotFoundError, open_dataset
 
 PARTITION = "partition"
@@ -69,13 +70,40 @@ def write_partition(
     nonce = uuid.uuid4().hex
     writer = _Writer(url, schema, partition, nonce, storage_options)
     rows = writer.feed(batches)
-    table = deltalake.DeltaTable(url, storage_options=_options(storage_options))
-    version = next(
-        (int(c["version"]) for c in table.history(64) if c.get(_WRITE_KEY) == nonce),
-        table.version(),
-    )
+    version = _committed_version(url, nonce, storage_options)
     digest = partition_digest(url, version, partition, storage_options=storage_options)
     return PartitionWrite(url, partition, version, rows, digest)
+
+
+class CommitNotFoundError(VaultError):
+    """A write committed, but its commit could not be found in the table's log."""
+
+
+def _committed_version(url: str, nonce: str, storage_options: dict[str, str] | None) -> int:
+    """The version of the commit that carries ``nonce``, read from the commit files' names.
+
+    Not ``DeltaTable.history()``: with another process committing to the same table at the same
+    moment, deltalake numbered the history by position and gave the version before ours (seen
+    in about one write in five with two writers), so the next stage read the partition at a
+    version that did not hold it yet, and found it empty.
+    """
+    fs, log = fsspec.core.url_to_fs(f"{url.rstrip('/')}/_delta_log", **(storage_options or {}))
+    commits = sorted(
+        (int(name.rsplit("/", 1)[-1][:-5]) for name in fs.ls(log, detail=False)
+         if name.endswith(".json") and name.rsplit("/", 1)[-1][:-5].isdigit()),
+        reverse=True,
+    )  # fmt: skip
+    for version in commits[:_COMMITS_SEARCHED]:
+        text = fs.cat_file(f"{log}/{version:020d}.json").decode("utf-8")
+        if nonce in text:  # a uuid4 hex: only our commitInfo carries it
+            return version
+    raise CommitNotFoundError(
+        f"the write to {url} committed, but its commit is not among the last "
+        f"{_COMMITS_SEARCHED} versions: rerun the step"
+    )
+
+
+_COMMITS_SEARCHED = 1000
 
 
 class _Stop:
