@@ -413,6 +413,7 @@ def _anchored(context: dg.AssetExecutionContext, the_vault: Vault) -> Iterator[N
                 dg.AssetObservation(
                     asset_key=AUDIT_ASSET_KEY,
                     metadata={
+                        "vault_home": the_vault.settings.home,
                         "seq": checkpoint.seq,
                         "head": checkpoint.head,
                         "public_key": checkpoint.public_key,

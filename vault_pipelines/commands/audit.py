@@ -23,32 +23,40 @@ def _audit_resource(vault: Any) -> Any:
     return Resource("AuditLog", tenant, tenant)
 
 
-def instance_anchors(limit: int = 5) -> list[Any]:
-    """The latest audit checkpoints the Dagster instance recorded (observations of
-    ``vault_audit``), newest first."""
+def instance_anchors(home: str, limit: int = 5) -> list[Any]:
+    """The latest audit checkpoints of the vault at ``home`` that the instance of
+    ``$DAGSTER_HOME`` recorded."""
     import dagster as dg
 
-    from vault_core.audit import Anchor
-    from vault_pipelines.factory import AUDIT_ASSET_KEY
     from vault_pipelines.instance import ensure_dagster_home
 
     ensure_dagster_home()
-    anchors = []
     with dg.DagsterInstance.get() as instance:
-        records = instance.fetch_observations(AUDIT_ASSET_KEY, limit=limit).records
-        for record in records:
-            observation = record.asset_observation
-            if observation is None:
-                continue
-            meta = {k: v.value for k, v in observation.metadata.items()}
-            anchors.append(
-                Anchor(
-                    seq=int(meta["seq"]),  # type: ignore[call-overload]
-                    head=str(meta["head"]),
-                    public_key=str(meta.get("public_key", "")),
-                    source=f"Dagster instance (run {record.run_id[:8]})",
-                )
+        return anchors_from(instance, home, limit)
+
+
+def anchors_from(instance: Any, home: str, limit: int = 5, scan: int = 500) -> list[Any]:
+    """The latest ``limit`` audit checkpoints of the vault at ``home`` that ``instance``
+    recorded (observations of ``vault_audit``, among its last ``scan``), newest first."""
+    from vault_core.audit import Anchor
+    from vault_pipelines.factory import AUDIT_ASSET_KEY
+
+    anchors = []
+    for record in instance.fetch_observations(AUDIT_ASSET_KEY, limit=scan).records:
+        observation = record.asset_observation
+        if observation is None or len(anchors) >= limit:
+            continue
+        meta = {k: v.value for k, v in observation.metadata.items()}
+        if meta.get("vault_home") != home:
+            continue
+        anchors.append(
+            Anchor(
+                seq=int(meta["seq"]),
+                head=str(meta["head"]),
+                public_key=str(meta.get("public_key", "")),
+                source=f"Dagster instance (run {record.run_id[:8]})",
             )
+        )
     return anchors
 
 
@@ -58,7 +66,7 @@ def _verify(args: argparse.Namespace) -> int:
     vault = _vault(args)
     vault.access.require("audit:read", _audit_resource(vault), durable=True)
     vault.audit.flush()
-    anchors = [] if args.no_instance else instance_anchors()
+    anchors = [] if args.no_instance else instance_anchors(vault.settings.home)
     report = verify_log(vault.audit.directory, anchors=anchors)
     summary = {
         "ok": report.ok,
