@@ -23,7 +23,7 @@ import polars as pl
 import pyarrow as pa
 
 from vault_core import tables
-from vault_core.access import AccessGuard, DatasetAccess, Principal
+from vault_core.access import AccessGuard, Action, DatasetAccess, Principal
 from vault_core.access.registry import GuardedRegistry
 from vault_core.audit import CHECKPOINT_KEY_PURPOSE, AuditLog, CheckpointSigner
 from vault_core.crypto import KeyringMissingError, LocalKeyring
@@ -260,7 +260,7 @@ class Vault:
         Needs ``dataset:read`` for the anonymized and findings zones, ``dataset:read_raw`` for
         the manifest and the quarantine; audited.
         """
-        action = "dataset:read" if zone in _READ_ZONES else "dataset:read_raw"
+        action: Action = "dataset:read" if zone in _READ_ZONES else "dataset:read_raw"
         self.access.require(action, dataset, details={"zone": zone})
         return tables.read_table(
             self.table_url(dataset, zone),

@@ -15,7 +15,6 @@ from vault_core.settings import VaultSettings, resolve_home
 from vault_core.stages.parallel import process_pool
 from vault_core.vault import Vault
 
-
 PRINCIPAL_TAG = "vault/principal"
 PURPOSE_TAG = "vault/purpose"
 

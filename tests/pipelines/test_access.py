@@ -64,7 +64,8 @@ def test_when_the_run_principal_may_not_decrypt_then_the_step_fails_without_retr
     assert failure.step_key == "chats__pii_findings"
     data = failure.step_failure_data.user_failure_data  # type: ignore[union-attr]
     assert data.metadata["error_type"].value == "AccessDenied"
-    assert "ingest-bot" in data.description and "clearance" in data.description
+    assert "ingest-bot" in data.description
+    assert "clearance" in data.description
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert materialized == {"chats/raw"}
 
@@ -93,11 +94,13 @@ def test_when_the_service_runs_then_anchored_and_other_tenants_see_nothing(
     with pytest.raises(PermissionError):
         ann.open_raw("chats")
     otto = Vault(settings, principal="otto")
-    assert otto.registry.list() == [] and otto.datasets() == []
+    assert otto.registry.list() == []
+    assert otto.datasets() == []
     with pytest.raises(PermissionError):
         otto.load("chats")
 
     log = Path(directory, "log.jsonl")
     log.write_text("".join(log.read_text().splitlines(keepends=True)[:3]))  # truncated
     report = verify_log(directory, anchors=anchors_from(dagster_instance, settings.home))
-    assert not report.ok and report.first_bad_line == 4
+    assert not report.ok
+    assert report.first_bad_line == 4

@@ -12,9 +12,7 @@ from vault_core.access.exceptions import AccessFileError
 M = TypeVar("M", bound=BaseModel)
 
 
-def load_yaml_model(
-    text: str, path: str, model: type[M], error: type[AccessFileError]
-) -> M:
+def load_yaml_model(text: str, path: str, model: type[M], error: type[AccessFileError]) -> M:
     """Parse ``text`` and validate it as ``model``; ``error(path, line, problem)`` otherwise."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)

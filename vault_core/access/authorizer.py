@@ -88,7 +88,9 @@ class Decision:
             return "permitted by " + ", ".join(self.policies)
         if self.policies:
             return "forbidden by " + ", ".join(self.policies)
-        return "no policy permits it" + (f" (policy errors: {len(self.errors)})" if self.errors else "")
+        return "no policy permits it" + (
+            f" (policy errors: {len(self.errors)})" if self.errors else ""
+        )
 
 
 def request_context(purpose: str | None, now: float | None = None) -> dict[str, Any]:

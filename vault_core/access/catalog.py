@@ -66,7 +66,10 @@ class DatasetCatalog:
             if listed is not None:
                 if listed.tenant != access.tenant:
                     raise AccessDenied(
-                        f"tenant:{access.tenant}", "claim", f"dataset {dataset}", "owned by another tenant"
+                        f"tenant:{access.tenant}",
+                        "claim",
+                        f"dataset {dataset}",
+                        "owned by another tenant",
                     )
                 return False
             datasets = {**current.datasets, dataset: access}

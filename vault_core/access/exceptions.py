@@ -10,7 +10,7 @@ class AccessError(VaultError):
     """Base class of access-control errors."""
 
 
-class AccessDenied(AccessError, TerminalError, PermissionError):  # noqa: N818 (the issue's name)
+class AccessDenied(AccessError, TerminalError, PermissionError):
     """The access policy refused ``action`` on ``resource`` for ``principal``.
 
     ``reason`` names the deciding policies (``@id`` annotations), never a data value.

@@ -139,7 +139,9 @@ class AccessGuard:
         """The names the principal may list (``dataset:list``): others stay unknown to it.
         Not audited one by one (listing is frequent and reveals only what is allowed)."""
         wanted = sorted(set(names))
-        requests: list[tuple[Action, Resource]] = [("dataset:list", self.dataset(n)) for n in wanted]
+        requests: list[tuple[Action, Resource]] = [
+            ("dataset:list", self.dataset(n)) for n in wanted
+        ]
         decisions = self.authorizer().decide_many(self.principal, requests, purpose=self.purpose)
         return [name for name, decision in zip(wanted, decisions, strict=True) if decision.allowed]
 

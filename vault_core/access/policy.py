@@ -114,6 +114,8 @@ def _policy_line(text: str, index: int) -> int:
         if count > index:
             break
     # skip blank and comment lines before the policy
-    while start < len(lines) and (not lines[start].strip() or lines[start].strip().startswith("//")):
+    while start < len(lines) and (
+        not lines[start].strip() or lines[start].strip().startswith("//")
+    ):
         start += 1
     return start + 1

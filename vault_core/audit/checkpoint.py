@@ -57,9 +57,7 @@ class CheckpointSigner:
 
     def __init__(self, seed: bytes) -> None:
         self._key = Ed25519PrivateKey.from_private_bytes(seed[:32])
-        self.public_key = (
-            self._key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
-        )
+        self.public_key = self._key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
 
     def sign(self, seq: int, head: str, time: str, prev_checkpoint: str) -> Checkpoint:
         """A checkpoint of the head ``(seq, head)``."""

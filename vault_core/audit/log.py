@@ -18,7 +18,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 
 from vault_core.audit.checkpoint import Checkpoint, CheckpointSigner
@@ -157,16 +157,12 @@ class AuditLog:
             return [Checkpoint.model_validate_json(line) for line in handle if line.strip()]
 
     def __del__(self) -> None:
-        try:
+        with suppress(Exception):
             self.flush()
-        except Exception:  # noqa: S110 - a collected log has nobody left to tell
-            pass
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _checkpoint_locked(
-        self, seq: int, head: str, last: Checkpoint | None
-    ) -> Checkpoint | None:
+    def _checkpoint_locked(self, seq: int, head: str, last: Checkpoint | None) -> Checkpoint | None:
         signer = self._signer() if self._signer else None
         if signer is None:
             return None
@@ -222,11 +218,9 @@ def _append(path: str, lines: list[str]) -> None:
 
 def _last_line(path: str) -> str | None:
     """The last non-empty line of a file, read backwards from its end."""
-    try:
-        handle = open(path, "rb")
-    except FileNotFoundError:
+    if not os.path.exists(path):
         return None
-    with handle:
+    with open(path, "rb") as handle:
         end = handle.seek(0, os.SEEK_END)
         chunk = b""
         position = end
@@ -248,7 +242,5 @@ _OPEN_LOGS: weakref.WeakSet[AuditLog] = weakref.WeakSet()
 @atexit.register
 def _flush_all() -> None:
     for log in list(_OPEN_LOGS):
-        try:
+        with suppress(Exception):
             log.flush()
-        except Exception:  # noqa: S110 - at exit there is nobody left to tell
-            pass

@@ -85,7 +85,9 @@ def verify_log(
                 seq=anchor.seq,
             )
         if not any(c.seq == anchor.seq and c.head == anchor.head for c in checkpoints):
-            report.fail(f"the checkpoint of the {anchor.source} anchor (entry {anchor.seq}) is missing")
+            report.fail(
+                f"the checkpoint of the {anchor.source} anchor (entry {anchor.seq}) is missing"
+            )
     return report
 
 
@@ -124,7 +126,11 @@ def _check_entries(path: str, report: AuditReport) -> list[str]:
                 )
                 break
             if entry.expected_hash() != entry.hash:
-                report.fail(f"line {number}: its content does not match its hash (edited)", number, expected_seq)
+                report.fail(
+                    f"line {number}: its content does not match its hash (edited)",
+                    number,
+                    expected_seq,
+                )
                 break
             heads.append(entry.hash)
             prev = entry.hash

@@ -117,9 +117,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from vault_pipelines.registry_sync import RegistrySync
-
     from vault_core.registry import Registry
+    from vault_pipelines.registry_sync import RegistrySync
 
     settings = settings_from(args)  # a projection of the instance, not a principal's write
     with _instance() as instance:

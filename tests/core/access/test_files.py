@@ -40,7 +40,11 @@ LINES = len(GOOD.splitlines())
             43,
             "syntax",
         ),
-        (GOOD + '\npermit (principal, action, resource) when { context.purpose > 3 };\n', LINES + 2, "schema"),
+        (
+            GOOD + "\npermit (principal, action, resource) when { context.purpose > 3 };\n",
+            LINES + 2,
+            "schema",
+        ),
     ],
 )
 def test_when_policy_is_bad_then_error_names_the_line(text: str, line: int, words: str) -> None:
@@ -63,7 +67,11 @@ def test_when_policy_file_is_broken_then_the_vault_allows_nothing(tmp_path: Path
 @pytest.mark.parametrize(
     ("text", "line", "words"),
     [
-        ("principals:\n  - id: alice\n    roles: [admin]\n  - id: bob\n    roles: [boss]\n", 5, "roles.0"),
+        (
+            "principals:\n  - id: alice\n    roles: [admin]\n  - id: bob\n    roles: [boss]\n",
+            5,
+            "roles.0",
+        ),
         ("principals:\n  - id: alice\n    roles: []\n", 3, "roles"),
         ("principals:\n  - id: alice\n    roles: [user]\n    tenant: Not A Tenant\n", 4, "tenant"),
         ("principals:\n  - id: alice\n    roles: [user]\n    salary: 3\n", 4, "salary"),

@@ -49,7 +49,8 @@ def test_role_matrix(authorizer: Authorizer, role: str, action: str, tenant: str
     expected = tenant == "acme" and action in ALLOWED[role]
     assert decision.allowed is expected, decision.reason
     if tenant != "acme":
-        assert decision.policies and decision.policies[0].startswith("tenant-isolation")
+        assert decision.policies
+        assert decision.policies[0].startswith("tenant-isolation")
 
 
 def test_when_clearance_is_below_classification_then_reads_are_denied(
@@ -86,8 +87,9 @@ def test_when_outside_the_access_window_then_everything_is_denied(
 
 def test_when_a_forbid_and_a_permit_both_apply_then_deny_wins() -> None:
     text = default_policy_text() + (
-        '\n@id("no-raw-on-sundays")\nforbid (principal, action == Vault::Action::"dataset:read_raw",'
-        " resource) when { context.weekday == 7 };\n"
+        '\n@id("no-raw-on-sundays")\nforbid (principal,'
+        ' action == Vault::Action::"dataset:read_raw", resource)'
+        " when { context.weekday == 7 };\n"
     )
     authorizer = Authorizer(AccessPolicy.from_text(text))
     admin = Principal(id="a", roles=("admin",))

@@ -124,9 +124,13 @@ CASES: dict[str, Callable[[Path], None]] = {
     "deleted last entry": _lines_op(lambda ls: ls[:-1]),
     "swapped adjacent entries": _lines_op(_swap(12, 13)),
     "swapped distant entries": _lines_op(_swap(3, 20)),
-    "inserted forged entry": _lines_op(lambda ls: [*ls[:12], ls[12].replace("user", "ghost"), *ls[12:]]),
+    "inserted forged entry": _lines_op(
+        lambda ls: [*ls[:12], ls[12].replace("user", "ghost"), *ls[12:]]
+    ),
     "duplicated (replayed) entry": _lines_op(lambda ls: [*ls[:12], ls[11], *ls[12:]]),
-    "edited and rechained": _lines_op(lambda ls: _rechain([*ls[:8], ls[8].replace("allow", "deny"), *ls[9:]], 8)),
+    "edited and rechained": _lines_op(
+        lambda ls: _rechain([*ls[:8], ls[8].replace("allow", "deny"), *ls[9:]], 8)
+    ),
     "deleted and rechained": _lines_op(lambda ls: _rechain(ls[:8] + ls[9:], 8)),
     "truncated tail": _lines_op(lambda ls: ls[:20]),
     "truncated to empty": _lines_op(lambda ls: []),
@@ -135,7 +139,9 @@ CASES: dict[str, Callable[[Path], None]] = {
     "torn last line": lambda d: (d / "log.jsonl").write_text((d / "log.jsonl").read_text()[:-9]),
     "checkpoint signature replaced": _checkpoint_field("signature", "00" * 64),
     "checkpoint head replaced": _checkpoint_field("head", "a" * 64),
-    "checkpoint key replaced": _checkpoint_field("public_key", CheckpointSigner(bytes(32)).public_key),
+    "checkpoint key replaced": _checkpoint_field(
+        "public_key", CheckpointSigner(bytes(32)).public_key
+    ),
     "checkpoint removed from the middle": _checkpoints_op(lambda ls: [ls[0], *ls[2:]]),
     "checkpoints reordered": _checkpoints_op(lambda ls: [ls[1], ls[0], *ls[2:]]),
     "re-signed with another key": _forged_checkpoint,
@@ -221,8 +227,16 @@ def test_when_processes_share_the_log_then_one_chain(tmp_path: Path) -> None:
     )
     for i in range(10):
         for log in (first, second):
-            log.record(principal="p", tenant="t", action="dataset:read", resource="r", decision="allow", details={"i": i})
+            log.record(
+                principal="p",
+                tenant="t",
+                action="dataset:read",
+                resource="r",
+                decision="allow",
+                details={"i": i},
+            )
     first.flush()
     second.flush()
     report = verify_log(str(directory))
-    assert report.ok and report.entries == 20
+    assert report.ok
+    assert report.entries == 20
