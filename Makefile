@@ -12,7 +12,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export VAULT_HOME ?= $(CURDIR)/.vault_home
 
 .DEFAULT_GOAL := help
-.PHONY: help install postgres-server dagster-home demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale bench-workers bench-events clean
+.PHONY: help install postgres-server dagster-home demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale bench-workers bench-events bench-audit clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ bench-registry: install ## registry lineage and sync beside raw Dagster instance
 
 bench-events: install ## events derived per second from 10,000 materializations and webhook latency p50/p99
 	$(BIN)/python benchmarks/events_bench.py
+
+bench-audit: install ## access decision + audit entry per 1 MiB raw object opened, beside the open itself
+	$(BIN)/python benchmarks/audit_bench.py
 
 bench-scale: install ## whole pipeline at SCALE_MB of daily landing: MB/s, peak RSS, 1% append, vs the engine
 	$(BIN)/python benchmarks/scale_bench.py --scale-mb $(SCALE_MB) $(SCALE_ARGS)

@@ -35,7 +35,7 @@ from typing import Any
 import dagster as dg
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from vault_core import stages
+from vault_core import __version__, stages
 from vault_core.access import Action
 from vault_core.dataset import DatasetSpec
 from vault_core.digest import combine_digests
@@ -71,6 +71,7 @@ AUDIT_ASSET = dg.AssetSpec(
     AUDIT_ASSET_KEY,
     description="The vault's audit log: each observation is a signed checkpoint of its head.",
     group_name="vault",
+    code_version=f"{__version__}-audit-v1",
 )
 STAGE_ACTIONS: dict[str, Action] = {
     "raw": "dataset:ingest",

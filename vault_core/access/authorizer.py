@@ -106,10 +106,19 @@ def request_context(purpose: str | None, now: float | None = None) -> dict[str, 
 
 
 class Authorizer:
-    """Evaluates requests against one :class:`AccessPolicy`."""
+    """Evaluates requests against one :class:`AccessPolicy`.
+
+    Decisions are memoized per exact Cedar input: the same principal object, action, resource
+    and context (``now`` is whole seconds, so the memo holds for the current second only and is
+    dropped when the second changes). Cedar is deterministic, so a memoized decision equals a
+    fresh one; it saves the entity parsing that dominates a call (measured: bench-audit).
+    """
 
     def __init__(self, policy: AccessPolicy) -> None:
         self.policy = policy
+        self._memo: dict[tuple[Any, ...], Decision] = {}
+        self._memo_second = -1
+        self._held: dict[int, Principal] = {}
         self._roles = [
             {
                 "uid": {"type": "Vault::Role", "id": role},
@@ -143,6 +152,27 @@ class Authorizer:
         if not requests:
             return []
         context = request_context(purpose, now)
+        if context["now"] != self._memo_second:
+            self._memo, self._memo_second, self._held = {}, context["now"], {}
+        # Keyed by the principal object's identity (held alive with the memo, so the id is not
+        # reused): a reloaded principals file gives new objects, never an old decision.
+        self._held[id(principal)] = principal
+        keys = [
+            (id(principal), action, resource, context["purpose"]) for action, resource in requests
+        ]
+        if all(key in self._memo for key in keys):
+            return [self._memo[key] for key in keys]
+        decisions = self._evaluate(principal, requests, context)
+        if len(self._memo) < 10_000:
+            self._memo.update(zip(keys, decisions, strict=True))
+        return decisions
+
+    def _evaluate(
+        self,
+        principal: Principal,
+        requests: list[tuple[Action, Resource]],
+        context: dict[str, Any],
+    ) -> list[Decision]:
         entities = [*self._roles, _principal_entity(principal)]
         seen: set[tuple[str, str]] = set()
         for _, resource in requests:
