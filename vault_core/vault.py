@@ -24,7 +24,9 @@ import pyarrow as pa
 
 from vault_core import tables
 from vault_core.access import AccessGuard, Action, DatasetAccess, Principal
+from vault_core.access.principal import DEFAULT_TENANT
 from vault_core.access.registry import GuardedRegistry
+from vault_core.access.tenant_keys import TenantKeyrings, open_tenant_keyring, scope_of_key
 from vault_core.audit import CHECKPOINT_KEY_PURPOSE, AuditLog, CheckpointSigner
 from vault_core.crypto import KeyringMissingError, LocalKeyring
 from vault_core.exceptions import ConfigurationError
@@ -106,7 +108,7 @@ class Vault:
             principal=principal,
             purpose=purpose,
         )
-        for shared in ("keyring", "store", "object_refs", "audit"):
+        for shared in ("keyring", "key_provider", "store", "object_refs", "audit"):
             if shared in self.__dict__:
                 other.__dict__[shared] = self.__dict__[shared]
         return other
@@ -136,7 +138,23 @@ class Vault:
 
     def claim(self, dataset: str, access: DatasetAccess) -> None:
         """Record the tenant, classification and purposes of ``dataset`` (once; the datasets
-        file an admin edits wins afterwards)."""
+        file an admin edits wins afterwards).
+
+        A dataset already sealed under the vault's keyring cannot move to another tenant (its
+        keys would be looked for in the tenant's keyring): re-wrapping it is not built yet.
+        """
+        listed = dataset in self.access.catalog.all()
+        if (
+            not listed
+            and access.tenant != DEFAULT_TENANT
+            and os.path.exists(self._keyring_file)
+            and self.keyring.versions(dataset)
+        ):
+            raise ConfigurationError(
+                f"dataset {dataset} was sealed under the vault's keyring (tenant "
+                f"{DEFAULT_TENANT}); moving it to tenant {access.tenant} needs its data keys "
+                "re-wrapped under that tenant's keyring, which is not built yet"
+            )
         self.access.claim(dataset, access)
 
     def _checkpoint_signer(self) -> CheckpointSigner | None:
@@ -198,11 +216,26 @@ class Vault:
         return LocalKeyring(path, secret, create=create, references=self._key_references)
 
     @cached_property
+    def key_provider(self) -> TenantKeyrings:
+        """Wrapping keys per tenant: the vault's keyring for tenant ``default``, a keyring of
+        its own (and its own master secret) for every other tenant (``access.tenant_keys``)."""
+        return TenantKeyrings(
+            self.keyring,
+            tenant_of=lambda scope: self.access.catalog.get(scope).tenant,
+            open_tenant=lambda tenant: open_tenant_keyring(
+                os.path.dirname(self._keyring_file),
+                tenant,
+                references=self._key_references,
+                read_only=self.read_only,
+            ),
+        )
+
+    @cached_property
     def store(self) -> ContentAddressedStore:
         """The content-addressed store of sealed objects."""
         return ContentAddressedStore(
             self.settings.objects_url,
-            provider=self.keyring,
+            provider=self.key_provider,
             storage_options=self.settings.storage_options or None,
         )
 
@@ -331,7 +364,7 @@ class Vault:
         self.access.require(
             "keys:destroy", dataset, details={"key_id": key_id, "shred": int(shred)}, durable=True
         )
-        self.keyring.destroy(key_id, shred=shred)
+        self.key_provider.destroy(key_id, shred=shred)
         self._key_event("keys:shredded" if shred else "keys:destroyed", dataset, key_id)
 
     def destroy_tenant_keys(self, tenant: str) -> list[str]:
@@ -342,18 +375,18 @@ class Vault:
             if access.tenant != tenant:
                 continue
             self.access.require("keys:destroy", dataset, details={"tenant": tenant}, durable=True)
-            for version in self.keyring.versions(dataset):
+            for version in self.key_provider.versions(dataset):
                 if version.status != "destroyed":
-                    self.keyring.destroy(version.key_id, shred=True)
+                    self.key_provider.destroy(version.key_id, shred=True)
                     self._key_event("keys:shredded", dataset, version.key_id)
                     destroyed.append(version.key_id)
         return destroyed
 
     def key_scope(self, key_id: str) -> str:
         """The dataset (key scope) a key version belongs to."""
-        for scope in self.keyring.scopes():
-            if key_id in self.keyring.key_ids(scope):
-                return scope
+        scope = scope_of_key(key_id)
+        if scope is not None and key_id in [v.key_id for v in self.key_provider.versions(scope)]:
+            return scope
         raise ConfigurationError(f"key {key_id!r} is in no scope of this vault's keyring")
 
     def _key_event(self, what: str, dataset: str, key_id: str) -> None:

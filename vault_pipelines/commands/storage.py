@@ -120,7 +120,7 @@ def _list(args: argparse.Namespace) -> int:
         return 0  # nothing sealed, no keyring: nothing to list (and nothing created)
     vault.access.require("dataset:list", args.dataset)
     usage = key_usage(vault.store, args.dataset)
-    for version in vault.keyring.versions(args.dataset):
+    for version in vault.key_provider.versions(args.dataset):
         objects = usage.pop(version.key_id, 0)
         print(f"{version.key_id:<40}{version.status:<11}{version.created:<27}{objects} objects")
     for key_id, objects in sorted(usage.items()):  # named by headers, unknown to the keyring

@@ -19,6 +19,7 @@ from vault_core.access import (
 from vault_core.audit import verify_log
 from vault_core.crypto import CryptoError
 from vault_core.dataset import DatasetSpec
+from vault_core.exceptions import ConfigurationError, VaultError
 from vault_core.settings import VaultSettings
 from vault_core.stages import ingest_raw
 from vault_core.vault import Vault
@@ -135,3 +136,28 @@ def test_when_an_auditor_reads_then_only_audit_and_names(home: str) -> None:
         carol.open_raw("acme_chats")
     with pytest.raises(AccessDenied):
         carol.load("acme_chats")
+
+
+def test_when_a_tenant_has_its_own_secret_then_the_vault_secret_alone_cannot_decrypt_it(
+    home: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert Path(home, "keys", "tenants", "globex", "keyring.json").exists()
+    bob = _as(home, "bob")
+    manifest = bob.read_table("globex_chats", "raw_manifest")
+    address = manifest["object_address"][0].as_py()
+    assert bob.store.get(address)  # with globex's secret (its secret file)
+    # A process holding the vault's master secret but not globex's, going around every check
+    # by calling the store directly, opens none of globex's objects and all of acme's.
+    monkeypatch.setenv("VAULT_MASTER_SECRET_GLOBEX", "not-the-globex-secret-0123456789")
+    intruder = _as(home, "alice")
+    with pytest.raises(VaultError):
+        intruder.store.get(address)
+    acme = intruder.read_table("acme_chats", "raw_manifest")["object_address"][0].as_py()
+    assert intruder.store.get(acme)
+
+
+def test_when_a_default_dataset_is_claimed_for_a_tenant_then_refused(home: str) -> None:
+    ops = Vault(VaultSettings(home=home), master_secret=SECRET, principal=PEOPLE[0])
+    ops.store.put(b"sealed under the vault keyring", scope="legacy")
+    with pytest.raises(ConfigurationError, match="re-wrapped"):
+        ops.claim("legacy", DatasetAccess(tenant="acme"))
