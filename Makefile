@@ -12,7 +12,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export VAULT_HOME ?= $(CURDIR)/.vault_home
 
 .DEFAULT_GOAL := help
-.PHONY: help install postgres-server dagster-home demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale bench-workers bench-events bench-anonymize bench-raw clean
+.PHONY: help install postgres-server dagster-home demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale bench-workers bench-events bench-anonymize bench-raw bench-audit clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -82,6 +82,9 @@ bench-events: install ## events derived per second from 10,000 materializations 
 
 bench-anonymize: install ## the anonymized stage alone on one 100 MB day (CPU s); ANON_AGAINST=<git ref>: beside that ref, output compared
 	$(BIN)/python benchmarks/anonymize_bench.py $(if $(ANON_AGAINST),--against $(ANON_AGAINST)) $(ANON_ARGS)
+
+bench-audit: install ## access decision + audit entry per 1 MiB raw object opened, beside the open itself
+	$(BIN)/python benchmarks/audit_bench.py
 
 bench-scale: install ## whole pipeline at SCALE_MB of daily landing: MB/s, peak RSS, 1% append, vs the engine
 	$(BIN)/python benchmarks/scale_bench.py --scale-mb $(SCALE_MB) $(SCALE_ARGS)

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from vault_core.access.catalog import DatasetAccess
+from vault_core.access.principal import DEFAULT_TENANT, Level
 from vault_core.pii.engine import PiiEngineConfig
 from vault_core.pii.policy import PRESETS, Policy
 
@@ -91,6 +93,23 @@ class DatasetSpec(BaseModel):
 
     tags: dict[str, str] = Field(default_factory=dict)
     """Free-form tags recorded in the registry and shown on the assets."""
+
+    tenant: str = Field(default=DEFAULT_TENANT, pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    """The tenant that owns the dataset: only its principals may list, load or decrypt it."""
+
+    classification: Level = Level.CONFIDENTIAL
+    """Sensitivity: readers need at least this clearance."""
+
+    allowed_purposes: list[str] = Field(default_factory=list)
+    """Purposes of use a reader must declare (empty: any)."""
+
+    def access(self) -> DatasetAccess:
+        """What the access policy knows about this dataset (recorded when first built)."""
+        return DatasetAccess(
+            tenant=self.tenant,
+            classification=self.classification,
+            allowed_purposes=tuple(self.allowed_purposes),
+        )
 
     @field_validator("policy", mode="before")
     @classmethod

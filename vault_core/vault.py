@@ -1,6 +1,11 @@
 """The vault as one object: settings, keyring, sealed store, tables and registry, for notebooks
 and pipelines alike.
 
+Every decrypt, load, key operation and registry write is checked against the access policy for
+the acting principal (``principal=``, else ``$VAULT_PRINCIPAL``, else the OS login, looked up in
+``<home>/access/principals.yaml``) and recorded in the audit log (``vault_core.access``,
+``vault_core.audit``).
+
 Example:
     >>> vault = Vault.open(".vault_home")
     >>> vault.registry.list()
@@ -11,13 +16,18 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import fsspec
 import polars as pl
 import pyarrow as pa
 
 from vault_core import tables
+from vault_core.access import AccessGuard, Action, DatasetAccess, Principal
+from vault_core.access.principal import DEFAULT_TENANT
+from vault_core.access.registry import GuardedRegistry
+from vault_core.access.tenant_keys import TenantKeyrings, open_tenant_keyring, scope_of_key
+from vault_core.audit import CHECKPOINT_KEY_PURPOSE, AuditLog, CheckpointSigner
 from vault_core.crypto import KeyringMissingError, LocalKeyring
 from vault_core.exceptions import ConfigurationError
 from vault_core.raw_zone import ADDRESS_COLUMNS, open_records
@@ -34,6 +44,9 @@ from vault_core.storage import (
 
 Zone = Literal["raw_manifest", "quarantine", "pii_findings", "anonymized"]
 RECORD_ID_KEY_PURPOSE = "vault/record-id/v1"
+# Zones readable with `dataset:read`: the anonymized table and the findings (offsets and types,
+# never values). The manifest and the quarantine lead to sealed raw data: `dataset:read_raw`.
+_READ_ZONES = ("anonymized", "pii_findings")
 
 
 class Vault:
@@ -51,18 +64,104 @@ class Vault:
         *,
         master_secret: str | None = None,
         read_only: bool = False,
+        principal: Principal | str | None = None,
+        purpose: str | None = None,
     ) -> None:
         self.settings = settings
         self.read_only = read_only
         self._master_secret = master_secret
+        self._principal = principal
+        self.purpose = purpose
 
     @classmethod
     def open(
-        cls, home: str | None = None, *, master_secret: str | None = None, read_only: bool = False
+        cls,
+        home: str | None = None,
+        *,
+        master_secret: str | None = None,
+        read_only: bool = False,
+        principal: Principal | str | None = None,
+        purpose: str | None = None,
     ) -> Vault:
-        """Open the vault at ``home`` (default ``$VAULT_HOME`` or ``.vault_home``)."""
+        """Open the vault at ``home`` (default ``$VAULT_HOME`` or ``.vault_home``).
+
+        Args:
+            principal: Who acts: a :class:`Principal`, or an id listed in the principals file
+                (default ``$VAULT_PRINCIPAL``, else the OS login).
+            purpose: Declared purpose of use, tested against a dataset's allowed purposes.
+        """
         settings = VaultSettings(home=resolve_home(home)) if home else VaultSettings.from_env()
-        return cls(settings, master_secret=master_secret, read_only=read_only)
+        return cls(
+            settings,
+            master_secret=master_secret,
+            read_only=read_only,
+            principal=principal,
+            purpose=purpose,
+        )
+
+    def acting_as(self, principal: Principal | str | None, *, purpose: str | None = None) -> Vault:
+        """This vault for another principal, sharing the opened keyring, store and audit log."""
+        other = Vault(
+            self.settings,
+            master_secret=self._master_secret,
+            read_only=self.read_only,
+            principal=principal,
+            purpose=purpose,
+        )
+        for shared in ("keyring", "key_provider", "store", "object_refs", "audit"):
+            if shared in self.__dict__:
+                other.__dict__[shared] = self.__dict__[shared]
+        return other
+
+    # -- access control and audit ------------------------------------------------------------
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        """The audit log of this home (``<home>/audit``)."""
+        return AuditLog(self.settings.path("audit"), signer=self._checkpoint_signer)
+
+    @cached_property
+    def access(self) -> AccessGuard:
+        """The access guard: who acts, the policy, the datasets' tenants."""
+        return AccessGuard(
+            self.settings.path("access"),
+            self.audit,
+            principal=self._principal,
+            purpose=self.purpose,
+            create=not self.read_only,
+        )
+
+    @property
+    def principal(self) -> Principal:
+        """Who acts on this vault."""
+        return self.access.principal
+
+    def claim(self, dataset: str, access: DatasetAccess) -> None:
+        """Record the tenant, classification and purposes of ``dataset`` (once; the datasets
+        file an admin edits wins afterwards).
+
+        A dataset already sealed under the vault's keyring cannot move to another tenant (its
+        keys would be looked for in the tenant's keyring): re-wrapping it is not built yet.
+        """
+        listed = dataset in self.access.catalog.all()
+        if (
+            not listed
+            and access.tenant != DEFAULT_TENANT
+            and os.path.exists(self._keyring_file)
+            and self.keyring.versions(dataset)
+        ):
+            raise ConfigurationError(
+                f"dataset {dataset} was sealed under the vault's keyring (tenant "
+                f"{DEFAULT_TENANT}); moving it to tenant {access.tenant} needs its data keys "
+                "re-wrapped under that tenant's keyring, which is not built yet"
+            )
+        self.access.claim(dataset, access)
+
+    def _checkpoint_signer(self) -> CheckpointSigner | None:
+        try:
+            return CheckpointSigner(self.keyring.derive_subkey(CHECKPOINT_KEY_PURPOSE))
+        except KeyringMissingError:
+            return None  # nothing sealed yet: entries chain, checkpoints start with the keyring
 
     def is_new(self) -> bool:
         """Whether this vault is brand new: the only state in which keys may be created.
@@ -117,11 +216,26 @@ class Vault:
         return LocalKeyring(path, secret, create=create, references=self._key_references)
 
     @cached_property
+    def key_provider(self) -> TenantKeyrings:
+        """Wrapping keys per tenant: the vault's keyring for tenant ``default``, a keyring of
+        its own (and its own master secret) for every other tenant (``access.tenant_keys``)."""
+        return TenantKeyrings(
+            self.keyring,
+            tenant_of=lambda scope: self.access.catalog.get(scope).tenant,
+            open_tenant=lambda tenant: open_tenant_keyring(
+                os.path.dirname(self._keyring_file),
+                tenant,
+                references=self._key_references,
+                read_only=self.read_only,
+            ),
+        )
+
+    @cached_property
     def store(self) -> ContentAddressedStore:
         """The content-addressed store of sealed objects."""
         return ContentAddressedStore(
             self.settings.objects_url,
-            provider=self.keyring,
+            provider=self.key_provider,
             storage_options=self.settings.storage_options or None,
         )
 
@@ -146,18 +260,23 @@ class Vault:
         )
 
     def datasets(self) -> list[str]:
-        """Names of the datasets with tables under this home, sorted."""
+        """Names of the datasets with tables under this home that the acting principal may
+        list (``dataset:list``: never another tenant's), sorted."""
         fs, path = fsspec.core.url_to_fs(
             self.settings.path("datasets"), **(self.settings.storage_options or {})
         )
         if not fs.exists(path):
             return []
-        return sorted(str(p).rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(path, detail=False))
+        names = [str(p).rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(path, detail=False)]
+        return self.access.visible(names)
 
     @cached_property
     def registry(self) -> Registry:
-        """The registry of dataset versions."""
-        return Registry.open(self.settings.registry_url, self.settings.storage_options or None)
+        """The registry of dataset versions, as the acting principal may see it: versions of
+        other tenants' datasets are invisible, writes are checked and audited."""
+        return GuardedRegistry(
+            self.settings.registry_url, self.settings.storage_options or None, self.access
+        )
 
     @cached_property
     def record_key(self) -> bytes:
@@ -169,7 +288,13 @@ class Vault:
         return self.settings.table_url(dataset, zone)
 
     def read_table(self, dataset: str, zone: Zone, *, version: int | None = None) -> pa.Table:
-        """One zone of a dataset as Arrow (latest, or exactly Delta ``version``)."""
+        """One zone of a dataset as Arrow (latest, or exactly Delta ``version``).
+
+        Needs ``dataset:read`` for the anonymized and findings zones, ``dataset:read_raw`` for
+        the manifest and the quarantine; audited.
+        """
+        action: Action = "dataset:read" if zone in _READ_ZONES else "dataset:read_raw"
+        self.access.require(action, dataset, details={"zone": zone})
         return tables.read_table(
             self.table_url(dataset, zone),
             version=version,
@@ -190,7 +315,7 @@ class Vault:
                     f"zone {zone!r} has no registry versions: load version={version!r} of the "
                     "'anonymized' zone, or read other zones with read_table(version=<delta>)"
                 )
-            table = self.registry.load(dataset, version, as_="arrow")
+            table = self.registry.load(dataset, version, as_="arrow")  # checks dataset:read
         else:
             table = self.read_table(dataset, zone)
         frame = pl.from_arrow(table)
@@ -198,9 +323,85 @@ class Vault:
         return frame
 
     def open_raw(self, dataset: str) -> pa.Table:
-        """Decrypt the raw records of a dataset. Plaintext PII: keep it out of logs and outputs."""
-        manifest = self.read_table(dataset, "raw_manifest")  # first: a missing table opens no key
-        return open_records(self.store, manifest)
+        """Decrypt the raw records of a dataset. Plaintext PII: keep it out of logs and outputs.
+
+        Needs ``dataset:read_raw``; the decrypt is audited with the number of objects opened.
+        """
+        self.access.require("dataset:read_raw", dataset, details={"zone": "raw"})
+        manifest = tables.read_table(  # first: a missing table opens no key
+            self.table_url(dataset, "raw_manifest"),
+            storage_options=self.settings.storage_options or None,
+        )
+        records = open_records(self.store, manifest)
+        self.audit.record(
+            principal=self.principal.id,
+            tenant=self.principal.tenant,
+            action="dataset:decrypt",
+            resource=f"dataset {dataset}",
+            dataset=dataset,
+            decision="info",
+            reason="raw records decrypted",
+            purpose=self.purpose,
+            details={"records": records.num_rows, "manifest_rows": manifest.num_rows},
+        )
+        return records
+
+    # -- key operations ----------------------------------------------------------------------
+
+    def rotate_keys(self, dataset: str) -> Any:
+        """Rotate ``dataset``'s wrapping key and re-wrap its data keys (``keys:rotate``)."""
+        from vault_core.storage import rotate_scope
+
+        self.access.require("keys:rotate", dataset, durable=True)
+        report = rotate_scope(self.store, dataset)
+        self._key_event("keys:rotated", dataset, report.new_key_id)
+        return report
+
+    def destroy_key(self, key_id: str, *, shred: bool = False) -> None:
+        """Destroy a wrapping-key version (``keys:destroy`` on its dataset); ``shred`` on
+        purpose makes what it protected unrecoverable (see ``LocalKeyring.destroy``)."""
+        dataset = self.key_scope(key_id)
+        self.access.require(
+            "keys:destroy", dataset, details={"key_id": key_id, "shred": int(shred)}, durable=True
+        )
+        self.key_provider.destroy(key_id, shred=shred)
+        self._key_event("keys:shredded" if shred else "keys:destroyed", dataset, key_id)
+
+    def destroy_tenant_keys(self, tenant: str) -> list[str]:
+        """Crypto-shred every key version of every dataset of ``tenant`` and nothing else
+        (``keys:destroy`` on each). Returns the destroyed key ids."""
+        destroyed: list[str] = []
+        for dataset, access in sorted(self.access.catalog.all().items()):
+            if access.tenant != tenant:
+                continue
+            self.access.require("keys:destroy", dataset, details={"tenant": tenant}, durable=True)
+            for version in self.key_provider.versions(dataset):
+                if version.status != "destroyed":
+                    self.key_provider.destroy(version.key_id, shred=True)
+                    self._key_event("keys:shredded", dataset, version.key_id)
+                    destroyed.append(version.key_id)
+        return destroyed
+
+    def key_scope(self, key_id: str) -> str:
+        """The dataset (key scope) a key version belongs to."""
+        scope = scope_of_key(key_id)
+        if scope is not None and key_id in [v.key_id for v in self.key_provider.versions(scope)]:
+            return scope
+        raise ConfigurationError(f"key {key_id!r} is in no scope of this vault's keyring")
+
+    def _key_event(self, what: str, dataset: str, key_id: str) -> None:
+        principal = self.principal
+        self.audit.record(
+            principal=principal.id,
+            tenant=principal.tenant,
+            action=what,
+            resource=f"dataset {dataset}",
+            dataset=dataset,
+            decision="info",
+            reason="done",
+            details={"key_id": key_id},
+            durable=True,
+        )
 
     @property
     def _keyring_file(self) -> str:

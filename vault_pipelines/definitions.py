@@ -14,7 +14,7 @@ import dagster as dg
 from vault_core.dataset import DatasetSpec
 from vault_core.settings import VaultSettings
 from vault_pipelines.event_sensor import events_sensor
-from vault_pipelines.factory import STAGES, asset_key, dataset_assets
+from vault_pipelines.factory import AUDIT_ASSET, STAGES, asset_key, dataset_assets
 from vault_pipelines.resources import (
     PartitionWorkersResource,
     PiiEngineResource,
@@ -31,13 +31,16 @@ def registry_sync_sensor(
     context: dg.SensorEvaluationContext, vault: VaultResource
 ) -> dg.SkipReason:
     """Keep the registry index in step with the instance's registrations (incremental)."""
+    from vault_core.registry import Registry
     from vault_pipelines.registry_sync import RegistrySync
 
-    the_vault = vault.get_vault()
+    # The sync projects the instance into the index: not a principal's write (each version was
+    # checked, `dataset:register`, and audited by the step that materialized it).
+    settings = vault.settings()
     repository = context.repository_def
     result = RegistrySync(
         context.instance,
-        the_vault.registry,
+        Registry.open(settings.registry_url, settings.storage_options or None),
         storage_options=vault.storage_options or None,
         check_keys=repository.asset_graph.asset_check_keys if repository else (),
     ).run()
@@ -101,7 +104,7 @@ def build_definitions(
         if spec.partitioning != "none"
     ]
     return dg.Definitions(
-        assets=assets,
+        assets=[*assets, AUDIT_ASSET],
         asset_checks=checks,
         jobs=[job, *partition_jobs],
         sensors=[

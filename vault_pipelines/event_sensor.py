@@ -20,10 +20,12 @@ from vault_core.events import (
     DeliveryReport,
     Outbox,
     Webhooks,
+    derive_denial_events,
     derive_webhook_events,
     events_folder,
     key_events,
 )
+from vault_core.events.sources import PRINCIPAL_DIGEST_PURPOSE
 from vault_core.vault import Vault
 from vault_pipelines.event_log import DeriveResult, EventLogDeriver
 from vault_pipelines.resources import VaultResource, WebhooksResource
@@ -57,13 +59,16 @@ def derive_events(
     *,
     check_keys: Iterable[dg.AssetCheckKey] = (),
 ) -> tuple[DeriveResult, int]:
-    """Derive Dagster and keyring events into ``outbox``: (Dagster result, key events added)."""
+    """Derive Dagster, keyring and audit-denial events into ``outbox``: (Dagster result, key and
+    denial events added)."""
     derived = EventLogDeriver(instance, outbox, check_keys=check_keys).run()
     keys = 0
     if os.path.exists(vault.settings.keyring_path):
         keyring = vault.keyring
         versions = [v for scope in keyring.scopes() for v in keyring.versions(scope)]
         keys = outbox.append(key_events(versions))
+        key = keyring.derive_subkey(PRINCIPAL_DIGEST_PURPOSE)
+        keys += derive_denial_events(vault.audit, outbox, key)  # vault.access.denied.v1
     return derived, keys
 
 

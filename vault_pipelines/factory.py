@@ -13,6 +13,13 @@ another's records. ``no_pii_left`` is evaluated inside ``<ds>/anonymized`` on th
 be written (write, audit, publish): a failing version is never written, the step fails and
 ``<ds>/registered`` does not run.
 
+Access: each step acts as the run's principal (the ``vault/principal`` tag, else the service
+principal of ``VaultResource``) and asks the policy first: ``dataset:ingest`` for raw,
+``dataset:read_raw`` for the findings and the anonymized table (they decrypt), and
+``dataset:register``. A denial fails the step with ``AccessDenied``, never retried. Every step
+then signs an audit checkpoint and records it as an observation of ``vault_audit``: an anchor of
+the log outside the vault home (``vault audit verify`` compares them).
+
 Errors: a foreign exception's text may quote a value from the data (``ArrowInvalid`` does), so
 at the asset boundary it is replaced by a value-free description; the original traceback is
 sealed in the dataset's store scope and only its address is reported.
@@ -28,7 +35,8 @@ from typing import Any
 import dagster as dg
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from vault_core import stages
+from vault_core import __version__, stages
+from vault_core.access import Action
 from vault_core.dataset import DatasetSpec
 from vault_core.digest import combine_digests
 from vault_core.exceptions import TerminalError, VaultError
@@ -58,6 +66,19 @@ warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", categor
 CHECK_ENGINE = PiiEngineConfig(mode="patterns")
 RECORD_METADATA_KEY = "vault/registry_record"
 NO_PII_LEFT = "no_pii_left"
+AUDIT_ASSET_KEY = dg.AssetKey("vault_audit")
+AUDIT_ASSET = dg.AssetSpec(
+    AUDIT_ASSET_KEY,
+    description="The vault's audit log: each observation is a signed checkpoint of its head.",
+    group_name="vault",
+    code_version=f"{__version__}-audit-v1",
+)
+STAGE_ACTIONS: dict[str, Action] = {
+    "raw": "dataset:ingest",
+    "pii_findings": "dataset:read_raw",
+    "anonymized": "dataset:read_raw",
+    "registered": "dataset:register",
+}
 
 
 def asset_key(spec: DatasetSpec, stage: str) -> dg.AssetKey:
@@ -78,7 +99,11 @@ def _value_free_errors(vault: VaultResource, spec: DatasetSpec, stage: str) -> I
     except dg.Failure:
         raise
     except TerminalError as exc:
-        raise dg.Failure(description=str(exc), allow_retries=False) from None
+        raise dg.Failure(
+            description=str(exc),
+            allow_retries=False,
+            metadata={"error_type": type(exc).__name__},
+        ) from None
     except VaultError as exc:
         raise dg.Failure(description=str(exc)) from None
     except Exception as exc:
@@ -292,7 +317,7 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         **common("registered"),
     )
     def registered(context: dg.AssetExecutionContext, vault: VaultResource) -> dg.MaterializeResult:
-        the_vault = vault.get_vault()
+        the_vault = vault.vault_for_run(context.run.tags)
         refs = _upstream_refs(context, [raw_key, findings_key, anonymized_key])
         upstream = {ref.asset: ref.data_version for ref in refs}
         provenance = Provenance(
@@ -304,7 +329,8 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
             or head_commit(),
         )
         checks = _check_results(context, [dg.AssetCheckKey(anonymized_key, NO_PII_LEFT)])
-        with _value_free_errors(vault, spec, "registered"):
+        with _anchored(context, the_vault), _value_free_errors(vault, spec, "registered"):
+            _authorize(the_vault, spec, "registered")
             result = stages.register(
                 the_vault,
                 spec,
@@ -357,10 +383,46 @@ def _stage_results(
     tasks = [
         PartitionTask(stage, vault.settings(), spec, key, engine) for key in partition_keys(context)
     ]
-    with _value_free_errors(vault, spec, stage), workers.executor() as executor:
-        the_vault = vault.get_vault()
+    the_vault = vault.vault_for_run(context.run.tags)
+    with (
+        _anchored(context, the_vault),
+        _value_free_errors(vault, spec, stage),
+        workers.executor() as executor,
+    ):
+        _authorize(the_vault, spec, stage)
         here = pii.engine(engine) if engine else None
         yield from map_partitions(tasks, executor, lambda task: run_stage(task, the_vault, here))
+
+
+def _authorize(the_vault: Vault, spec: DatasetSpec, stage: str) -> None:
+    """Record the dataset's tenant (first build) and ask the policy for the stage's action."""
+    if stage == "raw":
+        the_vault.claim(spec.name, spec.access())
+    the_vault.access.require(STAGE_ACTIONS[stage], spec.name, details={"stage": stage})
+
+
+@contextmanager
+def _anchored(context: dg.AssetExecutionContext, the_vault: Vault) -> Iterator[None]:
+    """After the step (failed or not): a signed checkpoint of the audit log, recorded in the
+    instance as an observation of ``vault_audit`` (hashes and counts, no entry content)."""
+    try:
+        yield
+    finally:
+        checkpoint = the_vault.audit.checkpoint()
+        if checkpoint is not None:
+            context.log_event(
+                dg.AssetObservation(
+                    asset_key=AUDIT_ASSET_KEY,
+                    metadata={
+                        "vault_home": the_vault.settings.home,
+                        "seq": checkpoint.seq,
+                        "head": checkpoint.head,
+                        "public_key": checkpoint.public_key,
+                        "signature": checkpoint.signature,
+                        "checkpoint": checkpoint.digest(),
+                    },
+                )
+            )
 
 
 def _merged(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor
 from contextlib import contextmanager
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
+from vault_core.access import SERVICE_PRINCIPAL
 from vault_core.pii import PiiEngine, PiiEngineConfig
 from vault_core.settings import VaultSettings, resolve_home
 from vault_core.stages.parallel import process_pool
 from vault_core.vault import Vault
+
+PRINCIPAL_TAG = "vault/principal"
+PURPOSE_TAG = "vault/purpose"
 
 
 class VaultResource(dg.ConfigurableResource):
@@ -28,6 +32,13 @@ class VaultResource(dg.ConfigurableResource):
     storage_options: dict[str, str] = Field(default_factory=dict)
     """fsspec / deltalake storage options for ``home``."""
 
+    principal: str = SERVICE_PRINCIPAL
+    """Service principal the assets act as (an id of ``<home>/access/principals.yaml``) when
+    the run has no ``vault/principal`` tag."""
+
+    purpose: str | None = None
+    """Declared purpose of use when the run has no ``vault/purpose`` tag."""
+
     _vault: Vault | None = PrivateAttr(default=None)
 
     def settings(self) -> VaultSettings:
@@ -39,10 +50,18 @@ class VaultResource(dg.ConfigurableResource):
         )
 
     def get_vault(self) -> Vault:
-        """The ``Vault`` for this home, opened once per process."""
+        """The ``Vault`` for this home acting as the service principal, opened once per
+        process."""
         if self._vault is None:
-            self._vault = Vault(self.settings())
+            self._vault = Vault(self.settings(), principal=self.principal, purpose=self.purpose)
         return self._vault
+
+    def vault_for_run(self, tags: Mapping[str, str]) -> Vault:
+        """The vault acting for a run: the principal its launcher, schedule or sensor named in
+        the ``vault/principal`` tag (and ``vault/purpose``), else the service principal."""
+        principal = tags.get(PRINCIPAL_TAG) or self.principal
+        purpose = tags.get(PURPOSE_TAG) or self.purpose
+        return self.get_vault().acting_as(principal, purpose=purpose)
 
 
 class PiiEngineResource(dg.ConfigurableResource):

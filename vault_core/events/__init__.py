@@ -16,6 +16,8 @@ from vault_core.events.exceptions import UnknownEventTypeError as UnknownEventTy
 from vault_core.events.ids import event_id as event_id
 from vault_core.events.outbox import Outbox as Outbox
 from vault_core.events.outbox import StoredEvent as StoredEvent
+from vault_core.events.sources import denial_events as denial_events
+from vault_core.events.sources import derive_denial_events as derive_denial_events
 from vault_core.events.sources import derive_webhook_events as derive_webhook_events
 from vault_core.events.sources import key_events as key_events
 from vault_core.events.subscriptions import Subscription as Subscription
@@ -68,6 +70,8 @@ __all__ = [
     "WebhookDead",
     "WebhookDelivered",
     "Webhooks",
+    "denial_events",
+    "derive_denial_events",
     "derive_webhook_events",
     "event_id",
     "events_folder",

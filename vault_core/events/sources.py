@@ -1,4 +1,5 @@
-"""Events derived from facts vault_core records itself: key versions and finished deliveries.
+"""Events derived from facts vault_core records itself: key versions, finished deliveries and
+the audit log's denials.
 
 Key versions: every version after the first of a scope is a rotation, every destroyed version a
 destruction, each at the time the keyring recorded. The keyring is a small state, read whole on
@@ -12,11 +13,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+import blake3
+
+from vault_core.audit import AuditEntry, AuditLog
 from vault_core.crypto import KeyVersion
 from vault_core.events.envelope import Envelope
 from vault_core.events.outbox import Outbox
 from vault_core.events.types import (
     WEBHOOK_EVENT_PREFIX,
+    AccessDenied,
     KeyDestroyed,
     KeyRotated,
     WebhookDead,
@@ -97,3 +102,40 @@ def derive_webhook_events(webhooks: Webhooks, outbox: Outbox, *, batch: int = 10
                 )
             )
         added += outbox.append(events, {WEBHOOKS_CURSOR: finishes[-1].seq})
+
+
+AUDIT_CURSOR = "audit"
+PRINCIPAL_DIGEST_PURPOSE = "vault/events/principal/v1"
+
+
+def denial_events(entries: Iterable[AuditEntry], principal_key: bytes) -> list[Envelope]:
+    """``vault.access.denied.v1`` events of the audit log's denials. The principal is a keyed
+    digest (an id may be an e-mail address); the fact is the entry's chained hash."""
+    events: list[Envelope] = []
+    for entry in entries:
+        if entry.decision != "deny":
+            continue
+        digest = blake3.blake3(entry.principal.encode("utf-8"), key=principal_key).hexdigest()
+        events.append(
+            Envelope.of(
+                AccessDenied(
+                    dataset=entry.dataset,
+                    principal=f"principal:{digest[:24]}",
+                    action=entry.action,
+                    resource=entry.resource,
+                    policy=entry.reason,
+                ),
+                fact=f"audit:{entry.seq}:{entry.hash}",
+                time=datetime.fromisoformat(entry.time).timestamp(),
+            )
+        )
+    return events
+
+
+def derive_denial_events(log: AuditLog, outbox: Outbox, principal_key: bytes) -> int:
+    """Append the denial events of audit entries after the outbox's ``audit`` cursor."""
+    after = outbox.cursor().get(AUDIT_CURSOR, 0)
+    entries = [e for e in log.entries() if e.seq >= after]
+    if not entries:
+        return 0
+    return outbox.append(denial_events(entries, principal_key), {AUDIT_CURSOR: entries[-1].seq + 1})

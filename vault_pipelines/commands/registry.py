@@ -10,10 +10,10 @@ from vault_pipelines.commands._common import settings_from
 
 
 def _registry(args: argparse.Namespace) -> Any:
-    from vault_core.registry import Registry
+    from vault_core.vault import Vault
 
-    settings = settings_from(args)
-    return Registry.open(settings.registry_url, settings.storage_options or None)
+    # The acting principal's view: other tenants' datasets are invisible, writes are checked.
+    return Vault(settings_from(args)).registry
 
 
 def _print(value: Any) -> None:
@@ -117,10 +117,14 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
+    from vault_core.registry import Registry
     from vault_pipelines.registry_sync import RegistrySync
 
+    settings = settings_from(args)  # a projection of the instance, not a principal's write
     with _instance() as instance:
-        result = RegistrySync(instance, _registry(args)).run()
+        result = RegistrySync(
+            instance, Registry.open(settings.registry_url, settings.storage_options or None)
+        ).run()
     print(
         f"{result.materializations} materializations read, {result.inserted} new records, "
         f"{result.check_evaluations} check evaluations in {result.seconds:.3f}s"

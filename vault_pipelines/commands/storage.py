@@ -25,7 +25,11 @@ def _verify(args: argparse.Namespace) -> int:
     if vault.is_new():
         print("verified 0 objects: nothing sealed yet")
         return 0
-    report = verify_store(vault.store, scope=args.dataset, expected=vault.references())
+    references = vault.references()
+    # Verifying opens (decrypts) every object: dataset:read_raw on each dataset checked.
+    for dataset in [args.dataset] if args.dataset else sorted(references):
+        vault.access.require("dataset:read_raw", dataset, details={"operation": "verify"})
+    report = verify_store(vault.store, scope=args.dataset, expected=references)
     # A rerun repairs: partitions naming a damaged object are re-ingested by their next run.
     forgotten = forget_damaged(vault, set(report.failures))
     summary = {
@@ -97,9 +101,7 @@ def _gc(args: argparse.Namespace) -> int:
 
 
 def _rotate(args: argparse.Namespace) -> int:
-    from vault_core.storage import rotate_scope
-
-    report = rotate_scope(_vault(args).store, args.dataset)
+    report = _vault(args).rotate_keys(args.dataset)  # keys:rotate, audited
     print(
         f"{args.dataset}: now {report.new_key_id}; re-wrapped {report.rewrapped} objects "
         f"({report.unchanged} already current) in {report.seconds:.2f}s, "
@@ -116,8 +118,9 @@ def _list(args: argparse.Namespace) -> int:
     vault = _vault(args, read_only=True)
     if vault.is_new():
         return 0  # nothing sealed, no keyring: nothing to list (and nothing created)
+    vault.access.require("dataset:list", args.dataset)
     usage = key_usage(vault.store, args.dataset)
-    for version in vault.keyring.versions(args.dataset):
+    for version in vault.key_provider.versions(args.dataset):
         objects = usage.pop(version.key_id, 0)
         print(f"{version.key_id:<40}{version.status:<11}{version.created:<27}{objects} objects")
     for key_id, objects in sorted(usage.items()):  # named by headers, unknown to the keyring
@@ -127,7 +130,13 @@ def _list(args: argparse.Namespace) -> int:
 
 def _destroy(args: argparse.Namespace) -> int:
     vault = _vault(args)
-    vault.keyring.destroy(args.key_id, shred=args.shred)
+    if args.tenant:
+        destroyed = vault.destroy_tenant_keys(args.tenant)  # keys:destroy on each, audited
+        print(f"tenant {args.tenant}: shredded {len(destroyed)} key versions")
+        return 0
+    if not args.key_id:
+        raise SystemExit("vault keys destroy: give a KEY_ID or --tenant TENANT")
+    vault.destroy_key(args.key_id, shred=args.shred)  # keys:destroy, audited
     verb = "shredded" if args.shred else "destroyed (it protected no object)"
     print(f"{args.key_id}: {verb}")
     return 0
@@ -166,7 +175,10 @@ def add_commands(commands: Any) -> None:
     destroy = keys_commands.add_parser(
         "destroy", help="destroy a key version; refused while any object's header names it"
     )
-    destroy.add_argument("key_id", help="key version, e.g. local:tickets:v1")
+    destroy.add_argument("key_id", nargs="?", help="key version, e.g. local:tickets:v1")
+    destroy.add_argument(
+        "--tenant", help="crypto-shred every key version of every dataset of this tenant"
+    )
     destroy.add_argument(
         "--shred",
         action="store_true",

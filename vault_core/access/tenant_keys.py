@@ -1,0 +1,122 @@
+"""Per-tenant key material: the wrapping keys of a tenant's datasets live in a keyring of its own
+(``<home>/keys/tenants/<tenant>/keyring.json``) protected by the tenant's own master secret
+(``$VAULT_MASTER_SECRET_<TENANT>``, else ``master-secret-<tenant>`` beside the vault's secret
+file). A process that holds only the vault's master secret cannot unwrap a tenant's data keys,
+whatever it does around the in-process checks; deleting the tenant's keyring (or destroying its
+versions) shreds that tenant and nothing else.
+
+Datasets of tenant ``default`` keep the vault's keyring. Subkeys (record ids, addresses, tokens)
+stay with the vault's keyring: they key digests, they decrypt nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from vault_core.access.principal import DEFAULT_TENANT
+from vault_core.crypto import KeyVersion, LocalKeyring
+from vault_core.secrets import default_secret_file, resolve_master_secret
+
+_SCOPE_OF_KEY = re.compile(r"local:(?P<scope>.+):v[1-9][0-9]*", re.ASCII | re.DOTALL)
+
+
+def scope_of_key(key_id: str) -> str | None:
+    """The scope (dataset) in a local key id ``local:<scope>:v<n>``."""
+    match = _SCOPE_OF_KEY.fullmatch(key_id)
+    return match["scope"] if match else None
+
+
+def tenant_secret_env(tenant: str) -> str:
+    """``VAULT_MASTER_SECRET_<TENANT>`` (upper case, ``-`` as ``_``)."""
+    return "VAULT_MASTER_SECRET_" + tenant.upper().replace("-", "_")
+
+
+def open_tenant_keyring(
+    home_keys: str,
+    tenant: str,
+    references: Callable[[str], int] | None = None,
+    *,
+    read_only: bool = False,
+) -> LocalKeyring:
+    """The tenant's keyring, created with its secret on first use (never when ``read_only``:
+    a missing keyring then raises ``KeyringMissingError``)."""
+    path = os.path.join(home_keys, "tenants", tenant, "keyring.json")
+    create = not os.path.exists(path) and not read_only
+    secret_file = default_secret_file().with_name(f"master-secret-{tenant}")
+    secret = resolve_master_secret(tenant_secret_env(tenant), str(secret_file), create=create)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return LocalKeyring(path, secret, create=create, references=references)
+
+
+class TenantKeyrings:
+    """A key provider that wraps each dataset's data keys with its tenant's keyring.
+
+    ``tenant_of(scope)`` names a dataset's tenant; ``default`` is the vault's keyring.
+    """
+
+    def __init__(
+        self,
+        default: LocalKeyring,
+        tenant_of: Callable[[str], str],
+        open_tenant: Callable[[str], LocalKeyring],
+    ) -> None:
+        self.default = default
+        self._tenant_of = tenant_of
+        self._open_tenant = open_tenant
+        self._keyrings: dict[str, LocalKeyring] = {}
+
+    def for_scope(self, scope: str) -> LocalKeyring:
+        """The keyring holding ``scope``'s wrapping keys."""
+        tenant = self._tenant_of(scope)
+        if tenant == DEFAULT_TENANT:
+            return self.default
+        if tenant not in self._keyrings:
+            self._keyrings[tenant] = self._open_tenant(tenant)
+        return self._keyrings[tenant]
+
+    def _for_key(self, key_id: str) -> LocalKeyring:
+        scope = scope_of_key(key_id)
+        return self.for_scope(scope) if scope is not None else self.default
+
+    # -- KeyProvider -------------------------------------------------------------------------
+
+    def current_key_id(self, scope: str) -> str:
+        """See :class:`~vault_core.crypto.KeyProvider`."""
+        return self.for_scope(scope).current_key_id(scope)
+
+    def wrap(self, scope: str, data_key: bytes, context: bytes) -> tuple[str, bytes]:
+        """See :class:`~vault_core.crypto.KeyProvider`."""
+        return self.for_scope(scope).wrap(scope, data_key, context)
+
+    def unwrap(self, key_id: str, wrapped: bytes, context: bytes) -> bytes:
+        """See :class:`~vault_core.crypto.KeyProvider`."""
+        return self._for_key(key_id).unwrap(key_id, wrapped, context)
+
+    def generate_data_key(self, scope: str, context: bytes) -> tuple[str, bytes, bytes]:
+        """See :class:`~vault_core.crypto.KeyProvider`."""
+        return self.for_scope(scope).generate_data_key(scope, context)
+
+    def rewrap(
+        self, key_id: str, wrapped: bytes, context: bytes, *, scope: str
+    ) -> tuple[str, bytes]:
+        """See :class:`~vault_core.crypto.KeyProvider`."""
+        return self.wrap(scope, self.unwrap(key_id, wrapped, context), context)
+
+    def derive_subkey(self, purpose: str) -> bytes:
+        """See :class:`~vault_core.crypto.KeyProvider` (always the vault's keyring)."""
+        return self.default.derive_subkey(purpose)
+
+    def rotate(self, scope: str) -> str:
+        """See :class:`~vault_core.crypto.KeyProvider`."""
+        return self.for_scope(scope).rotate(scope)
+
+    def destroy(self, key_id: str, *, shred: bool = False) -> None:
+        """See :meth:`~vault_core.crypto.LocalKeyring.destroy`."""
+        self._for_key(key_id).destroy(key_id, shred=shred)
+
+    def versions(self, scope: str) -> list[KeyVersion]:
+        """See :class:`~vault_core.crypto.KeyProvider`."""
+        return self.for_scope(scope).versions(scope)
