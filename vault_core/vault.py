@@ -118,7 +118,7 @@ class Vault:
     @cached_property
     def audit(self) -> AuditLog:
         """The audit log of this home (``<home>/audit``)."""
-        return AuditLog(self.settings.path("audit"), signer=self._checkpoint_signer)
+        return AuditLog.shared(self.settings.path("audit"), signer=self._checkpoint_signer)
 
     @cached_property
     def access(self) -> AccessGuard:

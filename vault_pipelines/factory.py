@@ -179,7 +179,9 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         workers: PartitionWorkersResource,
     ) -> dg.MaterializeResult:
         per_partition = []
-        for result in _stage_results(context, spec, "raw", vault, pii, workers, None):
+        with _anchored(context, vault.vault_for_run(context.run.tags)):
+            results = list(_stage_results(context, spec, "raw", vault, pii, workers, None))
+        for result in results:
             assert isinstance(result, stages.RawResult)
             context.log.info(
                 "%s [%s]: %d rows in, %d records, %d quarantined%s",
@@ -222,7 +224,11 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         workers: PartitionWorkersResource,
     ) -> dg.MaterializeResult:
         per_partition = []
-        for result in _stage_results(context, spec, "pii_findings", vault, pii, workers, spec.pii):
+        with _anchored(context, vault.vault_for_run(context.run.tags)):
+            results = list(
+                _stage_results(context, spec, "pii_findings", vault, pii, workers, spec.pii)
+            )
+        for result in results:
             assert isinstance(result, stages.FindingsResult)
             context.log.info(
                 "%s [%s]: %d findings", spec.name, result.partition, sum(result.by_type.values())
@@ -263,7 +269,10 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         per_partition = []
         checked: dict[str, Any] = {}
-        results = _stage_results(context, spec, "anonymized", vault, pii, workers, CHECK_ENGINE)
+        with _anchored(context, vault.vault_for_run(context.run.tags)):
+            results = list(
+                _stage_results(context, spec, "anonymized", vault, pii, workers, CHECK_ENGINE)
+            )
         for result in results:
             assert isinstance(result, stages.AnonymizedResult)
             checked = _merged(
@@ -384,11 +393,7 @@ def _stage_results(
         PartitionTask(stage, vault.settings(), spec, key, engine) for key in partition_keys(context)
     ]
     the_vault = vault.vault_for_run(context.run.tags)
-    with (
-        _anchored(context, the_vault),
-        _value_free_errors(vault, spec, stage),
-        workers.executor() as executor,
-    ):
+    with _value_free_errors(vault, spec, stage), workers.executor() as executor:
         _authorize(the_vault, spec, stage)
         here = pii.engine(engine) if engine else None
         yield from map_partitions(tasks, executor, lambda task: run_stage(task, the_vault, here))
@@ -404,25 +409,38 @@ def _authorize(the_vault: Vault, spec: DatasetSpec, stage: str) -> None:
 @contextmanager
 def _anchored(context: dg.AssetExecutionContext, the_vault: Vault) -> Iterator[None]:
     """After the step (failed or not): a signed checkpoint of the audit log, recorded in the
-    instance as an observation of ``vault_audit`` (hashes and counts, no entry content)."""
+    instance as an observation of ``vault_audit`` (hashes and counts, no entry content).
+
+    Used around whole stages in the asset bodies, never inside a generator that might be
+    closed by the garbage collector later: logging to the instance from there re-entered the
+    SQLite event log's lock of whatever the process was doing then (a deadlock, seen in tests).
+    """
     try:
         yield
-    finally:
-        checkpoint = the_vault.audit.checkpoint()
-        if checkpoint is not None:
-            context.log_event(
-                dg.AssetObservation(
-                    asset_key=AUDIT_ASSET_KEY,
-                    metadata={
-                        "vault_home": the_vault.settings.home,
-                        "seq": checkpoint.seq,
-                        "head": checkpoint.head,
-                        "public_key": checkpoint.public_key,
-                        "signature": checkpoint.signature,
-                        "checkpoint": checkpoint.digest(),
-                    },
-                )
+    except GeneratorExit:
+        raise  # closed by the garbage collector: no step left to report on
+    except BaseException:
+        _checkpoint_to_instance(context, the_vault)
+        raise
+    _checkpoint_to_instance(context, the_vault)
+
+
+def _checkpoint_to_instance(context: dg.AssetExecutionContext, the_vault: Vault) -> None:
+    checkpoint = the_vault.audit.checkpoint()
+    if checkpoint is not None:
+        context.log_event(
+            dg.AssetObservation(
+                asset_key=AUDIT_ASSET_KEY,
+                metadata={
+                    "vault_home": the_vault.settings.home,
+                    "seq": checkpoint.seq,
+                    "head": checkpoint.head,
+                    "public_key": checkpoint.public_key,
+                    "signature": checkpoint.signature,
+                    "checkpoint": checkpoint.digest(),
+                },
             )
+        )
 
 
 def _merged(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -60,7 +60,24 @@ class AuditLog:
         self._pending: list[dict[str, object]] = []
         self._oldest = 0.0
         self._mutex = threading.Lock()
+        self._pid = os.getpid()
         _OPEN_LOGS.add(self)
+
+    @classmethod
+    def shared(
+        cls, directory: str, *, signer: Callable[[], CheckpointSigner | None] | None = None
+    ) -> AuditLog:
+        """The one log object of ``directory`` in this process (kept until exit, flushed then).
+
+        One object per directory, never flushed from a finalizer: a flush run by the garbage
+        collector in the middle of another flush of the same file would wait for the file lock
+        this process holds (and split the chain).
+        """
+        with _SHARED_MUTEX:
+            log = _SHARED.get(directory)
+            if log is None or log._pid != os.getpid():
+                log = _SHARED[directory] = cls(directory, signer=signer)
+            return log
 
     def record(
         self,
@@ -104,6 +121,8 @@ class AuditLog:
     def flush(self) -> int:
         """Write the queued entries (one write, one fsync); returns how many."""
         with self._mutex:
+            if self._pid != os.getpid():  # a forked child: its parent writes what it queued
+                self._pending, self._pid = [], os.getpid()
             pending, self._pending = self._pending, []
         if not pending:
             return 0
@@ -240,10 +259,14 @@ def _last_line(path: str) -> str | None:
 
 
 _OPEN_LOGS: weakref.WeakSet[AuditLog] = weakref.WeakSet()
+_SHARED: dict[str, AuditLog] = {}
+_SHARED_MUTEX = threading.Lock()
 
 
 @atexit.register
 def _flush_all() -> None:
-    for log in list(_OPEN_LOGS):
+    for log in [*_SHARED.values(), *_OPEN_LOGS]:
+        if log._pid != os.getpid():
+            continue
         with suppress(Exception):
             log.flush()
