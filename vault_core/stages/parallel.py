@@ -115,8 +115,8 @@ def map_partitions(
     """Each task's result, in task order: on ``executor`` when given and there is more than one
     task, else one after the other through ``run_here`` (the caller's own vault and engine).
 
-    A task that fails raises its exception here, when its turn comes; tasks already submitted
-    still finish (each writes only its own partition).
+    A task that fails raises its exception here, when its turn comes; tasks already running still
+    finish (each writes only its own partition) and those not started are cancelled.
     """
     if executor is None or len(tasks) < 2:
         for task in tasks:
