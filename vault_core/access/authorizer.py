@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import cedarpy
 
@@ -28,19 +28,7 @@ Action = Literal[
     "audit:read",
     "policy:edit",
 ]
-ACTIONS: tuple[Action, ...] = (
-    "dataset:list",
-    "dataset:read",
-    "dataset:read_raw",
-    "dataset:ingest",
-    "dataset:register",
-    "dataset:deprecate",
-    "dataset:alias",
-    "keys:rotate",
-    "keys:destroy",
-    "audit:read",
-    "policy:edit",
-)
+ACTIONS: tuple[Action, ...] = get_args(Action)
 ROLE_PARENTS: dict[str, list[str]] = {
     # A role's parents are the roles it includes: admin > developer > user > viewer, and
     # admin > auditor. Cedar's `principal in Role::"viewer"` follows these edges upwards.
