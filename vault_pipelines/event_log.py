@@ -19,7 +19,6 @@ from typing import Any
 import dagster as dg
 from dagster._core.storage.asset_check_execution_record import (
     AssetCheckExecutionRecord,
-    AssetCheckExecutionRecordStatus,
 )
 
 from vault_core.events import (
@@ -34,7 +33,7 @@ from vault_core.events import (
 )
 from vault_core.registry import AssetVersion
 from vault_pipelines.factory import NO_PII_LEFT, RECORD_METADATA_KEY, STAGES
-from vault_pipelines.instance import PAGE, check_executions_after, run_finished
+from vault_pipelines.instance import PAGE, settled_check_executions
 
 MATERIALIZATION = "mat:"
 OBSERVATION = "obs:"
@@ -282,16 +281,8 @@ class EventLogDeriver:
             newest = latest.get(key)
             if newest is None or newest.id <= after:
                 continue
-            rows = check_executions_after(self.instance, key, after)
-            seen += len(rows)
-            pending = [
-                row.id
-                for row in rows
-                if row.status is AssetCheckExecutionRecordStatus.PLANNED
-                and not run_finished(self.instance, row.run_id)
-            ]
-            # An execution still running is resolved in place later: stop the cursor before it.
-            done = [row for row in rows if not pending or row.id < min(pending)]
+            count, done = settled_check_executions(self.instance, key, after)
+            seen += count
             if not done:
                 continue
             events = [e for row in done if (e := self._of_check(key, row)) is not None]

@@ -9,7 +9,10 @@ from pathlib import Path
 import dagster as dg
 import psutil  # type: ignore[import-untyped]
 from dagster._core.launcher import DefaultRunLauncher
-from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecord
+from dagster._core.storage.asset_check_execution_record import (
+    AssetCheckExecutionRecord,
+    AssetCheckExecutionRecordStatus,
+)
 
 DEFAULT_DAGSTER_HOME = ".dagster_home"
 
@@ -134,6 +137,22 @@ def check_executions_after(
         if len(newer) < PAGE:
             return rows[::-1]
         page_cursor = page[-1].id
+
+
+def settled_check_executions(
+    instance: dg.DagsterInstance, key: dg.AssetCheckKey, after: int
+) -> tuple[int, list[AssetCheckExecutionRecord]]:
+    """How many executions of ``key`` came after ``after``, and those a cursor may pass: all of
+    them up to (not including) the first one still planned in a live run, which is resolved in
+    place later."""
+    rows = check_executions_after(instance, key, after)
+    pending = [
+        row.id
+        for row in rows
+        if row.status is AssetCheckExecutionRecordStatus.PLANNED
+        and not run_finished(instance, row.run_id)
+    ]
+    return len(rows), [row for row in rows if not pending or row.id < min(pending)]
 
 
 def run_finished(instance: dg.DagsterInstance, run_id: str) -> bool:

@@ -35,7 +35,6 @@ import deltalake
 import pyarrow as pa
 from dagster._core.storage.asset_check_execution_record import (
     AssetCheckExecutionRecord,
-    AssetCheckExecutionRecordStatus,
 )
 
 from vault_core.exceptions import VaultError
@@ -48,7 +47,7 @@ from vault_core.registry import (
 )
 from vault_core.tables import read_table
 from vault_pipelines.factory import RECORD_METADATA_KEY
-from vault_pipelines.instance import PAGE, check_executions_after, fail_dead_runs, run_finished
+from vault_pipelines.instance import PAGE, fail_dead_runs, settled_check_executions
 
 logger = logging.getLogger(__name__)
 CURSOR_SCHEMA = pa.schema([("asset_key", pa.string()), ("storage_id", pa.int64())])
@@ -349,16 +348,8 @@ class RegistrySync:
             newest = latest.get(key)
             if newest is None or newest.id <= after:
                 continue  # nothing new: one batched query answered for every check
-            rows = check_executions_after(self.instance, key, after)
-            seen += len(rows)
-            pending = [
-                row.id
-                for row in rows
-                if row.status is AssetCheckExecutionRecordStatus.PLANNED
-                and not run_finished(self.instance, row.run_id)
-            ]
-            # An execution still running is resolved in place later: stop the cursor before it.
-            done = [row for row in rows if not pending or row.id < min(pending)]
+            count, done = settled_check_executions(self.instance, key, after)
+            seen += count
             for row in done:
                 evaluation = self._evaluation(row)
                 if evaluation is not None:
