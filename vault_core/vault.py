@@ -113,6 +113,12 @@ class Vault:
                 other.__dict__[shared] = self.__dict__[shared]
         return other
 
+    def acting_for(self, principal: str, *, purpose: str | None = None) -> Vault:
+        """This vault for ``principal``, if the acting principal may act for it (its
+        ``acts_for`` in the principals file; :class:`AccessDenied` otherwise, audited)."""
+        self.access.act_for(principal)
+        return self.acting_as(principal, purpose=purpose)
+
     # -- access control and audit ------------------------------------------------------------
 
     @cached_property

@@ -389,12 +389,14 @@ def _stage_results(
 ) -> Iterator[StageResult]:
     """``stage``'s result for each partition of the step, in order: in this process, or spread
     over the partition workers when the step builds a range. Errors are reported value-free."""
-    tasks = [
-        PartitionTask(stage, vault.settings(), spec, key, engine) for key in partition_keys(context)
-    ]
-    the_vault = vault.vault_for_run(context.run.tags)
     with _value_free_errors(vault, spec, stage), workers.executor() as executor:
+        the_vault = vault.vault_for_run(context.run.tags)
         _authorize(the_vault, spec, stage)
+        acting = (the_vault.principal.id, the_vault.purpose)
+        tasks = [
+            PartitionTask(stage, vault.settings(), spec, key, engine, *acting)
+            for key in partition_keys(context)
+        ]
         here = pii.engine(engine) if engine else None
         yield from map_partitions(tasks, executor, lambda task: run_stage(task, the_vault, here))
 

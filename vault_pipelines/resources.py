@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
-from vault_core.access import SERVICE_PRINCIPAL
+from vault_core.access import SERVICE_PRINCIPAL, AccessDenied
 from vault_core.pii import PiiEngine, PiiEngineConfig
 from vault_core.settings import VaultSettings, resolve_home
 from vault_core.stages.parallel import process_pool
@@ -58,10 +58,21 @@ class VaultResource(dg.ConfigurableResource):
 
     def vault_for_run(self, tags: Mapping[str, str]) -> Vault:
         """The vault acting for a run: the principal its launcher, schedule or sensor named in
-        the ``vault/principal`` tag (and ``vault/purpose``), else the service principal."""
-        principal = tags.get(PRINCIPAL_TAG) or self.principal
+        the ``vault/principal`` tag (and ``vault/purpose``), else the service principal.
+
+        Anyone who can launch a run can set a tag, so a tag is honoured only for principals the
+        service principal lists in ``acts_for`` (:class:`AccessDenied` otherwise, audited)."""
         purpose = tags.get(PURPOSE_TAG) or self.purpose
-        return self.get_vault().acting_as(principal, purpose=purpose)
+        try:
+            return self.get_vault().acting_for(
+                tags.get(PRINCIPAL_TAG) or self.principal, purpose=purpose
+            )
+        except AccessDenied as exc:  # a terminal failure of the step, never retried
+            raise dg.Failure(
+                description=str(exc),
+                allow_retries=False,
+                metadata={"error_type": type(exc).__name__},
+            ) from None
 
 
 class PiiEngineResource(dg.ConfigurableResource):

@@ -21,7 +21,12 @@ from vault_pipelines.definitions import ALL_JOB, build_definitions
 pytestmark = pytest.mark.integration
 BODY = "call me at kim.doe@example.net"
 PEOPLE = [
-    Principal(id="service:pipelines", roles=("developer",), clearance="restricted"),
+    Principal(
+        id="service:pipelines",
+        roles=("developer",),
+        clearance="restricted",
+        acts_for=("ingest-bot",),
+    ),
     # May ingest (no clearance needed to seal) but not decrypt a restricted dataset.
     Principal(id="ingest-bot", roles=("developer",), clearance="confidential"),
     Principal(id="ann", roles=("user",), clearance="restricted"),
@@ -76,6 +81,28 @@ def test_when_the_run_principal_may_not_decrypt_then_the_step_fails_without_retr
     ]
     log = Path(settings.home, "audit", "log.jsonl").read_text()
     assert "kim.doe" not in log
+
+
+def test_when_a_run_names_a_principal_the_service_may_not_act_for_then_nothing_runs(
+    job: tuple[dg.JobDefinition, VaultSettings], dagster_instance: dg.DagsterInstance
+) -> None:
+    """Anyone who can launch a run can set its tags: naming an admin must not make one."""
+    definition, settings = job
+    result = definition.execute_in_process(
+        instance=dagster_instance, raise_on_error=False, tags={"vault/principal": "otto"}
+    )
+    assert not result.success
+    assert not result.get_asset_materialization_events()
+    kinds = [e.event_type for e in result.all_events]
+    assert dg.DagsterEventType.STEP_UP_FOR_RETRY not in kinds
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    data = failure.step_failure_data.user_failure_data  # type: ignore[union-attr]
+    assert data.metadata["error_type"].value == "AccessDenied"
+    assert "acts_for" in data.description
+    denials = [e for e in Vault(settings, principal="aud").audit.entries() if e.decision == "deny"]
+    assert [(e.principal, e.action, e.resource) for e in denials] == [
+        ("service:pipelines", "access:act_for", 'Principal::"otto"')
+    ]
 
 
 def test_when_the_service_runs_then_anchored_and_other_tenants_see_nothing(

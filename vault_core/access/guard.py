@@ -83,6 +83,29 @@ class AccessGuard:
             )
             raise
 
+    def act_for(self, other: str) -> None:
+        """Allow this principal to act for ``other`` only if it lists ``other`` (or ``"*"``) in
+        ``acts_for``; :class:`AccessDenied` otherwise. The decision is audited either way.
+
+        This is delegation (who may speak for whom, like sudoers), decided from the principals
+        file an admin edits, not from the Cedar policy, which decides what a principal may do."""
+        principal = self.principal
+        if other == principal.id:
+            return
+        allowed = other in principal.acts_for or "*" in principal.acts_for
+        reason = "listed in acts_for" if allowed else f"{other!r} is not in its acts_for"
+        self.audit.record(
+            principal=principal.id,
+            tenant=principal.tenant,
+            action="access:act_for",
+            resource=f'Principal::"{other}"',
+            decision="allow" if allowed else "deny",
+            reason=reason,
+            durable=True,
+        )
+        if not allowed:
+            raise AccessDenied(principal.id, "access:act_for", f'Principal::"{other}"', reason)
+
     def authorizer(self) -> Authorizer:
         """The authorizer of the current policy file (re-read when it changes)."""
         self._ensure_files()

@@ -55,6 +55,10 @@ class Principal(BaseModel):
     access_until: int = NEVER
     """Epoch seconds from which the principal may no longer act."""
 
+    acts_for: tuple[str, ...] = ()
+    """Principals this one may act for (a service naming them in a Dagster run's
+    ``vault/principal`` tag); ``"*"`` is anyone listed. Empty: nobody (the default)."""
+
     attributes: dict[str, str] = Field(default_factory=dict)
     """Free attributes (team, cost centre...) a policy may test through ``principal.attributes``
     in future schema versions; recorded, not interpreted."""

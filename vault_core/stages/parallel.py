@@ -42,11 +42,24 @@ class PartitionTask:
     partition: str
     engine: PiiEngineConfig | None = None
     """The engine the PII stages use (detection for pii_findings, the audit for anonymized)."""
+    principal: str | None = None
+    """Who the step acts as (the worker's vault acts as them; None: the process's default)."""
+    purpose: str | None = None
+    """The step's declared purpose of use."""
 
 
 @functools.lru_cache(maxsize=4)
 def _vault(settings_json: str) -> Vault:
     return Vault(VaultSettings.model_validate_json(settings_json))
+
+
+def _vault_for(task: PartitionTask) -> Vault:
+    """The worker's vault (opened once per home) acting as the task's principal. The step
+    already decided that it may act for them, so this is ``acting_as``, not a new delegation."""
+    vault = _vault(task.settings.model_dump_json())
+    if task.principal is None and task.purpose is None:
+        return vault
+    return vault.acting_as(task.principal, purpose=task.purpose)
 
 
 @functools.lru_cache(maxsize=4)
@@ -56,7 +69,7 @@ def _engine(config_json: str) -> PiiEngine:
 
 def run_task(task: PartitionTask) -> StageResult:
     """Run one task in this process (a worker's entry point), reusing its vault and engine."""
-    vault = _vault(task.settings.model_dump_json())
+    vault = _vault_for(task)
     engine = _engine(task.engine.model_dump_json()) if task.engine else None
     return run_stage(task, vault, engine)
 

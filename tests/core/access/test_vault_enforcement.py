@@ -31,6 +31,8 @@ PEOPLE = [
     Principal(id="dev", roles=("developer",), tenant="acme"),
     Principal(id="vic", roles=("viewer",), tenant="acme"),
     Principal(id="carol", roles=("auditor",), tenant="acme"),
+    Principal(id="svc", roles=("developer",), tenant="acme", acts_for=("vic",)),
+    Principal(id="root-svc", roles=("developer",), tenant="acme", acts_for=("*",)),
 ]
 
 
@@ -161,3 +163,21 @@ def test_when_a_default_dataset_is_claimed_for_a_tenant_then_refused(home: str) 
     ops.store.put(b"sealed under the vault keyring", scope="legacy")
     with pytest.raises(ConfigurationError, match="re-wrapped"):
         ops.claim("legacy", DatasetAccess(tenant="acme"))
+
+
+def test_when_a_service_acts_for_someone_then_only_whom_it_lists(home: str) -> None:
+    svc = _as(home, "svc")
+    assert svc.acting_for("svc").principal.id == "svc"
+    as_vic = svc.acting_for("vic")
+    assert as_vic.principal.id == "vic"
+    with pytest.raises(AccessDenied, match="no policy permits it"):
+        as_vic.open_raw("acme_chats")  # and acts with vic's rights, not the service's
+    with pytest.raises(AccessDenied, match="acts_for") as caught:
+        svc.acting_for("alice")
+    assert caught.value.action == "access:act_for"
+    assert _as(home, "root-svc").acting_for("alice").principal.id == "alice"
+    with pytest.raises(AccessDenied):
+        _as(home, "vic").acting_for("alice")  # nobody may, by default
+    decisions = [(e.principal, e.resource, e.decision) for e in svc.audit.entries()]
+    assert ("svc", 'Principal::"alice"', "deny") in decisions
+    assert ("svc", 'Principal::"vic"', "allow") in decisions
