@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 
 import dagster as dg
 
+from vault_core.access.tenant_keys import tenant_keyring_files
+from vault_core.crypto import key_versions_in_file
 from vault_core.events import (
     DeliveryReport,
     Outbox,
@@ -59,13 +61,18 @@ def derive_events(
     *,
     check_keys: Iterable[dg.AssetCheckKey] = (),
 ) -> tuple[DeriveResult, int]:
-    """Derive Dagster, keyring and audit-denial events into ``outbox``: (Dagster result, key and
-    denial events added)."""
+    """Derive Dagster, keyring (the vault's and every tenant's) and audit-denial events into
+    ``outbox``: (Dagster result, key and denial events added)."""
     derived = EventLogDeriver(instance, outbox, check_keys=check_keys).run()
     keys = 0
     if os.path.exists(vault.settings.keyring_path):
         keyring = vault.keyring
         versions = [v for scope in keyring.scopes() for v in keyring.versions(scope)]
+        # Tenants' keyrings: their public metadata, without their secrets (the sensor holds none).
+        keys_folder = os.path.dirname(vault.settings.keyring_path)
+        versions += [
+            v for path in tenant_keyring_files(keys_folder) for v in key_versions_in_file(path)
+        ]
         keys = outbox.append(key_events(versions))
         key = keyring.derive_subkey(PRINCIPAL_DIGEST_PURPOSE)
         keys += derive_denial_events(vault.audit, outbox, key)  # vault.access.denied.v1

@@ -5,13 +5,16 @@ a real receiver on 127.0.0.1 that verifies the signature with the standardwebhoo
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from tests.core.events.receiver import LOOPBACK, Receiver, serving
+from vault_core.access.tenant_keys import open_tenant_keyring, tenant_secret_env
 from vault_core.dataset import DatasetSpec
 from vault_core.events import Outbox, Webhooks, derive_webhook_events, events_folder
 from vault_core.pii import PiiEngineConfig
@@ -168,3 +171,29 @@ def test_when_the_sensor_ticks_then_subscribed_events_arrive_signed(
     assert len(receiver.received) == 2
     delivered = Outbox(events_folder(settings)).events(type_prefix="vault.webhook.delivered")
     assert len(delivered) == 2
+
+
+def test_when_a_tenant_keyring_rotates_then_its_key_events_are_derived_without_its_secret(
+    tmp_path: Path, dagster_instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = VaultSettings(home=str(tmp_path / "home"))
+    vault = Vault(settings)
+    keys_folder = os.path.dirname(settings.keyring_path)
+    vault.keyring.current_key_id("plain")  # the vault's own keyring has a scope too
+    monkeypatch.setenv(tenant_secret_env("acme"), "acme-secret-0123456789abcdef")
+    tenant = open_tenant_keyring(keys_folder, "acme")
+    tenant.current_key_id("acme_chats")
+    tenant.rotate("acme_chats")
+    tenant.destroy("local:acme_chats:v1", shred=True)
+    monkeypatch.delenv(tenant_secret_env("acme"))  # the sensor holds no tenant secret
+    outbox = Outbox(events_folder(settings))
+    derive_events(dagster_instance, vault, outbox)
+    keys = sorted(
+        (e.envelope.type, e.envelope.data["key_id"])
+        for e in outbox.events()
+        if e.envelope.type.startswith("vault.key.")
+    )
+    assert keys == [
+        ("vault.key.destroyed.v1", "local:acme_chats:v1"),
+        ("vault.key.rotated.v1", "local:acme_chats:v2"),
+    ]

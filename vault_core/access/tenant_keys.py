@@ -34,6 +34,20 @@ def tenant_secret_env(tenant: str) -> str:
     return "VAULT_MASTER_SECRET_" + tenant.upper().replace("-", "_")
 
 
+def tenant_keyring_path(home_keys: str, tenant: str) -> str:
+    """``<home>/keys/tenants/<tenant>/keyring.json``."""
+    return os.path.join(home_keys, "tenants", tenant, "keyring.json")
+
+
+def tenant_keyring_files(home_keys: str) -> list[str]:
+    """The keyring files of every tenant that has one, sorted."""
+    folder = os.path.join(home_keys, "tenants")
+    if not os.path.isdir(folder):
+        return []
+    paths = (tenant_keyring_path(home_keys, tenant) for tenant in sorted(os.listdir(folder)))
+    return [path for path in paths if os.path.isfile(path)]
+
+
 def open_tenant_keyring(
     home_keys: str,
     tenant: str,
@@ -43,7 +57,7 @@ def open_tenant_keyring(
 ) -> LocalKeyring:
     """The tenant's keyring, created with its secret on first use (never when ``read_only``:
     a missing keyring then raises ``KeyringMissingError``)."""
-    path = os.path.join(home_keys, "tenants", tenant, "keyring.json")
+    path = tenant_keyring_path(home_keys, tenant)
     create = not os.path.exists(path) and not read_only
     secret_file = default_secret_file().with_name(f"master-secret-{tenant}")
     secret = resolve_master_secret(tenant_secret_env(tenant), str(secret_file), create=create)

@@ -23,6 +23,7 @@ from vault_core.crypto.exceptions import WrongKeyError as WrongKeyError
 from vault_core.crypto.keyring import KeyProvider as KeyProvider
 from vault_core.crypto.keyring import KeyVersion as KeyVersion
 from vault_core.crypto.keyring import LocalKeyring as LocalKeyring
+from vault_core.crypto.keyring import key_versions_in_file as key_versions_in_file
 from vault_core.crypto.keys import derive_key as derive_key
 from vault_core.crypto.keys import master_key_from_secret as master_key_from_secret
 
@@ -45,6 +46,7 @@ __all__ = [
     "SegmentWriter",
     "WrongKeyError",
     "derive_key",
+    "key_versions_in_file",
     "master_key_from_secret",
     "open_sealed",
     "read_header",

@@ -378,18 +378,7 @@ class LocalKeyring:
         """Return the versions of ``scope`` (id, number, creation time, status), oldest first."""
         with self._mutex:
             self._refresh()
-            entries = self._doc["scopes"].get(scope, [])
-            return [
-                KeyVersion(
-                    _key_id(scope, e["version"]),
-                    scope,
-                    e["version"],
-                    e["created"],
-                    e["status"],
-                    e.get("destroyed"),
-                )
-                for e in sorted(entries, key=lambda e: int(e["version"]))
-            ]
+            return _versions(self._doc, scope)
 
     def scopes(self) -> list[str]:
         """Return every scope that has at least one key version."""
@@ -528,6 +517,29 @@ def _fsync_directory(directory: str) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def key_versions_in_file(path: str) -> list[KeyVersion]:
+    """Every key version a keyring file describes (ids, times, status: public metadata), read
+    without its master secret: how the event sensor reports keyrings whose secret it lacks."""
+    with open(path, "rb") as handle:
+        doc = _parse_document(handle.read(), path)
+    return [version for scope in sorted(doc["scopes"]) for version in _versions(doc, scope)]
+
+
+def _versions(doc: dict[str, Any], scope: str) -> list[KeyVersion]:
+    entries = doc["scopes"].get(scope, [])
+    return [
+        KeyVersion(
+            _key_id(scope, e["version"]),
+            scope,
+            e["version"],
+            e["created"],
+            e["status"],
+            e.get("destroyed"),
+        )
+        for e in sorted(entries, key=lambda e: int(e["version"]))
+    ]
 
 
 def _find_entry(doc: dict[str, Any], key_id: str) -> dict[str, Any] | None:
