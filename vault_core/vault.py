@@ -173,9 +173,9 @@ class Vault:
         """Whether this vault is brand new: the only state in which keys may be created.
 
         Decision: a vault is new when its keyring file is absent **and** none of ``objects/``
-        (sealed objects, bodies, packs), ``datasets/`` (manifests, quarantine, anonymized
-        tables: their record ids and tokens come from the keyring) and ``objects_refs/`` holds
-        a file. Anything else means data exists that only the old keyring (and the master
+        (sealed objects, bodies, packs), ``datasets/`` and ``tenants/`` (manifests, quarantine,
+        anonymized tables: their record ids and tokens come from the keyring) and
+        ``objects_refs/`` holds a file. Anything else means data exists that only the old keyring (and the master
         secret protecting it) can open, so the keyring and the secret file must be restored,
         not re-created. Empty folders do not count. Listing stops at the first file found and
         runs only while the keyring is absent.
@@ -187,6 +187,7 @@ class Vault:
             for url in (
                 self.settings.objects_url,
                 self.settings.path("datasets"),
+                self.settings.path("tenants"),
                 self.settings.object_refs_url,
             )
         )
@@ -256,24 +257,20 @@ class Vault:
 
         The roots of ``vault gc`` and what ``vault verify`` expects to find. Reads no key.
         """
-        return merge_references(
-            self.object_refs.load(),
-            table_references(
-                self.settings.path("datasets"),
-                ADDRESS_COLUMNS,
-                self.settings.storage_options or None,
-            ),
-        )
+        in_tables: dict[str, set[str]] = {}
+        for root in self._datasets_roots():
+            found = table_references(root, ADDRESS_COLUMNS, self.settings.storage_options or None)
+            in_tables.update(found)  # a name belongs to one tenant: no overlap
+        return merge_references(self.object_refs.load(), in_tables)
 
     def datasets(self) -> list[str]:
         """Names of the datasets with tables under this home that the acting principal may
         list (``dataset:list``: never another tenant's), sorted."""
-        fs, path = fsspec.core.url_to_fs(
-            self.settings.path("datasets"), **(self.settings.storage_options or {})
-        )
-        if not fs.exists(path):
-            return []
-        names = [str(p).rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(path, detail=False)]
+        names: list[str] = []
+        for root in self._datasets_roots():
+            fs, path = fsspec.core.url_to_fs(root, **(self.settings.storage_options or {}))
+            if fs.exists(path):
+                names += [str(p).rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(path, detail=False)]
         return self.access.visible(names)
 
     @cached_property
@@ -289,9 +286,24 @@ class Vault:
         """Key of record ids (keyed digests of rows)."""
         return self.keyring.derive_subkey(RECORD_ID_KEY_PURPOSE)
 
+    def dataset_url(self, dataset: str, *parts: str) -> str:
+        """Where ``dataset``'s tables and state live: under its tenant's prefix (see
+        :meth:`VaultSettings.dataset_url`)."""
+        return self.settings.dataset_url(
+            dataset, *parts, tenant=self.access.catalog.get(dataset).tenant
+        )
+
     def table_url(self, dataset: str, zone: Zone) -> str:
         """Delta table URL of one zone of a dataset."""
-        return self.settings.table_url(dataset, zone)
+        return self.dataset_url(dataset, zone)
+
+    def _datasets_roots(self) -> list[str]:
+        """``<home>/datasets`` and every tenant's ``<home>/tenants/<t>/datasets``."""
+        tenants = {access.tenant for access in self.access.catalog.all().values()}
+        return [
+            self.settings.path(*self.settings.datasets_prefix(tenant))
+            for tenant in sorted(tenants | {DEFAULT_TENANT})
+        ]
 
     def read_table(self, dataset: str, zone: Zone, *, version: int | None = None) -> pa.Table:
         """One zone of a dataset as Arrow (latest, or exactly Delta ``version``).

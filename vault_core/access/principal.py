@@ -8,9 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vault_core.settings import DEFAULT_TENANT as DEFAULT_TENANT
+
 Role = Literal["admin", "developer", "user", "viewer", "auditor"]
 ROLES: tuple[Role, ...] = ("admin", "developer", "user", "viewer", "auditor")
-DEFAULT_TENANT = "default"
 NEVER = 2**62
 """``access_until`` of a principal without an end date (epoch seconds; Cedar's Long)."""
 

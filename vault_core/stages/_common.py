@@ -85,7 +85,7 @@ class StageNotRunError(TerminalError):
 def states(vault: Vault, spec: DatasetSpec) -> PartitionStateStore:
     """Where the stages of ``spec`` record what they wrote per partition."""
     return PartitionStateStore(
-        vault.settings.path("datasets", spec.name, "_state"),
+        vault.dataset_url(spec.name, "_state"),
         vault.settings.storage_options or None,
     )
 

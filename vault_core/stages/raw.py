@@ -199,7 +199,7 @@ def forget_damaged(vault: Vault, addresses: set[str]) -> list[tuple[str, str]]:
             hit = rows.filter(pc.is_in(rows[column], wanted))
             for partition in sorted(set(hit[PARTITION].to_pylist())):
                 PartitionStateStore(
-                    vault.settings.path("datasets", dataset, "_state"),
+                    vault.dataset_url(dataset, "_state"),
                     vault.settings.storage_options or None,
                 ).remove("raw", partition)
                 forgotten.append((dataset, partition))

@@ -181,3 +181,14 @@ def test_when_a_service_acts_for_someone_then_only_whom_it_lists(home: str) -> N
     decisions = [(e.principal, e.resource, e.decision) for e in svc.audit.entries()]
     assert ("svc", 'Principal::"alice"', "deny") in decisions
     assert ("svc", 'Principal::"vic"', "allow") in decisions
+
+
+def test_when_datasets_belong_to_tenants_then_each_sits_under_its_tenants_prefix(home: str) -> None:
+    for name, tenant in (("acme_chats", "acme"), ("globex_chats", "globex")):
+        state = Path(home, "tenants", tenant, "datasets", name)
+        assert (state / "raw_manifest" / "_delta_log").is_dir()
+        assert (state / "_state").is_dir()
+    assert not Path(home, "datasets").exists()
+    # Garbage collection and verify still see every dataset's objects as roots.
+    assert set(_as(home, "alice").references()) == {"acme_chats", "globex_chats"}
+    assert _as(home, "bob").open_raw("globex_chats").num_rows == 20
