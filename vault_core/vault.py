@@ -175,9 +175,9 @@ class Vault:
         Decision: a vault is new when its keyring file is absent **and** none of ``objects/``
         (sealed objects, bodies, packs), ``datasets/`` and ``tenants/`` (manifests, quarantine,
         anonymized tables: their record ids and tokens come from the keyring) and
-        ``objects_refs/`` holds a file. Anything else means data exists that only the old keyring (and the master
-        secret protecting it) can open, so the keyring and the secret file must be restored,
-        not re-created. Empty folders do not count. Listing stops at the first file found and
+        ``objects_refs/`` holds a file. Anything else means data exists that only the old
+        keyring (and the master secret protecting it) can open, so the keyring and the secret
+        file must be restored, not re-created. Empty folders do not count. Listing stops at the first file found and
         runs only while the keyring is absent.
         """
         if os.path.exists(self._keyring_file):
