@@ -177,8 +177,8 @@ class Vault:
         anonymized tables: their record ids and tokens come from the keyring) and
         ``objects_refs/`` holds a file. Anything else means data exists that only the old
         keyring (and the master secret protecting it) can open, so the keyring and the secret
-        file must be restored, not re-created. Empty folders do not count. Listing stops at the first file found and
-        runs only while the keyring is absent.
+        file must be restored, not re-created. Empty folders do not count. Listing stops at the
+        first file found and runs only while the keyring is absent.
         """
         if os.path.exists(self._keyring_file):
             return False
