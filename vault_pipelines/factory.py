@@ -36,7 +36,6 @@ import dagster as dg
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from vault_core import __version__, stages
-from vault_core.access import Action
 from vault_core.dataset import DatasetSpec
 from vault_core.digest import combine_digests
 from vault_core.exceptions import TerminalError, VaultError
@@ -73,12 +72,6 @@ AUDIT_ASSET = dg.AssetSpec(
     group_name="vault",
     code_version=f"{__version__}-audit-v1",
 )
-STAGE_ACTIONS: dict[str, Action] = {
-    "raw": "dataset:ingest",
-    "pii_findings": "dataset:read_raw",
-    "anonymized": "dataset:read_raw",
-    "registered": "dataset:register",
-}
 
 
 def asset_key(spec: DatasetSpec, stage: str) -> dg.AssetKey:
@@ -339,7 +332,7 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         )
         checks = _check_results(context, [dg.AssetCheckKey(anonymized_key, NO_PII_LEFT)])
         with _anchored(context, the_vault), _value_free_errors(vault, spec, "registered"):
-            _authorize(the_vault, spec, "registered")
+            stages.authorize(the_vault, spec, "registered")
             result = stages.register(
                 the_vault,
                 spec,
@@ -391,7 +384,7 @@ def _stage_results(
     over the partition workers when the step builds a range. Errors are reported value-free."""
     with _value_free_errors(vault, spec, stage), workers.executor() as executor:
         the_vault = vault.vault_for_run(context.run.tags)
-        _authorize(the_vault, spec, stage)
+        stages.authorize(the_vault, spec, stage)
         acting = (the_vault.principal.id, the_vault.purpose)
         tasks = [
             PartitionTask(stage, vault.settings(), spec, key, engine, *acting)
@@ -399,13 +392,6 @@ def _stage_results(
         ]
         here = pii.engine(engine) if engine else None
         yield from map_partitions(tasks, executor, lambda task: run_stage(task, the_vault, here))
-
-
-def _authorize(the_vault: Vault, spec: DatasetSpec, stage: str) -> None:
-    """Record the dataset's tenant (first build) and ask the policy for the stage's action."""
-    if stage == "raw":
-        the_vault.claim(spec.name, spec.access())
-    the_vault.access.require(STAGE_ACTIONS[stage], spec.name, details={"stage": stage})
 
 
 @contextmanager

@@ -27,6 +27,10 @@ class AccessDenied(AccessError, TerminalError, PermissionError):
             "access policy (vault access check)"
         )
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Denials cross process boundaries (partition workers): rebuild from the fields.
+        return (type(self), (self.principal, self.action, self.resource, self.reason))
+
 
 class UnknownPrincipalError(AccessDenied):
     """Nobody identified: the acting id is not in the principals file (nothing is anonymous)."""
@@ -38,9 +42,13 @@ class UnknownPrincipalError(AccessDenied):
             "VAULT_PRINCIPAL to an id listed there, or ask an admin to add you",
         )
         self.principal = principal
+        self.path = path
         self.action = "*"
         self.resource = "*"
         self.reason = "unknown principal"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.principal, self.path))
 
 
 class AccessFileError(AccessError, ConfigurationError):

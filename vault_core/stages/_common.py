@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 
 from vault_core import __version__, columns
 from vault_core import partition_tables as ptables
+from vault_core.access import Action
 from vault_core.dataset import DatasetSpec
 from vault_core.digest import combine_digests
 from vault_core.exceptions import TerminalError
@@ -21,6 +22,29 @@ from vault_core.vault import Vault
 
 PARTITION = ptables.PARTITION
 OBJECT_ADDRESS = "object_address"
+
+STAGE_ACTIONS: dict[str, Action] = {
+    "raw": "dataset:ingest",
+    "pii_findings": "dataset:read_raw",
+    "anonymized": "dataset:read_raw",
+    "registered": "dataset:register",
+}
+"""The policy action each stage needs on its dataset."""
+
+
+def authorize(vault: Vault, spec: DatasetSpec, stage: str, partition: str | None = None) -> None:
+    """Ask the policy for ``stage``'s action on the dataset as ``vault``'s principal (audited;
+    :class:`~vault_core.access.AccessDenied` on a denial). The raw stage first records the
+    dataset's tenant, which decides where its tables live.
+
+    Every stage function calls this, so a stage called from a notebook or run on a partition
+    worker is checked like a Dagster step (which also asks once, before dispatching)."""
+    if stage == "raw":
+        vault.claim(spec.name, spec.access())
+    details: dict[str, int | str] = {"stage": stage}
+    if partition is not None:
+        details["partition"] = partition
+    vault.access.require(STAGE_ACTIONS[stage], spec.name, details=details)
 
 
 def code_version(spec: DatasetSpec, stage: str) -> str:

@@ -38,6 +38,7 @@ from vault_core.stages._common import (
     _tag,
     _upstream,
     _with_partition,
+    authorize,
     code_version,
     column_plan,
     schema_summary,
@@ -162,6 +163,7 @@ def anonymize(
     """Apply the policy, object by object, to the records the partition's findings were computed
     from; audit each batch before it reaches the writer (see :func:`audit`). With anything left,
     the write stops and nothing is committed."""
+    authorize(vault, spec, "anonymized", partition)
     findings_state = _upstream(vault, spec, "pii_findings", partition)
     raw = PartitionState(**findings_state.counts["raw"])
     store = states(vault, spec)

@@ -25,6 +25,7 @@ from vault_core.stages._common import (
     _tag,
     _upstream,
     _with_partition,
+    authorize,
     code_version,
     column_plan,
     states,
@@ -66,6 +67,7 @@ def find_pii(
 ) -> FindingsResult:
     """Detect PII, object by object, in one partition's records as the raw stage last wrote them
     (every column not declared passthrough); write the partition's findings."""
+    authorize(vault, spec, "pii_findings", partition)
     raw = _upstream(vault, spec, "raw", partition)
     store = states(vault, spec)
     url = vault.table_url(spec.name, "pii_findings")

@@ -25,6 +25,7 @@ from vault_core.stages._common import (
     _schema_text,
     _tag,
     _with_partition,
+    authorize,
     code_version,
     schema_summary,
     states,
@@ -82,6 +83,7 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
     """Ingest one partition's landing files in batches, seal each batch as one object, write the
     partition's manifest and quarantine rows; skipped when the files and the code are unchanged
     (judged by each file's size and ETag or modification time, without reading it)."""
+    authorize(vault, spec, "raw", partition)
     files = partition_files(spec, partition, spec.storage_options or None)
     if not files and spec.partitioning == "none":
         from vault_core.ingest.exceptions import SourceNotFoundError

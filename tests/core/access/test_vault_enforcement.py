@@ -4,6 +4,7 @@ each other's datasets; denials are audited and carry no data value."""
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,31 @@ def test_when_datasets_belong_to_tenants_then_each_sits_under_its_tenants_prefix
     # Garbage collection and verify still see every dataset's objects as roots.
     assert set(_as(home, "alice").references()) == {"acme_chats", "globex_chats"}
     assert _as(home, "bob").open_raw("globex_chats").num_rows == 20
+
+
+def test_when_a_stage_function_is_called_directly_then_it_is_checked_like_a_step(
+    home: str, tmp_path: Path
+) -> None:
+    """Notebooks and partition workers call the stage functions: they ask the policy too."""
+    spec = _spec(tmp_path / "landing", "acme_chats", "acme")
+    with pytest.raises(AccessDenied) as caught:
+        ingest_raw(_as(home, "vic"), spec)
+    assert caught.value.action == "dataset:ingest"
+    with pytest.raises(AccessDenied, match="tenant-isolation"):
+        ingest_raw(_as(home, "bob"), spec)
+    assert ingest_raw(_as(home, "dev"), spec).skipped
+
+
+def test_when_a_denial_crosses_a_process_boundary_then_it_keeps_its_fields() -> None:
+    for denial in (
+        AccessDenied("vic", "dataset:read_raw", "dataset x", "no policy permits it"),
+        UnknownPrincipalError("nobody", "/home/access/principals.yaml"),
+    ):
+        copy = pickle.loads(pickle.dumps(denial))
+        assert type(copy) is type(denial)
+        assert (copy.principal, copy.action, copy.reason, str(copy)) == (
+            denial.principal,
+            denial.action,
+            denial.reason,
+            str(denial),
+        )
