@@ -12,7 +12,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export VAULT_HOME ?= $(CURDIR)/.vault_home
 
 .DEFAULT_GOAL := help
-.PHONY: help install postgres-server dagster-home demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale bench-workers bench-events bench-anonymize bench-raw bench-audit clean
+.PHONY: help install postgres-server chromium dagster-home demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale bench-workers bench-events bench-anonymize bench-raw bench-audit clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -35,7 +35,17 @@ postgres-server:
 	  else echo "PostgreSQL server missing: install Debian's postgresql package" >&2; exit 1; fi; \
 	fi
 
-install: $(VENV)/.installed postgres-server ## create .venv, install the locked dependencies and PostgreSQL's server
+# The UI browser test drives Debian's chromium through Playwright (executable_path): nothing is
+# downloaded from a browser CDN. Installed here when missing (root and apt-get needed).
+CHROMIUM := $(firstword $(wildcard /usr/bin/chromium))
+chromium:
+	@if [ -z "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "chromium missing: install Debian's chromium package" >&2; exit 1; fi; \
+	fi
+
+install: $(VENV)/.installed postgres-server chromium ## create .venv, install the locked dependencies, PostgreSQL's server and chromium
 
 # The instance: SQLite (dagster.yaml) by default, PostgreSQL (dagster.postgres.yaml) when
 # VAULT_DAGSTER_PG_URL is set. Copied on every run, so switching takes effect at once.
