@@ -60,9 +60,6 @@ RETRY = dg.RetryPolicy(max_retries=2, delay=2)
 # warns on every definitions load; the pinned Dagster version is tested, so the warning is
 # silenced for that parameter only.
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
-# The leftover check runs only the deterministic recognizers: NER on text full of <TYPE> tags
-# guesses names in the tags themselves, and everything it could find was already replaced.
-CHECK_ENGINE = PiiEngineConfig(mode="patterns")
 RECORD_METADATA_KEY = "vault/registry_record"
 NO_PII_LEFT = "no_pii_left"
 AUDIT_ASSET_KEY = dg.AssetKey("vault_audit")
@@ -264,7 +261,9 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         checked: dict[str, Any] = {}
         with _anchored(context, vault.vault_for_run(context.run.tags)):
             results = list(
-                _stage_results(context, spec, "anonymized", vault, pii, workers, CHECK_ENGINE)
+                _stage_results(
+                    context, spec, "anonymized", vault, pii, workers, stages.check_engine(spec)
+                )
             )
         for result in results:
             assert isinstance(result, stages.AnonymizedResult)

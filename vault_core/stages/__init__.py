@@ -27,7 +27,7 @@ from vault_core.stages._common import (
     schema_summary,
     states,
 )
-from vault_core.stages.anonymized import AnonymizedResult, anonymize, audit
+from vault_core.stages.anonymized import AnonymizedResult, anonymize, audit, check_engine
 from vault_core.stages.findings import FINDINGS_TABLE_SCHEMA, FindingsResult, find_pii
 from vault_core.stages.raw import RawResult, forget_damaged, ingest_raw
 from vault_core.stages.registered import ZONES, RegisterResult, register, vacuum
@@ -46,6 +46,7 @@ __all__ = [
     "anonymize",
     "audit",
     "authorize",
+    "check_engine",
     "code_version",
     "column_plan",
     "find_pii",
