@@ -42,7 +42,7 @@ from vault_core.storage import (
     table_references,
 )
 
-Zone = Literal["raw_manifest", "quarantine", "pii_findings", "anonymized"]
+Zone = Literal["raw_manifest", "quarantine", "pii_findings", "anonymized", "subject_index"]
 RECORD_ID_KEY_PURPOSE = "vault/record-id/v1"
 # Zones readable with `dataset:read`: the anonymized table and the findings (offsets and types,
 # never values). The manifest and the quarantine lead to sealed raw data: `dataset:read_raw`.
@@ -257,7 +257,27 @@ class Vault:
                 ADDRESS_COLUMNS,
                 self.settings.storage_options or None,
             ),
+            self._subject_key_references(),
         )
+
+    def _subject_key_references(self) -> dict[str, set[str]]:
+        """Dataset -> the sealed key of its subject index (a root: no table names it)."""
+        from vault_core.subject_index import read_key_ref
+
+        fs, path = fsspec.core.url_to_fs(
+            self.settings.path("datasets"), **(self.settings.storage_options or {})
+        )
+        if not fs.exists(path):
+            return {}
+        found: dict[str, set[str]] = {}
+        for entry in fs.ls(path, detail=False):
+            name = str(entry).rstrip("/").rsplit("/", 1)[-1]
+            ref = read_key_ref(
+                self.settings.path("datasets"), name, self.settings.storage_options or None
+            )
+            if ref is not None:
+                found[name] = {ref.address}
+        return found
 
     def datasets(self) -> list[str]:
         """Names of the datasets with tables under this home that the acting principal may

@@ -24,6 +24,7 @@ from vault_core.stages._common import (
     column_plan,
     schema_summary,
     states,
+    subject_key,
 )
 from vault_core.stages.anonymized import AnonymizedResult, anonymize, audit
 from vault_core.stages.findings import FINDINGS_TABLE_SCHEMA, FindingsResult, find_pii
@@ -50,5 +51,6 @@ __all__ = [
     "register",
     "schema_summary",
     "states",
+    "subject_key",
     "vacuum",
 ]
