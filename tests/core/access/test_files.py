@@ -20,6 +20,9 @@ from vault_core.vault import Vault
 
 GOOD = default_policy_text()
 LINES = len(GOOD.splitlines())
+TENANT_LINE = 1 + next(
+    i for i, line in enumerate(GOOD.splitlines()) if "principal.tenant == resource.tenant };" in line
+)
 
 
 @pytest.mark.parametrize(
