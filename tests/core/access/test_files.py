@@ -21,7 +21,9 @@ from vault_core.vault import Vault
 GOOD = default_policy_text()
 LINES = len(GOOD.splitlines())
 TENANT_LINE = 1 + next(
-    i for i, line in enumerate(GOOD.splitlines()) if "principal.tenant == resource.tenant };" in line
+    i
+    for i, line in enumerate(GOOD.splitlines())
+    if "principal.tenant == resource.tenant };" in line
 )
 
 
@@ -40,7 +42,7 @@ TENANT_LINE = 1 + next(
             GOOD.replace(
                 "principal.tenant == resource.tenant };", "principal.tenant == resource.tenant ;", 1
             ),
-            43,
+            TENANT_LINE,
             "syntax",
         ),
         (
