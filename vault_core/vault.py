@@ -15,8 +15,9 @@ Example:
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import fsspec
 import polars as pl
@@ -41,6 +42,9 @@ from vault_core.storage import (
     merge_references,
     table_references,
 )
+
+if TYPE_CHECKING:
+    from vault_core.erasure import ErasureReceipt
 
 Zone = Literal["raw_manifest", "quarantine", "pii_findings", "anonymized", "subject_index"]
 RECORD_ID_KEY_PURPOSE = "vault/record-id/v1"
@@ -315,6 +319,10 @@ class Vault:
         """
         action: Action = "dataset:read" if zone in _READ_ZONES else "dataset:read_raw"
         self.access.require(action, dataset, details={"zone": zone})
+        if version is not None:
+            from vault_core.erasure import check_readable
+
+            check_readable(self, dataset, zone, version)  # time travel to erased rows: refused
         return tables.read_table(
             self.table_url(dataset, zone),
             version=version,
@@ -365,6 +373,75 @@ class Vault:
             details={"records": records.num_rows, "manifest_rows": manifest.num_rows},
         )
         return records
+
+    # -- erasure -----------------------------------------------------------------------------
+
+    def erase(
+        self,
+        identifiers: Sequence[str],
+        *,
+        reason: str,
+        dataset: str | None = None,
+        dry_run: bool = False,
+    ) -> ErasureReceipt:
+        """Erase every record that holds any of ``identifiers`` (one person's e-mail addresses,
+        phone numbers, ids...) from ``dataset``, or from every dataset the acting principal may
+        list (its tenant's). Needs ``dataset:erase`` on each; audited.
+
+        Records leave the raw zone (only the sealed objects holding them are re-sealed), the
+        findings, the anonymized table and the subject index; the older Delta versions and
+        objects that still hold them are deleted; each dataset touched gets a new registry
+        version and the older ones become ``erased``. The receipt counts what was removed per
+        dataset and zone (never an identifier) and ends with a verification. ``dry_run``: the
+        same receipt, nothing changed.
+        """
+        from vault_core.erasure.erase import (
+            build_receipt,
+            check_request,
+            erase_dataset,
+            erasure_id,
+            verify,
+        )
+
+        cleaned = check_request(identifiers, reason)
+        names = [dataset] if dataset is not None else self.datasets()
+        for name in names:
+            self.access.require(
+                "dataset:erase", name, details={"dry_run": int(dry_run)}, durable=True
+            )
+        eid = erasure_id(self, cleaned, dataset or f"tenant:{self.principal.tenant}", reason)
+        registry = Registry(self.settings.registry_url, self.settings.storage_options or None)
+        done = [
+            erase_dataset(self, registry, name, cleaned, eid=eid, reason=reason, dry_run=dry_run)
+            for name in names
+        ]
+        done = [d for d in done if d.records or d.partitions]
+        checked = None if dry_run else verify(self, names, cleaned)
+        receipt = build_receipt(
+            eid=eid, dry_run=dry_run, reason=reason, principal=self.principal.id,
+            identifiers=len(cleaned), datasets=done, verification=checked,
+        )  # fmt: skip
+        for item in done:
+            self.audit.record(
+                principal=self.principal.id,
+                tenant=self.principal.tenant,
+                action="dataset:erased" if not dry_run else "dataset:erase_planned",
+                resource=f"dataset {item.dataset}",
+                dataset=item.dataset,
+                decision="info",
+                reason=reason,
+                details={
+                    "erasure_id": eid,
+                    "records": item.records,
+                    "partitions": len(item.partitions),
+                    "new_version": item.new_version or "",
+                    "erased_versions": ",".join(item.erased_versions),
+                    "models": ",".join(item.models),
+                    "verified": int(checked.passed) if checked else -1,
+                },
+                durable=True,
+            )
+        return receipt
 
     # -- key operations ----------------------------------------------------------------------
 

@@ -67,8 +67,8 @@ __all__ = [
     "UpstreamRef",
     "VersionCandidate",
     "VersionDataError",
-    "VersionErasedError",
     "VersionDiff",
+    "VersionErasedError",
     "classify_change",
     "head_commit",
 ]

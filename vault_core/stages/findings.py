@@ -70,7 +70,8 @@ def find_pii(
     raw = _upstream(vault, spec, "raw", partition)
     store = states(vault, spec)
     url = vault.table_url(spec.name, "pii_findings")
-    inputs = combine_digests({"code": code_version(spec, "pii_findings"), "raw": raw.data_version})
+    code = code_version(spec, "pii_findings")
+    inputs = combine_digests({"code": code, "raw": raw.data_version})
     previous = store.get("pii_findings", partition)
     if previous is not None and previous.inputs_digest == inputs:
         return FindingsResult.from_state(previous, url, skipped=True)
@@ -126,6 +127,7 @@ def find_pii(
             "records_scanned": scanned,
             "by_type": dict(sorted(by_type.items())),
             "by_column": dict(sorted(by_column.items())),
+            "code": code,  # lets an erasure record the inputs of the records it leaves
             "subject_index_version": index.delta_version,
             "subject_index_rows": index.rows,
         },
