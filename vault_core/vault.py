@@ -443,6 +443,38 @@ class Vault:
             )
         return receipt
 
+    def delete_dataset(self, dataset: str, *, reason: str) -> Any:
+        """Delete ``dataset``: shred every key version, remove its sealed objects and tables,
+        mark its registry versions ``deleted`` with ``reason`` (lineage kept). Needs
+        ``dataset:delete``; audited. Returns a :class:`~vault_core.erasure.delete.DeletionReport`.
+        """
+        from vault_core.erasure.delete import delete_dataset
+        from vault_core.erasure.exceptions import ErasureRequestError
+
+        if not reason.strip():
+            raise ErasureRequestError("deleting a dataset needs a reason")
+        self.access.require("dataset:delete", dataset, details={"reason": reason}, durable=True)
+        registry = Registry(self.settings.registry_url, self.settings.storage_options or None)
+        report = delete_dataset(self, registry, dataset, reason)
+        for key_id in report.keys_shredded:
+            self._key_event("keys:shredded", dataset, key_id)
+        self.audit.record(
+            principal=self.principal.id,
+            tenant=self.principal.tenant,
+            action="dataset:deleted",
+            resource=f"dataset {dataset}",
+            dataset=dataset,
+            decision="info",
+            reason=reason,
+            details={
+                "keys": len(report.keys_shredded),
+                "objects": report.objects_deleted,
+                "versions": ",".join(report.versions),
+            },
+            durable=True,
+        )
+        return report
+
     # -- key operations ----------------------------------------------------------------------
 
     def rotate_keys(self, dataset: str) -> Any:
