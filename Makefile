@@ -12,7 +12,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export VAULT_HOME ?= $(CURDIR)/.vault_home
 
 .DEFAULT_GOAL := help
-.PHONY: help install postgres-server chromium dagster-home demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale bench-workers bench-events bench-anonymize bench-raw bench-audit clean
+.PHONY: help install postgres-server chromium dagster-home demo ui lint typecheck contract unit test bench-pii bench-storage bench-ingest bench-registry bench-scale bench-workers bench-events bench-anonymize bench-raw bench-audit bench-erase clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -101,6 +101,9 @@ bench-scale: install ## whole pipeline at SCALE_MB of daily landing: MB/s, peak 
 
 bench-workers: install ## a two-day range on one process against two worker processes, patterns and full
 	$(BIN)/python benchmarks/workers_bench.py
+
+bench-erase: install ## erase one subject from N daily partitions beside a full rewrite of the dataset (ERASE_ARGS)
+	$(BIN)/python benchmarks/erase_bench.py $(ERASE_ARGS)
 
 bench-raw: install ## the raw stage alone on one 100 MB day of bench-scale tickets: MB/s per CPU second, peak RSS
 	$(BIN)/python benchmarks/raw_bench.py $(RAW_ARGS)

@@ -40,21 +40,12 @@ class VaultSettings(BaseModel):
         """A location under the vault home."""
         return "/".join([self.home.rstrip("/"), *parts])
 
-    def dataset_url(self, dataset: str, *parts: str, tenant: str = DEFAULT_TENANT) -> str:
-        """Where a dataset's tables and state live: ``<home>/datasets/<dataset>`` for tenant
-        ``default``, ``<home>/tenants/<tenant>/datasets/<dataset>`` for any other, so that each
-        tenant's data sits under a prefix of its own (one bucket policy or IAM condition per
-        tenant)."""
-        return self.path(*self.datasets_prefix(tenant), dataset, *parts)
-
     @staticmethod
     def datasets_prefix(tenant: str = DEFAULT_TENANT) -> tuple[str, ...]:
-        """The folders, under the home, that hold ``tenant``'s datasets."""
+        """The folders, under the home, that hold ``tenant``'s datasets: ``datasets`` for tenant
+        ``default``, ``tenants/<tenant>/datasets`` for any other, so that each tenant's data sits
+        under a prefix of its own (one bucket policy or IAM condition per tenant)."""
         return ("datasets",) if tenant == DEFAULT_TENANT else ("tenants", tenant, "datasets")
-
-    def table_url(self, dataset: str, zone: str, *, tenant: str = DEFAULT_TENANT) -> str:
-        """Delta table URL of one zone of one dataset (``raw_manifest``, ``anonymized``...)."""
-        return self.dataset_url(dataset, zone, tenant=tenant)
 
     @property
     def landing_url(self) -> str:

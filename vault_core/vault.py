@@ -15,8 +15,9 @@ Example:
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import fsspec
 import polars as pl
@@ -42,7 +43,10 @@ from vault_core.storage import (
     table_references,
 )
 
-Zone = Literal["raw_manifest", "quarantine", "pii_findings", "anonymized"]
+if TYPE_CHECKING:
+    from vault_core.erasure import ErasureReceipt
+
+Zone = Literal["raw_manifest", "quarantine", "pii_findings", "anonymized", "subject_index"]
 RECORD_ID_KEY_PURPOSE = "vault/record-id/v1"
 # Zones readable with `dataset:read`: the anonymized table and the findings (offsets and types,
 # never values). The manifest and the quarantine lead to sealed raw data: `dataset:read_raw`.
@@ -261,7 +265,24 @@ class Vault:
         for root in self._datasets_roots():
             found = table_references(root, ADDRESS_COLUMNS, self.settings.storage_options or None)
             in_tables.update(found)  # a name belongs to one tenant: no overlap
-        return merge_references(self.object_refs.load(), in_tables)
+        return merge_references(self.object_refs.load(), in_tables, self._subject_key_references())
+
+    def _subject_key_references(self) -> dict[str, set[str]]:
+        """Dataset -> the sealed key of its subject index (a root: no table names it)."""
+        from vault_core.subject_index import read_key_ref
+
+        found: dict[str, set[str]] = {}
+        options = self.settings.storage_options or None
+        for root in self._datasets_roots():
+            fs, path = fsspec.core.url_to_fs(root, **(options or {}))
+            if not fs.exists(path):
+                continue
+            for entry in fs.ls(path, detail=False):
+                name = str(entry).rstrip("/").rsplit("/", 1)[-1]
+                ref = read_key_ref(root, name, options)
+                if ref is not None:
+                    found[name] = {ref.address}
+        return found
 
     def datasets(self) -> list[str]:
         """Names of the datasets with tables under this home that the acting principal may
@@ -286,12 +307,15 @@ class Vault:
         """Key of record ids (keyed digests of rows)."""
         return self.keyring.derive_subkey(RECORD_ID_KEY_PURPOSE)
 
+    def datasets_url_of(self, dataset: str) -> str:
+        """The folder holding ``dataset``'s folder: its tenant's ``datasets``."""
+        tenant = self.access.catalog.get(dataset).tenant
+        return self.settings.path(*self.settings.datasets_prefix(tenant))
+
     def dataset_url(self, dataset: str, *parts: str) -> str:
         """Where ``dataset``'s tables and state live: under its tenant's prefix (see
-        :meth:`VaultSettings.dataset_url`)."""
-        return self.settings.dataset_url(
-            dataset, *parts, tenant=self.access.catalog.get(dataset).tenant
-        )
+        :meth:`VaultSettings.datasets_prefix`)."""
+        return "/".join([self.datasets_url_of(dataset), dataset, *parts])
 
     def table_url(self, dataset: str, zone: Zone) -> str:
         """Delta table URL of one zone of a dataset."""
@@ -313,6 +337,10 @@ class Vault:
         """
         action: Action = "dataset:read" if zone in _READ_ZONES else "dataset:read_raw"
         self.access.require(action, dataset, details={"zone": zone})
+        if version is not None:
+            from vault_core.erasure import check_readable
+
+            check_readable(self, dataset, zone, version)  # time travel to erased rows: refused
         return tables.read_table(
             self.table_url(dataset, zone),
             version=version,
@@ -363,6 +391,107 @@ class Vault:
             details={"records": records.num_rows, "manifest_rows": manifest.num_rows},
         )
         return records
+
+    # -- erasure -----------------------------------------------------------------------------
+
+    def erase(
+        self,
+        identifiers: Sequence[str],
+        *,
+        reason: str,
+        dataset: str | None = None,
+        dry_run: bool = False,
+    ) -> ErasureReceipt:
+        """Erase every record that holds any of ``identifiers`` (one person's e-mail addresses,
+        phone numbers, ids...) from ``dataset``, or from every dataset the acting principal may
+        list (its tenant's). Needs ``dataset:erase`` on each; audited.
+
+        Records leave the raw zone (only the sealed objects holding them are re-sealed), the
+        findings, the anonymized table and the subject index; the older Delta versions and
+        objects that still hold them are deleted; each dataset touched gets a new registry
+        version and the older ones become ``erased``. The receipt counts what was removed per
+        dataset and zone (never an identifier) and ends with a verification. ``dry_run``: the
+        same receipt, nothing changed.
+        """
+        from vault_core.erasure.erase import (
+            build_receipt,
+            check_request,
+            erase_dataset,
+            erasure_id,
+            verify,
+        )
+
+        cleaned = check_request(identifiers, reason)
+        names = [dataset] if dataset is not None else self.datasets()
+        for name in names:
+            self.access.require(
+                "dataset:erase", name, details={"dry_run": int(dry_run)}, durable=True
+            )
+        eid = erasure_id(self, cleaned, dataset or f"tenant:{self.principal.tenant}", reason)
+        registry = Registry(self.settings.registry_url, self.settings.storage_options or None)
+        done = [
+            erase_dataset(self, registry, name, cleaned, eid=eid, reason=reason, dry_run=dry_run)
+            for name in names
+        ]
+        done = [d for d in done if d.records or d.partitions]
+        checked = None if dry_run else verify(self, names, cleaned)
+        receipt = build_receipt(
+            eid=eid, dry_run=dry_run, reason=reason, principal=self.principal.id,
+            identifiers=len(cleaned), datasets=done, verification=checked,
+        )  # fmt: skip
+        for item in done:
+            self.audit.record(
+                principal=self.principal.id,
+                tenant=self.principal.tenant,
+                action="dataset:erased" if not dry_run else "dataset:erase_planned",
+                resource=f"dataset {item.dataset}",
+                dataset=item.dataset,
+                decision="info",
+                reason=reason,
+                details={
+                    "erasure_id": eid,
+                    "records": item.records,
+                    "partitions": len(item.partitions),
+                    "new_version": item.new_version or "",
+                    "erased_versions": ",".join(item.erased_versions),
+                    "models": ",".join(item.models),
+                    "verified": int(checked.passed) if checked else -1,
+                },
+                durable=True,
+            )
+        return receipt
+
+    def delete_dataset(self, dataset: str, *, reason: str) -> Any:
+        """Delete ``dataset``: shred every key version, remove its sealed objects and tables,
+        mark its registry versions ``deleted`` with ``reason`` (lineage kept). Needs
+        ``dataset:delete``; audited. Returns a :class:`~vault_core.erasure.delete.DeletionReport`.
+        """
+        from vault_core.erasure.delete import delete_dataset
+        from vault_core.erasure.exceptions import ErasureRequestError
+
+        if not reason.strip():
+            raise ErasureRequestError("deleting a dataset needs a reason")
+        self.access.require("dataset:delete", dataset, details={"reason": reason}, durable=True)
+        registry = Registry(self.settings.registry_url, self.settings.storage_options or None)
+        report = delete_dataset(self, registry, dataset, reason)
+        for key_id in report.keys_shredded:
+            self._key_event("keys:shredded", dataset, key_id)
+        self.audit.record(
+            principal=self.principal.id,
+            tenant=self.principal.tenant,
+            action="dataset:deleted",
+            resource=f"dataset {dataset}",
+            dataset=dataset,
+            decision="info",
+            reason=reason,
+            details={
+                "keys": len(report.keys_shredded),
+                "objects": report.objects_deleted,
+                "versions": ",".join(report.versions),
+            },
+            durable=True,
+        )
+        return report
 
     # -- key operations ----------------------------------------------------------------------
 

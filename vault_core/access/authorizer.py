@@ -23,6 +23,8 @@ Action = Literal[
     "dataset:register",
     "dataset:deprecate",
     "dataset:alias",
+    "dataset:erase",
+    "dataset:delete",
     "keys:rotate",
     "keys:destroy",
     "audit:read",

@@ -19,6 +19,7 @@ from vault_core.events.outbox import StoredEvent as StoredEvent
 from vault_core.events.sources import denial_events as denial_events
 from vault_core.events.sources import derive_denial_events as derive_denial_events
 from vault_core.events.sources import derive_webhook_events as derive_webhook_events
+from vault_core.events.sources import erasure_events as erasure_events
 from vault_core.events.sources import key_events as key_events
 from vault_core.events.subscriptions import Subscription as Subscription
 from vault_core.events.targets import networks_from_env as networks_from_env
@@ -26,7 +27,9 @@ from vault_core.events.targets import resolve_target as resolve_target
 from vault_core.events.types import EVENT_TYPES as EVENT_TYPES
 from vault_core.events.types import AccessDenied as AccessDenied
 from vault_core.events.types import CheckFailed as CheckFailed
+from vault_core.events.types import DataErased as DataErased
 from vault_core.events.types import DatasetCreated as DatasetCreated
+from vault_core.events.types import DatasetDeleted as DatasetDeleted
 from vault_core.events.types import EventData as EventData
 from vault_core.events.types import KeyDestroyed as KeyDestroyed
 from vault_core.events.types import KeyRotated as KeyRotated
@@ -46,7 +49,9 @@ __all__ = [
     "AccessDenied",
     "Attempt",
     "CheckFailed",
+    "DataErased",
     "DatasetCreated",
+    "DatasetDeleted",
     "Delivery",
     "DeliveryNotFoundError",
     "DeliveryReport",
@@ -73,6 +78,7 @@ __all__ = [
     "denial_events",
     "derive_denial_events",
     "derive_webhook_events",
+    "erasure_events",
     "event_id",
     "events_folder",
     "key_events",

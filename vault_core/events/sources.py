@@ -22,6 +22,8 @@ from vault_core.events.outbox import Outbox
 from vault_core.events.types import (
     WEBHOOK_EVENT_PREFIX,
     AccessDenied,
+    DataErased,
+    DatasetDeleted,
     KeyDestroyed,
     KeyRotated,
     WebhookDead,
@@ -132,10 +134,46 @@ def denial_events(entries: Iterable[AuditEntry], principal_key: bytes) -> list[E
     return events
 
 
+def _listed(value: int | str | None) -> list[str]:
+    return [item for item in str(value or "").split(",") if item]
+
+
+def erasure_events(entries: Iterable[AuditEntry]) -> list[Envelope]:
+    """``vault.data.erased.v1`` and ``vault.dataset.deleted.v1`` events of the audit log's
+    erasure and deletion entries (their details hold counts and versions only)."""
+    events: list[Envelope] = []
+    for entry in entries:
+        time = datetime.fromisoformat(entry.time).timestamp()
+        details = entry.details
+        data: DataErased | DatasetDeleted
+        if entry.action == "dataset:erased":
+            data = DataErased(
+                dataset=entry.dataset,
+                erasure_id=str(details.get("erasure_id", "")),
+                records=int(details.get("records", 0)),
+                partitions=int(details.get("partitions", 0)),
+                new_version=str(details.get("new_version", "")),
+                erased_versions=_listed(details.get("erased_versions")),
+                models=_listed(details.get("models")),
+                reason=entry.reason,
+            )
+        elif entry.action == "dataset:deleted":
+            data = DatasetDeleted(
+                dataset=entry.dataset, versions=_listed(details.get("versions")),
+                reason=entry.reason,
+            )  # fmt: skip
+        else:
+            continue
+        events.append(Envelope.of(data, fact=f"audit:{entry.seq}:{entry.hash}", time=time))
+    return events
+
+
 def derive_denial_events(log: AuditLog, outbox: Outbox, principal_key: bytes) -> int:
-    """Append the denial events of audit entries after the outbox's ``audit`` cursor."""
+    """Append the events of audit entries after the outbox's ``audit`` cursor: denials,
+    erasures and dataset deletions."""
     after = outbox.cursor().get(AUDIT_CURSOR, 0)
     entries = [e for e in log.entries() if e.seq >= after]
     if not entries:
         return 0
-    return outbox.append(denial_events(entries, principal_key), {AUDIT_CURSOR: entries[-1].seq + 1})
+    events = denial_events(entries, principal_key) + erasure_events(entries)
+    return outbox.append(events, {AUDIT_CURSOR: entries[-1].seq + 1})

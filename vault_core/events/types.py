@@ -113,6 +113,31 @@ class KeyDestroyed(EventData):
     key_version: int
 
 
+class DataErased(EventData):
+    """One person's records were erased from a dataset (right to erasure): counts, the new
+    version, the versions now ``erased`` and what was trained on them; never an identifier."""
+
+    TYPE: ClassVar[str] = "vault.data.erased.v1"
+    dataset: str
+    erasure_id: str
+    records: int
+    partitions: int
+    new_version: str = ""
+    erased_versions: list[str] = Field(default_factory=list)
+    models: list[str] = Field(default_factory=list)
+    """Models and datasets registered downstream of the erased versions (``impact``)."""
+    reason: str = ""
+
+
+class DatasetDeleted(EventData):
+    """A whole dataset was deleted: keys shredded, data removed, versions marked deleted."""
+
+    TYPE: ClassVar[str] = "vault.dataset.deleted.v1"
+    dataset: str
+    versions: list[str] = Field(default_factory=list)
+    reason: str = ""
+
+
 class AccessDenied(EventData):
     """An access policy refused an action (emitted by the access-control layer once it lands).
 
@@ -167,6 +192,8 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         CheckFailed,
         KeyRotated,
         KeyDestroyed,
+        DataErased,
+        DatasetDeleted,
         AccessDenied,
         WebhookDelivered,
         WebhookDead,

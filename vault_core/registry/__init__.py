@@ -10,6 +10,7 @@ from vault_core.registry.exceptions import NotFoundError as NotFoundError
 from vault_core.registry.exceptions import RegistryError as RegistryError
 from vault_core.registry.exceptions import StatusTransitionError as StatusTransitionError
 from vault_core.registry.exceptions import VersionDataError as VersionDataError
+from vault_core.registry.exceptions import VersionErasedError as VersionErasedError
 from vault_core.registry.graph import DependencyGraph as DependencyGraph
 from vault_core.registry.policy import DIGEST_ANNOTATION as DIGEST_ANNOTATION
 from vault_core.registry.policy import PARTITION_FILES_DIGEST as PARTITION_FILES_DIGEST
@@ -67,6 +68,7 @@ __all__ = [
     "VersionCandidate",
     "VersionDataError",
     "VersionDiff",
+    "VersionErasedError",
     "classify_change",
     "head_commit",
 ]

@@ -60,6 +60,17 @@ class VersionDataError(RegistryError, TerminalError):
         )
 
 
+class VersionErasedError(RegistryError, TerminalError):
+    """The data of a version was erased (right to erasure) or its dataset deleted."""
+
+    def __init__(self, key: str, status: str, reason: str) -> None:
+        self.key, self.status, self.reason = key, status, reason
+        super().__init__(
+            f"{key} is {status}" + (f" ({reason})" if reason else "") + ": its data is no "
+            "longer loadable; load a later version"
+        )
+
+
 class IntegrityError(RegistryError, TerminalError):
     """The data read back does not have the digest the registry recorded."""
 

@@ -32,12 +32,18 @@ class AssetKind(StrEnum):
 
 
 class Status(StrEnum):
-    """Lifecycle of a version: active → deprecated → archived (final); or non_compliant."""
+    """Lifecycle of a version: active → deprecated → archived (final); or non_compliant.
+
+    ``erased``: records were erased from the data it points at (right to erasure), which is no
+    longer loadable; ``deleted``: its dataset was deleted. Both keep the record and its lineage.
+    """
 
     ACTIVE = "active"
     DEPRECATED = "deprecated"
     ARCHIVED = "archived"
     NON_COMPLIANT = "non_compliant"
+    ERASED = "erased"
+    DELETED = "deleted"
 
 
 class StatusChange(BaseModel):

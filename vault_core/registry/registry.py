@@ -28,6 +28,7 @@ from vault_core.registry.exceptions import (
     NotFoundError,
     StatusTransitionError,
     VersionDataError,
+    VersionErasedError,
 )
 from vault_core.registry.graph import DependencyGraph
 from vault_core.registry.policy import (
@@ -53,11 +54,15 @@ from vault_core.tables import read_table
 Format = Literal["polars", "pandas", "arrow"]
 StatusListener = Callable[[AssetVersion], None]
 """Called with a version after its status changed."""
+_GONE = {Status.ERASED, Status.DELETED}
 _ALLOWED: dict[Status, set[Status]] = {
-    Status.ACTIVE: {Status.DEPRECATED, Status.ARCHIVED, Status.NON_COMPLIANT},
-    Status.DEPRECATED: {Status.ACTIVE, Status.ARCHIVED, Status.NON_COMPLIANT},
-    Status.NON_COMPLIANT: {Status.ARCHIVED, Status.ACTIVE},
-    Status.ARCHIVED: set(),
+    Status.ACTIVE: {Status.DEPRECATED, Status.ARCHIVED, Status.NON_COMPLIANT, *_GONE},
+    Status.DEPRECATED: {Status.ACTIVE, Status.ARCHIVED, Status.NON_COMPLIANT, *_GONE},
+    Status.NON_COMPLIANT: {Status.ARCHIVED, Status.ACTIVE, *_GONE},
+    # Data erased or deleted is gone for good; an archived version's data can still be erased.
+    Status.ARCHIVED: set(_GONE),
+    Status.ERASED: {Status.DELETED},
+    Status.DELETED: set(),
 }
 
 
@@ -337,6 +342,8 @@ class Registry:
         pandas or Arrow. :class:`VersionDataError` if that version cannot be read,
         :class:`IntegrityError` if its content is not what was registered."""
         record = self.get(name, version)
+        if record.status in _GONE:
+            raise VersionErasedError(record.key, str(record.status), record.status_reason)
         try:
             table = read_table(
                 record.storage_url, version=record.delta_version, storage_options=self._options

@@ -26,6 +26,7 @@ from vault_core.stages._common import (
     column_plan,
     schema_summary,
     states,
+    subject_key,
 )
 from vault_core.stages.anonymized import AnonymizedResult, anonymize, audit, check_engine
 from vault_core.stages.findings import FINDINGS_TABLE_SCHEMA, FindingsResult, find_pii
@@ -55,5 +56,6 @@ __all__ = [
     "register",
     "schema_summary",
     "states",
+    "subject_key",
     "vacuum",
 ]

@@ -8,7 +8,7 @@ from functools import cache
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vault_core import __version__, columns
+from vault_core import __version__, columns, subject_index
 from vault_core import partition_tables as ptables
 from vault_core.access import Action
 from vault_core.dataset import DatasetSpec
@@ -61,6 +61,8 @@ def code_version(spec: DatasetSpec, stage: str) -> str:
         # What the detectors find, not only how they are configured: a changed pattern,
         # validator or Presidio release makes the findings stale.
         parts["detectors"] = _detector_digest(spec.pii.detectors.model_dump_json())
+    if stage == "pii_findings":
+        parts["subject_index"] = "v1"  # findings written before it get their index on a rerun
     if stage == "anonymized":
         parts["policy"] = spec.policy.digest()
     return f"{__version__}-" + combine_digests(parts)[3:15]
@@ -79,6 +81,17 @@ def schema_summary(schema: pa.Schema) -> dict[str, str]:
 
 def _column_key(vault: Vault) -> bytes:
     return vault.keyring.derive_subkey(columns.COLUMN_NAME_KEY_PURPOSE)
+
+
+def subject_key(vault: Vault, dataset: str, *, create: bool = False) -> bytes:
+    """The key of ``dataset``'s subject index (see :mod:`vault_core.subject_index`)."""
+    return subject_index.subject_key(
+        vault.store,
+        vault.datasets_url_of(dataset),
+        dataset,
+        create=create and not vault.read_only,
+        storage_options=_options(vault),
+    )
 
 
 def _safe_names(vault: Vault, spec: DatasetSpec, names: list[str]) -> dict[str, str]:

@@ -168,9 +168,10 @@ def anonymize(
     raw = PartitionState(**findings_state.counts["raw"])
     store = states(vault, spec)
     url = vault.table_url(spec.name, "anonymized")
+    code = code_version(spec, "anonymized")
     inputs = combine_digests(
         {
-            "code": code_version(spec, "anonymized"),
+            "code": code,
             "raw": raw.data_version,
             "findings": findings_state.data_version,
         }
@@ -226,7 +227,12 @@ def anonymize(
         data_version=write.data_version,
         delta_version=write.delta_version,
         rows=write.rows,
-        counts={"report": report, "schema": schema_summary(schema), "dropped": plan.dropped},
+        counts={
+            "report": report,
+            "schema": schema_summary(schema),
+            "dropped": plan.dropped,
+            "code": code,  # lets an erasure record the inputs of the rows it leaves
+        },
     )
     store.put(state)
     return AnonymizedResult.from_state(state, url, skipped=False)

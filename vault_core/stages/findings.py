@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 
 import pyarrow as pa
 
-from vault_core import columns
+from vault_core import columns, subject_index
 from vault_core import partition_tables as ptables
 from vault_core.dataset import DatasetSpec
 from vault_core.digest import combine_digests
@@ -29,6 +29,7 @@ from vault_core.stages._common import (
     code_version,
     column_plan,
     states,
+    subject_key,
 )
 from vault_core.vault import Vault
 
@@ -71,7 +72,8 @@ def find_pii(
     raw = _upstream(vault, spec, "raw", partition)
     store = states(vault, spec)
     url = vault.table_url(spec.name, "pii_findings")
-    inputs = combine_digests({"code": code_version(spec, "pii_findings"), "raw": raw.data_version})
+    code = code_version(spec, "pii_findings")
+    inputs = combine_digests({"code": code, "raw": raw.data_version})
     previous = store.get("pii_findings", partition)
     if previous is not None and previous.inputs_digest == inputs:
         return FindingsResult.from_state(previous, url, skipped=True)
@@ -79,17 +81,21 @@ def find_pii(
     by_type: Counter[str] = Counter()
     by_column: Counter[str] = Counter()
     scanned = 0
+    index_key = subject_key(vault, spec.name, create=True)
+    indexed: list[pa.Table] = []  # keyed hashes and record ids: small beside the findings
 
     def batches() -> Iterator[pa.RecordBatch]:
         nonlocal scanned
         for address in _objects(vault, spec, raw):
             records = _records(vault, spec, address, schema)
             plan = column_plan(spec, records.schema)
+            texts = columns.as_text(records, plan.rewritten)
             found = engine.detect_table(
-                columns.as_text(records, plan.rewritten),
+                texts,
                 text_columns=plan.text,
                 entity_columns=plan.entity,
             )
+            indexed.append(subject_index.index_rows(texts, found, index_key, partition))
             scanned += records.num_rows
             by_type.update(_counts(found, "entity_type"))
             by_column.update(_counts(found, "column"))
@@ -100,6 +106,14 @@ def find_pii(
 
     write = ptables.write_partition(
         url, FINDINGS_TABLE_SCHEMA, batches(), partition, storage_options=_options(vault)
+    )
+    # Beside the findings, before the state: a crash between the two commits reruns both.
+    index = ptables.write_partition(
+        vault.dataset_url(spec.name, subject_index.INDEX_ZONE),
+        subject_index.INDEX_SCHEMA,
+        pa.concat_tables([subject_index.INDEX_SCHEMA.empty_table(), *indexed]).to_batches(),
+        partition,
+        storage_options=_options(vault),
     )
     state = PartitionState(
         stage="pii_findings",
@@ -115,6 +129,9 @@ def find_pii(
             "records_scanned": scanned,
             "by_type": dict(sorted(by_type.items())),
             "by_column": dict(sorted(by_column.items())),
+            "code": code,  # lets an erasure record the inputs of the records it leaves
+            "subject_index_version": index.delta_version,
+            "subject_index_rows": index.rows,
         },
     )
     store.put(state)

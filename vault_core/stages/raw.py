@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vault_core import columns
+from vault_core import columns, tombstones
 from vault_core import partition_tables as ptables
 from vault_core.dataset import DatasetSpec
 from vault_core.digest import combine_digests
-from vault_core.ingest import ingest_stream
+from vault_core.ingest import RECORD_ID, ingest_stream
 from vault_core.partition_state import PartitionState, PartitionStateStore
 from vault_core.partitions import UNPARTITIONED, partition_files
 from vault_core.raw_zone import MANIFEST_SCHEMA, QUARANTINE_SCHEMA, seal_stream_batch
@@ -122,17 +122,33 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
     reasons: Counter[str] = Counter()
     quarantined: list[pa.Table] = []  # quarantine rows: reasons and places, the bytes sealed
     objects = 0
+    erased = pa.array(
+        sorted(
+            tombstones.load(
+                vault.dataset_url(spec.name, tombstones.TOMBSTONES_ZONE), _options(vault)
+            )
+        ),
+        pa.string(),
+    )
+    dropped = 0
 
     def manifest_batches() -> Iterator[pa.RecordBatch]:
-        nonlocal objects
+        nonlocal objects, dropped
         for batch in stream or ():
+            records, origins = batch.records, batch.origins
+            if len(erased) and records.num_rows:
+                # Rows erased before (right to erasure) never come back from the landing files.
+                keep = pc.invert(pc.is_in(records[RECORD_ID], erased))
+                dropped += records.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
+                records = records.filter(keep)
+                origins = origins.filter(pc.invert(pc.is_in(origins[RECORD_ID], erased)))
             manifest, sealed = seal_stream_batch(
-                vault.store, spec.name, batch.records, batch.origins, batch.rejects
+                vault.store, spec.name, records, origins, batch.rejects
             )
             if batch.rejects:
                 quarantined.append(_tag(sealed, partition, quarantine_schema))
                 reasons.update(str(reject.reason) for reject in batch.rejects)
-            if batch.records.num_rows == 0:
+            if records.num_rows == 0:
                 continue
             key_ids.update(manifest["key_id"].to_pylist())
             objects += 1
@@ -167,6 +183,7 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
             "physical_rows": stream.physical_rows if stream else 0,
             "blank_lines": stream.blank_lines if stream else 0,
             "reasons": dict(sorted(reasons.items())),
+            "erased": dropped,
             "objects": objects,
             "key_ids": sorted(key_ids),
             "sources": {s.url: s.digest for s in stream.sources} if stream else {},

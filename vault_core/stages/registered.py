@@ -30,7 +30,7 @@ class RegisterResult:
     created: bool
     upstream: dict[str, str] = field(default_factory=dict)
     files_vacuumed: int = 0
-    """Delta files older than the dataset's retention removed from its four tables."""
+    """Delta files older than the dataset's retention removed from its tables."""
 
 
 def register(
@@ -97,7 +97,9 @@ def register(
     return RegisterResult(record, created, upstream, vacuum(vault, spec))
 
 
-ZONES: tuple[Zone, ...] = ("raw_manifest", "quarantine", "pii_findings", "anonymized")
+ZONES: tuple[Zone, ...] = (
+    "raw_manifest", "quarantine", "pii_findings", "anonymized", "subject_index"
+)  # fmt: skip
 
 
 def vacuum(vault: Vault, spec: DatasetSpec) -> int:

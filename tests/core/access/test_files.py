@@ -20,6 +20,11 @@ from vault_core.vault import Vault
 
 GOOD = default_policy_text()
 LINES = len(GOOD.splitlines())
+TENANT_LINE = 1 + next(
+    i
+    for i, line in enumerate(GOOD.splitlines())
+    if "principal.tenant == resource.tenant };" in line
+)
 
 
 @pytest.mark.parametrize(
@@ -37,7 +42,7 @@ LINES = len(GOOD.splitlines())
             GOOD.replace(
                 "principal.tenant == resource.tenant };", "principal.tenant == resource.tenant ;", 1
             ),
-            43,
+            TENANT_LINE,
             "syntax",
         ),
         (

@@ -20,6 +20,7 @@ ALLOWED = {
         "dataset:register",
         "dataset:deprecate",
         "dataset:alias",
+        "dataset:erase",
         "keys:rotate",
     },
     "user": {"dataset:list", "dataset:read"},
