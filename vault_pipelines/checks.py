@@ -10,18 +10,20 @@ alone (from the UI) evaluates every partition as last written. Great Expectation
 by the first suite that runs, never when the definitions load.
 """
 
+import functools
 from typing import Any
 
 import dagster as dg
 
 from vault_core.dataset import DatasetSpec
 from vault_core.partitions import UNPARTITIONED
+from vault_core.pii import PiiEngine, PiiEngineConfig
 from vault_core.quality import RESIDUAL_CHECK, ExpectationSuiteSpec
 from vault_core.quality.contract import dataset_suites
 from vault_core.registry import TRAINING_READY
 from vault_core.stages import checks as check_stage
 from vault_pipelines.errors import value_free_errors
-from vault_pipelines.resources import PiiEngineResource, VaultResource
+from vault_pipelines.resources import VaultResource
 
 TRAINING_READY_CHECK = "training_ready"
 SEVERITIES = {"ERROR": dg.AssetCheckSeverity.ERROR, "WARN": dg.AssetCheckSeverity.WARN}
@@ -108,14 +110,12 @@ def _residual_check(spec: DatasetSpec, key: dg.AssetKey) -> dg.AssetChecksDefini
             f"fails above {check.max_rate:.1%}; severity {check.severity}."
         ),
     )
-    def _check(
-        context: dg.AssetCheckExecutionContext, vault: VaultResource, pii: PiiEngineResource
-    ) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, vault: VaultResource) -> dg.AssetCheckResult:
         the_vault = vault.vault_for_run(context.run.tags)
         partitions = run_partitions(context, key)
         with value_free_errors(vault, spec, RESIDUAL_CHECK):
             found = check_stage.residual_estimate(
-                the_vault, spec, pii.engine(engine_config), check, partitions
+                the_vault, spec, _engine(engine_config.model_dump_json()), check, partitions
             )
         context.log.info(
             "%s: residual PII in %d of %d sampled records (seed %d)",
@@ -131,6 +131,13 @@ def _residual_check(spec: DatasetSpec, key: dg.AssetKey) -> dg.AssetChecksDefini
         )
 
     return _check
+
+
+@functools.lru_cache(maxsize=4)
+def _engine(config: str) -> PiiEngine:
+    """The full engine of a residual check, kept for the process: loading spaCy costs seconds
+    and a run's resources (``PiiEngineResource``) last one run."""
+    return PiiEngine(PiiEngineConfig.model_validate_json(config))
 
 
 def _training_ready_check(spec: DatasetSpec, key: dg.AssetKey) -> dg.AssetChecksDefinition:

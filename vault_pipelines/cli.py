@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from vault_pipelines.commands import audit, demo, registry, storage, webhooks
+from vault_pipelines.commands import audit, demo, mlflow, registry, storage, webhooks
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,7 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vault", description="Operate a vault.")
     parser.add_argument("--home", help="vault home (default: $VAULT_HOME or .vault_home)")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (demo, registry, storage, webhooks, audit):
+    for module in (demo, registry, storage, webhooks, audit, mlflow):
         module.add_commands(commands)
     return parser
 

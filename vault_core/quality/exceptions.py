@@ -9,7 +9,7 @@ class QualityError(VaultError):
     """Base class of data-quality errors."""
 
 
-class SuiteFileError(QualityError, TerminalError, ValueError):
+class SuiteFileError(QualityError, TerminalError):
     """A Great Expectations suite file cannot be read or is not a suite."""
 
     def __init__(self, path: str, reason: str) -> None:

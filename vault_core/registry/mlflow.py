@@ -18,6 +18,7 @@ from vault_core.settings import VaultSettings
 
 DATASETS_TAG = "vault.datasets"
 DIGEST_TAG = "vault.digest"
+DELTA_VERSION_TAG = "vault.delta_version"
 VERSION_KEY_TAG = "vault.version_key"
 """Tag of the MLflow run that records a registered version (``name@version``)."""
 MLFLOW_DIGEST_CHARS = 35
@@ -45,10 +46,13 @@ def _dataset(record: AssetVersion) -> Any:
 
 
 def _input_tags(record: AssetVersion, context: str) -> dict[str, str]:
+    # MLflow's DeltaDatasetSource leaves out a table version of 0 (falsy) from its JSON, which
+    # then reads as "the latest": the exact Delta version travels in a tag of ours as well.
     return {
         "mlflow.data.context": context,
         "vault.version": record.version,
         DIGEST_TAG: record.data_version,
+        DELTA_VERSION_TAG: str(record.delta_version),
     }
 
 
