@@ -28,7 +28,10 @@ from vault_pipelines.resources import PURPOSE_TAG, MlflowResource
 pytestmark = pytest.mark.integration
 ANONYMIZED = dg.AssetKey(["customers", "anonymized"])
 REGISTERED = dg.AssetKey(["customers", "registered"])
-NEVER = {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "customer_id", "regex": "^NOPE"}}  # fmt: skip
+NEVER = {
+    "type": "expect_column_values_to_match_regex",
+    "kwargs": {"column": "customer_id", "regex": "^NOPE"},
+}
 
 
 def _customers(settings: VaultSettings, **update: Any) -> DatasetSpec:
