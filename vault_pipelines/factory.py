@@ -3,9 +3,12 @@
 (No ``from __future__ import annotations`` here: Dagster reads the context and resource
 annotations of asset functions at definition time.)
 
-``<ds>/raw`` → ``<ds>/pii_findings`` → ``<ds>/anonymized`` (+ check: no PII left) →
-``<ds>/registered``. Each asset calls one ``vault_core.stages`` function and reports counts,
-digests and locations; never a value from the data.
+``<ds>/raw`` → ``<ds>/pii_findings`` → ``<ds>/anonymized`` (+ checks: no PII left, the
+expectation suites, the residual-PII estimate; see ``vault_pipelines.checks``) →
+``<ds>/registered`` (+ check: training-ready). Each asset calls one ``vault_core.stages``
+function and reports counts, digests and locations; never a value from the data. The checks on
+``<ds>/anonymized`` are blocking: ``<ds>/registered`` records their results and does not run
+after a failed ERROR check.
 
 Each asset reads the exact upstream versions its own run produced (the Delta version in the
 upstream materialization of this run), so overlapping runs never mix one run's findings with
