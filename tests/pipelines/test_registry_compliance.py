@@ -93,12 +93,12 @@ def test_when_error_check_fails_after_registration_then_sync_marks_version_non_c
     result = RegistrySync(dagster_instance, Registry.open(settings.registry_url)).run()
     assert (result.check_evaluations, result.non_compliant) == (1, ("customers@1.0.0",))
     old, new = Registry.open(settings.registry_url).history("customers")
-    assert (str(old.status), old.checks) == ("non_compliant", {"no_pii_left": False})
+    assert (str(old.status), old.checks["no_pii_left"]) == ("non_compliant", False)
     assert "no_pii_left failed on customers/anonymized" in old.status_reason
-    assert (str(new.status), new.checks) == ("active", {"no_pii_left": True})
+    assert (str(new.status), new.checks["no_pii_left"]) == ("active", True)
     failures = registry.evaluate("customers", "1.0.0").failures
     assert "status is non_compliant" in failures
-    assert "checks failed: no_pii_left" in failures
+    assert "ERROR checks failed: no_pii_left" in failures
     # The UI sees it: an observation of customers/registered with status, reason and version.
     observation = dagster_instance.fetch_observations(REGISTERED, limit=1).records[0]
     event = observation.asset_observation
