@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -10,6 +10,8 @@ from vault_core.access.catalog import DatasetAccess
 from vault_core.access.principal import DEFAULT_TENANT, Level
 from vault_core.pii.engine import PiiEngineConfig
 from vault_core.pii.policy import PRESETS, Policy
+from vault_core.quality.residual import ResidualPiiSpec
+from vault_core.quality.suite import CONTRACT_SUITE, ExpectationSuiteSpec, suites_from
 
 SourceFormat = Literal["csv", "jsonl", "parquet", "txt"]
 Partitioning = Literal["none", "hourly", "daily", "monthly", "files"]
@@ -103,6 +105,17 @@ class DatasetSpec(BaseModel):
     allowed_purposes: list[str] = Field(default_factory=list)
     """Purposes of use a reader must declare (empty: any)."""
 
+    expectations: list[ExpectationSuiteSpec] = Field(default_factory=list)
+    """Expectation suites (Great Expectations 1.x) run on every materialization of
+    ``<name>/anonymized``, one asset check each (``expect_<suite>``), beside the generated
+    ``expect_contract``. Accepts a suite JSON file path, a list of expectation configurations
+    (one suite named ``expectations``), or a list of suites (files or mappings with ``name``,
+    ``expectations``, ``severity``). A failed ``ERROR`` suite blocks registration."""
+
+    residual_pii: ResidualPiiSpec | None = Field(default_factory=ResidualPiiSpec)
+    """The residual-PII estimate on ``<name>/anonymized`` (the full engine, NER included, on a
+    seeded sample): its sample size, seed, threshold and severity; None turns it off."""
+
     def access(self) -> DatasetAccess:
         """What the access policy knows about this dataset (recorded when first built)."""
         return DatasetAccess(
@@ -119,6 +132,21 @@ class DatasetSpec(BaseModel):
                 raise ValueError(f"unknown policy preset {value!r}; presets: {sorted(PRESETS)}")
             return PRESETS[value]
         return value
+
+    @field_validator("expectations", mode="before")
+    @classmethod
+    def _suites(cls, value: Any) -> Any:
+        return suites_from(value)
+
+    @field_validator("expectations")
+    @classmethod
+    def _suite_names(cls, suites: list[ExpectationSuiteSpec]) -> list[ExpectationSuiteSpec]:
+        names = [suite.name for suite in suites]
+        if CONTRACT_SUITE in names:
+            raise ValueError(f"suite name {CONTRACT_SUITE!r} is reserved for the generated one")
+        if len(set(names)) != len(names):
+            raise ValueError(f"suite names must be unique, got {names}")
+        return suites
 
     @model_validator(mode="after")
     def _columns_disjoint(self) -> DatasetSpec:

@@ -32,7 +32,7 @@ from vault_core.audit import CHECKPOINT_KEY_PURPOSE, AuditLog, CheckpointSigner
 from vault_core.crypto import KeyringMissingError, LocalKeyring
 from vault_core.exceptions import ConfigurationError
 from vault_core.raw_zone import ADDRESS_COLUMNS, open_records
-from vault_core.registry import Registry
+from vault_core.registry import NotTrainingReadyError, PolicyResult, Registry
 from vault_core.secrets import resolve_master_secret
 from vault_core.settings import VaultSettings, resolve_home
 from vault_core.storage import (
@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 
 Zone = Literal["raw_manifest", "quarantine", "pii_findings", "anonymized", "subject_index"]
 RECORD_ID_KEY_PURPOSE = "vault/record-id/v1"
+TRAINING_PURPOSE = "training"
+"""The declared purpose under which :meth:`Vault.load` serves training-ready versions only."""
 # Zones readable with `dataset:read`: the anonymized table and the findings (offsets and types,
 # never values). The manifest and the quarantine lead to sealed raw data: `dataset:read_raw`.
 _READ_ZONES = ("anonymized", "pii_findings")
@@ -347,14 +349,54 @@ class Vault:
             storage_options=self.settings.storage_options or None,
         )
 
+    def training_ready(self, dataset: str, version: str | None = None) -> PolicyResult:
+        """Whether a registered version may be trained on: the registry's training-ready policy
+        (active, anonymized, every ERROR check passed, every upstream version active) and the
+        access policy allowing the acting principal to read it for purpose ``training``."""
+        result = self.registry.evaluate(dataset, version)
+        principal = self.principal
+        decision = self.access.authorizer().decide(
+            principal, "dataset:read", self.access.dataset(dataset), purpose=TRAINING_PURPOSE
+        )
+        failures = list(result.failures)
+        if not decision.allowed:
+            failures.append(
+                f"the access policy does not let {principal.id} read it for training "
+                f"({decision.reason})"
+            )
+        return PolicyResult(result.policy, result.key, failures)
+
     def load(
-        self, dataset: str, zone: Zone = "anonymized", *, version: str | None = None
+        self,
+        dataset: str,
+        zone: Zone = "anonymized",
+        *,
+        version: str | None = None,
+        purpose: str | None = None,
     ) -> pl.DataFrame:
         """One zone of a dataset as polars (default: the anonymized, training-safe table).
 
         With ``version`` (a semver or an alias such as ``production``), exactly the Delta version
         that registry version points at, its digest verified (see :meth:`Registry.load`).
+
+        ``purpose`` declares the purpose of use for this load (default: the vault's). For
+        ``"training"`` only a registered, training-ready version is served (the latest when
+        ``version`` is None): any other raises :class:`NotTrainingReadyError` with the reasons.
         """
+        if purpose is not None and purpose != self.purpose:
+            return self.acting_as(self._principal, purpose=purpose).load(
+                dataset, zone, version=version
+            )
+        if self.purpose == TRAINING_PURPOSE:
+            if zone != "anonymized":
+                raise ConfigurationError(
+                    f"zone {zone!r} is never served for training: load the 'anonymized' zone"
+                )
+            version = version or self.registry.latest(dataset).version
+            ready = self.training_ready(dataset, version)
+            if not ready.passed:
+                self._refused(dataset, ready)
+                raise NotTrainingReadyError(ready.key, ready.failures)
         if version is not None:
             if zone != "anonymized":
                 raise ConfigurationError(
@@ -367,6 +409,20 @@ class Vault:
         frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)
         return frame
+
+    def _refused(self, dataset: str, ready: PolicyResult) -> None:
+        principal = self.principal
+        self.audit.record(
+            principal=principal.id,
+            tenant=principal.tenant,
+            action="dataset:read",
+            resource=f"dataset {dataset}",
+            dataset=dataset,
+            decision="deny",
+            reason=f"{ready.key} not training-ready: {'; '.join(ready.failures)}",
+            purpose=self.purpose,
+            durable=True,
+        )
 
     def open_raw(self, dataset: str) -> pa.Table:
         """Decrypt the raw records of a dataset. Plaintext PII: keep it out of logs and outputs.

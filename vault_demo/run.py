@@ -15,6 +15,7 @@ from vault_demo.summary import DatasetSummary, collect
 from vault_demo.synthetic import CorpusSummary
 from vault_pipelines.definitions import ALL_JOB, build_definitions, partitions_job_name
 from vault_pipelines.instance import fail_dead_runs, process_tags
+from vault_pipelines.resources import MlflowResource
 
 # Step-level DEBUG events stay in the instance (and the UI); the terminal shows INFO and up.
 _QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -46,14 +47,18 @@ def run_demo(
     *,
     tickets: int = 3000,
     customers: int = 2500,
+    mlflow: bool = True,
 ) -> DemoRun:
     """Land the synthetic corpus and materialize every asset and check of the demo datasets:
     ``vault_all`` for the datasets without partitioning, then, per partitioned dataset, its
     ``<name>_partitions`` job over the days that landed, as one single-run backfill (the run
-    ``dagster asset materialize --partition-range`` starts)."""
+    ``dagster asset materialize --partition-range`` starts).
+
+    With ``mlflow``, each new registered version is logged to the MLflow tracking store under
+    the vault home (a SQLite file, no server)."""
     corpus = prepare_landing(settings, tickets=tickets, customers=customers)
     datasets = demo_datasets(settings.landing_url)
-    definitions = build_definitions(datasets, settings)
+    definitions = build_definitions(datasets, settings, mlflow=MlflowResource(enabled=mlflow))
     fail_dead_runs(instance)  # an earlier demo killed mid-run stays STARTED otherwise
     runs: list[tuple[str, dict[str, str]]] = [(ALL_JOB, {})]
     for spec in datasets:

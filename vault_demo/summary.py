@@ -27,6 +27,8 @@ class DatasetSummary:
     new_version: bool
     partitions: list[str]
     """The partitions the registered version holds (``["all"]`` without partitioning)."""
+    mlflow_run_id: str | None = None
+    """The MLflow run that logged the version as a dataset (when this run registered it)."""
 
 
 def _metadata(instance: dg.DagsterInstance, key: dg.AssetKey) -> dict[str, Any]:
@@ -57,6 +59,7 @@ def collect(instance: dg.DagsterInstance, datasets: list[DatasetSpec]) -> list[D
                 data_version=str(registered.get("data_version", "-")),
                 new_version=bool(registered.get("new_version", False)),
                 partitions=sorted(record.get("partitions", {})),
+                mlflow_run_id=registered.get("mlflow_run_id"),
             )
         )
     return rows
@@ -78,6 +81,8 @@ def render(summaries: list[DatasetSummary]) -> str:
     for s in summaries:
         lines.append("")
         lines.append(f"{s.name}: anonymized table {s.anonymized_table}")
+        if s.mlflow_run_id:
+            lines.append(f"{s.name}: logged to MLflow, run {s.mlflow_run_id}")
         if s.partitions != [UNPARTITIONED]:
             lines.append(f"  {len(s.partitions)} partitions: {', '.join(s.partitions)}")
         found = sorted(s.findings_by_type.items(), key=lambda item: (-item[1], item[0]))

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from vault_pipelines.commands import audit, demo, erasure, registry, storage, webhooks
+from vault_pipelines.commands import audit, demo, erasure, mlflow, registry, storage, webhooks
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,7 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vault", description="Operate a vault.")
     parser.add_argument("--home", help="vault home (default: $VAULT_HOME or .vault_home)")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (demo, registry, storage, webhooks, audit, erasure):
+    for module in (demo, registry, storage, webhooks, audit, erasure, mlflow):
         module.add_commands(commands)
     return parser
 

@@ -16,6 +16,7 @@ from vault_core.settings import VaultSettings
 from vault_pipelines.event_sensor import events_sensor
 from vault_pipelines.factory import AUDIT_ASSET, STAGES, asset_key, dataset_assets
 from vault_pipelines.resources import (
+    MlflowResource,
     PartitionWorkersResource,
     PiiEngineResource,
     VaultResource,
@@ -74,13 +75,15 @@ def build_definitions(
     landing_sensor_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.STOPPED,
     workers: PartitionWorkersResource | None = None,
     webhooks: WebhooksResource | None = None,
+    mlflow: MlflowResource | None = None,
 ) -> dg.Definitions:
     """Definitions for ``datasets`` stored in the vault described by ``settings``.
 
     ``landing_sensor_status`` is the default status of each dataset's ``<name>_landing`` sensor;
     ``workers`` says where a step that builds a range of partitions builds them (default: one
     after the other in the step's process; see :class:`PartitionWorkersResource`);
-    ``webhooks`` configures the delivery of the ``vault_events`` sensor.
+    ``webhooks`` configures the delivery of the ``vault_events`` sensor; ``mlflow``, where
+    registered versions are logged (default: not logged).
     """
     settings = settings or VaultSettings.from_env()
     names = [spec.name for spec in datasets]
@@ -130,5 +133,6 @@ def build_definitions(
             "pii": PiiEngineResource(),
             "workers": workers or PartitionWorkersResource(),
             "webhooks": webhooks or WebhooksResource(),
+            "mlflow": mlflow or MlflowResource(),
         },
     )

@@ -3,9 +3,12 @@
 (No ``from __future__ import annotations`` here: Dagster reads the context and resource
 annotations of asset functions at definition time.)
 
-``<ds>/raw`` → ``<ds>/pii_findings`` → ``<ds>/anonymized`` (+ check: no PII left) →
-``<ds>/registered``. Each asset calls one ``vault_core.stages`` function and reports counts,
-digests and locations; never a value from the data.
+``<ds>/raw`` → ``<ds>/pii_findings`` → ``<ds>/anonymized`` (+ checks: no PII left, the
+expectation suites, the residual-PII estimate; see ``vault_pipelines.checks``) →
+``<ds>/registered`` (+ check: training-ready). Each asset calls one ``vault_core.stages``
+function and reports counts, digests and locations; never a value from the data. The checks on
+``<ds>/anonymized`` are blocking: ``<ds>/registered`` records their results and does not run
+after a failed ERROR check.
 
 Each asset reads the exact upstream versions its own run produced (the Delta version in the
 upstream materialization of this run), so overlapping runs never mix one run's findings with
@@ -26,7 +29,6 @@ sealed in the dataset's store scope and only its address is reported.
 """
 
 import os
-import traceback
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -38,7 +40,6 @@ from dagster._core.storage.asset_check_execution_record import AssetCheckExecuti
 from vault_core import __version__, stages
 from vault_core.dataset import DatasetSpec
 from vault_core.digest import combine_digests
-from vault_core.exceptions import TerminalError, VaultError
 from vault_core.pii import PiiEngineConfig
 from vault_core.registry import Provenance, UpstreamRef, head_commit
 from vault_core.stages.parallel import (
@@ -49,8 +50,15 @@ from vault_core.stages.parallel import (
     run_stage,
 )
 from vault_core.vault import Vault
+from vault_pipelines.checks import anonymized_check_names, dataset_checks
+from vault_pipelines.errors import value_free_errors
 from vault_pipelines.partitions import partition_keys, partitions_def
-from vault_pipelines.resources import PartitionWorkersResource, PiiEngineResource, VaultResource
+from vault_pipelines.resources import (
+    MlflowResource,
+    PartitionWorkersResource,
+    PiiEngineResource,
+    VaultResource,
+)
 
 STAGES = ("raw", "pii_findings", "anonymized", "registered")
 RETRY = dg.RetryPolicy(max_retries=2, delay=2)
@@ -74,45 +82,6 @@ AUDIT_ASSET = dg.AssetSpec(
 def asset_key(spec: DatasetSpec, stage: str) -> dg.AssetKey:
     """``AssetKey([dataset, stage])``."""
     return dg.AssetKey([spec.name, stage])
-
-
-@contextmanager
-def _value_free_errors(vault: VaultResource, spec: DatasetSpec, stage: str) -> Iterator[None]:
-    """Failures that never carry a value from the data into the event log.
-
-    Vault errors say what failed without values (a project rule) and pass; terminal ones fail
-    without retries. Any other exception is replaced by its type, the stage and the address of
-    its sealed traceback; ``from None`` keeps the original out of Dagster's serialized error.
-    """
-    try:
-        yield
-    except dg.Failure:
-        raise
-    except TerminalError as exc:
-        raise dg.Failure(
-            description=str(exc),
-            allow_retries=False,
-            metadata={"error_type": type(exc).__name__},
-        ) from None
-    except VaultError as exc:
-        raise dg.Failure(description=str(exc)) from None
-    except Exception as exc:
-        sealed = _seal_traceback(vault.get_vault(), spec, exc)
-        raise dg.Failure(
-            description=(
-                f"{spec.name}/{stage} failed with {type(exc).__name__} (its message may quote "
-                f"data, so it is not shown; sealed traceback: {sealed})"
-            ),
-            metadata={"error_type": type(exc).__name__, "sealed_traceback": sealed},
-        ) from None
-
-
-def _seal_traceback(vault: Vault, spec: DatasetSpec, exc: BaseException) -> str:
-    text = "".join(traceback.format_exception(exc)).encode("utf-8", "backslashreplace")
-    try:
-        return vault.store.put(text, scope=spec.name).address
-    except Exception:
-        return "(not sealed: the store is unavailable)"
 
 
 def _json(value: Any) -> dg.MetadataValue:
@@ -317,7 +286,9 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         description=f"Registry version of {spec.name}.",
         **common("registered"),
     )
-    def registered(context: dg.AssetExecutionContext, vault: VaultResource) -> dg.MaterializeResult:
+    def registered(
+        context: dg.AssetExecutionContext, vault: VaultResource, mlflow: MlflowResource
+    ) -> dg.MaterializeResult:
         the_vault = vault.vault_for_run(context.run.tags)
         refs = _upstream_refs(context, [raw_key, findings_key, anonymized_key])
         upstream = {ref.asset: ref.data_version for ref in refs}
@@ -329,8 +300,14 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
             or os.environ.get("VAULT_GIT_COMMIT")
             or head_commit(),
         )
-        checks = _check_results(context, [dg.AssetCheckKey(anonymized_key, NO_PII_LEFT)])
-        with _anchored(context, the_vault), _value_free_errors(vault, spec, "registered"):
+        evaluated = _check_results(
+            context,
+            [
+                dg.AssetCheckKey(anonymized_key, name)
+                for name in [NO_PII_LEFT, *anonymized_check_names(spec)]
+            ],
+        )
+        with _anchored(context, the_vault), value_free_errors(vault, spec, "registered"):
             stages.authorize(the_vault, spec, "registered")
             result = stages.register(
                 the_vault,
@@ -338,8 +315,10 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
                 upstream=upstream,
                 run_id=context.run.run_id,
                 provenance=provenance,
-                checks=checks,
+                checks={name: passed for name, (passed, _) in evaluated.items()},
+                check_severities={name: severity for name, (_, severity) in evaluated.items()},
             )
+            logged = mlflow.log_version(the_vault, result.record) if result.created else None
         record = result.record
         context.log.info(
             "%s: version %s (%s)",
@@ -361,13 +340,20 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
                 "checks": _json(record.checks),
                 "upstream": _json(upstream),
                 "files_vacuumed": result.files_vacuumed,
+                **({"mlflow_run_id": logged} if logged else {}),
                 # The whole registry record (counts, digests, locations; never a value) so that
                 # the registry index can be rebuilt from the instance alone (registry_sync).
                 RECORD_METADATA_KEY: _json(record.model_dump(mode="json")),
             },
         )
 
-    return [raw, pii_findings, anonymized, registered]
+    return [
+        raw,
+        pii_findings,
+        anonymized,
+        registered,
+        *dataset_checks(spec, anonymized_key, registered_key),
+    ]
 
 
 def _stage_results(
@@ -381,7 +367,7 @@ def _stage_results(
 ) -> Iterator[StageResult]:
     """``stage``'s result for each partition of the step, in order: in this process, or spread
     over the partition workers when the step builds a range. Errors are reported value-free."""
-    with _value_free_errors(vault, spec, stage), workers.executor() as executor:
+    with value_free_errors(vault, spec, stage), workers.executor() as executor:
         the_vault = vault.vault_for_run(context.run.tags)
         stages.authorize(the_vault, spec, stage)
         acting = (the_vault.principal.id, the_vault.purpose)
@@ -500,11 +486,16 @@ def _upstream_refs(
 
 def _check_results(
     context: dg.AssetExecutionContext, keys: Sequence[dg.AssetCheckKey]
-) -> dict[str, bool]:
-    """Latest evaluation of each check (name -> passed); checks never evaluated are left out."""
+) -> dict[str, tuple[bool, str]]:
+    """Latest evaluation of each check: name -> (passed, severity); checks never evaluated are
+    left out."""
     latest = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(list(keys))
-    return {
-        key.name: record.status == AssetCheckExecutionRecordStatus.SUCCEEDED
-        for key, record in latest.items()
-        if record.status != AssetCheckExecutionRecordStatus.PLANNED
-    }
+    found = {}
+    for key, record in latest.items():
+        if record.status == AssetCheckExecutionRecordStatus.PLANNED:
+            continue
+        event = record.event.dagster_event if record.event else None
+        data = event.event_specific_data if event else None
+        severity = data.severity.value if isinstance(data, dg.AssetCheckEvaluation) else "ERROR"
+        found[key.name] = (record.status == AssetCheckExecutionRecordStatus.SUCCEEDED, severity)
+    return found

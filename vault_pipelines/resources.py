@@ -11,6 +11,7 @@ from pydantic import Field, PrivateAttr
 
 from vault_core.access import SERVICE_PRINCIPAL, AccessDenied
 from vault_core.pii import PiiEngine, PiiEngineConfig
+from vault_core.registry import AssetVersion
 from vault_core.settings import VaultSettings, resolve_home
 from vault_core.stages.parallel import process_pool
 from vault_core.vault import Vault
@@ -73,6 +74,32 @@ class VaultResource(dg.ConfigurableResource):
                 allow_retries=False,
                 metadata={"error_type": type(exc).__name__},
             ) from None
+
+
+class MlflowResource(dg.ConfigurableResource):
+    """Where each newly registered version is logged as an MLflow dataset (``mlflow.data``, our
+    digest and the exact Delta version as its source). Off unless ``enabled``."""
+
+    enabled: bool = False
+    """Log registered versions to MLflow."""
+
+    tracking_uri: str | None = None
+    """MLflow tracking URI; None: the SQLite store in ``<vault home>/mlflow`` (no server)."""
+
+    experiment: str = "vault-datasets"
+    """Experiment holding one run per registered version."""
+
+    def log_version(self, vault: Vault, record: AssetVersion) -> str | None:
+        """Log ``record``; its MLflow run id (None when disabled)."""
+        if not self.enabled:
+            return None
+        from vault_core.registry.mlflow import log_registered_version, tracking_uri
+
+        return log_registered_version(
+            record,
+            tracking_uri=self.tracking_uri or tracking_uri(vault.settings),
+            experiment=self.experiment,
+        )
 
 
 class PiiEngineResource(dg.ConfigurableResource):

@@ -21,7 +21,7 @@ def test_when_demo_definitions_load_then_every_stage_and_check_exists() -> None:
         for stage in ("raw", "pii_findings", "anonymized", "registered"):
             assert f"{dataset}/{stage}" in keys
     check_keys = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
-    assert check_keys == {"no_pii_left"}
+    assert check_keys == {"no_pii_left", "expect_contract", "residual_pii", "training_ready"}
     assert defs.resolve_job_def(ALL_JOB) is not None
 
 

@@ -73,7 +73,10 @@ def test_when_data_then_code_change_then_minor_then_patch_with_unbroken_provenan
     assert v111.delta_version is not None
     assert v110.delta_version is not None
     assert v111.delta_version > v110.delta_version
-    assert all(r.checks == {"no_pii_left": True} for r in history)
+    assert all(
+        r.checks["no_pii_left"] and r.checks["expect_contract"] and "residual_pii" in r.checks
+        for r in history
+    )
     lineage = Vault(settings).registry.lineage("customers", "1.1.0")
     assert any(url.endswith("customers-extra.csv") for url in lineage.source_files)
     assert all(digest.startswith("b3:") for digest in lineage.source_files.values())

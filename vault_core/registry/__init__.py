@@ -7,6 +7,7 @@ from vault_core.registry.exceptions import IndexConflictError as IndexConflictEr
 from vault_core.registry.exceptions import IntegrityError as IntegrityError
 from vault_core.registry.exceptions import InvalidVersionError as InvalidVersionError
 from vault_core.registry.exceptions import NotFoundError as NotFoundError
+from vault_core.registry.exceptions import NotTrainingReadyError as NotTrainingReadyError
 from vault_core.registry.exceptions import RegistryError as RegistryError
 from vault_core.registry.exceptions import StatusTransitionError as StatusTransitionError
 from vault_core.registry.exceptions import VersionDataError as VersionDataError
@@ -53,6 +54,7 @@ __all__ = [
     "InvalidVersionError",
     "Lineage",
     "NotFoundError",
+    "NotTrainingReadyError",
     "Policy",
     "PolicyResult",
     "Provenance",

@@ -85,3 +85,14 @@ class IndexConflictError(RegistryError, TransientError):
     def __init__(self, url: str, attempts: int) -> None:
         self.url, self.attempts = url, attempts
         super().__init__(f"registry index {url!r}: commit conflicted {attempts} times; retry")
+
+
+class NotTrainingReadyError(RegistryError, TerminalError):
+    """A version asked for training is not training-ready; ``failures`` says why."""
+
+    def __init__(self, key: str, failures: list[str]) -> None:
+        self.key, self.failures = key, list(failures)
+        super().__init__(
+            f"{key} is not training-ready: {'; '.join(self.failures)}. Train on a version that "
+            "passes `vault registry check`, or load it without purpose='training' to inspect it"
+        )

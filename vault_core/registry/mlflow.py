@@ -18,6 +18,9 @@ from vault_core.settings import VaultSettings
 
 DATASETS_TAG = "vault.datasets"
 DIGEST_TAG = "vault.digest"
+DELTA_VERSION_TAG = "vault.delta_version"
+VERSION_KEY_TAG = "vault.version_key"
+"""Tag of the MLflow run that records a registered version (``name@version``)."""
 MLFLOW_DIGEST_CHARS = 35
 """MLflow caps a dataset digest at 36 characters: ``b3:`` + 128 bits of our BLAKE3 digest; the
 full digest travels in the ``vault.digest`` input tag."""
@@ -31,22 +34,78 @@ def tracking_uri(settings: VaultSettings) -> str:
     return f"sqlite:///{folder / 'mlflow.db'}"
 
 
+def _dataset(record: AssetVersion) -> Any:
+    """The ``mlflow.data`` dataset of a registry version: our digest, the exact Delta version."""
+    from mlflow.data.delta_dataset_source import DeltaDatasetSource
+    from mlflow.data.meta_dataset import MetaDataset
+
+    source = DeltaDatasetSource(path=record.storage_url, delta_table_version=record.delta_version)
+    return MetaDataset(  # type: ignore[abstract]  # MLflow's own class, usable as documented
+        source=source, name=record.key, digest=record.data_version[:MLFLOW_DIGEST_CHARS]
+    )
+
+
+def _input_tags(record: AssetVersion, context: str) -> dict[str, str]:
+    # MLflow's DeltaDatasetSource leaves out a table version of 0 (falsy) from its JSON, which
+    # then reads as "the latest": the exact Delta version travels in a tag of ours as well.
+    return {
+        "mlflow.data.context": context,
+        "vault.version": record.version,
+        DIGEST_TAG: record.data_version,
+        DELTA_VERSION_TAG: str(record.delta_version),
+    }
+
+
 def log_dataset(
     registry: Registry, name: str, version: str | None = None, *, context: str = "training"
 ) -> AssetVersion:
     """Log a registry version as an input of the active MLflow run; return that version."""
     import mlflow
-    from mlflow.data.delta_dataset_source import DeltaDatasetSource
-    from mlflow.data.meta_dataset import MetaDataset
 
     record = registry.get(name, version)
-    source = DeltaDatasetSource(path=record.storage_url, delta_table_version=record.delta_version)
-    dataset = MetaDataset(  # type: ignore[abstract]  # MLflow's own class, usable as documented
-        source=source, name=record.key, digest=record.data_version[:MLFLOW_DIGEST_CHARS]
-    )
-    tags = {"vault.version": record.version, DIGEST_TAG: record.data_version}
-    mlflow.log_input(dataset, context=context, tags=tags)
+    tags = _input_tags(record, context)
+    del tags["mlflow.data.context"]  # log_input sets it from ``context``
+    mlflow.log_input(_dataset(record), context=context, tags=tags)
     return record
+
+
+def log_run_input(client: Any, run_id: str, record: AssetVersion, context: str) -> None:
+    """Log ``record`` as an input of the MLflow run ``run_id`` (through ``client``, no active
+    run: nothing global changes)."""
+    from mlflow.entities import DatasetInput, InputTag
+
+    tags = [InputTag(key, value) for key, value in _input_tags(record, context).items()]
+    client.log_inputs(run_id, datasets=[DatasetInput(_dataset(record)._to_mlflow_entity(), tags)])
+
+
+def log_registered_version(
+    record: AssetVersion,
+    *,
+    tracking_uri: str,
+    experiment: str,
+    tags: dict[str, str] | None = None,
+) -> str:
+    """Record a newly registered version in MLflow: a run named ``name@version`` in
+    ``experiment`` whose input is the version's ``mlflow.data`` dataset. Idempotent: a run
+    already logged for that version is returned. Returns the MLflow run id."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    found = client.get_experiment_by_name(experiment)
+    experiment_id = found.experiment_id if found else client.create_experiment(experiment)
+    logged = client.search_runs(
+        [experiment_id], filter_string=f"tags.`{VERSION_KEY_TAG}` = '{record.key}'", max_results=1
+    )
+    if logged:
+        return str(logged[0].info.run_id)
+    run = client.create_run(
+        experiment_id,
+        run_name=record.key,
+        tags={VERSION_KEY_TAG: record.key, DIGEST_TAG: record.data_version, **(tags or {})},
+    )
+    log_run_input(client, run.info.run_id, record, "registered")
+    client.set_terminated(run.info.run_id)
+    return str(run.info.run_id)
 
 
 def _run_datasets(registry: Registry, run: Any) -> dict[str, str]:

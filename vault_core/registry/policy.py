@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from vault_core.registry.checks import ERROR
 from vault_core.registry.records import AssetVersion, Status
 
 ZONE_ANNOTATION = "vault/zone"
@@ -35,8 +36,12 @@ def _checks_passed(version: AssetVersion, upstream: Sequence[AssetVersion]) -> s
         return None
     if not version.checks:
         return "no asset check evaluation recorded"
-    failed = sorted(name for name, passed in version.checks.items() if not passed)
-    return f"checks failed: {', '.join(failed)}" if failed else None
+    failed = sorted(
+        name
+        for name, passed in version.checks.items()
+        if not passed and version.check_severities.get(name, ERROR).upper() == ERROR
+    )
+    return f"ERROR checks failed: {', '.join(failed)}" if failed else None
 
 
 def _upstream_active(version: AssetVersion, upstream: Sequence[AssetVersion]) -> str | None:
@@ -67,7 +72,9 @@ class PolicyResult:
 
 
 TRAINING_READY = Policy("training-ready", (_active, _anonymized, _checks_passed, _upstream_active))
-"""Anonymized, every asset check passed, active, and nothing deprecated upstream."""
+"""Active (not deprecated, archived or non-compliant), taken from the anonymized zone, every
+ERROR asset check passed (WARN checks are reported, not gating), and every upstream version
+active. What the access policy says about training use is asked by ``Vault.training_ready``."""
 
 
 def evaluate(

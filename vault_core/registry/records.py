@@ -117,6 +117,8 @@ class VersionCandidate(BaseModel):
     checks: dict[str, bool] = Field(default_factory=dict)
     """Asset check name -> passed: the run that produced this version, then later evaluations
     of its upstream materializations (registry sync)."""
+    check_severities: dict[str, str] = Field(default_factory=dict)
+    """Asset check name -> ``ERROR`` or ``WARN``, as last evaluated (absent: ``ERROR``)."""
     policy_digest: str | None = None
     """Digest of the anonymization policy applied (None when no policy applies)."""
     partitions: dict[str, str] = Field(default_factory=dict)

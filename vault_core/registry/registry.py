@@ -21,7 +21,7 @@ from vault_core.digest import table_digest
 from vault_core.exceptions import VaultError
 from vault_core.partition_tables import table_digest_by_files
 from vault_core.registry._index import Index, alias_rows
-from vault_core.registry.checks import CheckEvaluation, affected
+from vault_core.registry.checks import ERROR, CheckEvaluation, affected
 from vault_core.registry.exceptions import (
     IndexConflictError,
     IntegrityError,
@@ -478,9 +478,16 @@ class Registry:
         for evaluation in sorted(evaluations, key=lambda e: e.storage_id):
             for record in affected(current.values(), evaluation):
                 updated = record
-                if record.checks.get(evaluation.check) is not evaluation.passed:
+                severity = evaluation.severity.upper()
+                if (
+                    record.checks.get(evaluation.check) is not evaluation.passed
+                    or record.check_severities.get(evaluation.check, ERROR) != severity
+                ):
                     checks = {**record.checks, evaluation.check: evaluation.passed}
-                    updated = updated.model_copy(update={"checks": checks})
+                    severities = {**record.check_severities, evaluation.check: severity}
+                    updated = updated.model_copy(
+                        update={"checks": checks, "check_severities": severities}
+                    )
                 if evaluation.breaks_compliance and Status.NON_COMPLIANT in _ALLOWED[record.status]:
                     updated = _with_status(updated, Status.NON_COMPLIANT, evaluation.reason)
                     status_changed.add(record.key)

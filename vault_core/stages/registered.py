@@ -41,12 +41,14 @@ def register(
     run_id: str | None = None,
     provenance: Provenance | None = None,
     checks: dict[str, bool] | None = None,
+    check_severities: dict[str, str] | None = None,
 ) -> RegisterResult:
     """Register the anonymized table, every partition as its last run left it, as a dataset
     version (a no-op when nothing changed). New partitions are new data: a minor version.
 
-    ``provenance`` (run, upstream materializations, source files) and ``checks`` (asset check
-    results of this run) come from the orchestrator; they are stored, not compared.
+    ``provenance`` (run, upstream materializations, source files), ``checks`` (asset check
+    results of this run) and their severities come from the orchestrator; they are stored, not
+    compared.
     """
     store = states(vault, spec)
     anonymized = store.all("anonymized")
@@ -81,6 +83,7 @@ def register(
             DIGEST_ANNOTATION: PARTITION_FILES_DIGEST,
         },
         checks=checks or {},
+        check_severities=check_severities or {},
         provenance=provenance or Provenance(run_id=run_id),
         policy_digest=spec.policy.digest(),
         partitions=partitions,

@@ -64,7 +64,7 @@ def test_when_error_check_fails_then_only_that_version_is_non_compliant(
     assert "no_pii_left failed on t/anonymized" in old.status_reason
     assert "run r1" in old.status_reason
     assert (str(new.status), new.checks) == ("active", {"no_pii_left": True})
-    assert "checks failed: no_pii_left" in registry.evaluate("t", "1.0.0").failures
+    assert "ERROR checks failed: no_pii_left" in registry.evaluate("t", "1.0.0").failures
     assert "status is non_compliant" in registry.evaluate("t", "1.0.0").failures
     # Replaying the same evaluation changes nothing and notifies nobody.
     assert registry.apply_checks([_evaluation(target=10, storage_id=30)]) == []
@@ -76,7 +76,8 @@ def test_when_warn_check_fails_then_result_recorded_but_status_kept(registry: Re
     assert [r.key for r in registry.apply_checks([evaluation])] == ["t@1.1.0"]
     record = registry.get("t", "1.1.0")
     assert (str(record.status), record.checks["row_count"]) == ("active", False)
-    assert not registry.evaluate("t", "1.1.0").passed
+    assert record.check_severities["row_count"] == "WARN"
+    assert registry.evaluate("t", "1.1.0").passed  # a failed WARN check is reported, not gating
 
 
 def test_when_a_later_evaluation_passes_then_result_updates_but_compliance_needs_review(
