@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,8 +21,15 @@ class VaultSettings(BaseModel):
     home: str = Field(default=DEFAULT_HOME)
     """Root of the vault: zones, objects, keyring and registry live under it."""
 
-    storage_options: dict[str, str] = Field(default_factory=dict)
-    """fsspec / deltalake storage options for ``home`` (e.g. an S3 endpoint)."""
+    storage_options: dict[str, Any] = Field(default_factory=dict)
+    """Storage options for ``home`` (e.g. an S3 endpoint and credentials) in fsspec's spelling,
+    deltalake's, or both (``vault_core.storage_options`` translates between them)."""
+
+    state_dir: str | None = None
+    """Local folder for what needs a POSIX file system and stays on the machine: the audit log,
+    the access files (principals, policy, dataset catalog), the event outbox, MLflow's SQLite
+    file and lock files. Default: the home itself when it is a local folder; for a URL home,
+    ``$XDG_STATE_HOME/vault/<digest of the home URL>`` (``~/.local/state`` when unset)."""
 
     master_secret_env: str = "VAULT_MASTER_SECRET"
     """Environment variable holding the master secret that protects the local keyring."""
@@ -37,6 +46,23 @@ class VaultSettings(BaseModel):
     def path(self, *parts: str) -> str:
         """A location under the vault home."""
         return "/".join([self.home.rstrip("/"), *parts])
+
+    @property
+    def is_local(self) -> bool:
+        """Whether the home is a local folder (not an object-store URL)."""
+        return "://" not in self.home or self.home.startswith("file://")
+
+    def local_path(self, *parts: str) -> str:
+        """A location under the local state folder (see ``state_dir``)."""
+        if self.state_dir is not None:
+            root = self.state_dir
+        elif self.is_local:
+            root = self.home.removeprefix("file://")
+        else:
+            state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+            digest = hashlib.sha256(self.home.rstrip("/").encode("utf-8")).hexdigest()[:16]
+            root = str(Path(state) / "vault" / digest)
+        return os.path.join(root, *parts)
 
     def table_url(self, dataset: str, zone: str) -> str:
         """Delta table URL of one zone of one dataset (``raw_manifest``, ``anonymized``...)."""

@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import os
 from functools import cached_property
 from typing import Any, Literal
 
@@ -29,6 +28,7 @@ from vault_core.access.registry import GuardedRegistry
 from vault_core.access.tenant_keys import TenantKeyrings, open_tenant_keyring, scope_of_key
 from vault_core.audit import CHECKPOINT_KEY_PURPOSE, AuditLog, CheckpointSigner
 from vault_core.crypto import KeyringMissingError, LocalKeyring
+from vault_core.crypto.keyring_file import KeyringFile, keyring_file
 from vault_core.exceptions import ConfigurationError
 from vault_core.raw_zone import ADDRESS_COLUMNS, open_records
 from vault_core.registry import Registry
@@ -41,6 +41,7 @@ from vault_core.storage import (
     merge_references,
     table_references,
 )
+from vault_core.storage_options import fsspec_options
 
 Zone = Literal["raw_manifest", "quarantine", "pii_findings", "anonymized"]
 RECORD_ID_KEY_PURPOSE = "vault/record-id/v1"
@@ -118,13 +119,13 @@ class Vault:
     @cached_property
     def audit(self) -> AuditLog:
         """The audit log of this home (``<home>/audit``)."""
-        return AuditLog.shared(self.settings.path("audit"), signer=self._checkpoint_signer)
+        return AuditLog.shared(self.settings.local_path("audit"), signer=self._checkpoint_signer)
 
     @cached_property
     def access(self) -> AccessGuard:
         """The access guard: who acts, the policy, the datasets' tenants."""
         return AccessGuard(
-            self.settings.path("access"),
+            self.settings.local_path("access"),
             self.audit,
             principal=self._principal,
             purpose=self.purpose,
@@ -147,7 +148,7 @@ class Vault:
         if (
             not listed
             and access.tenant != DEFAULT_TENANT
-            and os.path.exists(self._keyring_file)
+            and self.has_keyring()
             and self.keyring.versions(dataset)
         ):
             raise ConfigurationError(
@@ -174,7 +175,7 @@ class Vault:
         not re-created. Empty folders do not count. Listing stops at the first file found and
         runs only while the keyring is absent.
         """
-        if os.path.exists(self._keyring_file):
+        if self.has_keyring():
             return False
         return not any(
             self._holds_a_file(url)
@@ -195,7 +196,7 @@ class Vault:
             MasterSecretError: A keyring exists but the master-secret file is missing.
         """
         path = self.settings.keyring_path
-        exists = os.path.exists(self._keyring_file)
+        exists = self.has_keyring()
         if not exists and not self.is_new():
             raise KeyringMissingError(
                 f"keyring file {self._keyring_file} is missing but the vault at "
@@ -213,7 +214,17 @@ class Vault:
         secret = self._master_secret or resolve_master_secret(
             self.settings.master_secret_env, self.settings.master_secret_file, create=create
         )
-        return LocalKeyring(path, secret, create=create, references=self._key_references)
+        return LocalKeyring(
+            path,
+            secret,
+            create=create,
+            references=self._key_references,
+            storage_options=self.settings.storage_options,
+        )
+
+    def has_keyring(self) -> bool:
+        """Whether the vault's keyring file exists (local path or object)."""
+        return self._keyring_store.exists()
 
     @cached_property
     def key_provider(self) -> TenantKeyrings:
@@ -223,10 +234,11 @@ class Vault:
             self.keyring,
             tenant_of=lambda scope: self.access.catalog.get(scope).tenant,
             open_tenant=lambda tenant: open_tenant_keyring(
-                os.path.dirname(self._keyring_file),
+                self._keyring_file.rsplit("/", 1)[0],
                 tenant,
                 references=self._key_references,
                 read_only=self.read_only,
+                storage_options=self.settings.storage_options,
             ),
         )
 
@@ -263,7 +275,7 @@ class Vault:
         """Names of the datasets with tables under this home that the acting principal may
         list (``dataset:list``: never another tenant's), sorted."""
         fs, path = fsspec.core.url_to_fs(
-            self.settings.path("datasets"), **(self.settings.storage_options or {})
+            self.settings.path("datasets"), **fsspec_options(self.settings.storage_options)
         )
         if not fs.exists(path):
             return []
@@ -405,10 +417,14 @@ class Vault:
 
     @property
     def _keyring_file(self) -> str:
-        return os.path.abspath(self.settings.keyring_path)  # as LocalKeyring resolves it
+        return self._keyring_store.location  # as LocalKeyring resolves it
+
+    @cached_property
+    def _keyring_store(self) -> KeyringFile:
+        return keyring_file(self.settings.keyring_path, self.settings.storage_options)
 
     def _holds_a_file(self, url: str) -> bool:
-        fs, root = fsspec.core.url_to_fs(url, **(self.settings.storage_options or {}))
+        fs, root = fsspec.core.url_to_fs(url, **fsspec_options(self.settings.storage_options))
         try:
             for _, _, files in fs.walk(root):
                 if files:

@@ -52,7 +52,7 @@ def run_demo(
     ``<name>_partitions`` job over the days that landed, as one single-run backfill (the run
     ``dagster asset materialize --partition-range`` starts)."""
     corpus = prepare_landing(settings, tickets=tickets, customers=customers)
-    datasets = demo_datasets(settings.landing_url)
+    datasets = demo_datasets(settings.landing_url, settings.storage_options)
     definitions = build_definitions(datasets, settings)
     fail_dead_runs(instance)  # an earlier demo killed mid-run stays STARTED otherwise
     runs: list[tuple[str, dict[str, str]]] = [(ALL_JOB, {})]

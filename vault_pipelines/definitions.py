@@ -126,6 +126,7 @@ def build_definitions(
                 home=settings.home,
                 master_secret_env=settings.master_secret_env,
                 storage_options=settings.storage_options,
+                state_dir=settings.state_dir,
             ),
             "pii": PiiEngineResource(),
             "workers": workers or PartitionWorkersResource(),

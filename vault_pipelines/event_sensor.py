@@ -9,7 +9,6 @@ retries and dead letters (:class:`vault_core.events.Webhooks`). The same pass ru
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -63,7 +62,7 @@ def derive_events(
     denial events added)."""
     derived = EventLogDeriver(instance, outbox, check_keys=check_keys).run()
     keys = 0
-    if os.path.exists(vault.settings.keyring_path):
+    if vault.has_keyring():
         keyring = vault.keyring
         versions = [v for scope in keyring.scopes() for v in keyring.versions(scope)]
         keys = outbox.append(key_events(versions))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor
 from contextlib import contextmanager
+from typing import Any
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
@@ -29,8 +30,13 @@ class VaultResource(dg.ConfigurableResource):
     """Name (not value) of the environment variable holding the keyring's master secret. When it
     is unset, the secret file outside the vault home is used (see ``vault_core.secrets``)."""
 
-    storage_options: dict[str, str] = Field(default_factory=dict)
-    """fsspec / deltalake storage options for ``home``."""
+    storage_options: dict[str, Any] = Field(default_factory=dict)
+    """Storage options for ``home`` in fsspec's or deltalake's spelling (see
+    ``vault_core.storage_options``). Secrets belong in the environment (``AWS_*``), not here."""
+
+    state_dir: str | None = None
+    """Local folder for the audit log, access files, event outbox and locks (default: the home
+    when local, ``$XDG_STATE_HOME/vault/<digest>`` for a URL home)."""
 
     principal: str = SERVICE_PRINCIPAL
     """Service principal the assets act as (an id of ``<home>/access/principals.yaml``) when
@@ -46,6 +52,7 @@ class VaultResource(dg.ConfigurableResource):
         return VaultSettings(
             home=resolve_home(self.home),
             storage_options=self.storage_options,
+            state_dir=self.state_dir,
             master_secret_env=self.master_secret_env,
         )
 

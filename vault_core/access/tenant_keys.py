@@ -11,14 +11,14 @@ stay with the vault's keyring: they key digests, they decrypt nothing.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 from vault_core.access.principal import DEFAULT_TENANT
 from vault_core.crypto import KeyVersion, LocalKeyring
+from vault_core.crypto.keyring_file import keyring_file
 from vault_core.secrets import default_secret_file, resolve_master_secret
+from vault_core.storage_options import StorageOptions
 
 _SCOPE_OF_KEY = re.compile(r"local:(?P<scope>.+):v[1-9][0-9]*", re.ASCII | re.DOTALL)
 
@@ -40,15 +40,18 @@ def open_tenant_keyring(
     references: Callable[[str], int] | None = None,
     *,
     read_only: bool = False,
+    storage_options: StorageOptions | None = None,
 ) -> LocalKeyring:
     """The tenant's keyring, created with its secret on first use (never when ``read_only``:
-    a missing keyring then raises ``KeyringMissingError``)."""
-    path = os.path.join(home_keys, "tenants", tenant, "keyring.json")
-    create = not os.path.exists(path) and not read_only
+    a missing keyring then raises ``KeyringMissingError``). ``home_keys`` is a local folder or
+    a URL (``s3://bucket/home/keys``)."""
+    path = "/".join([home_keys.rstrip("/"), "tenants", tenant, "keyring.json"])
+    create = not keyring_file(path, storage_options).exists() and not read_only
     secret_file = default_secret_file().with_name(f"master-secret-{tenant}")
     secret = resolve_master_secret(tenant_secret_env(tenant), str(secret_file), create=create)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return LocalKeyring(path, secret, create=create, references=references)
+    return LocalKeyring(
+        path, secret, create=create, references=references, storage_options=storage_options
+    )
 
 
 class TenantKeyrings:

@@ -17,6 +17,7 @@ from vault_core.ingest import conform
 from vault_core.partition_state import PartitionState, PartitionStateStore
 from vault_core.pii.detectors import DetectorsConfig
 from vault_core.raw_zone import open_object
+from vault_core.storage_options import StorageOptions
 from vault_core.vault import Vault
 
 PARTITION = ptables.PARTITION
@@ -114,7 +115,7 @@ def _schema_of(text: str) -> pa.Schema:
     return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(text)))
 
 
-def _options(vault: Vault) -> dict[str, str] | None:
+def _options(vault: Vault) -> StorageOptions | None:
     return vault.settings.storage_options or None
 
 
