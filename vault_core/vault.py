@@ -27,13 +27,13 @@ from vault_core.access.principal import DEFAULT_TENANT
 from vault_core.access.registry import GuardedRegistry
 from vault_core.access.tenant_keys import TenantKeyrings, open_tenant_keyring, scope_of_key
 from vault_core.audit import CHECKPOINT_KEY_PURPOSE, AuditLog, CheckpointSigner
-from vault_core.crypto import KeyringMissingError, LocalKeyring
+from vault_core.crypto import AwsKmsProvider, KeyringMissingError, LocalKeyring
 from vault_core.crypto.keyring_file import KeyringFile, keyring_file
 from vault_core.exceptions import ConfigurationError
 from vault_core.raw_zone import ADDRESS_COLUMNS, open_records
 from vault_core.registry import Registry
 from vault_core.secrets import resolve_master_secret
-from vault_core.settings import VaultSettings, resolve_home
+from vault_core.settings import AwsKmsKeys, VaultSettings, resolve_home
 from vault_core.storage import (
     ContentAddressedStore,
     ReferenceIndex,
@@ -148,6 +148,7 @@ class Vault:
         if (
             not listed
             and access.tenant != DEFAULT_TENANT
+            and self._uses_local_keys
             and self.has_keyring()
             and self.keyring.versions(dataset)
         ):
@@ -160,7 +161,7 @@ class Vault:
 
     def _checkpoint_signer(self) -> CheckpointSigner | None:
         try:
-            return CheckpointSigner(self.keyring.derive_subkey(CHECKPOINT_KEY_PURPOSE))
+            return CheckpointSigner(self.derive_subkey(CHECKPOINT_KEY_PURPOSE))
         except KeyringMissingError:
             return None  # nothing sealed yet: entries chain, checkpoints start with the keyring
 
@@ -175,7 +176,7 @@ class Vault:
         not re-created. Empty folders do not count. Listing stops at the first file found and
         runs only while the keyring is absent.
         """
-        if self.has_keyring():
+        if self._uses_local_keys and self.has_keyring():
             return False
         return not any(
             self._holds_a_file(url)
@@ -226,10 +227,26 @@ class Vault:
         """Whether the vault's keyring file exists (local path or object)."""
         return self._keyring_store.exists()
 
+    @property
+    def _uses_local_keys(self) -> bool:
+        return self.settings.keys.kind == "local"
+
+    def derive_subkey(self, purpose: str) -> bytes:
+        """A stable 32-byte key for ``purpose`` (record ids, tokens, addresses) from the
+        configured key provider: the local keyring, or KMS's HMAC key."""
+        if self._uses_local_keys:
+            return self.keyring.derive_subkey(purpose)
+        return self.key_provider.derive_subkey(purpose)
+
     @cached_property
-    def key_provider(self) -> TenantKeyrings:
-        """Wrapping keys per tenant: the vault's keyring for tenant ``default``, a keyring of
-        its own (and its own master secret) for every other tenant (``access.tenant_keys``)."""
+    def key_provider(self) -> TenantKeyrings | AwsKmsProvider:
+        """The configured key provider (``settings.keys``). Local keys: wrapping keys per
+        tenant, the vault's keyring for tenant ``default`` and a keyring of its own (and its
+        own master secret) for every other tenant (``access.tenant_keys``). AWS KMS: one
+        provider; a dataset's first key may be its own or its tenant's configured KMS key."""
+        keys = self.settings.keys
+        if isinstance(keys, AwsKmsKeys):
+            return self._kms_provider(keys)
         return TenantKeyrings(
             self.keyring,
             tenant_of=lambda scope: self.access.catalog.get(scope).tenant,
@@ -240,6 +257,25 @@ class Vault:
                 read_only=self.read_only,
                 storage_options=self.settings.storage_options,
             ),
+        )
+
+    def _kms_provider(self, keys: AwsKmsKeys) -> AwsKmsProvider:
+        client_kwargs: dict[str, Any] = {
+            name: value
+            for name, value in (("region_name", keys.region), ("endpoint_url", keys.endpoint_url))
+            if value
+        }
+
+        def initial_key(scope: str) -> str | None:
+            if scope in keys.key_ids:
+                return keys.key_ids[scope]
+            return keys.key_ids.get(self.access.catalog.get(scope).tenant)
+
+        return AwsKmsProvider(
+            alias_prefix=keys.alias_prefix,
+            deletion_window_days=keys.deletion_window_days,
+            initial_key=initial_key,
+            **client_kwargs,
         )
 
     @cached_property
@@ -293,7 +329,7 @@ class Vault:
     @cached_property
     def record_key(self) -> bytes:
         """Key of record ids (keyed digests of rows)."""
-        return self.keyring.derive_subkey(RECORD_ID_KEY_PURPOSE)
+        return self.derive_subkey(RECORD_ID_KEY_PURPOSE)
 
     def table_url(self, dataset: str, zone: Zone) -> str:
         """Delta table URL of one zone of a dataset."""

@@ -62,7 +62,7 @@ def derive_events(
     denial events added)."""
     derived = EventLogDeriver(instance, outbox, check_keys=check_keys).run()
     keys = 0
-    if vault.has_keyring():
+    if vault.settings.keys.kind == "local" and vault.has_keyring():  # KMS: see KMS's own logs
         keyring = vault.keyring
         versions = [v for scope in keyring.scopes() for v in keyring.versions(scope)]
         keys = outbox.append(key_events(versions))
@@ -81,7 +81,7 @@ def open_webhooks(
     """The webhook state of ``vault``; keyring-derived secrets are opened only when needed."""
     return Webhooks(
         events_folder(vault.settings),
-        derive_subkey=lambda purpose: vault.keyring.derive_subkey(purpose),
+        derive_subkey=vault.derive_subkey,
         allow_networks=list(allow_networks),
         timeout=timeout,
         clock=clock,

@@ -34,6 +34,10 @@ class VaultResource(dg.ConfigurableResource):
     """Storage options for ``home`` in fsspec's or deltalake's spelling (see
     ``vault_core.storage_options``). Secrets belong in the environment (``AWS_*``), not here."""
 
+    key_provider: dict[str, Any] = Field(default_factory=dict)
+    """The key provider, as ``VaultSettings.keys`` (default the local keyring), e.g.
+    ``{"kind": "aws_kms", "region": "eu-west-1", "key_ids": {"acme": "alias/acme"}}``."""
+
     state_dir: str | None = None
     """Local folder for the audit log, access files, event outbox and locks (default: the home
     when local, ``$XDG_STATE_HOME/vault/<digest>`` for a URL home)."""
@@ -53,6 +57,7 @@ class VaultResource(dg.ConfigurableResource):
             home=resolve_home(self.home),
             storage_options=self.storage_options,
             state_dir=self.state_dir,
+            keys=self.key_provider or {"kind": "local"},
             master_secret_env=self.master_secret_env,
         )
 

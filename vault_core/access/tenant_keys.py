@@ -21,11 +21,13 @@ from vault_core.secrets import default_secret_file, resolve_master_secret
 from vault_core.storage_options import StorageOptions
 
 _SCOPE_OF_KEY = re.compile(r"local:(?P<scope>.+):v[1-9][0-9]*", re.ASCII | re.DOTALL)
+_SCOPE_OF_KMS_KEY = re.compile(r"aws-kms:(?P<scope>[A-Za-z0-9_-]+):v[1-9][0-9]*:\S+", re.ASCII)
 
 
 def scope_of_key(key_id: str) -> str | None:
-    """The scope (dataset) in a local key id ``local:<scope>:v<n>``."""
-    match = _SCOPE_OF_KEY.fullmatch(key_id)
+    """The scope (dataset) in a key id: ``local:<scope>:v<n>`` or
+    ``aws-kms:<scope>:v<n>:<kms key id>``."""
+    match = _SCOPE_OF_KEY.fullmatch(key_id) or _SCOPE_OF_KMS_KEY.fullmatch(key_id)
     return match["scope"] if match else None
 
 

@@ -55,7 +55,7 @@ def schema_summary(schema: pa.Schema) -> dict[str, str]:
 
 
 def _column_key(vault: Vault) -> bytes:
-    return vault.keyring.derive_subkey(columns.COLUMN_NAME_KEY_PURPOSE)
+    return vault.derive_subkey(columns.COLUMN_NAME_KEY_PURPOSE)
 
 
 def _safe_names(vault: Vault, spec: DatasetSpec, names: list[str]) -> dict[str, str]:
