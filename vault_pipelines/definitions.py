@@ -74,13 +74,16 @@ def build_definitions(
     landing_sensor_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.STOPPED,
     workers: PartitionWorkersResource | None = None,
     webhooks: WebhooksResource | None = None,
+    executor: dg.ExecutorDefinition | None = None,
 ) -> dg.Definitions:
     """Definitions for ``datasets`` stored in the vault described by ``settings``.
 
     ``landing_sensor_status`` is the default status of each dataset's ``<name>_landing`` sensor;
     ``workers`` says where a step that builds a range of partitions builds them (default: one
     after the other in the step's process; see :class:`PartitionWorkersResource`);
-    ``webhooks`` configures the delivery of the ``vault_events`` sensor.
+    ``webhooks`` configures the delivery of the ``vault_events`` sensor; ``executor`` runs the
+    jobs' steps (default Dagster's multiprocess executor; ``vault_pipelines.k8s.k8s_executor``
+    for Kubernetes jobs).
     """
     settings = settings or VaultSettings.from_env()
     names = [spec.name for spec in datasets]
@@ -121,12 +124,14 @@ def build_definitions(
                 description="Rebuild every dataset nightly (unchanged inputs are a no-op).",
             )
         ],
+        executor=executor,
         resources={
             "vault": VaultResource(
                 home=settings.home,
                 master_secret_env=settings.master_secret_env,
                 storage_options=settings.storage_options,
                 state_dir=settings.state_dir,
+                key_provider=settings.keys.model_dump(),
             ),
             "pii": PiiEngineResource(),
             "workers": workers or PartitionWorkersResource(),
