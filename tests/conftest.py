@@ -59,21 +59,23 @@ def _no_network() -> Iterator[None]:
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_secret(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Tests never touch the user's real master secret file or config folder.
+    """Tests never touch the user's real master secret file, config or state folder.
 
     Session-scoped so that module-scoped fixtures (which run before function-scoped ones) see it.
     """
     mp = pytest.MonkeyPatch()
     mp.setenv("VAULT_MASTER_SECRET", TEST_SECRET)
     mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    mp.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
     yield
     mp.undo()
 
 
 @pytest.fixture(scope="session")
 def aws_endpoint() -> Iterator[str]:
-    """moto's real HTTP server (S3, KMS...) on 127.0.0.1, with throwaway credentials."""
-    from moto.server import ThreadedMotoServer
+    """moto's real HTTP server (S3, KMS...) on 127.0.0.1 in its own process
+    (tests/aws_server.py), with throwaway credentials."""
+    from tests.aws_server import AwsServer
 
     mp = pytest.MonkeyPatch()
     for name, value in {
@@ -82,10 +84,8 @@ def aws_endpoint() -> Iterator[str]:
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         mp.setenv(name, value)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    server = AwsServer.start()
+    yield server.endpoint
     server.stop()
     mp.undo()
 

@@ -60,8 +60,9 @@ class DatasetSpec(BaseModel):
     pii: PiiEngineConfig = Field(default_factory=PiiEngineConfig)
     """Detection settings (mode, entity set, score threshold)."""
 
-    storage_options: dict[str, str] = Field(default_factory=dict)
-    """fsspec storage options for ``source``."""
+    storage_options: dict[str, Any] = Field(default_factory=dict)
+    """Storage options for ``source``: what fsspec accepts (``client_kwargs``, ``key``...) or
+    deltalake's spelling (``AWS_ENDPOINT_URL``...), see ``vault_core.storage_options``."""
 
     partitioning: Partitioning = "none"
     """How the dataset is cut into partitions, each ingested, scanned, anonymized and written on

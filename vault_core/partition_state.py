@@ -16,6 +16,8 @@ from typing import Any
 import blake3
 import fsspec
 
+from vault_core.storage_options import StorageOptions, fsspec_options
+
 
 @dataclass(frozen=True)
 class PartitionState:
@@ -35,9 +37,9 @@ class PartitionState:
 class PartitionStateStore:
     """Partition states of one dataset under ``root`` (any fsspec URL or local path)."""
 
-    def __init__(self, root: str, storage_options: dict[str, str] | None = None) -> None:
+    def __init__(self, root: str, storage_options: StorageOptions | None = None) -> None:
         self.root = root.rstrip("/")
-        self._options = dict(storage_options or {})
+        self._options = fsspec_options(storage_options)
 
     def _path(self, stage: str, partition: str) -> str:
         name = blake3.blake3(partition.encode("utf-8", "surrogatepass")).hexdigest(length=16)

@@ -28,6 +28,7 @@ import pyarrow.dataset as ds
 
 from vault_core.digest import DIGEST_PREFIX, combine_digests
 from vault_core.exceptions import VaultError
+from vault_core.storage_options import StorageOptions, delta_options, fsspec_options
 from vault_core.tables import TableNotFoundError, open_dataset
 
 PARTITION = "partition"
@@ -46,10 +47,6 @@ class PartitionWrite:
     data_version: str
 
 
-def _options(storage_options: dict[str, str] | None) -> dict[str, str] | None:
-    return dict(storage_options) if storage_options else None
-
-
 def _quoted(partition: str) -> str:
     return "'" + partition.replace("'", "''") + "'"
 
@@ -60,7 +57,7 @@ def write_partition(
     batches: Iterable[pa.RecordBatch],
     partition: str,
     *,
-    storage_options: dict[str, str] | None = None,
+    storage_options: StorageOptions | None = None,
 ) -> PartitionWrite:
     """Replace partition ``partition`` of the table at ``url`` with ``batches`` (one commit).
 
@@ -79,7 +76,7 @@ class CommitNotFoundError(VaultError):
     """A write committed, but its commit could not be found in the table's log."""
 
 
-def _committed_version(url: str, nonce: str, storage_options: dict[str, str] | None) -> int:
+def _committed_version(url: str, nonce: str, storage_options: StorageOptions | None) -> int:
     """The version of the commit that carries ``nonce``, read from the commit files' names.
 
     Not ``DeltaTable.history()``: with another process committing to the same table at the same
@@ -87,7 +84,9 @@ def _committed_version(url: str, nonce: str, storage_options: dict[str, str] | N
     in about one write in five with two writers), so the next stage read the partition at a
     version that did not hold it yet, and found it empty.
     """
-    fs, log = fsspec.core.url_to_fs(f"{url.rstrip('/')}/_delta_log", **(storage_options or {}))
+    fs, log = fsspec.core.url_to_fs(
+        f"{url.rstrip('/')}/_delta_log", **fsspec_options(storage_options)
+    )
     commits = sorted(
         (int(name.rsplit("/", 1)[-1][:-5]) for name in fs.ls(log, detail=False)
          if name.endswith(".json") and name.rsplit("/", 1)[-1][:-5].isdigit()),
@@ -134,7 +133,7 @@ class _Writer:
         schema: pa.Schema,
         partition: str,
         nonce: str,
-        storage_options: dict[str, str] | None,
+        storage_options: StorageOptions | None,
     ) -> None:
         self._queue: queue.Queue[pa.RecordBatch | _Stop] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
@@ -160,7 +159,7 @@ class _Writer:
                 predicate=f"{PARTITION} = {_quoted(partition)}",
                 partition_by=[PARTITION],
                 schema_mode="merge",
-                storage_options=_options(storage_options),
+                storage_options=delta_options(storage_options, url),
                 commit_properties=deltalake.CommitProperties(
                     custom_metadata={_WRITE_KEY: nonce, _PARTITION_KEY: partition}
                 ),
@@ -197,12 +196,16 @@ class _Writer:
 
 
 def partition_files(
-    url: str, version: int, storage_options: dict[str, str] | None = None
+    url: str, version: int, storage_options: StorageOptions | None = None
 ) -> dict[str, list[str]]:
     """Partition -> the URLs of its data files at Delta ``version``."""
-    if not deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
+    if not deltalake.DeltaTable.is_deltatable(
+        url, storage_options=delta_options(storage_options, url)
+    ):
         raise TableNotFoundError(url)
-    table = deltalake.DeltaTable(url, version=version, storage_options=_options(storage_options))
+    table = deltalake.DeltaTable(
+        url, version=version, storage_options=delta_options(storage_options, url)
+    )
     actions = pa.table(table.get_add_actions(flatten=True))
     paths = actions["path"].to_pylist()
     column = f"partition.{PARTITION}"
@@ -214,11 +217,11 @@ def partition_files(
     return found
 
 
-def _files_digest(files: Iterable[str], storage_options: dict[str, str] | None) -> str:
+def _files_digest(files: Iterable[str], storage_options: StorageOptions | None) -> str:
     digests = []
     for file_url in files:
         hasher = blake3.blake3()
-        with fsspec.open(file_url, "rb", **(storage_options or {})) as handle:
+        with fsspec.open(file_url, "rb", **fsspec_options(storage_options)) as handle:
             while chunk := handle.read(8 << 20):
                 hasher.update(chunk)
         digests.append(hasher.hexdigest())
@@ -226,7 +229,7 @@ def _files_digest(files: Iterable[str], storage_options: dict[str, str] | None) 
 
 
 def partition_digest(
-    url: str, version: int, partition: str, *, storage_options: dict[str, str] | None = None
+    url: str, version: int, partition: str, *, storage_options: StorageOptions | None = None
 ) -> str:
     """Digest of partition ``partition``'s data files at Delta ``version``."""
     files = partition_files(url, version, storage_options).get(partition, [])
@@ -234,7 +237,7 @@ def partition_digest(
 
 
 def table_digest_by_files(
-    url: str, version: int, storage_options: dict[str, str] | None = None
+    url: str, version: int, storage_options: StorageOptions | None = None
 ) -> str:
     """Digest of a whole Delta version: its partitions' digests combined."""
     files = partition_files(url, version, storage_options)
@@ -256,7 +259,7 @@ def read_partition(
     version: int | None = None,
     columns: list[str] | None = None,
     row_filter: ds.Expression | None = None,
-    storage_options: dict[str, str] | None = None,
+    storage_options: StorageOptions | None = None,
 ) -> pa.Table:
     """One partition's rows as a table (for what is small: manifests' addresses, findings)."""
     only = ds.field(PARTITION) == partition
@@ -267,11 +270,13 @@ def read_partition(
     return dataset.to_table(columns=columns, filter=condition)
 
 
-def vacuum(url: str, retention_hours: int, storage_options: dict[str, str] | None = None) -> int:
+def vacuum(url: str, retention_hours: int, storage_options: StorageOptions | None = None) -> int:
     """Delete files no version newer than ``retention_hours`` uses; return how many."""
-    if not deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
+    if not deltalake.DeltaTable.is_deltatable(
+        url, storage_options=delta_options(storage_options, url)
+    ):
         return 0
-    table = deltalake.DeltaTable(url, storage_options=_options(storage_options))
+    table = deltalake.DeltaTable(url, storage_options=delta_options(storage_options, url))
     removed = table.vacuum(
         retention_hours=retention_hours, enforce_retention_duration=False, dry_run=False
     )

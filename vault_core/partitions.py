@@ -21,6 +21,7 @@ import fsspec
 
 from vault_core.dataset import TIME_WINDOWS, DatasetSpec
 from vault_core.exceptions import ConfigurationError
+from vault_core.storage_options import fsspec_options
 
 UNPARTITIONED = "all"
 """The one partition of a dataset without partitioning."""
@@ -120,7 +121,7 @@ def list_landing_files(
     """Every landing file of the dataset with its partition key, listed without reading data."""
     options = storage_options if storage_options is not None else dict(spec.storage_options)
     glob = _DATE.sub("*", spec.source)
-    fs, path = fsspec.core.url_to_fs(glob, **options)
+    fs, path = fsspec.core.url_to_fs(glob, **fsspec_options(options))
     infos: dict[str, dict[str, Any]] = fs.glob(path, detail=True)
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
     found = []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,6 +13,48 @@ DEFAULT_HOME = ".vault_home"
 DEFAULT_TENANT = "default"
 """The tenant of datasets and principals that name none (``vault_core.access``)."""
 HOME_ENV = "VAULT_HOME"
+
+
+class LocalKeys(BaseModel):
+    """The embedded default: wrapping keys in a keyring file under the home
+    (``keys/keyring.json``, a local file or an object), sealed by the master secret; tenants
+    other than ``default`` get a keyring and a secret of their own."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["local"] = "local"
+
+
+class AwsKmsKeys(BaseModel):
+    """Wrapping keys in AWS KMS (``vault_core.crypto.AwsKmsProvider``, the ``kms`` extra): one
+    KMS key per version of a dataset's wrapping key, named by the alias
+    ``<alias_prefix>/<dataset>/v<N>``; subkeys from an HMAC KMS key. Credentials come from the
+    environment (``AWS_*``, an instance or pod role), never from these settings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["aws_kms"] = "aws_kms"
+
+    region: str | None = None
+    """AWS region of the keys (default: the environment's, ``AWS_DEFAULT_REGION``)."""
+
+    endpoint_url: str | None = None
+    """KMS endpoint (a VPC endpoint, or a local emulator in tests); default AWS's."""
+
+    alias_prefix: str = "alias/vault"
+    """Prefix of the aliases naming the key versions (one prefix per vault)."""
+
+    key_ids: dict[str, str] = Field(default_factory=dict)
+    """Pre-provisioned KMS keys (key id, ARN or ``alias/...``) by dataset name or by tenant:
+    the first version of a dataset's wrapping key is the dataset's key, else its tenant's,
+    else a key the vault creates. Later versions (rotation) are keys the vault creates.
+    Destroying a version that is a tenant's key disables it for every dataset using it."""
+
+    deletion_window_days: int = Field(default=7, ge=7, le=30)
+    """Days KMS waits before deleting a destroyed version's key."""
+
+
+KeysConfig = Annotated[LocalKeys | AwsKmsKeys, Field(discriminator="kind")]
 
 
 class VaultSettings(BaseModel):
@@ -21,8 +65,18 @@ class VaultSettings(BaseModel):
     home: str = Field(default=DEFAULT_HOME)
     """Root of the vault: zones, objects, keyring and registry live under it."""
 
-    storage_options: dict[str, str] = Field(default_factory=dict)
-    """fsspec / deltalake storage options for ``home`` (e.g. an S3 endpoint)."""
+    storage_options: dict[str, Any] = Field(default_factory=dict)
+    """Storage options for ``home`` (e.g. an S3 endpoint and credentials) in fsspec's spelling,
+    deltalake's, or both (``vault_core.storage_options`` translates between them)."""
+
+    state_dir: str | None = None
+    """Local folder for what needs a POSIX file system and stays on the machine: the audit log,
+    the access files (principals, policy, dataset catalog), the event outbox, MLflow's SQLite
+    file and lock files. Default: the home itself when it is a local folder; for a URL home,
+    ``$XDG_STATE_HOME/vault/<digest of the home URL>`` (``~/.local/state`` when unset)."""
+
+    keys: KeysConfig = Field(default_factory=LocalKeys)
+    """The key provider: the local keyring (default) or AWS KMS (``{"kind": "aws_kms", ...}``)."""
 
     master_secret_env: str = "VAULT_MASTER_SECRET"
     """Environment variable holding the master secret that protects the local keyring."""
@@ -39,6 +93,23 @@ class VaultSettings(BaseModel):
     def path(self, *parts: str) -> str:
         """A location under the vault home."""
         return "/".join([self.home.rstrip("/"), *parts])
+
+    @property
+    def is_local(self) -> bool:
+        """Whether the home is a local folder (not an object-store URL)."""
+        return "://" not in self.home or self.home.startswith("file://")
+
+    def local_path(self, *parts: str) -> str:
+        """A location under the local state folder (see ``state_dir``)."""
+        if self.state_dir is not None:
+            root = self.state_dir
+        elif self.is_local:
+            root = self.home.removeprefix("file://")
+        else:
+            state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+            digest = hashlib.sha256(self.home.rstrip("/").encode("utf-8")).hexdigest()[:16]
+            root = str(Path(state) / "vault" / digest)
+        return os.path.join(root, *parts)
 
     @staticmethod
     def datasets_prefix(tenant: str = DEFAULT_TENANT) -> tuple[str, ...]:

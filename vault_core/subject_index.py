@@ -29,6 +29,7 @@ import pyarrow.dataset as ds
 from vault_core.exceptions import VaultError
 from vault_core.pii.canonical import ALNUM_ENTITIES, canonical_value
 from vault_core.pii.finding import DECLARED_DETECTOR
+from vault_core.storage_options import fsspec_options
 from vault_core.tables import TableNotFoundError, open_dataset
 
 SUBJECT = "subject"
@@ -204,7 +205,9 @@ def read_key_ref(
     datasets_url: str, dataset: str, storage_options: dict[str, str] | None = None
 ) -> SubjectKeyRef | None:
     """The index key's address of ``dataset``, or None if none was made."""
-    fs, path = fsspec.core.url_to_fs(key_pointer(datasets_url, dataset), **(storage_options or {}))
+    fs, path = fsspec.core.url_to_fs(
+        key_pointer(datasets_url, dataset), **fsspec_options(storage_options)
+    )
     if not fs.exists(path):
         return None
     return SubjectKeyRef(dataset, fs.cat_file(path).decode("ascii").strip())
@@ -254,7 +257,9 @@ def subject_key(
 def _create_pointer(
     datasets_url: str, dataset: str, address: str, storage_options: dict[str, str] | None
 ) -> None:
-    fs, path = fsspec.core.url_to_fs(key_pointer(datasets_url, dataset), **(storage_options or {}))
+    fs, path = fsspec.core.url_to_fs(
+        key_pointer(datasets_url, dataset), **fsspec_options(storage_options)
+    )
     fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
     if protocol in ("file", "local"):

@@ -19,6 +19,7 @@ import pyarrow.fs as pafs
 
 from vault_core.digest import table_digest
 from vault_core.exceptions import TerminalError
+from vault_core.storage_options import StorageOptions, delta_options
 
 DATA_VERSION_KEY = "vault.data_version"
 
@@ -42,15 +43,13 @@ class TableWrite:
     written: bool
 
 
-def _options(storage_options: dict[str, str] | None) -> dict[str, str] | None:
-    return dict(storage_options) if storage_options else None
-
-
-def current_data_version(url: str, storage_options: dict[str, str] | None = None) -> str | None:
+def current_data_version(url: str, storage_options: StorageOptions | None = None) -> str | None:
     """The content digest recorded by the latest commit, or None if there is no table."""
-    if not deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
+    if not deltalake.DeltaTable.is_deltatable(
+        url, storage_options=delta_options(storage_options, url)
+    ):
         return None
-    table = deltalake.DeltaTable(url, storage_options=_options(storage_options))
+    table = deltalake.DeltaTable(url, storage_options=delta_options(storage_options, url))
     history = table.history(1)
     value: Any = history[0].get(DATA_VERSION_KEY) if history else None
     return str(value) if value is not None else None
@@ -69,13 +68,13 @@ def write_table(
     url: str,
     table: pa.Table,
     *,
-    storage_options: dict[str, str] | None = None,
+    storage_options: StorageOptions | None = None,
 ) -> TableWrite:
     """Overwrite the table at ``url`` with ``table`` unless it already holds the same content."""
     digest = table_digest(table)
     metadata = {DATA_VERSION_KEY: digest}
-    if deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
-        existing = deltalake.DeltaTable(url, storage_options=_options(storage_options))
+    if deltalake.DeltaTable.is_deltatable(url, storage_options=delta_options(storage_options, url)):
+        existing = deltalake.DeltaTable(url, storage_options=delta_options(storage_options, url))
         latest = existing.history(1)
         if latest and all(latest[0].get(key) == value for key, value in metadata.items()):
             return TableWrite(url, existing.version(), digest, table.num_rows, written=False)
@@ -84,11 +83,11 @@ def write_table(
         table,
         mode="overwrite",
         schema_mode="overwrite",
-        storage_options=_options(storage_options),
+        storage_options=delta_options(storage_options, url),
         commit_properties=deltalake.CommitProperties(custom_metadata=metadata),
     )
     version = _commit_of(
-        deltalake.DeltaTable(url, storage_options=_options(storage_options)), metadata
+        deltalake.DeltaTable(url, storage_options=delta_options(storage_options, url)), metadata
     )
     return TableWrite(url, version, digest, table.num_rows, written=True)
 
@@ -97,7 +96,7 @@ def read_table(
     url: str,
     *,
     version: int | None = None,
-    storage_options: dict[str, str] | None = None,
+    storage_options: StorageOptions | None = None,
     columns: list[str] | None = None,
 ) -> pa.Table:
     """Read the table at ``url`` (latest, or exactly Delta ``version``) as Arrow.
@@ -113,14 +112,18 @@ def open_dataset(
     url: str,
     *,
     version: int | None = None,
-    storage_options: dict[str, str] | None = None,
+    storage_options: StorageOptions | None = None,
     partition_filter: ds.Expression | None = None,
 ) -> ds.Dataset:
     """The table at ``url`` (latest, or exactly Delta ``version``) as an Arrow dataset to scan
     in batches; ``partition_filter`` prunes files by their partition values."""
-    if not deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
+    if not deltalake.DeltaTable.is_deltatable(
+        url, storage_options=delta_options(storage_options, url)
+    ):
         raise TableNotFoundError(url)
-    dt = deltalake.DeltaTable(url, version=version, storage_options=_options(storage_options))
+    dt = deltalake.DeltaTable(
+        url, version=version, storage_options=delta_options(storage_options, url)
+    )
     # Why not ``dt.to_pyarrow_dataset().to_table()``: by default deltalake reads the Parquet
     # files through a Python filesystem (``PyFileSystem(DeltaStorageHandler)``), so every byte
     # Arrow reads is a Python ``bytes`` object wrapped in an ``arrow::py::PyBuffer``. Arrow's scan
@@ -164,8 +167,10 @@ def _in_arrow_memory(
     return ds.FileSystemDataset(fragments, dataset.schema, dataset.format)
 
 
-def table_version(url: str, storage_options: dict[str, str] | None = None) -> int | None:
+def table_version(url: str, storage_options: StorageOptions | None = None) -> int | None:
     """Latest Delta version of the table, or None if it does not exist."""
-    if not deltalake.DeltaTable.is_deltatable(url, storage_options=_options(storage_options)):
+    if not deltalake.DeltaTable.is_deltatable(
+        url, storage_options=delta_options(storage_options, url)
+    ):
         return None
-    return deltalake.DeltaTable(url, storage_options=_options(storage_options)).version()
+    return deltalake.DeltaTable(url, storage_options=delta_options(storage_options, url)).version()

@@ -13,6 +13,7 @@ import deltalake
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vault_core.storage_options import delta_options
 from vault_core.tables import TableNotFoundError, read_table
 
 TOMBSTONES_ZONE = "_erased"
@@ -32,7 +33,7 @@ def add(
         return 0
     table = pa.table({"record_id": new, "erasure_id": [erasure_id] * len(new)}, schema=SCHEMA)
     deltalake.write_deltalake(
-        url, table, mode="append", storage_options=dict(storage_options or {}) or None
+        url, table, mode="append", storage_options=delta_options(storage_options, url)
     )
     return len(new)
 

@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -29,12 +28,13 @@ from vault_core.access.principal import DEFAULT_TENANT
 from vault_core.access.registry import GuardedRegistry
 from vault_core.access.tenant_keys import TenantKeyrings, open_tenant_keyring, scope_of_key
 from vault_core.audit import CHECKPOINT_KEY_PURPOSE, AuditLog, CheckpointSigner
-from vault_core.crypto import KeyringMissingError, LocalKeyring
+from vault_core.crypto import AwsKmsProvider, KeyringMissingError, LocalKeyring
+from vault_core.crypto.keyring_file import KeyringFile, keyring_file
 from vault_core.exceptions import ConfigurationError
 from vault_core.raw_zone import ADDRESS_COLUMNS, open_records
 from vault_core.registry import NotTrainingReadyError, PolicyResult, Registry
 from vault_core.secrets import resolve_master_secret
-from vault_core.settings import VaultSettings, resolve_home
+from vault_core.settings import AwsKmsKeys, VaultSettings, resolve_home
 from vault_core.storage import (
     ContentAddressedStore,
     ReferenceIndex,
@@ -42,6 +42,7 @@ from vault_core.storage import (
     merge_references,
     table_references,
 )
+from vault_core.storage_options import fsspec_options
 
 if TYPE_CHECKING:
     from vault_core.erasure import ErasureReceipt
@@ -130,13 +131,13 @@ class Vault:
     @cached_property
     def audit(self) -> AuditLog:
         """The audit log of this home (``<home>/audit``)."""
-        return AuditLog.shared(self.settings.path("audit"), signer=self._checkpoint_signer)
+        return AuditLog.shared(self.settings.local_path("audit"), signer=self._checkpoint_signer)
 
     @cached_property
     def access(self) -> AccessGuard:
         """The access guard: who acts, the policy, the datasets' tenants."""
         return AccessGuard(
-            self.settings.path("access"),
+            self.settings.local_path("access"),
             self.audit,
             principal=self._principal,
             purpose=self.purpose,
@@ -159,7 +160,8 @@ class Vault:
         if (
             not listed
             and access.tenant != DEFAULT_TENANT
-            and os.path.exists(self._keyring_file)
+            and self._uses_local_keys
+            and self.has_keyring()
             and self.keyring.versions(dataset)
         ):
             raise ConfigurationError(
@@ -171,7 +173,7 @@ class Vault:
 
     def _checkpoint_signer(self) -> CheckpointSigner | None:
         try:
-            return CheckpointSigner(self.keyring.derive_subkey(CHECKPOINT_KEY_PURPOSE))
+            return CheckpointSigner(self.derive_subkey(CHECKPOINT_KEY_PURPOSE))
         except KeyringMissingError:
             return None  # nothing sealed yet: entries chain, checkpoints start with the keyring
 
@@ -186,7 +188,7 @@ class Vault:
         file must be restored, not re-created. Empty folders do not count. Listing stops at the
         first file found and runs only while the keyring is absent.
         """
-        if os.path.exists(self._keyring_file):
+        if self._uses_local_keys and self.has_keyring():
             return False
         return not any(
             self._holds_a_file(url)
@@ -208,7 +210,7 @@ class Vault:
             MasterSecretError: A keyring exists but the master-secret file is missing.
         """
         path = self.settings.keyring_path
-        exists = os.path.exists(self._keyring_file)
+        exists = self.has_keyring()
         if not exists and not self.is_new():
             raise KeyringMissingError(
                 f"keyring file {self._keyring_file} is missing but the vault at "
@@ -226,21 +228,67 @@ class Vault:
         secret = self._master_secret or resolve_master_secret(
             self.settings.master_secret_env, self.settings.master_secret_file, create=create
         )
-        return LocalKeyring(path, secret, create=create, references=self._key_references)
+        return LocalKeyring(
+            path,
+            secret,
+            create=create,
+            references=self._key_references,
+            storage_options=self.settings.storage_options,
+        )
+
+    def has_keyring(self) -> bool:
+        """Whether the vault's keyring file exists (local path or object)."""
+        return self._keyring_store.exists()
+
+    @property
+    def _uses_local_keys(self) -> bool:
+        return self.settings.keys.kind == "local"
+
+    def derive_subkey(self, purpose: str) -> bytes:
+        """A stable 32-byte key for ``purpose`` (record ids, tokens, addresses) from the
+        configured key provider: the local keyring, or KMS's HMAC key."""
+        if self._uses_local_keys:
+            return self.keyring.derive_subkey(purpose)
+        return self.key_provider.derive_subkey(purpose)
 
     @cached_property
-    def key_provider(self) -> TenantKeyrings:
-        """Wrapping keys per tenant: the vault's keyring for tenant ``default``, a keyring of
-        its own (and its own master secret) for every other tenant (``access.tenant_keys``)."""
+    def key_provider(self) -> TenantKeyrings | AwsKmsProvider:
+        """The configured key provider (``settings.keys``). Local keys: wrapping keys per
+        tenant, the vault's keyring for tenant ``default`` and a keyring of its own (and its
+        own master secret) for every other tenant (``access.tenant_keys``). AWS KMS: one
+        provider; a dataset's first key may be its own or its tenant's configured KMS key."""
+        keys = self.settings.keys
+        if isinstance(keys, AwsKmsKeys):
+            return self._kms_provider(keys)
         return TenantKeyrings(
             self.keyring,
             tenant_of=lambda scope: self.access.catalog.get(scope).tenant,
             open_tenant=lambda tenant: open_tenant_keyring(
-                os.path.dirname(self._keyring_file),
+                self._keyring_file.rsplit("/", 1)[0],
                 tenant,
                 references=self._key_references,
                 read_only=self.read_only,
+                storage_options=self.settings.storage_options,
             ),
+        )
+
+    def _kms_provider(self, keys: AwsKmsKeys) -> AwsKmsProvider:
+        client_kwargs: dict[str, Any] = {
+            name: value
+            for name, value in (("region_name", keys.region), ("endpoint_url", keys.endpoint_url))
+            if value
+        }
+
+        def initial_key(scope: str) -> str | None:
+            if scope in keys.key_ids:
+                return keys.key_ids[scope]
+            return keys.key_ids.get(self.access.catalog.get(scope).tenant)
+
+        return AwsKmsProvider(
+            alias_prefix=keys.alias_prefix,
+            deletion_window_days=keys.deletion_window_days,
+            initial_key=initial_key,
+            **client_kwargs,
         )
 
     @cached_property
@@ -291,7 +339,7 @@ class Vault:
         list (``dataset:list``: never another tenant's), sorted."""
         names: list[str] = []
         for root in self._datasets_roots():
-            fs, path = fsspec.core.url_to_fs(root, **(self.settings.storage_options or {}))
+            fs, path = fsspec.core.url_to_fs(root, **fsspec_options(self.settings.storage_options))
             if fs.exists(path):
                 names += [str(p).rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(path, detail=False)]
         return self.access.visible(names)
@@ -307,7 +355,7 @@ class Vault:
     @cached_property
     def record_key(self) -> bytes:
         """Key of record ids (keyed digests of rows)."""
-        return self.keyring.derive_subkey(RECORD_ID_KEY_PURPOSE)
+        return self.derive_subkey(RECORD_ID_KEY_PURPOSE)
 
     def datasets_url_of(self, dataset: str) -> str:
         """The folder holding ``dataset``'s folder: its tenant's ``datasets``."""
@@ -608,10 +656,14 @@ class Vault:
 
     @property
     def _keyring_file(self) -> str:
-        return os.path.abspath(self.settings.keyring_path)  # as LocalKeyring resolves it
+        return self._keyring_store.location  # as LocalKeyring resolves it
+
+    @cached_property
+    def _keyring_store(self) -> KeyringFile:
+        return keyring_file(self.settings.keyring_path, self.settings.storage_options)
 
     def _holds_a_file(self, url: str) -> bool:
-        fs, root = fsspec.core.url_to_fs(url, **(self.settings.storage_options or {}))
+        fs, root = fsspec.core.url_to_fs(url, **fsspec_options(self.settings.storage_options))
         try:
             for _, _, files in fs.walk(root):
                 if files:

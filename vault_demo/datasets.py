@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from vault_core.dataset import DatasetSpec
 from vault_core.pii import PRESETS, Generalize, Policy, Surrogate, Token
 from vault_core.settings import VaultSettings
@@ -24,9 +26,12 @@ CUSTOMERS_POLICY = Policy(
 free-text ``notes`` get keyed tokens, which the no-PII-left check does not mistake for PII."""
 
 
-def demo_datasets(landing_url: str) -> list[DatasetSpec]:
+def demo_datasets(
+    landing_url: str, storage_options: dict[str, Any] | None = None
+) -> list[DatasetSpec]:
     """Support tickets (free text, partitioned by day) and customers (structured PII columns,
-    one table) under ``landing_url``."""
+    one table) under ``landing_url`` (read with ``storage_options``, e.g. the home's)."""
+    options = dict(storage_options or {})
     return [
         DatasetSpec(
             name="tickets",
@@ -40,6 +45,7 @@ def demo_datasets(landing_url: str) -> list[DatasetSpec]:
             required_columns=["ticket_id", "body"],
             policy=PRESETS["default"],
             description="Support tickets with free-text bodies.",
+            storage_options=options,
             owner="data-platform@example.com",
             tags={"domain": "support"},
         ),
@@ -61,6 +67,7 @@ def demo_datasets(landing_url: str) -> list[DatasetSpec]:
             required_columns=["customer_id"],
             policy=CUSTOMERS_POLICY,
             description="Customer master data with structured PII columns.",
+            storage_options=options,
             owner="data-platform@example.com",
             tags={"domain": "crm"},
         ),

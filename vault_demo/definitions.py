@@ -11,4 +11,4 @@ from vault_demo.datasets import demo_datasets
 from vault_pipelines.definitions import build_definitions
 
 _settings = VaultSettings.from_env()
-defs = build_definitions(demo_datasets(_settings.landing_url), _settings)
+defs = build_definitions(demo_datasets(_settings.landing_url, _settings.storage_options), _settings)

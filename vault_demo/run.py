@@ -57,7 +57,7 @@ def run_demo(
     With ``mlflow``, each new registered version is logged to the MLflow tracking store under
     the vault home (a SQLite file, no server)."""
     corpus = prepare_landing(settings, tickets=tickets, customers=customers)
-    datasets = demo_datasets(settings.landing_url)
+    datasets = demo_datasets(settings.landing_url, settings.storage_options)
     definitions = build_definitions(datasets, settings, mlflow=MlflowResource(enabled=mlflow))
     fail_dead_runs(instance)  # an earlier demo killed mid-run stays STARTED otherwise
     runs: list[tuple[str, dict[str, str]]] = [(ALL_JOB, {})]

@@ -21,6 +21,7 @@ import fsspec
 from faker import Faker
 
 from vault_core.exceptions import ConfigurationError
+from vault_core.storage_options import fsspec_options
 
 __all__ = [
     "CUSTOMER_COLUMNS",
@@ -567,7 +568,7 @@ def generate_corpus(
     """
     _check_size("tickets", tickets)
     _check_size("customers", customers)
-    fs, root = fsspec.core.url_to_fs(dest_url, **(storage_options or {}))
+    fs, root = fsspec.core.url_to_fs(dest_url, **fsspec_options(storage_options))
     pools = _build_pools(seed)
     # One stream per dataset, so resizing one dataset does not reshuffle the other.
     ticket_lines, ticket_plan = _ticket_lines(Random(f"{seed}:tickets"), pools, tickets)

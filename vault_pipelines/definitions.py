@@ -76,6 +76,7 @@ def build_definitions(
     workers: PartitionWorkersResource | None = None,
     webhooks: WebhooksResource | None = None,
     mlflow: MlflowResource | None = None,
+    executor: dg.ExecutorDefinition | None = None,
 ) -> dg.Definitions:
     """Definitions for ``datasets`` stored in the vault described by ``settings``.
 
@@ -83,7 +84,9 @@ def build_definitions(
     ``workers`` says where a step that builds a range of partitions builds them (default: one
     after the other in the step's process; see :class:`PartitionWorkersResource`);
     ``webhooks`` configures the delivery of the ``vault_events`` sensor; ``mlflow``, where
-    registered versions are logged (default: not logged).
+    registered versions are logged (default: not logged); ``executor`` runs the jobs' steps
+    (default Dagster's multiprocess executor; ``vault_pipelines.k8s.k8s_executor`` for
+    Kubernetes jobs).
     """
     settings = settings or VaultSettings.from_env()
     names = [spec.name for spec in datasets]
@@ -124,11 +127,14 @@ def build_definitions(
                 description="Rebuild every dataset nightly (unchanged inputs are a no-op).",
             )
         ],
+        executor=executor,
         resources={
             "vault": VaultResource(
                 home=settings.home,
                 master_secret_env=settings.master_secret_env,
                 storage_options=settings.storage_options,
+                state_dir=settings.state_dir,
+                key_provider=settings.keys.model_dump(),
             ),
             "pii": PiiEngineResource(),
             "workers": workers or PartitionWorkersResource(),

@@ -65,17 +65,22 @@ def derive_events(
     ``outbox``: (Dagster result, key and denial events added)."""
     derived = EventLogDeriver(instance, outbox, check_keys=check_keys).run()
     keys = 0
-    if os.path.exists(vault.settings.keyring_path):
+    local = vault.settings.keys.kind == "local"
+    if local and vault.has_keyring():  # KMS keys: their events are in KMS's own logs
         keyring = vault.keyring
         versions = [v for scope in keyring.scopes() for v in keyring.versions(scope)]
         # Tenants' keyrings: their public metadata, without their secrets (the sensor holds none).
+        options = vault.settings.storage_options
         keys_folder = os.path.dirname(vault.settings.keyring_path)
         versions += [
-            v for path in tenant_keyring_files(keys_folder) for v in key_versions_in_file(path)
+            version
+            for path in tenant_keyring_files(keys_folder, options)
+            for version in key_versions_in_file(path, options)
         ]
         keys = outbox.append(key_events(versions))
-        key = keyring.derive_subkey(PRINCIPAL_DIGEST_PURPOSE)
-        keys += derive_denial_events(vault.audit, outbox, key)  # vault.access.denied.v1
+    if not local or vault.has_keyring():  # denials and erasures, from the audit log
+        key = vault.derive_subkey(PRINCIPAL_DIGEST_PURPOSE)
+        keys += derive_denial_events(vault.audit, outbox, key)
     return derived, keys
 
 
@@ -89,7 +94,7 @@ def open_webhooks(
     """The webhook state of ``vault``; keyring-derived secrets are opened only when needed."""
     return Webhooks(
         events_folder(vault.settings),
-        derive_subkey=lambda purpose: vault.keyring.derive_subkey(purpose),
+        derive_subkey=vault.derive_subkey,
         allow_networks=list(allow_networks),
         timeout=timeout,
         clock=clock,

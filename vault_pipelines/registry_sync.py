@@ -45,6 +45,7 @@ from vault_core.registry import (
     Registry,
     StatusChange,
 )
+from vault_core.storage_options import StorageOptions, delta_options
 from vault_core.tables import read_table
 from vault_pipelines.factory import RECORD_METADATA_KEY
 from vault_pipelines.instance import PAGE, fail_dead_runs, settled_check_executions
@@ -157,7 +158,7 @@ class RegistrySync:
         registry: Registry,
         *,
         select: Callable[[dg.AssetKey], bool] = is_registration,
-        storage_options: dict[str, str] | None = None,
+        storage_options: StorageOptions | None = None,
         check_keys: Iterable[dg.AssetCheckKey] = (),
     ) -> None:
         self.instance = instance
@@ -170,7 +171,9 @@ class RegistrySync:
 
     def load_cursor(self) -> dict[str, int]:
         """Asset key -> last storage id synced (empty before the first sync)."""
-        if not deltalake.DeltaTable.is_deltatable(self.cursor_url, storage_options=self._options):
+        if not deltalake.DeltaTable.is_deltatable(
+            self.cursor_url, storage_options=delta_options(self._options, self.cursor_url)
+        ):
             return {}
         rows = read_table(self.cursor_url, storage_options=self._options).to_pylist()
         return {row["asset_key"]: int(row["storage_id"]) for row in rows}
@@ -186,7 +189,10 @@ class RegistrySync:
             schema=CURSOR_SCHEMA,
         )
         deltalake.write_deltalake(
-            self.cursor_url, table, mode="overwrite", storage_options=self._options
+            self.cursor_url,
+            table,
+            mode="overwrite",
+            storage_options=delta_options(self._options, self.cursor_url),
         )
 
     def _read(self, key: dg.AssetKey, after: int | None) -> tuple[list[AssetVersion], int, int]:
@@ -422,7 +428,7 @@ class RegistrySync:
         fail_dead_runs(self.instance)
         cursor = self.load_cursor()
         reset = bool(cursor) and not deltalake.DeltaTable.is_deltatable(
-            self.registry.url, storage_options=self._options
+            self.registry.url, storage_options=delta_options(self._options, self.registry.url)
         )
         if reset:
             logger.warning(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor
 from contextlib import contextmanager
+from typing import Any
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
@@ -30,8 +31,17 @@ class VaultResource(dg.ConfigurableResource):
     """Name (not value) of the environment variable holding the keyring's master secret. When it
     is unset, the secret file outside the vault home is used (see ``vault_core.secrets``)."""
 
-    storage_options: dict[str, str] = Field(default_factory=dict)
-    """fsspec / deltalake storage options for ``home``."""
+    storage_options: dict[str, Any] = Field(default_factory=dict)
+    """Storage options for ``home`` in fsspec's or deltalake's spelling (see
+    ``vault_core.storage_options``). Secrets belong in the environment (``AWS_*``), not here."""
+
+    key_provider: dict[str, Any] = Field(default_factory=dict)
+    """The key provider, as ``VaultSettings.keys`` (default the local keyring), e.g.
+    ``{"kind": "aws_kms", "region": "eu-west-1", "key_ids": {"acme": "alias/acme"}}``."""
+
+    state_dir: str | None = None
+    """Local folder for the audit log, access files, event outbox and locks (default: the home
+    when local, ``$XDG_STATE_HOME/vault/<digest>`` for a URL home)."""
 
     principal: str = SERVICE_PRINCIPAL
     """Service principal the assets act as (an id of ``<home>/access/principals.yaml``) when
@@ -47,6 +57,8 @@ class VaultResource(dg.ConfigurableResource):
         return VaultSettings(
             home=resolve_home(self.home),
             storage_options=self.storage_options,
+            state_dir=self.state_dir,
+            keys=self.key_provider or {"kind": "local"},
             master_secret_env=self.master_secret_env,
         )
 

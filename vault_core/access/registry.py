@@ -9,13 +9,14 @@ from typing import Any
 from vault_core.access.guard import AccessGuard
 from vault_core.registry import Registry
 from vault_core.registry.records import AssetVersion, Status, VersionCandidate
+from vault_core.storage_options import StorageOptions
 
 
 class GuardedRegistry(Registry):
     """A :class:`Registry` whose reads are filtered and whose writes are enforced."""
 
     def __init__(
-        self, url: str, storage_options: dict[str, str] | None, guard: AccessGuard
+        self, url: str, storage_options: StorageOptions | None, guard: AccessGuard
     ) -> None:
         super().__init__(url, storage_options)
         self._guard = guard

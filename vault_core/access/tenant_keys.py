@@ -11,21 +11,25 @@ stay with the vault's keyring: they key digests, they decrypt nothing.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
-from pathlib import Path
+
+import fsspec
 
 from vault_core.access.principal import DEFAULT_TENANT
 from vault_core.crypto import KeyVersion, LocalKeyring
+from vault_core.crypto.keyring_file import keyring_file
 from vault_core.secrets import default_secret_file, resolve_master_secret
+from vault_core.storage_options import StorageOptions, fsspec_options
 
 _SCOPE_OF_KEY = re.compile(r"local:(?P<scope>.+):v[1-9][0-9]*", re.ASCII | re.DOTALL)
+_SCOPE_OF_KMS_KEY = re.compile(r"aws-kms:(?P<scope>[A-Za-z0-9_-]+):v[1-9][0-9]*:\S+", re.ASCII)
 
 
 def scope_of_key(key_id: str) -> str | None:
-    """The scope (dataset) in a local key id ``local:<scope>:v<n>``."""
-    match = _SCOPE_OF_KEY.fullmatch(key_id)
+    """The scope (dataset) in a key id: ``local:<scope>:v<n>`` or
+    ``aws-kms:<scope>:v<n>:<kms key id>``."""
+    match = _SCOPE_OF_KEY.fullmatch(key_id) or _SCOPE_OF_KMS_KEY.fullmatch(key_id)
     return match["scope"] if match else None
 
 
@@ -35,17 +39,24 @@ def tenant_secret_env(tenant: str) -> str:
 
 
 def tenant_keyring_path(home_keys: str, tenant: str) -> str:
-    """``<home>/keys/tenants/<tenant>/keyring.json``."""
-    return os.path.join(home_keys, "tenants", tenant, "keyring.json")
+    """``<home>/keys/tenants/<tenant>/keyring.json`` (a local path or a URL)."""
+    return "/".join([home_keys.rstrip("/"), "tenants", tenant, "keyring.json"])
 
 
-def tenant_keyring_files(home_keys: str) -> list[str]:
-    """The keyring files of every tenant that has one, sorted."""
-    folder = os.path.join(home_keys, "tenants")
-    if not os.path.isdir(folder):
+def tenant_keyring_files(
+    home_keys: str, storage_options: StorageOptions | None = None
+) -> list[str]:
+    """The keyring files (paths or URLs) of every tenant that has one, sorted."""
+    fs, folder = fsspec.core.url_to_fs(
+        "/".join([home_keys.rstrip("/"), "tenants"]), **fsspec_options(storage_options)
+    )
+    if not fs.isdir(folder):
         return []
-    paths = (tenant_keyring_path(home_keys, tenant) for tenant in sorted(os.listdir(folder)))
-    return [path for path in paths if os.path.isfile(path)]
+    tenants = sorted(
+        str(entry).rstrip("/").rsplit("/", 1)[-1] for entry in fs.ls(folder, detail=False)
+    )
+    paths = (tenant_keyring_path(home_keys, tenant) for tenant in tenants)
+    return [path for path in paths if keyring_file(path, storage_options).exists()]
 
 
 def open_tenant_keyring(
@@ -54,15 +65,18 @@ def open_tenant_keyring(
     references: Callable[[str], int] | None = None,
     *,
     read_only: bool = False,
+    storage_options: StorageOptions | None = None,
 ) -> LocalKeyring:
     """The tenant's keyring, created with its secret on first use (never when ``read_only``:
-    a missing keyring then raises ``KeyringMissingError``)."""
+    a missing keyring then raises ``KeyringMissingError``). ``home_keys`` is a local folder or
+    a URL (``s3://bucket/home/keys``)."""
     path = tenant_keyring_path(home_keys, tenant)
-    create = not os.path.exists(path) and not read_only
+    create = not keyring_file(path, storage_options).exists() and not read_only
     secret_file = default_secret_file().with_name(f"master-secret-{tenant}")
     secret = resolve_master_secret(tenant_secret_env(tenant), str(secret_file), create=create)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return LocalKeyring(path, secret, create=create, references=references)
+    return LocalKeyring(
+        path, secret, create=create, references=references, storage_options=storage_options
+    )
 
 
 class TenantKeyrings:

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from vault_core.crypto.cache import KeyCache
@@ -40,6 +41,7 @@ class AwsKmsProvider:
         alias_prefix: str = "alias/vault",
         cache: KeyCache | None = None,
         deletion_window_days: int = 7,
+        initial_key: Callable[[str], str | None] | None = None,
         **client_kwargs: Any,
     ) -> None:
         """Use ``client`` (a boto3 KMS client) or build one from ``client_kwargs``.
@@ -49,6 +51,8 @@ class AwsKmsProvider:
             alias_prefix: Prefix of the aliases naming the key versions.
             cache: Cache of unwrapped data keys (default: 1024 keys for 5 minutes).
             deletion_window_days: Waiting period KMS applies before deleting a destroyed key.
+            initial_key: Scope -> a pre-provisioned KMS key (id, ARN or alias) to use as
+                version 1 of that scope instead of creating one (None: create).
             **client_kwargs: ``region_name``, ``endpoint_url``... for the client.
         """
         if client is None:
@@ -60,6 +64,7 @@ class AwsKmsProvider:
         self._cache = cache if cache is not None else KeyCache()
         self._deletion_window = deletion_window_days
         self._subkeys: dict[str, bytes] = {}
+        self._initial_key = initial_key
 
     # -- KeyProvider -------------------------------------------------------------------------
 
@@ -157,6 +162,14 @@ class AwsKmsProvider:
         """Create a new KMS key as the next version of ``scope``; return its key id."""
         _check_scope(scope)
         version = max(self._aliases(scope), default=0) + 1
+        given = self._initial_key(scope) if self._initial_key and version == 1 else None
+        if given is not None:
+            kms_id = self._call("describe_key", scope, KeyId=given)["KeyMetadata"]["KeyId"]
+            self._call(
+                "create_alias", scope, AliasName=self._alias(scope, version), TargetKeyId=kms_id
+            )
+            logger.info("KMS scope %r starts on its configured key", scope)
+            return _key_id(scope, version, kms_id)
         created = self._call(
             "create_key",
             scope,
@@ -169,8 +182,11 @@ class AwsKmsProvider:
         logger.info("rotated KMS scope %r to v%d", scope, version)
         return _key_id(scope, version, kms_id)
 
-    def destroy(self, key_id: str) -> None:
-        """Disable the version's KMS key and schedule its deletion (crypto-shredding)."""
+    def destroy(self, key_id: str, *, shred: bool = False) -> None:
+        """Disable the version's KMS key and schedule its deletion (crypto-shredding).
+
+        ``shred`` is accepted for symmetry with ``LocalKeyring.destroy``: KMS cannot count the
+        objects a key still protects, so every destroy here is a shred."""
         kms_id = _parse(key_id)[2]
         self._call("disable_key", key_id, KeyId=kms_id)
         self._call(

@@ -5,19 +5,17 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import fcntl
 import json
 import logging
 import os
 import re
 import secrets
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -30,11 +28,14 @@ from vault_core.crypto.exceptions import (
     MasterSecretMissingError,
     WrongKeyError,
 )
+from vault_core.crypto.keyring_file import KeyringFile, WriteConflictError, keyring_file
 from vault_core.crypto.keys import DEFAULT_SCRYPT_N, KEY_LENGTH, derive_key, master_key_from_secret
+from vault_core.storage_options import StorageOptions
 
 __all__ = ["KeyProvider", "KeyVersion", "LocalKeyring"]
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 _FORMAT = "vault-local-keyring"
 _FORMAT_VERSION = 1
@@ -43,6 +44,7 @@ _SALT_LEN = 16
 _CHECK_PLAINTEXT = b"vault local keyring check v1"
 _CHECK_AAD = b"vault/local-keyring/check"
 _ENTRY_AAD = b"vault/local-keyring/wrapping-key\0"
+_WRITE_ATTEMPTS = 20  # conditional writes lost to other writers before giving up
 _KEY_ID_RE = re.compile(r"local:(?P<scope>.+):v(?P<version>[1-9][0-9]*)", re.ASCII | re.DOTALL)
 
 
@@ -154,9 +156,12 @@ class LocalKeyring:
 
     The file (JSON, mode 0600) holds a random scrypt salt, an authenticated check value and, per
     scope, the versions of its wrapping key, each stored only AES-256-GCM-encrypted. Key ids look
-    like ``local:<scope>:v<N>``. Writes take an ``fcntl.flock`` on ``<path>.lock`` and replace the
-    file atomically, so several instances or processes can share one keyring. Destroyed keys are
-    erased from the file; older copies of the file left on disk by the filesystem are out of scope.
+    like ``local:<scope>:v<N>``. The file is a local path or an fsspec URL (``s3://...``): on a
+    local disk writes take an ``fcntl.flock`` on ``<path>.lock`` and replace the file atomically;
+    in an object store every replacement is a conditional put on the version read, retried when
+    another writer won (``keyring_file``). Either way several instances, processes or machines
+    can share one keyring. Destroyed keys are erased from the file; older copies left behind by
+    the filesystem or the object store's versioning are out of scope.
     """
 
     def __init__(
@@ -167,11 +172,13 @@ class LocalKeyring:
         scrypt_n: int = DEFAULT_SCRYPT_N,
         create: bool = True,
         references: Callable[[str], int] | None = None,
+        storage_options: StorageOptions | None = None,
     ) -> None:
         """Open the keyring at ``path``, creating it if absent and ``create`` allows it.
 
         Args:
-            path: The keyring file; its directory is created if needed.
+            path: The keyring file (a local path or an fsspec URL); its directory is created
+                if needed.
             master_secret: The secret protecting the keyring. Never stored.
             scrypt_n: scrypt cost used when creating a new keyring (an existing file keeps its
                 own). Lower it only in tests.
@@ -179,6 +186,8 @@ class LocalKeyring:
                 sealed data (a new keyring would not open it) and for read-only use.
             references: Counts the stored objects whose header names a key id; when given,
                 :meth:`destroy` refuses a version that still protects objects (see there).
+            storage_options: Storage options when ``path`` is a URL
+                (``vault_core.storage_options``).
 
         Raises:
             KeyringMissingError: If the file is absent and ``create`` is False.
@@ -189,23 +198,22 @@ class LocalKeyring:
         secret = master_secret.encode("utf-8") if isinstance(master_secret, str) else master_secret
         if not secret:
             raise MasterSecretMissingError("the master secret is empty: provide a non-empty secret")
-        self.path = os.path.abspath(os.fspath(path))
-        self._lock_path = self.path + ".lock"
+        self._file: KeyringFile = keyring_file(path, storage_options)
+        self.path = self._file.location
         self._mutex = threading.RLock()
         self._doc: dict[str, Any] = {}
-        self._signature: tuple[int, ...] = ()
+        self._signature: tuple[object, ...] = ()
         self._cache: dict[str, bytes] = {}
         self._kek = b""
         self._subkey_root = b""
         self._salt = b""
         self._references = references
-        if not create and not os.path.exists(self.path):
+        if not create and not self._file.exists():
             raise KeyringMissingError(
                 f"keyring file {self.path} is missing: restore it from backup", path=self.path
             )
-        os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
         with self._locked():
-            if not os.path.exists(self.path):
+            if not self._file.exists():
                 if not create:
                     raise KeyringMissingError(
                         f"keyring file {self.path} is missing: restore it from backup",
@@ -250,10 +258,12 @@ class LocalKeyring:
             key_id = self._current(scope)
             if key_id is not None:
                 return key_id
-            with self._locked():
-                self._refresh(force=True)
+
+            def add() -> str:
                 key_id = self._current(scope)
                 return key_id if key_id is not None else self._add_version(scope)
+
+            return self._mutate(add)
 
     def wrap(self, scope: str, data_key: bytes, context: bytes) -> tuple[str, bytes]:
         """Encrypt ``data_key`` (AES-256-GCM, associated data ``context + key_id``).
@@ -304,9 +314,7 @@ class LocalKeyring:
     def rotate(self, scope: str) -> str:
         """Add a new version to ``scope`` and return its key id; old versions stay usable."""
         _check_scope(scope)
-        with self._locked():
-            self._refresh(force=True)
-            key_id = self._add_version(scope)
+        key_id = self._mutate(lambda: self._add_version(scope))
         logger.info("rotated keyring scope %r to %s", scope, key_id)
         return key_id
 
@@ -326,8 +334,8 @@ class LocalKeyring:
         """
         if not shred and self._references is not None:
             self._refuse_if_in_use(key_id)
-        with self._locked():
-            self._refresh(force=True)
+
+        def erase() -> None:
             doc = copy.deepcopy(self._doc)
             entry = _find_entry(doc, key_id)
             if entry is None:
@@ -341,6 +349,8 @@ class LocalKeyring:
             del entry["wrapped_key"]
             self._write(doc)
             self._refresh(force=True)
+
+        self._mutate(erase)
         logger.warning("destroyed key %s in keyring %s", key_id, self.path)
 
     def _refuse_if_in_use(self, key_id: str) -> None:
@@ -390,16 +400,26 @@ class LocalKeyring:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        # The RLock serialises threads of this instance; flock (per open file description)
-        # serialises other instances and processes.
-        with self._mutex:
-            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                os.close(fd)
+        # The RLock serialises threads of this instance; the file's lock (flock on a local
+        # disk) serialises other instances and processes where the store has one.
+        with self._mutex, self._file.locked():
+            yield
+
+    def _mutate(self, change: Callable[[], _T]) -> _T:
+        """Run ``change`` on the freshly read document, again if another writer won the race
+        (object stores: the conditional put refused a stale version)."""
+        for _ in range(_WRITE_ATTEMPTS):
+            with self._locked():
+                self._refresh(force=True)
+                try:
+                    return change()
+                except WriteConflictError:
+                    logger.debug("keyring %s changed while writing: reading it again", self.path)
+        raise KeyringError(
+            f"keyring {self.path} kept changing under {_WRITE_ATTEMPTS} attempts to update it: "
+            "retry later",
+            path=self.path,
+        )
 
     def _create(self, secret: bytes, scrypt_n: int) -> None:
         salt = secrets.token_bytes(_SALT_LEN)
@@ -409,19 +429,19 @@ class LocalKeyring:
         check = _seal(kek, _CHECK_PLAINTEXT, _CHECK_AAD)
         kdf = {"name": "scrypt", "salt": _b64e(salt), "n": scrypt_n, "r": 8, "p": 1}
         doc = {"format": _FORMAT, "format_version": _FORMAT_VERSION, "kdf": kdf}
-        self._write({**doc, "check": _b64e(check), "created": _now(), "scopes": {}})
+        try:
+            self._write({**doc, "check": _b64e(check), "created": _now(), "scopes": {}}, new=True)
+        except WriteConflictError:
+            return  # another process created it first: the caller reads that one
         logger.info("created keyring %s", self.path)
 
     def _refresh(self, *, force: bool = False, secret: bytes | None = None) -> None:
         """Reload the file if it changed on disk (or always when ``force``)."""
         with self._mutex:
             try:
-                with open(self.path, "rb") as handle:
-                    st = os.fstat(handle.fileno())
-                    signature = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
-                    if signature == self._signature and not force:
-                        return
-                    raw = handle.read()
+                if not force and self._file.signature() == self._signature:
+                    return
+                raw, signature = self._file.read()
             except FileNotFoundError as exc:
                 raise KeyringError(f"keyring file {self.path} is missing", path=self.path) from exc
             doc = _parse_document(raw, self.path)
@@ -444,21 +464,11 @@ class LocalKeyring:
                 ) from exc
             self._doc, self._signature, self._cache = doc, signature, {}
 
-    def _write(self, doc: dict[str, Any]) -> None:
-        directory = os.path.dirname(self.path)
-        fd, tmp = tempfile.mkstemp(prefix=".keyring-", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                handle.write(json.dumps(doc, indent=2, sort_keys=True).encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        _fsync_directory(directory)
+    def _write(self, doc: dict[str, Any], *, new: bool = False) -> None:
+        """Replace the document read last (``new``: create it); raises WriteConflictError when
+        another writer replaced it meanwhile."""
+        data = json.dumps(doc, indent=2, sort_keys=True).encode("utf-8")
+        self._file.write(data, None if new else self._signature)
 
     def _current(self, scope: str) -> str | None:
         entries = self._doc["scopes"].get(scope)
@@ -510,20 +520,13 @@ class LocalKeyring:
             return key
 
 
-def _fsync_directory(directory: str) -> None:
-    """Flush a directory entry change (create, rename, link) to disk."""
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def key_versions_in_file(path: str) -> list[KeyVersion]:
+def key_versions_in_file(
+    path: str, storage_options: StorageOptions | None = None
+) -> list[KeyVersion]:
     """Every key version a keyring file describes (ids, times, status: public metadata), read
     without its master secret: how the event sensor reports keyrings whose secret it lacks."""
-    with open(path, "rb") as handle:
-        doc = _parse_document(handle.read(), path)
+    raw, _ = keyring_file(path, storage_options).read()
+    doc = _parse_document(raw, path)
     return [version for scope in sorted(doc["scopes"]) for version in _versions(doc, scope)]
 
 

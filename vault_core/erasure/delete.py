@@ -10,6 +10,7 @@ import fsspec
 
 from vault_core.registry import Registry
 from vault_core.registry.records import Status
+from vault_core.storage_options import fsspec_options
 
 if TYPE_CHECKING:
     from vault_core.vault import Vault
@@ -37,7 +38,7 @@ def delete_dataset(vault: Vault, registry: Registry, dataset: str, reason: str) 
     # Shredded first: whatever a crash leaves behind is unreadable already.
     objects = vault.store.delete_many(list(vault.store.list_scope(dataset)))
     fs, path = fsspec.core.url_to_fs(
-        vault.dataset_url(dataset), **(vault.settings.storage_options or {})
+        vault.dataset_url(dataset), **fsspec_options(vault.settings.storage_options)
     )
     removed = False
     if fs.exists(path):

@@ -42,6 +42,7 @@ from vault_core.partition_state import PartitionStateStore
 from vault_core.raw_zone import MANIFEST_SCHEMA, open_object, seal_batch
 from vault_core.registry import Registry
 from vault_core.registry.records import AssetKind, Provenance, Status, VersionCandidate
+from vault_core.storage_options import fsspec_options
 from vault_core.tables import TableNotFoundError, open_dataset, table_version
 
 if TYPE_CHECKING:
@@ -305,7 +306,7 @@ def _purge_old_files(
     if version is None:
         return 0, set()
     live = ptables.partition_files(url, version, options)
-    fs, root = fsspec.core.url_to_fs(url, **(options or {}))
+    fs, root = fsspec.core.url_to_fs(url, **fsspec_options(options))
     keep = {fs._strip_protocol(f) for files in live.values() for f in files}
     folders = {
         posixpath.dirname(fs._strip_protocol(f))
@@ -358,7 +359,7 @@ def erased_before(vault: Vault, dataset: str) -> list[dict[str, Any]]:
     """The erasures of ``dataset``: id, reason, time and, per table, the last Delta version
     that still held the erased rows."""
     fs, path = fsspec.core.url_to_fs(
-        _log_url(vault, dataset), **(vault.settings.storage_options or {})
+        _log_url(vault, dataset), **fsspec_options(vault.settings.storage_options)
     )
     if not fs.exists(path):
         return []
@@ -377,7 +378,7 @@ def check_readable(vault: Vault, dataset: str, zone: str, version: int) -> None:
 def _log_erasure(vault: Vault, dataset: str, entry: dict[str, Any]) -> None:
     entries = [e for e in erased_before(vault, dataset) if e["erasure_id"] != entry["erasure_id"]]
     fs, path = fsspec.core.url_to_fs(
-        _log_url(vault, dataset), **(vault.settings.storage_options or {})
+        _log_url(vault, dataset), **fsspec_options(vault.settings.storage_options)
     )
     fs.pipe_file(path, json.dumps([*entries, entry], indent=1, sort_keys=True).encode())
 

@@ -11,25 +11,13 @@ import os
 import sqlite3
 from pathlib import Path
 
-from vault_core.events.exceptions import OutboxError
 from vault_core.settings import VaultSettings
 
 
 def events_folder(settings: VaultSettings) -> Path:
-    """``<home>/events``: where the outbox and the webhook state live (a local home only).
-
-    Raises:
-        OutboxError: The vault home is a remote URL (``s3://``): SQLite needs a local file.
-    """
-    home = settings.home
-    if home.startswith("file://"):
-        home = home.removeprefix("file://")
-    elif "://" in home:
-        raise OutboxError(
-            f"the event outbox needs a local vault home, not {home.split('://')[0]}://: "
-            "run the event sensor and CLI with a local home"
-        )
-    return Path(home) / "events"
+    """``<state>/events``: where the outbox and the webhook state live, in the home's local
+    state folder (the home itself when local; see ``VaultSettings.state_dir``)."""
+    return Path(settings.local_path("events"))
 
 
 def connect(path: Path) -> sqlite3.Connection:

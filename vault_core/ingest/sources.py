@@ -11,6 +11,7 @@ import fsspec
 
 from vault_core.digest import DIGEST_PREFIX
 from vault_core.ingest.exceptions import SourceNotFoundError, SourceUnavailableError
+from vault_core.storage_options import fsspec_options
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def list_source_paths(
     for index, source in enumerate(sources):
         label = source if len(sources) == 1 else f"source {index + 1} of {len(sources)}"
         try:
-            fs, path = fsspec.core.url_to_fs(source, **(storage_options or {}))
+            fs, path = fsspec.core.url_to_fs(source, **fsspec_options(storage_options))
             has_magic = any(char in path for char in "*?[")
             label = source if has_magic else label
             paths = sorted(fs.glob(path)) if has_magic else ([path] if fs.exists(path) else [])

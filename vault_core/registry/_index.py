@@ -13,6 +13,7 @@ from deltalake.exceptions import CommitFailedError, DeltaError
 
 from vault_core.registry.exceptions import IndexConflictError
 from vault_core.registry.records import RECORD_SCHEMA, AssetVersion, table_to_records
+from vault_core.storage_options import StorageOptions, delta_options
 from vault_core.tables import read_table
 
 logger = logging.getLogger(__name__)
@@ -55,17 +56,18 @@ def alias_rows(name: str, alias: str, version: str | None) -> pa.Table:
 class Index:
     """Reads are served from a snapshot refreshed only when the Delta log moved on."""
 
-    def __init__(self, url: str, storage_options: dict[str, str] | None) -> None:
+    def __init__(self, url: str, storage_options: StorageOptions | None) -> None:
         self.url = url
         self.options = storage_options
+        self._delta_opts = delta_options(storage_options, url)
         self._table: deltalake.DeltaTable | None = None
         self._snapshot = Snapshot()
 
     def _delta(self) -> deltalake.DeltaTable | None:
         if self._table is None:
-            if not deltalake.DeltaTable.is_deltatable(self.url, storage_options=self.options):
+            if not deltalake.DeltaTable.is_deltatable(self.url, storage_options=self._delta_opts):
                 return None
-            self._table = deltalake.DeltaTable(self.url, storage_options=self.options)
+            self._table = deltalake.DeltaTable(self.url, storage_options=self._delta_opts)
         else:
             self._table.update_incremental()
         return self._table
@@ -141,7 +143,10 @@ class Index:
         detects as conflicts (two concurrent first commits are not reliably detected)."""
         try:
             deltalake.write_deltalake(
-                self.url, RECORD_SCHEMA.empty_table(), mode="error", storage_options=self.options
+                self.url,
+                RECORD_SCHEMA.empty_table(),
+                mode="error",
+                storage_options=self._delta_opts,
             )
         except (DeltaError, FileExistsError) as exc:
             logger.debug("registry index created by someone else: %s", exc)

@@ -27,9 +27,10 @@ full digest travels in the ``vault.digest`` input tag."""
 
 
 def tracking_uri(settings: VaultSettings) -> str:
-    """The default MLflow tracking URI: a SQLite file in ``<home>/mlflow`` (never a server;
+    """The default MLflow tracking URI: a SQLite file in ``<state>/mlflow`` (the home's local
+    state folder, see ``VaultSettings.state_dir``; never a server;
     MLflow 3 refuses its plain-folder store unless ``MLFLOW_ALLOW_FILE_STORE`` is set)."""
-    folder = Path(settings.path("mlflow"))
+    folder = Path(settings.local_path("mlflow"))
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'mlflow.db'}"
 

@@ -49,6 +49,7 @@ from vault_core.registry.records import (
     records_to_table,
 )
 from vault_core.registry.semver import INITIAL, Change, SemVer, VersionRange
+from vault_core.storage_options import StorageOptions
 from vault_core.tables import read_table
 
 Format = Literal["polars", "pandas", "arrow"]
@@ -136,14 +137,14 @@ class VersionDiff:
 class Registry:
     """Registered versions of datasets, models, pipelines... in a Delta index."""
 
-    def __init__(self, url: str, storage_options: dict[str, str] | None = None) -> None:
+    def __init__(self, url: str, storage_options: StorageOptions | None = None) -> None:
         self.url = url
         self._options = dict(storage_options) if storage_options else None
         self._index = Index(url, self._options)
         self._listeners: builtins.list[StatusListener] = []
 
     @classmethod
-    def open(cls, url: str, storage_options: dict[str, str] | None = None) -> Registry:
+    def open(cls, url: str, storage_options: StorageOptions | None = None) -> Registry:
         """Open (or lazily create) the registry whose Delta index lives at ``url``."""
         return cls(url, storage_options)
 

@@ -18,6 +18,7 @@ from vault_core.ingest import conform
 from vault_core.partition_state import PartitionState, PartitionStateStore
 from vault_core.pii.detectors import DetectorsConfig
 from vault_core.raw_zone import open_object
+from vault_core.storage_options import StorageOptions
 from vault_core.vault import Vault
 
 PARTITION = ptables.PARTITION
@@ -80,7 +81,7 @@ def schema_summary(schema: pa.Schema) -> dict[str, str]:
 
 
 def _column_key(vault: Vault) -> bytes:
-    return vault.keyring.derive_subkey(columns.COLUMN_NAME_KEY_PURPOSE)
+    return vault.derive_subkey(columns.COLUMN_NAME_KEY_PURPOSE)
 
 
 def subject_key(vault: Vault, dataset: str, *, create: bool = False) -> bytes:
@@ -151,7 +152,7 @@ def _schema_of(text: str) -> pa.Schema:
     return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(text)))
 
 
-def _options(vault: Vault) -> dict[str, str] | None:
+def _options(vault: Vault) -> StorageOptions | None:
     return vault.settings.storage_options or None
 
 

@@ -201,7 +201,7 @@ def anonymize(
             ).drop_columns(plan.dropped)
             anonymized, batch_report = anonymize_table(
                 records, findings.of(address), spec.policy, columns=plan.rewritten,
-                keys=vault.keyring.derive_subkey,
+                keys=vault.derive_subkey,
             )  # fmt: skip
             left = audit(anonymized, plan, check_engine)
             if left.num_rows:

@@ -55,6 +55,7 @@ from vault_core.storage._packs import (
     encode_index,
 )
 from vault_core.storage.exceptions import IntegrityError, InvalidAddressError, ObjectNotFoundError
+from vault_core.storage_options import fsspec_options
 
 __all__ = ["ADDRESS_PREFIX", "PACK_MAX_OBJECT", "ContentAddressedStore", "PutResult", "StoredFile"]
 
@@ -128,7 +129,7 @@ class ContentAddressedStore:
             segment_exponent: New objects use segments of ``2**segment_exponent`` bytes.
         """
         self.root_url = root_url
-        self._fs, root = url_to_fs(root_url, **(storage_options or {}))
+        self._fs, root = url_to_fs(root_url, **fsspec_options(storage_options))
         root = root.rstrip("/")
         self._objects = f"{root}/objects"
         self._bodies = f"{root}/bodies"

@@ -12,6 +12,7 @@ import fsspec
 import pyarrow as pa
 
 from vault_core import tables
+from vault_core.storage_options import StorageOptions, fsspec_options
 
 __all__ = ["REFS_SCHEMA", "ReferenceIndex", "merge_references", "table_references"]
 
@@ -21,7 +22,7 @@ REFS_SCHEMA = pa.schema([("zone", pa.string()), ("address", pa.string())])
 class ReferenceIndex:
     """Per-dataset Delta tables of ``(zone, address)`` rows; rewritten only when they change."""
 
-    def __init__(self, root_url: str, storage_options: dict[str, str] | None = None) -> None:
+    def __init__(self, root_url: str, storage_options: StorageOptions | None = None) -> None:
         """Open the index rooted at ``root_url`` (any fsspec URL or local path)."""
         self.root_url = root_url.rstrip("/")
         self._options = storage_options or None
@@ -45,7 +46,7 @@ class ReferenceIndex:
 
     def datasets(self) -> list[str]:
         """Datasets that recorded references, sorted."""
-        fs, root = fsspec.core.url_to_fs(self.root_url, **(self._options or {}))
+        fs, root = fsspec.core.url_to_fs(self.root_url, **fsspec_options(self._options))
         try:
             entries = fs.ls(root, detail=False)
         except FileNotFoundError:
@@ -69,7 +70,7 @@ class ReferenceIndex:
 def table_references(
     datasets_url: str,
     columns: Mapping[str, str],
-    storage_options: dict[str, str] | None = None,
+    storage_options: StorageOptions | None = None,
 ) -> dict[str, set[str]]:
     """Dataset -> addresses named by the current version of its zone tables.
 
@@ -79,7 +80,7 @@ def table_references(
     collection and ``vault verify`` take them as roots too. A table that exists but cannot be
     read raises: roots must never be silently incomplete.
     """
-    fs, root = fsspec.core.url_to_fs(datasets_url, **(storage_options or {}))
+    fs, root = fsspec.core.url_to_fs(datasets_url, **fsspec_options(storage_options))
     try:
         entries = fs.ls(root, detail=False)
     except FileNotFoundError:

@@ -310,3 +310,31 @@ def test_when_references_counted_then_destroy_refuses_a_used_or_current_version(
     keyring.destroy("local:ds:v1")
     keyring.destroy("local:ds:v2", shred=True)  # erasure on purpose
     assert [v.status for v in keyring.versions("ds")] == ["destroyed", "destroyed"]
+
+
+@pytest.mark.integration
+def test_when_keyring_is_on_s3_then_concurrent_writers_lose_no_version(aws_endpoint: str) -> None:
+    """No lock on S3: each update is a conditional put on the version read, retried on conflict."""
+    import boto3
+
+    boto3.client("s3", endpoint_url=aws_endpoint).create_bucket(Bucket="keyring-race")
+    url = "s3://keyring-race/home/keys/keyring.json"
+    options = {"endpoint_url": aws_endpoint, "skip_instance_cache": True}
+    keyrings = [LocalKeyring(url, "secret", scrypt_n=16, storage_options=options) for _ in range(3)]
+    barrier = threading.Barrier(len(keyrings))
+    rotated: list[str] = []
+
+    def rotate(keyring: LocalKeyring) -> None:
+        barrier.wait()
+        rotated.extend(keyring.rotate("ds") for _ in range(4))
+
+    threads = [threading.Thread(target=rotate, args=(k,)) for k in keyrings]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(rotated) == sorted({f"local:ds:v{n}" for n in range(1, 13)})
+    fresh = LocalKeyring(url, "secret", create=False, storage_options=options)
+    assert [v.version for v in fresh.versions("ds")] == list(range(1, 13))
+    key_id, wrapped = keyrings[0].wrap("ds", b"k" * 32, b"ctx")
+    assert fresh.unwrap(key_id, wrapped, b"ctx") == b"k" * 32
