@@ -21,7 +21,7 @@ from vault_demo.run import DemoRun, run_demo
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 BUCKET = "vault-s3-home"
-SIZES = {"tickets": 240, "customers": 160}
+SIZES = {"tickets": 40, "customers": 30}
 _IGNORED = {".venv", ".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 
 
