@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 import pytest
 
+from tests.pipelines import notebooks
 from vault_core.settings import VaultSettings
 from vault_core.vault import Vault
 from vault_demo.run import DemoRun, run_demo
@@ -192,17 +193,30 @@ def test_when_registry_is_listed_from_the_cli_then_json_has_the_versions(
     assert set(rows[0]) == {"name", "kind", "version", "data_version", "status", "created"}
 
 
-def test_when_quickstart_notebook_runs_then_every_cell_succeeds(
-    runs: list[DemoRun], settings: VaultSettings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import nbformat
-    from nbclient import NotebookClient
+# What each notebook that reads the demo home promises: (figures, at least this many tables).
+DEMO_NOTEBOOKS = {
+    "quickstart": (1, 3),
+    "pii_exploration": (3, 6),
+    "registry_and_lineage": (2, 6),
+}
+# Something each one must show besides, as plain text.
+SHOWN = {
+    "quickstart": "EMAIL_ADDRESS",  # the findings-by-type table
+    "pii_exploration": "call me on **********0199",  # a synthetic row, masked by the policy
+    "registry_and_lineage": "1.1.1 (new)",  # a policy-only change is a patch
+}
 
-    notebook_dir = Path(__file__).resolve().parents[2] / "notebooks"
-    notebook = nbformat.read(notebook_dir / "quickstart.ipynb", as_version=4)
+
+@pytest.mark.parametrize("name", sorted(DEMO_NOTEBOOKS))
+def test_when_a_notebook_reads_the_demo_then_it_shows_its_figures_and_tables_and_no_pii(
+    name: str, runs: list[DemoRun], settings: VaultSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("VAULT_HOME", settings.home)
-    NotebookClient(
-        notebook, timeout=300, resources={"metadata": {"path": str(notebook_dir)}}
-    ).execute()
-    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
+    executed = notebooks.execute(name)
+    figures, tables = DEMO_NOTEBOOKS[name]
+    assert executed.images == figures
+    assert executed.tables >= tables
+    assert SHOWN[name] in executed.text
+    planted = notebooks.planted_values(Path(settings.landing_url))
+    assert len(planted) > 100
+    assert not notebooks.leaked(executed, planted)
