@@ -75,12 +75,12 @@ def test_when_an_auditor_verifies_then_intact_and_tampering_is_named(
 
     log = Path(home, "audit", "log.jsonl")
     lines = log.read_text().splitlines(keepends=True)
-    assert '"action":"keys:rotate"' in lines[0]
-    lines[0] = lines[0].replace('"allow"', '"deny"')  # hide that ops rotated the keys
+    (rotated,) = [n for n, line in enumerate(lines) if '"action":"keys:rotate"' in line]
+    lines[rotated] = lines[rotated].replace('"allow"', '"deny"')  # hide that ops rotated keys
     log.write_text("".join(lines))
     assert main(["--home", home, "audit", "verify", "--no-instance", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
-    assert (report["ok"], report["first_bad_line"]) == (False, 1)
+    assert (report["ok"], report["first_bad_line"]) == (False, rotated + 1)
 
 
 def test_whoami_and_check(
