@@ -427,9 +427,7 @@ class LocalKeyring:
 
     def _create(self, secret: bytes, scrypt_n: int) -> None:
         salt = secrets.token_bytes(_SALT_LEN)
-        kek = derive_key(
-            master_key_from_secret(secret, salt, n=scrypt_n), "vault/local-keyring/kek/v1"
-        )
+        kek = derive_key(_stretched(secret, salt, scrypt_n), "vault/local-keyring/kek/v1")
         check = _seal(kek, _CHECK_PLAINTEXT, _CHECK_AAD)
         kdf = {"name": "scrypt", "salt": _b64e(salt), "n": scrypt_n, "r": 8, "p": 1}
         doc = {"format": _FORMAT, "format_version": _FORMAT_VERSION, "kdf": kdf}
