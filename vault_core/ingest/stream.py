@@ -26,6 +26,7 @@ import blake3
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vault_core._gc import fewer_collections
 from vault_core.digest import canonical_row_bytes, canonical_text_row_bytes
 from vault_core.ingest._lines import CHUNK_SIZE
 from vault_core.ingest._records import ColumnNames, records_table
@@ -215,10 +216,11 @@ class IngestStream:
         return self._batches()
 
     def _batches(self) -> Iterator[IngestBatch]:
-        for index, path in enumerate(self._paths):
-            yield from self._read_file(index, path)
-        if self._pending.ids or self._pending.rejects:
-            yield self._flush()
+        with fewer_collections():  # a dict and a tuple per row, see vault_core._gc
+            for index, path in enumerate(self._paths):
+                yield from self._read_file(index, path)
+            if self._pending.ids or self._pending.rejects:
+                yield self._flush()
         self._exhausted = True
 
     def _declare(self, state: _FileState) -> None:
