@@ -131,13 +131,15 @@ def engine_alone(landing: Path, sample_mb: float, mode: str) -> dict[str, float]
     table = table.add_column(0, "record_id", pa.array([str(i) for i in range(table.num_rows)]))
     engine = PiiEngine(PiiEngineConfig(mode=mode))  # type: ignore[arg-type]
     engine.detect_table(table.slice(0, 2000), text_columns=list(rows))
-    times = []
+    times, cpu = [], []
     for _ in range(3 if mode == "patterns" else 1):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         engine.detect_table(table, text_columns=list(rows))
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     seconds = statistics.median(times)
-    return {"mb": nbytes / MB, "seconds": seconds, "mbps": nbytes / MB / seconds}
+    mb = nbytes / MB
+    return {"mb": mb, "seconds": seconds, "mbps": mb / seconds, "cpu_mbps": mb / min(cpu)}
 
 
 # -- the worker: runs in its own process -----------------------------------------------------------
@@ -306,8 +308,11 @@ def print_stages(title: str, mb: float, totals: dict[str, dict[str, float]], rss
     print(f"    {'all steps':<13}{total:9.1f}{mb / total:9.2f}")
 
 
-def bench_size(root: Path, size_mb: float, day_mb: float, mode: str) -> dict[str, Any]:
-    """Generate ``size_mb``, run serial, parallel and incremental; print and return the figures."""
+def bench_size(
+    root: Path, size_mb: float, day_mb: float, mode: str, serial_only: bool = False
+) -> dict[str, Any]:
+    """Generate ``size_mb``, run serial, parallel and incremental (``serial_only``: the engine
+    alone and the serial run only); print and return the figures."""
     landing = root / "landing"
     t = time.perf_counter()
     keys = generate(landing, size_mb, day_mb)
@@ -316,7 +321,7 @@ def bench_size(root: Path, size_mb: float, day_mb: float, mode: str) -> dict[str
           f"(generated in {time.perf_counter() - t:.0f} s) ==")  # fmt: skip
     engine = engine_alone(landing, 20 if mode == "patterns" else 1, mode)
     print(f"  PII engine alone (detect_table, {engine['mb']:.1f} MB sample): "
-          f"{engine['mbps']:.2f} MB/s")  # fmt: skip
+          f"{engine['mbps']:.2f} MB/s, {engine['cpu_mbps']:.2f} MB per CPU-s")  # fmt: skip
 
     common = {"landing": str(landing), "mode": mode}
     # Serial: one process, one run per day.
@@ -331,6 +336,14 @@ def bench_size(root: Path, size_mb: float, day_mb: float, mode: str) -> dict[str
         f"{serial['cpu_s'] / serial_wall:.2f} cores busy)", mb, serial_totals,
         f"peak RSS {serial['maxrss_mb']:.0f} MB",
     )  # fmt: skip
+
+    if serial_only:
+        ratio = mb / serial_wall / engine["mbps"]
+        print(
+            f"  serial {mb / serial_wall:.2f} MB/s = {ratio:.1%} of the engine alone by wall; "
+            f"worker CPU {serial['cpu_s']:.1f} s = {mb / serial['cpu_s']:.2f} MB per CPU-s"
+        )
+        return {"mb": mb, "mode": mode, "serial_only": True}
 
     # Parallel: two processes, each half the days, then one registration.
     pdagster, phome = fresh_instance(root, "parallel")
@@ -416,6 +429,9 @@ def bench_size(root: Path, size_mb: float, day_mb: float, mode: str) -> dict[str
 
 
 def report(results: list[dict[str, Any]]) -> None:
+    results = [r for r in results if not r.get("serial_only")]
+    if not results:
+        return
     print("\n== targets ==")
     patterns = [r for r in results if r["mode"] == "patterns"]
     for r in patterns:
@@ -463,6 +479,11 @@ def main() -> int:
         help="also one full-mode run of this size, as two days (0: none)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp folders")
+    parser.add_argument(
+        "--serial-only",
+        action="store_true",
+        help="only the engine alone and the serial run (no parallel, no incremental, no verdicts)",
+    )
     args = parser.parse_args()  # fmt: skip
     results = []
     runs = [(mb, args.day_mb, "patterns") for mb in args.scale_mb]
@@ -471,7 +492,7 @@ def main() -> int:
     for size_mb, day_mb, mode in runs:
         root = Path(tempfile.mkdtemp(prefix="vault-scale-", dir=os.environ.get("BENCH_DIR")))
         try:
-            results.append(bench_size(root, size_mb, day_mb, mode))
+            results.append(bench_size(root, size_mb, day_mb, mode, args.serial_only))
         finally:
             if args.keep:
                 print(f"  kept {root}")

@@ -231,7 +231,7 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         with _anchored(context, vault.vault_for_run(context.run.tags)):
             results = list(
                 _stage_results(
-                    context, spec, "anonymized", vault, pii, workers, stages.check_engine(spec)
+                    context, spec, "anonymized", vault, pii, workers, stages.audit_engine(spec)
                 )
             )
         for result in results:

@@ -23,7 +23,6 @@ from typing import Any, Final
 
 import orjson
 
-from vault_core.digest import canonical_text_row_bytes
 from vault_core.ingest._lines import line_blocks, without_bom
 from vault_core.ingest._names import looks_like_value
 from vault_core.ingest._parsed import BLOCK_ROWS, ParsedFile, ParsedRow, RejectReason
@@ -108,6 +107,7 @@ so the types are judged once per shape, not once per value."""
 
 
 _UNSEEN: Final = (-1,)
+_dumps: Final = orjson.dumps
 
 
 def _text_positions(kinds: tuple[type, ...]) -> tuple[int, ...] | None:
@@ -160,7 +160,9 @@ def _fast_row(number: int, raw_line: bytes, plain_keys: set[str]) -> ParsedRow |
             # The texts json.dumps gives: an int's digits, true or false.
             text = str(value) if type(value) is int else "true" if value else "false"
             values[keys[position]] = text
-    canonical = canonical_text_row_bytes(values)
+    # canonical_text_row_bytes inlined (a call per row): orjson read the values, so no string
+    # holds a lone surrogate, the one case where it takes another path.
+    canonical = memoryview(_dumps(sorted(values.items()))).tobytes()
     if raw_line.count(b":") != len(values) + canonical.count(b":"):
         return None  # a repeated key
     return ParsedRow(number, values, None, "", b"", 1, canonical)

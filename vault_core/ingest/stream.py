@@ -22,10 +22,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import blake3
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vault_core.digest import canonical_row_bytes, canonical_text_row_bytes, keyed_record_digest
+from vault_core._gc import fewer_collections
+from vault_core.digest import canonical_row_bytes, canonical_text_row_bytes
 from vault_core.ingest._lines import CHUNK_SIZE
 from vault_core.ingest._records import ColumnNames, records_table
 from vault_core.ingest._schema import TypeTally
@@ -214,10 +216,11 @@ class IngestStream:
         return self._batches()
 
     def _batches(self) -> Iterator[IngestBatch]:
-        for index, path in enumerate(self._paths):
-            yield from self._read_file(index, path)
-        if self._pending.ids or self._pending.rejects:
-            yield self._flush()
+        with fewer_collections():  # a dict and a tuple per row, see vault_core._gc
+            for index, path in enumerate(self._paths):
+                yield from self._read_file(index, path)
+            if self._pending.ids or self._pending.rejects:
+                yield self._flush()
         self._exhausted = True
 
     def _declare(self, state: _FileState) -> None:
@@ -300,7 +303,8 @@ class IngestStream:
     def _take(self, state: _FileState, rows: list[ParsedRow]) -> Iterator[IngestBatch]:
         """Turn rows into records or rejects of the pending batch, yielding each batch filled.
 
-        Runs once per landing row, so the loop keeps what it needs in local names.
+        Runs once per landing row, so the loop keeps what it needs in local names (bound
+        methods too) and counts records locally.
         """
         state.rows += len(rows)
         self.rows_in += len(rows)
@@ -308,7 +312,10 @@ class IngestStream:
         jsonl, text = self._fmt == "jsonl", self._fmt != "parquet"
         url, batch_rows = state.source.url, self._batch_rows
         pending = self._pending
-        room = batch_rows - len(pending.ids) - len(pending.rejects)  # rows until the batch is full
+        ids, records, urls, lines_of = pending.ids, pending.rows, pending.urls, pending.lines
+        room = batch_rows - len(ids) - len(pending.rejects)  # rows until the batch is full
+        taken = 0  # records, added to state.records before each yield and at the end
+        seen_add, hasher = seen.add, blake3.blake3
         for line, values, reason, detail, raw, lines, row_bytes in rows:
             if lines != 1:
                 state.continuation += lines - 1
@@ -324,38 +331,44 @@ class IngestStream:
                         row_bytes = canonical_row_bytes(values, sorted(values))
                 # all(): every required value is present and not empty (a text value is then
                 # truthy); only otherwise is the exact rule asked (a typed value may be 0).
-                missing = [] if all(map(values.get, required)) else (
-                    _missing_required(values, required)
-                )  # fmt: skip
-                digest = b"" if missing else keyed_record_digest(row_bytes, key)
-                if missing:
+                if not all(map(values.get, required)) and (
+                    missing := _missing_required(values, required)
+                ):
                     detail = f"missing or empty required column(s) {missing}"
                     self._refuse(state, line, RejectReason.MISSING_REQUIRED, detail, row_bytes)
-                elif digest in seen:
-                    detail = f"exact repeat of record {digest.hex()}"
-                    self._refuse(state, line, RejectReason.DUPLICATE, detail, b"")
                 else:
-                    seen.add(digest)
-                    if not jsonl:  # every row of the file has the file's columns
-                        if state.index not in pending.files:
-                            pending.files.add(state.index)
-                            pending.keys.update(state.parsed.columns)
-                            for name, data_type in state.parsed.types.items():
-                                pending.types.setdefault(name, {})[data_type] = None
-                    elif not final.keys() >= values.keys():
-                        # jsonl: each object brings its own keys, named as one group (the
-                        # batch's keys are gathered when it is flushed)
-                        self._names.add(values)
-                        self._order.update(dict.fromkeys(values))
-                    pending.ids.append(digest.hex())
-                    pending.rows.append(values)
-                    pending.urls.append(url)
-                    pending.lines.append(line)
-                    state.records += 1
+                    # keyed_record_digest, inlined
+                    digest = hasher(row_bytes, key=key).digest(length=16)
+                    if digest in seen:
+                        detail = f"exact repeat of record {digest.hex()}"
+                        self._refuse(state, line, RejectReason.DUPLICATE, detail, b"")
+                    else:
+                        seen_add(digest)
+                        if not jsonl:  # every row of the file has the file's columns
+                            if state.index not in pending.files:
+                                pending.files.add(state.index)
+                                pending.keys.update(state.parsed.columns)
+                                for name, data_type in state.parsed.types.items():
+                                    pending.types.setdefault(name, {})[data_type] = None
+                        elif not final.keys() >= values.keys():
+                            # jsonl: each object brings its own keys, named as one group (the
+                            # batch's keys are gathered when it is flushed)
+                            self._names.add(values)
+                            self._order.update(dict.fromkeys(values))
+                        ids.append(digest.hex())
+                        records.append(values)
+                        urls.append(url)
+                        lines_of.append(line)
+                        taken += 1
             if room <= 0:
+                state.records += taken
+                taken = 0
                 yield self._flush()
                 pending = self._pending
+                ids, records, urls = pending.ids, pending.rows, pending.urls
+                lines_of = pending.lines
                 room = batch_rows
+        state.records += taken
 
     def _flush(self) -> IngestBatch:
         pending, self._pending = self._pending, _Pending()

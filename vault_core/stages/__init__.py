@@ -28,7 +28,7 @@ from vault_core.stages._common import (
     states,
     subject_key,
 )
-from vault_core.stages.anonymized import AnonymizedResult, anonymize, audit, check_engine
+from vault_core.stages.anonymized import AnonymizedResult, anonymize, audit, audit_engine
 from vault_core.stages.findings import FINDINGS_TABLE_SCHEMA, FindingsResult, find_pii
 from vault_core.stages.raw import RawResult, forget_damaged, ingest_raw
 from vault_core.stages.registered import ZONES, RegisterResult, register, vacuum
@@ -46,8 +46,8 @@ __all__ = [
     "StageNotRunError",
     "anonymize",
     "audit",
+    "audit_engine",
     "authorize",
-    "check_engine",
     "code_version",
     "column_plan",
     "find_pii",

@@ -102,3 +102,48 @@ def test_when_a_partition_has_no_findings_then_every_object_gets_none() -> None:
     by_object = _FindingsByObject(empty)
     assert by_object.columns == set()
     assert by_object.of("o1").num_rows == 0
+
+
+def test_when_cells_are_known_clean_then_the_audit_reports_the_same_findings(
+    tickets: pa.Table,
+) -> None:
+    # The fail-closed audit skips cells the policy left unchanged where the same engine found
+    # nothing: it must report exactly what a scan of every cell reports, leftovers included.
+    from vault_core.pii import anonymize_table
+    from vault_core.pii.policy import PRESETS
+    from vault_core.stages.anonymized import _clean_cells
+
+    text = ["subject", "body"]
+    plan = columns.ColumnPlan(text=text, entity={}, passthrough=["created_at"])
+    findings = PATTERNS.detect_table(tickets, text_columns=text)
+    policy = PRESETS["default"]
+    anonymized, _ = anonymize_table(tickets, findings, policy, columns=text)
+    # Leftovers of both kinds: cells put back as they were (unchanged, with findings) and PII
+    # written into rewritten cells and into cells without findings.
+    body = anonymized["body"].to_pylist()
+    subject = anonymized["subject"].to_pylist()
+    original = tickets["body"].to_pylist()
+    flagged = set(findings["record_id"].to_pylist())
+    with_pii = [i for i in range(len(body)) if str(i) in flagged]
+    for i in with_pii[:40]:
+        body[i] = original[i]
+    for i in with_pii[40:80]:
+        body[i] += " Mail me at lee.doe@example.org."
+    for i in range(0, len(subject), 50):
+        subject[i] = f"{subject[i]} card 4111 1111 1111 1111"
+    leaky = anonymized.set_column(anonymized.schema.get_field_index("body"), "body", pa.array(body))
+    leaky = leaky.set_column(leaky.schema.get_field_index("subject"), "subject", pa.array(subject))
+
+    clean = _clean_cells(tickets, leaky, findings, text)
+    assert pc.sum(clean["subject"]).as_py() > 0.9 * tickets.num_rows  # most scans are skipped
+    assert not any(clean["body"].to_pylist()[i] for i in with_pii[:80])
+
+    def spans(table: pa.Table) -> list[tuple[object, ...]]:
+        names = ["record_id", "column", "start", "end", "entity_type", "score", "detector"]
+        return sorted(zip(*(table[name].to_pylist() for name in names), strict=True))
+
+    full = audit(leaky, plan, PATTERNS)
+    assert full.num_rows > 100
+    assert spans(audit(leaky, plan, PATTERNS, clean=clean)) == spans(full)
+    # Rows not the records' (a policy that suppresses rows): nothing is skipped.
+    assert _clean_cells(tickets, leaky.slice(1), findings, text) == {}
