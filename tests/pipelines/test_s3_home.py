@@ -136,9 +136,10 @@ def test_when_home_is_on_s3_then_nothing_is_written_outside_temp_folders(s3_run:
     assert list(s3_run.cwd.iterdir()) == []  # no ./s3:/... keyring or table
     assert s3_run.new_repo_files == []
     local = sorted(str(p.relative_to(s3_run.state)) for p in s3_run.state.rglob("*") if p.is_file())
-    # Only what needs a POSIX file system, in the state folder: the audit log and access files.
+    # Only what needs a POSIX file system, in the state folder: the audit log, the access files
+    # and the demo's MLflow store (SQLite).
     assert local
-    assert {p.split("/")[2] for p in local} <= {"audit", "access"}, local
+    assert {p.split("/")[2] for p in local} <= {"audit", "access", "mlflow"}, local
     assert not any("keyring" in p for p in local)
 
 
