@@ -33,19 +33,36 @@ def au_medicare(values: Values) -> np.ndarray:
     return accepted_if(values, medicare_valid)
 
 
+_TFN_CONTEXT = ("tfn", "tax file")
+_MEDICARE_CONTEXT = ("medicare",)
+
 DETECTORS = (
     PatternDetector(
-        # Printed 3-3-3; one nine-digit number in eleven passes: only with context.
+        # Printed 3-3-3, the shape of a Canadian SIN: judged from the SIN scan's matches. One
+        # nine-digit number in eleven passes: only with context.
         "AuTfn", "AU_TFN",
-        r"[0-9]{3} ?[0-9]{3} ?[0-9]{2,3}",
+        r"[0-9]{3}[ -][0-9]{3}[ -][0-9]{3}",
         0.3, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=au_tfn,
-        context=("tfn", "tax file"),
+        context=_TFN_CONTEXT, within=("CaSin",),
+    ),
+    PatternDetector(
+        # Bare eight or nine digits: judged from the bank-number scan's matches (no scan).
+        "AuTfnDigits", "AU_TFN",
+        r"[0-9]{8,9}",
+        0.3, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=au_tfn,
+        context=_TFN_CONTEXT, within=("UsBankNumber",),
     ),
     PatternDetector(
         # Printed 4-5-1 (the last digit the card's issue number).
         "AuMedicare", "AU_MEDICARE",
-        r"[2-6][0-9]{3} ?[0-9]{5} ?[0-9]",
+        r"[2-6][0-9]{3} [0-9]{5} [0-9]",
         0.3, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=au_medicare,
-        context=("medicare",),
+        context=_MEDICARE_CONTEXT,
+    ),
+    PatternDetector(
+        "AuMedicareDigits", "AU_MEDICARE",
+        r"[2-6][0-9]{9}",
+        0.3, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=au_medicare,
+        context=_MEDICARE_CONTEXT, within=("UsBankNumber",),
     ),
 )  # fmt: skip

@@ -16,12 +16,21 @@ def ca_sin(values: Values) -> np.ndarray:
     return accepted_if(values, sin.is_valid)
 
 
+_CONTEXT = ("sin", "social insurance")
+
 DETECTORS = (
     PatternDetector(
         # Printed 3-3-3; one number in ten passes Luhn: only with context.
         "CaSin", "CA_SIN",
-        r"[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{3}",
+        r"[0-9]{3}[ -][0-9]{3}[ -][0-9]{3}",
         0.3, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=ca_sin,
-        context=("sin", "social insurance"),
+        context=_CONTEXT,
+    ),
+    PatternDetector(
+        # Bare nine digits: judged from the bank-number scan's matches (no scan).
+        "CaSinDigits", "CA_SIN",
+        r"[0-9]{9}",
+        0.3, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=ca_sin,
+        context=_CONTEXT, within=("UsBankNumber",),
     ),
 )  # fmt: skip

@@ -17,12 +17,21 @@ def de_tax_id(values: Values) -> np.ndarray:
     return accepted_if(values, idnr.is_valid)
 
 
+_CONTEXT = ("steuer", "steuerid", "steuernummer", "idnr", "tax id")
+
 DETECTORS = (
     PatternDetector(
         # One number in ten passes the check: only with context.
         "DeTaxId", "DE_TAX_ID",
-        r"[1-9][0-9] ?[0-9]{3} ?[0-9]{3} ?[0-9]{3}",
+        r"[1-9][0-9] [0-9]{3} [0-9]{3} [0-9]{3}",
         0.3, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=de_tax_id,
-        context=("steuer", "steuerid", "steuernummer", "idnr", "tax id"),
+        context=_CONTEXT,
+    ),
+    PatternDetector(
+        # Bare eleven digits: judged from the bank-number scan's matches (no scan).
+        "DeTaxIdDigits", "DE_TAX_ID",
+        r"[1-9][0-9]{10}",
+        0.3, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=de_tax_id,
+        context=_CONTEXT, within=("UsBankNumber",),
     ),
 )  # fmt: skip

@@ -17,13 +17,23 @@ def fr_nir(values: Values) -> np.ndarray:
     return accepted_if(values, nir.is_valid)
 
 
+_CONTEXT = ("nir", "insee", "sociale", "carte vitale", "social security")
+
 DETECTORS = (
     PatternDetector(
         # Sex, year, month, department (2A/2B: Corsica), commune, order, key; as printed
-        # "2 82 10 75 123 456 78" or bare.
+        # "2 82 10 75 123 456 78" or bare. First digit 1 or 2 (the
+        # temporary series 3, 4, 7, 8 are left out: 15-digit cards begin with 3 and 4).
         "FrNir", "FR_NIR",
-        r"[1-478] ?[0-9]{2} ?[0-9]{2} ?(?:[0-9]{2}|2[AB]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}",
+        r"[12] [0-9]{2} [0-9]{2} (?:[0-9]{2}|2[AB]) [0-9]{3} [0-9]{3} [0-9]{2}",
         0.5, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=fr_nir,
-        context=("nir", "insee", "sociale", "carte vitale", "social security"),
+        context=_CONTEXT,
+    ),
+    PatternDetector(
+        # Bare fifteen digits: judged from the bank-number scan's matches (no scan).
+        "FrNirDigits", "FR_NIR",
+        r"[12][0-9]{14}",
+        0.5, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=fr_nir,
+        context=_CONTEXT, within=("UsBankNumber",),
     ),
 )  # fmt: skip

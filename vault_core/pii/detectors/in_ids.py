@@ -22,13 +22,22 @@ def in_pan(values: Values) -> np.ndarray:
     return accepted_if(values, pan.is_valid)
 
 
+_AADHAAR_CONTEXT = ("aadhaar", "aadhar", "uidai")
+
 DETECTORS = (
     PatternDetector(
         # Printed 4-4-4; one number in ten passes the check: only with context.
         "InAadhaar", "IN_AADHAAR",
-        r"[2-9][0-9]{3} ?[0-9]{4} ?[0-9]{4}",
+        r"[2-9][0-9]{3} [0-9]{4} [0-9]{4}",
         0.3, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=in_aadhaar,
-        context=("aadhaar", "aadhar", "uidai"),
+        context=_AADHAAR_CONTEXT,
+    ),
+    PatternDetector(
+        # Bare twelve digits: judged from the bank-number scan's matches (no scan).
+        "InAadhaarDigits", "IN_AADHAAR",
+        r"[2-9][0-9]{11}",
+        0.3, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=in_aadhaar,
+        context=_AADHAAR_CONTEXT, within=("UsBankNumber",),
     ),
     PatternDetector(
         "InPan", "IN_PAN",

@@ -16,12 +16,21 @@ def nl_bsn(values: Values) -> np.ndarray:
     return accepted_if(values, bsn.is_valid)
 
 
+_CONTEXT = ("bsn", "sofinummer", "sofi")
+
 DETECTORS = (
     PatternDetector(
         # One nine-digit number in eleven passes: only with context.
         "NlBsn", "NL_BSN",
-        r"[0-9]{4}\.?[0-9]{2}\.?[0-9]{3}",
-        0.3, lead=NUMBER_EDGE, trail=r"[\w-]", validate=nl_bsn,
-        context=("bsn", "sofinummer", "sofi"),
+        r"[0-9]{4}\.[0-9]{2}\.[0-9]{3}",
+        0.3, lead=r"[\w.-]", trail=NUMBER_EDGE, no_decimal_after=True, validate=nl_bsn,
+        context=_CONTEXT,
+    ),
+    PatternDetector(
+        # Bare nine digits: judged from the bank-number scan's matches (no scan).
+        "NlBsnDigits", "NL_BSN",
+        r"[0-9]{9}",
+        0.3, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=nl_bsn,
+        context=_CONTEXT, within=("UsBankNumber",),
     ),
 )  # fmt: skip

@@ -24,14 +24,23 @@ def nino(values: Values) -> np.ndarray:
     return accepted_if(values, lambda value: value[:2] not in _NINO_BAD_PREFIXES)
 
 
+_NHS_CONTEXT = ("nhs", "health service")
+
 DETECTORS = (
     PatternDetector(
         # Ten digits, as printed 3-3-4; a phone number in that form passes the check one time
         # in eleven, so only with context (it then outscores the phone pattern's 0.7).
         "UkNhs", "UK_NHS",
-        r"[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}",
+        r"[0-9]{3}[ -][0-9]{3}[ -][0-9]{4}",
         0.4, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=nhs_number,
-        context=("nhs", "health service"),
+        context=_NHS_CONTEXT,
+    ),
+    PatternDetector(
+        # Bare: a run of 8-17 digits, judged from the bank-number scan's matches (no scan).
+        "UkNhsDigits", "UK_NHS",
+        r"[0-9]{10}",
+        0.4, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=nhs_number,
+        context=_NHS_CONTEXT, within=("UsBankNumber",),
     ),
     PatternDetector(
         "UkNino", "UK_NINO",
