@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from vault_core.pii.exceptions import PolicyError
 from vault_core.pii.generalize import HIPAA_RESTRICTED_ZIP3, Generalize
+from vault_core.pii.hipaa import NATIONAL_ID_TYPES
 from vault_core.pii.kanon import KAnonymity
 from vault_core.pii.operators import Mask, Operator, Redact, ReplaceWithType
 from vault_core.pii.surrogate import Surrogate
@@ -122,6 +123,11 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+# Other countries' national, tax and health identifiers: removed, as US SSNs are.
+_NATIONAL_IDS_REMOVED: dict[str, Operator] = {
+    entity: ReplaceWithType() for entity in (*NATIONAL_ID_TYPES, "UK_NHS", "AU_MEDICARE")
+}
+
 PRESETS: dict[str, Policy] = {
     "default": Policy(name="default"),
     "mask-contacts": Policy(
@@ -149,6 +155,7 @@ PRESETS: dict[str, Policy] = {
             "US_BANK_NUMBER": ReplaceWithType(),
             "US_SSN": ReplaceWithType(),
             "NRP": ReplaceWithType(),
+            **_NATIONAL_IDS_REMOVED,
         },
     ),
     "hipaa-safe-harbor": Policy(
@@ -177,6 +184,7 @@ PRESETS: dict[str, Policy] = {
             "US_PASSPORT": ReplaceWithType(),
             "US_BANK_NUMBER": ReplaceWithType(),
             "IBAN_CODE": ReplaceWithType(),
+            **_NATIONAL_IDS_REMOVED,
         },
     ),
 }

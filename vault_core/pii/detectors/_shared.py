@@ -16,6 +16,24 @@ NUMBER_TYPES: tuple[str, ...] = (
     "UK_NHS",
     "MAC_ADDRESS",
     "UUID",
+    # National identifiers (a birth date inside a PESEL, a personnummer or a NIR is part of it)
+    "UK_NINO",
+    "ES_NIF",
+    "ES_NIE",
+    "IT_FISCAL_CODE",
+    "FR_NIR",
+    "DE_TAX_ID",
+    "NL_BSN",
+    "PL_PESEL",
+    "SE_PERSONNUMMER",
+    "FI_PERSONAL_IDENTITY_CODE",
+    "IN_AADHAAR",
+    "IN_PAN",
+    "AU_TFN",
+    "AU_MEDICARE",
+    "CA_SIN",
+    "SG_NRIC_FIN",
+    "BR_CPF",
 )
 """Entity types of digit groups in which a date-like piece ("12.04.19" in an IP address, "11-12"
 in a card number) is part of the number, not a date."""

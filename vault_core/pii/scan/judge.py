@@ -31,7 +31,6 @@ def judge(
     """Hits of one detector's matches that pass its trail, validator and threshold.
 
     ``hinted`` says per text whether its hint (column name) holds a context word."""
-    import polars as pl
 
     if not len(byte_start):
         return Hits.empty()
@@ -53,6 +52,13 @@ def judge(
                     byte_end[index] = byte_start[index] + len(value.encode("utf-8"))
                     fails[index] = False
         keep &= ~fails
+    if detector.validate is not None and keep.any() and _needs_lift(detector, threshold):
+        # Only a match with context can pass: validate those alone (a checksum in Python per
+        # value costs more than the context lookup). Validators only shorten a value, and the
+        # words near the longer match hold those near the shorter one, so this drops only
+        # matches the lift below would drop; it runs again on what is validated.
+        kept = np.flatnonzero(keep)
+        keep[kept] = _lifted(detector, corpus, hinted, context, text[kept], start[kept], end[kept])
     if detector.validate is not None and keep.any():
         start, end, text = start[keep], end[keep], text[keep]
         byte_start, byte_end = byte_start[keep], byte_end[keep]
@@ -71,16 +77,7 @@ def judge(
     score = np.full(len(start), detector.score)
     boosted = min(1.0, detector.score + CONTEXT_BOOST)
     if detector.score < boosted and (detector.context or detector.before is not None):
-        lifted = hinted[text]
-        rest = np.flatnonzero(~lifted)
-        if len(rest) and detector.context:
-            lifted[rest] |= context.near(detector, corpus, text[rest], start[rest], end[rest])
-            rest = np.flatnonzero(~lifted)
-        if len(rest) and detector.before is not None:
-            width = regex_width(detector.before)
-            before = pl.Series(corpus.before(text[rest], start[rest], width))
-            lifted[rest] |= before.str.contains(f"(?:{detector.before})$").to_numpy()
-        score[lifted] = boosted
+        score[_lifted(detector, corpus, hinted, context, text, start, end)] = boosted
     passed = score >= threshold
     count = int(passed.sum())
     return Hits(
@@ -91,6 +88,38 @@ def judge(
         np.full(count, DETECTOR_NAMES.code(DETECTOR_PREFIX + detector.name), dtype=np.int32),
         score[passed],
     )
+
+
+def _needs_lift(detector: PatternDetector, threshold: float) -> bool:
+    """Whether the detector's matches pass ``threshold`` only when context lifts their score."""
+    lifts = bool(detector.context) or detector.before is not None
+    return lifts and detector.score < threshold <= min(1.0, detector.score + CONTEXT_BOOST)
+
+
+def _lifted(
+    detector: PatternDetector,
+    corpus: Corpus,
+    hinted: np.ndarray,
+    context: ContextWords,
+    text: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+) -> np.ndarray:
+    """Whether each match's score is lifted: its text's hint, a context word near it, or the
+    detector's ``before`` regex just before it."""
+    import polars as pl
+
+    lifted = hinted[text].copy()
+    rest = np.flatnonzero(~lifted)
+    if len(rest) and detector.context:
+        lifted[rest] |= context.near(detector, corpus, text[rest], start[rest], end[rest])
+        rest = np.flatnonzero(~lifted)
+    if len(rest) and detector.before is not None:
+        width = regex_width(detector.before)
+        before = pl.Series(corpus.before(text[rest], start[rest], width))
+        lifted[rest] |= before.str.contains(f"(?:{detector.before})$").to_numpy()
+    result: np.ndarray = lifted
+    return result
 
 
 def _trail_fails(detector: PatternDetector, corpus: Corpus, end: np.ndarray) -> np.ndarray:
