@@ -21,6 +21,7 @@ from vault_pipelines.resources import (
     VaultResource,
     WebhooksResource,
 )
+from vault_pipelines.retention import retention_job, retention_schedule
 from vault_pipelines.sensors import landing_sensor
 
 ALL_JOB = "vault_all"
@@ -74,13 +75,16 @@ def build_definitions(
     landing_sensor_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.STOPPED,
     workers: PartitionWorkersResource | None = None,
     webhooks: WebhooksResource | None = None,
+    retention_status: dg.DefaultScheduleStatus | None = None,
 ) -> dg.Definitions:
     """Definitions for ``datasets`` stored in the vault described by ``settings``.
 
     ``landing_sensor_status`` is the default status of each dataset's ``<name>_landing`` sensor;
     ``workers`` says where a step that builds a range of partitions builds them (default: one
     after the other in the step's process; see :class:`PartitionWorkersResource`);
-    ``webhooks`` configures the delivery of the ``vault_events`` sensor.
+    ``webhooks`` configures the delivery of the ``vault_events`` sensor;
+    ``retention_status`` is the default status of the ``vault_retention_daily`` schedule
+    (default: running when a dataset declares ``raw_retention_days``, a promise to keep).
     """
     settings = settings or VaultSettings.from_env()
     names = [spec.name for spec in datasets]
@@ -103,10 +107,16 @@ def build_definitions(
         for spec in datasets
         if spec.partitioning != "none"
     ]
+    retention = retention_job(datasets)
+    if retention_status is None:
+        declared = any(spec.raw_retention_days is not None for spec in datasets)
+        retention_status = (
+            dg.DefaultScheduleStatus.RUNNING if declared else dg.DefaultScheduleStatus.STOPPED
+        )
     return dg.Definitions(
         assets=[*assets, AUDIT_ASSET],
         asset_checks=checks,
-        jobs=[job, *partition_jobs],
+        jobs=[job, *partition_jobs, retention],
         sensors=[
             registry_sync_sensor,
             events_sensor,
@@ -119,7 +129,8 @@ def build_definitions(
                 cron_schedule="0 2 * * *",
                 default_status=dg.DefaultScheduleStatus.STOPPED,
                 description="Rebuild every dataset nightly (unchanged inputs are a no-op).",
-            )
+            ),
+            retention_schedule(retention, retention_status),
         ],
         resources={
             "vault": VaultResource(

@@ -39,7 +39,7 @@ from vault_core.erasure.receipt import (
 )
 from vault_core.ingest import RECORD_ID
 from vault_core.partition_state import PartitionStateStore
-from vault_core.raw_zone import MANIFEST_SCHEMA, open_object, seal_batch
+from vault_core.raw_zone import ADDRESS_COLUMNS, MANIFEST_SCHEMA, open_object, seal_batch
 from vault_core.registry import Registry
 from vault_core.registry.records import AssetKind, Provenance, Status, VersionCandidate
 from vault_core.tables import TableNotFoundError, open_dataset, table_version
@@ -52,7 +52,7 @@ logger = logging.getLogger(__name__)
 ERASURE_ID_PURPOSE = "vault/erasure-id/v1"
 ERASURES_FILE = "_erasures.json"
 PARTITION = ptables.PARTITION
-_GONE = {Status.ERASED, Status.DELETED}
+_GONE = {Status.ERASED, Status.EXPIRED, Status.DELETED}
 _TABLES = ("raw_manifest", "pii_findings", "anonymized", subject_index.INDEX_ZONE)
 
 
@@ -293,7 +293,7 @@ def _update_states(vault: Vault, dataset: str, partition: str, done: _Partition)
 # -- old versions ----------------------------------------------------------------------------
 
 
-def _purge_old_files(
+def purge_old_files(
     vault: Vault, dataset: str, zone: str, partitions: set[str]
 ) -> tuple[int, set[str]]:
     """Delete the data files of ``partitions`` that the current version does not use (older
@@ -319,17 +319,18 @@ def _purge_old_files(
             continue
         doomed += [p for p in fs.find(folder) if p.endswith(".parquet") and p not in keep]
     addresses: set[str] = set()
-    if zone == "raw_manifest":
+    column_name = ADDRESS_COLUMNS.get(zone)
+    if column_name is not None:
         for path in doomed:
             with fs.open(path, "rb") as handle:
-                column = pq.read_table(handle, columns=["object_address"])["object_address"]
+                column = pq.read_table(handle, columns=[column_name])[column_name]
             addresses.update(str(a) for a in column.to_pylist() if a)
     for path in doomed:
         fs.rm_file(path)
     return len(doomed), addresses
 
 
-def _live_addresses(vault: Vault, dataset: str, candidates: set[str]) -> set[str]:
+def live_addresses(vault: Vault, dataset: str, candidates: set[str]) -> set[str]:
     """Those of ``candidates`` the current manifest or quarantine of ``dataset`` still names."""
     if not candidates:
         return set()
@@ -374,7 +375,7 @@ def check_readable(vault: Vault, dataset: str, zone: str, version: int) -> None:
             raise DataErasedError(dataset, zone, version, entry["erasure_id"], entry["reason"])
 
 
-def _log_erasure(vault: Vault, dataset: str, entry: dict[str, Any]) -> None:
+def log_erasure(vault: Vault, dataset: str, entry: dict[str, Any]) -> None:
     entries = [e for e in erased_before(vault, dataset) if e["erasure_id"] != entry["erasure_id"]]
     fs, path = fsspec.core.url_to_fs(
         _log_url(vault, dataset), **(vault.settings.storage_options or {})
@@ -385,11 +386,18 @@ def _log_erasure(vault: Vault, dataset: str, entry: dict[str, Any]) -> None:
 # -- registry --------------------------------------------------------------------------------
 
 
-def _register(
-    vault: Vault, registry: Registry, dataset: str, eid: str, reason: str, touched: set[str]
+def register_after(
+    vault: Vault,
+    registry: Registry,
+    dataset: str,
+    touched: set[str],
+    *,
+    status: Status = Status.ERASED,
+    status_reason: str,
 ) -> tuple[str | None, list[str], list[str]]:
-    """Register the dataset as the erasure left it; mark the older versions that held the
-    partitions touched ``erased``. Returns (new version key, erased keys, downstream keys)."""
+    """Register the dataset as an erasure (or a retention purge) left it; give the older
+    versions that held the partitions touched ``status``. Returns (new version key, keys of
+    the versions marked, downstream keys)."""
     history = [r for r in registry.list(dataset) if r.kind == AssetKind.DATASET]
     if not history:
         return None, [], []
@@ -400,6 +408,8 @@ def _register(
     anonymized = store.all("anonymized")
     raws = store.all("raw")
     findings = store.all("pii_findings")
+    if not anonymized:  # every partition purged: nothing left to register
+        return None, *_mark(registry, history, None, touched, status, status_reason)
     fields = set(VersionCandidate.model_fields)
     data = {k: v for k, v in latest.model_dump().items() if k in fields}
     partitions = {s.partition: s.data_version for s in anonymized}
@@ -421,17 +431,30 @@ def _register(
         ),
     )
     record, _ = registry.register(VersionCandidate.model_validate(data))
-    erased: list[str] = []
+    return record.key, *_mark(registry, history, record.key, touched, status, status_reason)
+
+
+def _mark(
+    registry: Registry,
+    history: list[Any],
+    current: str | None,
+    touched: set[str],
+    status: Status,
+    reason: str,
+) -> tuple[list[str], list[str]]:
+    """Give ``status`` to the versions of ``history`` (but ``current``) holding partitions of
+    ``touched``; (their keys, the keys registered downstream of them)."""
+    marked: list[str] = []
     downstream: set[str] = set()
     for old in history:
-        if old.key == record.key or old.status in _GONE:
+        if old.key == current or old.status in _GONE:
             continue
         if old.partitions and not touched & set(old.partitions):
             continue
-        registry.set_status(old.name, old.version, Status.ERASED, f"erasure {eid}: {reason}")
-        erased.append(old.key)
+        registry.set_status(old.name, old.version, status, reason)
+        marked.append(old.key)
         downstream.update(r.key for r in registry.impact(old.name, old.version))
-    return record.key, erased, sorted(downstream)
+    return marked, sorted(downstream)
 
 
 # -- verification ----------------------------------------------------------------------------
@@ -544,12 +567,12 @@ def erase_dataset(
     deleted = len(old_objects) if dry_run else 0
     if not dry_run:
         for zone in _TABLES:
-            files, addresses = _purge_old_files(vault, dataset, zone, set(plan))
+            files, addresses = purge_old_files(vault, dataset, zone, set(plan))
             zones[zone]["files"] = files
             old_objects |= addresses
-        doomed = old_objects - _live_addresses(vault, dataset, old_objects)
+        doomed = old_objects - live_addresses(vault, dataset, old_objects)
         deleted = vault.store.delete_many(sorted(doomed))
-        _log_erasure(
+        log_erasure(
             vault, dataset,
             {"erasure_id": eid, "reason": reason, "at": datetime.now(UTC).isoformat(),
              "before": {z: v for z, v in before.items() if v is not None}},
@@ -558,7 +581,9 @@ def erase_dataset(
     erased: list[str] = []
     models: list[str] = []
     if not dry_run:
-        new_version, erased, models = _register(vault, registry, dataset, eid, reason, set(plan))
+        new_version, erased, models = register_after(
+            vault, registry, dataset, set(plan), status_reason=f"erasure {eid}: {reason}"
+        )
     else:
         history = [r for r in registry.list(dataset) if r.kind == AssetKind.DATASET]
         erased = [r.key for r in history if r.status not in _GONE

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -13,6 +14,7 @@ from vault_core import columns, tombstones
 from vault_core import partition_tables as ptables
 from vault_core.dataset import DatasetSpec
 from vault_core.digest import combine_digests
+from vault_core.erasure import retention
 from vault_core.ingest import RECORD_ID, ingest_stream
 from vault_core.partition_state import PartitionState, PartitionStateStore
 from vault_core.partitions import UNPARTITIONED, partition_files
@@ -84,6 +86,8 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
     partition's manifest and quarantine rows; skipped when the files and the code are unchanged
     (judged by each file's size and ETag or modification time, without reading it)."""
     authorize(vault, spec, "raw", partition)
+    # A partition retention purged stays purged, whatever the landing files still hold.
+    retention.check_not_expired(vault, spec.name, partition)
     files = partition_files(spec, partition, spec.storage_options or None)
     if not files and spec.partitioning == "none":
         from vault_core.ingest.exceptions import SourceNotFoundError
@@ -192,6 +196,7 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
             "manifest_url": manifest_url,
             "quarantine_url": quarantine_url,
             "quarantine_delta_version": quarantine_write.delta_version,
+            retention.INGESTED_AT: datetime.now(UTC).isoformat(),
         },
     )
     store.put(state)
