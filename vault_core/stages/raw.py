@@ -14,6 +14,7 @@ from vault_core import columns, tombstones
 from vault_core import partition_tables as ptables
 from vault_core.dataset import DatasetSpec
 from vault_core.digest import combine_digests
+from vault_core.erasure import quarantine as erased_quarantine
 from vault_core.erasure import retention
 from vault_core.ingest import RECORD_ID, ingest_stream
 from vault_core.partition_state import PartitionState, PartitionStateStore
@@ -126,14 +127,12 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
     reasons: Counter[str] = Counter()
     quarantined: list[pa.Table] = []  # quarantine rows: reasons and places, the bytes sealed
     objects = 0
-    erased = pa.array(
-        sorted(
-            tombstones.load(
-                vault.dataset_url(spec.name, tombstones.TOMBSTONES_ZONE), _options(vault)
-            )
-        ),
-        pa.string(),
+    buried = tombstones.load(
+        vault.dataset_url(spec.name, tombstones.TOMBSTONES_ZONE), _options(vault)
     )
+    # Erased quarantined lines are tombstoned by a keyed digest of their bytes.
+    erased_lines = {t for t in buried if t.startswith(erased_quarantine.TOMBSTONE_PREFIX)}
+    erased = pa.array(sorted(buried - erased_lines), pa.string())
     dropped = 0
 
     def manifest_batches() -> Iterator[pa.RecordBatch]:
@@ -146,12 +145,17 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
                 dropped += records.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
                 records = records.filter(keep)
                 origins = origins.filter(pc.invert(pc.is_in(origins[RECORD_ID], erased)))
-            manifest, sealed = seal_stream_batch(
-                vault.store, spec.name, records, origins, batch.rejects
-            )
-            if batch.rejects:
+            rejects = batch.rejects
+            if erased_lines and rejects:
+                rejects = [
+                    r for r in rejects
+                    if erased_quarantine.tombstone_id(r.raw, record_key) not in erased_lines
+                ]  # fmt: skip
+                dropped += len(batch.rejects) - len(rejects)
+            manifest, sealed = seal_stream_batch(vault.store, spec.name, records, origins, rejects)
+            if rejects:
                 quarantined.append(_tag(sealed, partition, quarantine_schema))
-                reasons.update(str(reject.reason) for reject in batch.rejects)
+                reasons.update(str(reject.reason) for reject in rejects)
             if records.num_rows == 0:
                 continue
             key_ids.update(manifest["key_id"].to_pylist())

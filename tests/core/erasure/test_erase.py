@@ -245,3 +245,52 @@ def test_when_a_dataset_is_deleted_then_keys_data_and_versions_are_gone(
         admin.load("tickets", version="1.0.0")
     assert "tickets" not in admin.datasets()
     assert not list(admin.store.list_scope("tickets"))
+
+
+def test_when_she_is_in_quarantined_lines_then_they_are_erased_and_stay_erased(
+    world: tuple[Vault, DatasetSpec, Path],
+) -> None:
+    vault, spec, landing = world
+    day = landing / DAYS[1] / "a.jsonl"
+    bad = [
+        '{"id": "q1", "body": "broken, from JANE.DOE@example.com',  # her e-mail, other case
+        '{"id": "q2", "body": "call +44-20-7946-0958 back',  # her phone, other format
+        '{"id": "q3", "body": "broken too, from someone.else@example.org',  # someone else
+    ]
+    day.write_text(day.read_text() + "\n".join(bad) + "\n")
+    _run(vault, spec, (DAYS[1],))
+    quarantine = vault.read_table("tickets", "quarantine")
+    assert quarantine.num_rows == 3
+    hers = {a for a, line in zip(quarantine["raw_address"].to_pylist(),
+                                 quarantine["source_line"].to_pylist(), strict=True)
+            if line in (7, 8)}  # fmt: skip
+    assert len(hers) == 2
+
+    planned = vault.erase(IDENTIFIERS, reason="request 31", dry_run=True)
+    assert planned.datasets[0].quarantined == 2
+    assert vault.read_table("tickets", "quarantine").num_rows == 3
+    receipt = vault.erase(IDENTIFIERS, reason="request 31")
+
+    (done,) = receipt.datasets
+    assert done.quarantined == 2
+    assert done.zones["quarantine"].rows == 2
+    assert receipt.verification is not None
+    assert receipt.verification.passed
+    assert receipt.verification.quarantine_matches == 0
+    left = vault.read_table("tickets", "quarantine")
+    assert left["source_line"].to_pylist() == [9]  # someone else's line stays
+    for address in hers:
+        assert not vault.store.exists(address)
+    with pytest.raises(DataErasedError):
+        vault.read_table("tickets", "quarantine", version=0)
+
+    # The landing file changes again: the day is ingested anew, her lines are not quarantined
+    # again (tombstoned by a keyed digest of their bytes), the other one is.
+    day.write_text(day.read_text() + '{"id": "q4", "body": "another broken line\n')
+    _run(vault, spec, (DAYS[1],))
+    again = vault.read_table("tickets", "quarantine")
+    assert sorted(again["source_line"].to_pylist()) == [9, 10]
+    state = stages.states(vault, spec).get("raw", DAYS[1])
+    assert state is not None
+    assert state.counts["erased"] >= 2
+    assert vault.erase(IDENTIFIERS, reason="request 31 check", dry_run=True).datasets == []
