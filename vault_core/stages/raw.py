@@ -16,6 +16,7 @@ from vault_core.dataset import DatasetSpec
 from vault_core.digest import combine_digests
 from vault_core.erasure import quarantine as erased_quarantine
 from vault_core.erasure import retention
+from vault_core.exceptions import TransientError
 from vault_core.ingest import RECORD_ID, ingest_stream
 from vault_core.partition_state import PartitionState, PartitionStateStore
 from vault_core.partitions import UNPARTITIONED, partition_files
@@ -135,7 +136,13 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
     erased = pa.array(sorted(buried - erased_lines), pa.string())
     dropped = 0
 
+    written: dict[str, list[str]] = {}  # sealed object -> its record ids, for the re-check
+
     def manifest_batches() -> Iterator[pa.RecordBatch]:
+        yield from _sealed_batches()
+        _recheck_tombstones(vault, spec.name, set(erased.to_pylist()) | erased_lines, written)
+
+    def _sealed_batches() -> Iterator[pa.RecordBatch]:
         nonlocal objects, dropped
         for batch in stream or ():
             records, origins = batch.records, batch.origins
@@ -159,6 +166,7 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
             if records.num_rows == 0:
                 continue
             key_ids.update(manifest["key_id"].to_pylist())
+            written[str(manifest["object_address"][0])] = manifest[RECORD_ID].to_pylist()
             objects += 1
             yield from _tag(manifest, partition, manifest_schema).to_batches()
 
@@ -205,6 +213,42 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
     )
     store.put(state)
     return RawResult.from_state(state, skipped=False)
+
+
+class ErasedDuringIngestError(TransientError):
+    """An erasure tombstoned records of a partition while it was being ingested: the write
+    is abandoned (nothing committed) and the step retried, which drops them."""
+
+    def __init__(self, dataset: str, records: int) -> None:
+        self.dataset, self.records = dataset, records
+        super().__init__(
+            f"{records} records of {dataset} were erased while this partition was ingested: "
+            "nothing was committed; run it again (retried automatically in a pipeline)"
+        )
+
+
+def _recheck_tombstones(
+    vault: Vault, dataset: str, known: set[str], written: dict[str, list[str]]
+) -> None:
+    """Right before the manifest commits: were any of the records just sealed erased since
+    the tombstones were read? Then abandon the write and delete the objects sealed here that
+    hold them and that nothing live names (an erasure that ran meanwhile may have deleted the
+    same content-addressed objects already, and this ingest put them back)."""
+    late = (
+        tombstones.load(vault.dataset_url(dataset, tombstones.TOMBSTONES_ZONE), _options(vault))
+        - known
+    )
+    if not late:
+        return
+    holding = {address for address, ids in written.items() if late.intersection(ids)}
+    if not holding:
+        return
+    from vault_core.erasure.erase import live_addresses
+
+    vault.store.delete_many(sorted(holding - live_addresses(vault, dataset, holding)))
+    raise ErasedDuringIngestError(
+        dataset, sum(len(late.intersection(ids)) for ids in written.values())
+    )
 
 
 def forget_damaged(vault: Vault, addresses: set[str]) -> list[tuple[str, str]]:
