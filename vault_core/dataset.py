@@ -88,6 +88,15 @@ class DatasetSpec(BaseModel):
     """Old Delta versions (files no longer in the current version) are vacuumed after this many
     hours; time travel and registry versions older than that stop being loadable."""
 
+    raw_retention_days: int | None = Field(default=None, ge=1)
+    """Partitions older than this many days are purged by the ``vault_retention`` job: their
+    sealed raw objects, manifest and quarantine rows, findings, anonymized rows and subject
+    index entries (None: kept until erased). A time window's age runs from its end (the
+    ``2026-01-01`` daily partition is 30 days old on ``2026-01-31``); a ``files`` partition's
+    from when it was ingested. A dataset without partitioning has one partition and cannot age
+    out piece by piece: give it partitions to use this. A purged partition is not ingested
+    again, and the registry versions that held it become ``expired``."""
+
     description: str = ""
     """One line shown in the Dagster UI."""
 
@@ -174,6 +183,11 @@ class DatasetSpec(BaseModel):
                 raise ValueError(f"a {self.partitioning} dataset needs partition_start")
         elif "{date" in self.source:
             raise ValueError("{date} in source needs partitioning hourly, daily or monthly")
+        if self.raw_retention_days is not None and self.partitioning == "none":
+            raise ValueError(
+                "raw_retention_days purges whole partitions: a dataset without partitioning has "
+                "one; choose partitioning daily, hourly, monthly or files"
+            )
         return self
 
     @property

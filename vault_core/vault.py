@@ -45,6 +45,9 @@ from vault_core.storage import (
 from vault_core.storage_options import fsspec_options
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from vault_core.dataset import DatasetSpec
     from vault_core.erasure import ErasureReceipt
 
 Zone = Literal["raw_manifest", "quarantine", "pii_findings", "anonymized", "subject_index"]
@@ -595,6 +598,39 @@ class Vault:
             },
             durable=True,
         )
+        return report
+
+    def enforce_retention(
+        self, spec: DatasetSpec, *, now: datetime | None = None, dry_run: bool = False
+    ) -> Any:
+        """Purge the partitions of ``spec`` older than its ``raw_retention_days`` from every
+        zone and vacuum Delta versions older than its ``retention_hours`` (``dataset:erase``;
+        audited). Returns a :class:`~vault_core.erasure.retention.RetentionReport`."""
+        from vault_core.erasure import retention
+
+        self.access.require(
+            "dataset:erase", spec.name, details={"retention": 1, "dry_run": int(dry_run)},
+            durable=True,
+        )  # fmt: skip
+        registry = Registry(self.settings.registry_url, self.settings.storage_options or None)
+        report = retention.enforce(self, registry, spec, now=now, dry_run=dry_run)
+        if report.partitions and not dry_run:
+            self.audit.record(
+                principal=self.principal.id,
+                tenant=self.principal.tenant,
+                action="dataset:expired",
+                resource=f"dataset {spec.name}",
+                dataset=spec.name,
+                decision="info",
+                reason=f"retention: {spec.raw_retention_days} days",
+                details={
+                    "partitions": len(report.partitions),
+                    "records": report.records,
+                    "new_version": report.new_version or "",
+                    "expired_versions": ",".join(report.expired_versions),
+                },
+                durable=True,
+            )
         return report
 
     # -- key operations ----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from vault_pipelines.resources import (
     VaultResource,
     WebhooksResource,
 )
+from vault_pipelines.retention import retention_job, retention_schedule
 from vault_pipelines.sensors import landing_sensor
 
 ALL_JOB = "vault_all"
@@ -77,6 +78,7 @@ def build_definitions(
     webhooks: WebhooksResource | None = None,
     mlflow: MlflowResource | None = None,
     executor: dg.ExecutorDefinition | None = None,
+    retention_status: dg.DefaultScheduleStatus | None = None,
 ) -> dg.Definitions:
     """Definitions for ``datasets`` stored in the vault described by ``settings``.
 
@@ -87,6 +89,8 @@ def build_definitions(
     registered versions are logged (default: not logged); ``executor`` runs the jobs' steps
     (default Dagster's multiprocess executor; ``vault_pipelines.k8s.k8s_executor`` for
     Kubernetes jobs).
+    ``retention_status`` is the default status of the ``vault_retention_daily`` schedule
+    (default: running when a dataset declares ``raw_retention_days``, a promise to keep).
     """
     settings = settings or VaultSettings.from_env()
     names = [spec.name for spec in datasets]
@@ -109,10 +113,16 @@ def build_definitions(
         for spec in datasets
         if spec.partitioning != "none"
     ]
+    retention = retention_job(datasets)
+    if retention_status is None:
+        declared = any(spec.raw_retention_days is not None for spec in datasets)
+        retention_status = (
+            dg.DefaultScheduleStatus.RUNNING if declared else dg.DefaultScheduleStatus.STOPPED
+        )
     return dg.Definitions(
         assets=[*assets, AUDIT_ASSET],
         asset_checks=checks,
-        jobs=[job, *partition_jobs],
+        jobs=[job, *partition_jobs, retention],
         sensors=[
             registry_sync_sensor,
             events_sensor,
@@ -125,7 +135,8 @@ def build_definitions(
                 cron_schedule="0 2 * * *",
                 default_status=dg.DefaultScheduleStatus.STOPPED,
                 description="Rebuild every dataset nightly (unchanged inputs are a no-op).",
-            )
+            ),
+            retention_schedule(retention, retention_status),
         ],
         executor=executor,
         resources={

@@ -41,7 +41,7 @@ from vault_core import __version__, stages
 from vault_core.dataset import DatasetSpec
 from vault_core.digest import combine_digests
 from vault_core.pii import PiiEngineConfig
-from vault_core.registry import Provenance, UpstreamRef, head_commit
+from vault_core.registry import AssetVersion, Provenance, UpstreamRef, head_commit
 from vault_core.stages.parallel import (
     PartitionTask,
     Stage,
@@ -354,6 +354,30 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         registered,
         *dataset_checks(spec, anonymized_key, registered_key),
     ]
+
+
+def registration_event(record: AssetVersion, metadata: dict[str, Any]) -> dg.AssetMaterialization:
+    """A materialization of ``<ds>/registered`` for a version registered outside its asset (an
+    erasure, a retention purge): same data version and registry record as the asset reports,
+    so the registry sync and a rebuilt index know it and the UI shows the version that is
+    current. ``metadata``: counts of what was removed (never a value)."""
+    return dg.AssetMaterialization(
+        asset_key=dg.AssetKey([record.name, "registered"]),
+        description=f"{record.key} registered after data was removed",
+        metadata=_metadata_values(
+            {
+                **metadata,
+                "version": record.version,
+                "status": str(record.status),
+                "new_version": True,
+                "data_version": record.data_version,
+                "delta_version": record.delta_version,
+                "dagster/row_count": record.row_count,
+                RECORD_METADATA_KEY: record.model_dump(mode="json"),
+            }
+        ),
+        tags={"dagster/data_version": f"{record.version}+{record.data_version}"},
+    )
 
 
 def _stage_results(

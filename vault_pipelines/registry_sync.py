@@ -47,7 +47,7 @@ from vault_core.registry import (
 )
 from vault_core.storage_options import StorageOptions, delta_options
 from vault_core.tables import read_table
-from vault_pipelines.factory import RECORD_METADATA_KEY
+from vault_pipelines.factory import RECORD_METADATA_KEY, registration_event
 from vault_pipelines.instance import PAGE, fail_dead_runs, settled_check_executions
 
 logger = logging.getLogger(__name__)
@@ -122,6 +122,21 @@ def report_status(instance: dg.DagsterInstance, record: AssetVersion) -> bool:
             },
             tags={"vault/status": str(record.status)},
         )
+    )
+    return True
+
+
+def report_registration(
+    instance: dg.DagsterInstance, record: AssetVersion, removed: dict[str, Any]
+) -> bool:
+    """Record a version registered outside the ``<ds>/registered`` asset (an erasure, a
+    retention purge) as a runless materialization of that asset: the UI shows the current
+    version and data version, and a rebuilt index has it. ``removed``: counts only. Returns
+    False for versions without a Dagster asset."""
+    if registered_key(record) is None:
+        return False
+    instance.report_runless_asset_event(
+        registration_event(record, {"removed": dg.MetadataValue.json(removed)})
     )
     return True
 

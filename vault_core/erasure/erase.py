@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from vault_core import __version__, subject_index, tombstones
 from vault_core import partition_tables as ptables
 from vault_core.digest import combine_digests
+from vault_core.erasure import quarantine
 from vault_core.erasure.exceptions import DataErasedError, ErasureRequestError
 from vault_core.erasure.receipt import (
     DatasetErasure,
@@ -39,7 +40,7 @@ from vault_core.erasure.receipt import (
 )
 from vault_core.ingest import RECORD_ID
 from vault_core.partition_state import PartitionStateStore
-from vault_core.raw_zone import MANIFEST_SCHEMA, open_object, seal_batch
+from vault_core.raw_zone import ADDRESS_COLUMNS, MANIFEST_SCHEMA, open_object, seal_batch
 from vault_core.registry import Registry
 from vault_core.registry.records import AssetKind, Provenance, Status, VersionCandidate
 from vault_core.storage_options import fsspec_options
@@ -53,8 +54,9 @@ logger = logging.getLogger(__name__)
 ERASURE_ID_PURPOSE = "vault/erasure-id/v1"
 ERASURES_FILE = "_erasures.json"
 PARTITION = ptables.PARTITION
-_GONE = {Status.ERASED, Status.DELETED}
+_GONE = {Status.ERASED, Status.EXPIRED, Status.DELETED}
 _TABLES = ("raw_manifest", "pii_findings", "anonymized", subject_index.INDEX_ZONE)
+_ZONES = (*_TABLES, "quarantine")
 
 
 @dataclass
@@ -64,6 +66,7 @@ class _Partition:
     records: int = 0
     objects_rewritten: int = 0
     old_objects: set[str] = field(default_factory=set)
+    quarantined: set[str] = field(default_factory=set)
     rows: dict[str, int] = field(default_factory=dict)
     writes: dict[str, ptables.PartitionWrite] = field(default_factory=dict)
 
@@ -180,11 +183,40 @@ def _erase_raw(
 
 
 def _erase_partition(
-    vault: Vault, dataset: str, partition: str, record_ids: set[str], *, dry_run: bool
+    vault: Vault,
+    dataset: str,
+    partition: str,
+    record_ids: set[str],
+    quarantined: set[str],
+    *,
+    dry_run: bool,
 ) -> _Partition:
-    ids = pa.array(sorted(record_ids), pa.string())
     options = vault.settings.storage_options or None
-    result, moved = _erase_raw(vault, dataset, partition, ids, dry_run=dry_run)
+    result = _Partition()
+    if quarantined:
+        lines = pa.array(sorted(quarantined), pa.string())
+
+        def keep_lines(batch: pa.RecordBatch) -> pa.RecordBatch:
+            return batch.filter(pc.invert(pc.is_in(batch[quarantine.ADDRESS], lines)))
+
+        rows, write = _rewrite(
+            vault.table_url(dataset, "quarantine"), partition, keep_lines, options=options,
+            dry_run=dry_run, removed_filter=ds.field(quarantine.ADDRESS).isin(lines),
+        )  # fmt: skip
+        result.rows["quarantine"] = rows
+        if write is not None:
+            result.writes["quarantine"] = write
+        result.old_objects |= quarantined
+        result.quarantined = set(quarantined)
+    if not record_ids:
+        return result
+    ids = pa.array(sorted(record_ids), pa.string())
+    raw, moved = _erase_raw(vault, dataset, partition, ids, dry_run=dry_run)
+    raw.rows.update(result.rows)
+    raw.writes.update(result.writes)
+    raw.old_objects |= result.old_objects
+    raw.quarantined = result.quarantined
+    result = raw
     removed = ds.field(RECORD_ID).isin(ids)
     for zone in ("pii_findings", "anonymized", subject_index.INDEX_ZONE):
         keep = _without(ids)
@@ -228,28 +260,42 @@ def _update_states(vault: Vault, dataset: str, partition: str, done: _Partition)
     raw = store.get("raw", partition)
     if raw is None:
         return
+    options = vault.settings.storage_options or None
     manifest = done.writes.get("raw_manifest")
-    if manifest is not None:
+    lines = done.writes.get("quarantine")
+    if manifest is not None or lines is not None:
         counts = dict(raw.counts)
-        counts["objects"] = max(
-            0, int(counts.get("objects", 0)) - sum(1 for _ in done.old_objects)
-            + done.objects_rewritten,
+        if manifest is not None:
+            counts["objects"] = max(
+                0, int(counts.get("objects", 0)) - len(done.old_objects - done.quarantined)
+                + done.objects_rewritten,
+            )  # fmt: skip
+        if lines is not None:
+            counts["quarantine_delta_version"] = lines.delta_version
+            counts["quarantined"] = lines.rows
+        manifest_digest = (
+            manifest.data_version
+            if manifest is not None
+            else ptables.partition_digest(
+                vault.table_url(dataset, "raw_manifest"),
+                raw.delta_version,
+                partition,
+                storage_options=options,
+            )
+        )
+        lines_digest = lines.data_version if lines is not None else (
+            ptables.partition_digest(
+                vault.table_url(dataset, "quarantine"),
+                int(counts["quarantine_delta_version"]), partition, storage_options=options,
+            ) if "quarantine_delta_version" in counts else ""
         )  # fmt: skip
-        quarantine = ptables.partition_digest(
-            vault.table_url(dataset, "quarantine"),
-            int(counts.get("quarantine_delta_version", 0)),
-            partition,
-            storage_options=vault.settings.storage_options or None,
-        ) if "quarantine_delta_version" in counts else ""  # fmt: skip
         raw = replace(
             raw,
-            data_version=combine_digests(
-                {"manifest": manifest.data_version, "quarantine": quarantine}
-            )
-            if quarantine
-            else manifest.data_version,
-            delta_version=manifest.delta_version,
-            rows=manifest.rows,
+            data_version=combine_digests({"manifest": manifest_digest, "quarantine": lines_digest})
+            if lines_digest
+            else manifest_digest,
+            delta_version=manifest.delta_version if manifest is not None else raw.delta_version,
+            rows=manifest.rows if manifest is not None else raw.rows,
             counts=counts,
         )
         store.put(raw)
@@ -294,7 +340,7 @@ def _update_states(vault: Vault, dataset: str, partition: str, done: _Partition)
 # -- old versions ----------------------------------------------------------------------------
 
 
-def _purge_old_files(
+def purge_old_files(
     vault: Vault, dataset: str, zone: str, partitions: set[str]
 ) -> tuple[int, set[str]]:
     """Delete the data files of ``partitions`` that the current version does not use (older
@@ -320,17 +366,18 @@ def _purge_old_files(
             continue
         doomed += [p for p in fs.find(folder) if p.endswith(".parquet") and p not in keep]
     addresses: set[str] = set()
-    if zone == "raw_manifest":
+    column_name = ADDRESS_COLUMNS.get(zone)
+    if column_name is not None:
         for path in doomed:
             with fs.open(path, "rb") as handle:
-                column = pq.read_table(handle, columns=["object_address"])["object_address"]
+                column = pq.read_table(handle, columns=[column_name])[column_name]
             addresses.update(str(a) for a in column.to_pylist() if a)
     for path in doomed:
         fs.rm_file(path)
     return len(doomed), addresses
 
 
-def _live_addresses(vault: Vault, dataset: str, candidates: set[str]) -> set[str]:
+def live_addresses(vault: Vault, dataset: str, candidates: set[str]) -> set[str]:
     """Those of ``candidates`` the current manifest or quarantine of ``dataset`` still names."""
     if not candidates:
         return set()
@@ -375,7 +422,7 @@ def check_readable(vault: Vault, dataset: str, zone: str, version: int) -> None:
             raise DataErasedError(dataset, zone, version, entry["erasure_id"], entry["reason"])
 
 
-def _log_erasure(vault: Vault, dataset: str, entry: dict[str, Any]) -> None:
+def log_erasure(vault: Vault, dataset: str, entry: dict[str, Any]) -> None:
     entries = [e for e in erased_before(vault, dataset) if e["erasure_id"] != entry["erasure_id"]]
     fs, path = fsspec.core.url_to_fs(
         _log_url(vault, dataset), **fsspec_options(vault.settings.storage_options)
@@ -386,11 +433,18 @@ def _log_erasure(vault: Vault, dataset: str, entry: dict[str, Any]) -> None:
 # -- registry --------------------------------------------------------------------------------
 
 
-def _register(
-    vault: Vault, registry: Registry, dataset: str, eid: str, reason: str, touched: set[str]
+def register_after(
+    vault: Vault,
+    registry: Registry,
+    dataset: str,
+    touched: set[str],
+    *,
+    status: Status = Status.ERASED,
+    status_reason: str,
 ) -> tuple[str | None, list[str], list[str]]:
-    """Register the dataset as the erasure left it; mark the older versions that held the
-    partitions touched ``erased``. Returns (new version key, erased keys, downstream keys)."""
+    """Register the dataset as an erasure (or a retention purge) left it; give the older
+    versions that held the partitions touched ``status``. Returns (new version key, keys of
+    the versions marked, downstream keys)."""
     history = [r for r in registry.list(dataset) if r.kind == AssetKind.DATASET]
     if not history:
         return None, [], []
@@ -401,6 +455,8 @@ def _register(
     anonymized = store.all("anonymized")
     raws = store.all("raw")
     findings = store.all("pii_findings")
+    if not anonymized:  # every partition purged: nothing left to register
+        return None, *_mark(registry, history, None, touched, status, status_reason)
     fields = set(VersionCandidate.model_fields)
     data = {k: v for k, v in latest.model_dump().items() if k in fields}
     partitions = {s.partition: s.data_version for s in anonymized}
@@ -422,17 +478,30 @@ def _register(
         ),
     )
     record, _ = registry.register(VersionCandidate.model_validate(data))
-    erased: list[str] = []
+    return record.key, *_mark(registry, history, record.key, touched, status, status_reason)
+
+
+def _mark(
+    registry: Registry,
+    history: list[Any],
+    current: str | None,
+    touched: set[str],
+    status: Status,
+    reason: str,
+) -> tuple[list[str], list[str]]:
+    """Give ``status`` to the versions of ``history`` (but ``current``) holding partitions of
+    ``touched``; (their keys, the keys registered downstream of them)."""
+    marked: list[str] = []
     downstream: set[str] = set()
     for old in history:
-        if old.key == record.key or old.status in _GONE:
+        if old.key == current or old.status in _GONE:
             continue
         if old.partitions and not touched & set(old.partitions):
             continue
-        registry.set_status(old.name, old.version, Status.ERASED, f"erasure {eid}: {reason}")
-        erased.append(old.key)
+        registry.set_status(old.name, old.version, status, reason)
+        marked.append(old.key)
         downstream.update(r.key for r in registry.impact(old.name, old.version))
-    return record.key, erased, sorted(downstream)
+    return marked, sorted(downstream)
 
 
 # -- verification ----------------------------------------------------------------------------
@@ -450,7 +519,7 @@ def _needles(identifiers: Sequence[str]) -> list[str]:
 
 def verify(vault: Vault, datasets: Sequence[str], identifiers: Sequence[str]) -> Verification:
     """Look the identifiers up again and scan the anonymized text of ``datasets`` for them."""
-    hits = matches = rows = scanned = 0
+    hits = matches = rows = scanned = lines = 0
     needles = _needles(identifiers)
     options = vault.settings.storage_options or None
     for dataset in datasets:
@@ -465,6 +534,7 @@ def verify(vault: Vault, datasets: Sequence[str], identifiers: Sequence[str]) ->
                 storage_options=options,
             )
             hits += sum(len(v) for v in found.values())
+        lines += sum(len(v) for v in quarantine.find(vault, dataset, identifiers)[0].values())
         try:
             table = open_dataset(vault.table_url(dataset, "anonymized"), storage_options=options)
         except TableNotFoundError:
@@ -479,8 +549,9 @@ def verify(vault: Vault, datasets: Sequence[str], identifiers: Sequence[str]) ->
                     found_in = pc.match_substring(column, needle, ignore_case=True)
                     matches += pc.sum(found_in.cast(pa.int64())).as_py() or 0
     return Verification(
-        index_hits=hits, anonymized_matches=matches, datasets_scanned=scanned, rows_scanned=rows
-    )
+        index_hits=hits, anonymized_matches=matches, datasets_scanned=scanned, rows_scanned=rows,
+        quarantine_matches=lines,
+    )  # fmt: skip
 
 
 def _index_key(vault: Vault, dataset: str) -> bytes:
@@ -516,25 +587,27 @@ def erase_dataset(
         subject_index.subject_hashes(identifiers, key),
         storage_options=options,
     )
-    if not plan:
+    lines, stones = quarantine.find(vault, dataset, identifiers)
+    if not plan and not lines:
         return DatasetErasure(dataset=dataset)
-    before = {
-        zone: table_version(vault.dataset_url(dataset, zone), options)
-        for zone in (*_TABLES, "quarantine")
-    }
+    touched = set(plan) | set(lines)
+    before = {zone: table_version(vault.dataset_url(dataset, zone), options) for zone in _ZONES}
     if not dry_run:
         # First, so that an ingest running now or later never brings the records back.
         tombstones.add(
             vault.dataset_url(dataset, tombstones.TOMBSTONES_ZONE),
-            {rid for ids in plan.values() for rid in ids},
+            {rid for ids in plan.values() for rid in ids} | stones,
             eid,
             options,
         )
-    zones: dict[str, dict[str, int]] = {z: {"rows": 0, "files": 0} for z in _TABLES}
+    zones: dict[str, dict[str, int]] = {z: {"rows": 0, "files": 0} for z in _ZONES}
     records = rewritten = 0
     old_objects: set[str] = set()
-    for partition in sorted(plan):
-        done = _erase_partition(vault, dataset, partition, plan[partition], dry_run=dry_run)
+    for partition in sorted(touched):
+        done = _erase_partition(
+            vault, dataset, partition, plan.get(partition, set()), lines.get(partition, set()),
+            dry_run=dry_run,
+        )  # fmt: skip
         records += done.records
         rewritten += done.objects_rewritten
         old_objects |= done.old_objects
@@ -544,13 +617,13 @@ def erase_dataset(
             _update_states(vault, dataset, partition, done)
     deleted = len(old_objects) if dry_run else 0
     if not dry_run:
-        for zone in _TABLES:
-            files, addresses = _purge_old_files(vault, dataset, zone, set(plan))
+        for zone in _ZONES:
+            files, addresses = purge_old_files(vault, dataset, zone, touched)
             zones[zone]["files"] = files
             old_objects |= addresses
-        doomed = old_objects - _live_addresses(vault, dataset, old_objects)
+        doomed = old_objects - live_addresses(vault, dataset, old_objects)
         deleted = vault.store.delete_many(sorted(doomed))
-        _log_erasure(
+        log_erasure(
             vault, dataset,
             {"erasure_id": eid, "reason": reason, "at": datetime.now(UTC).isoformat(),
              "before": {z: v for z, v in before.items() if v is not None}},
@@ -558,17 +631,20 @@ def erase_dataset(
     new_version: str | None = None
     erased: list[str] = []
     models: list[str] = []
-    if not dry_run:
-        new_version, erased, models = _register(vault, registry, dataset, eid, reason, set(plan))
-    else:
+    if not dry_run and plan:  # quarantined lines are in no registered version
+        new_version, erased, models = register_after(
+            vault, registry, dataset, set(plan), status_reason=f"erasure {eid}: {reason}"
+        )
+    elif plan:
         history = [r for r in registry.list(dataset) if r.kind == AssetKind.DATASET]
         erased = [r.key for r in history if r.status not in _GONE
                   and (not r.partitions or set(plan) & set(r.partitions))]  # fmt: skip
-    after = {z: table_version(vault.dataset_url(dataset, z), options) for z in _TABLES}
+    after = {z: table_version(vault.dataset_url(dataset, z), options) for z in _ZONES}
     return DatasetErasure(
         dataset=dataset,
-        partitions=sorted(plan),
+        partitions=sorted(touched),
         records=records,
+        quarantined=zones["quarantine"]["rows"],
         objects_rewritten=rewritten,
         objects_deleted=deleted,
         zones={
@@ -577,7 +653,7 @@ def erase_dataset(
                 delta_version=None if dry_run else after[zone],
                 files_removed=zones[zone]["files"],
             )
-            for zone in _TABLES
+            for zone in _ZONES
         },
         new_version=new_version,
         erased_versions=erased,

@@ -28,6 +28,8 @@ class DatasetErasure(BaseModel):
     partitions: list[str] = Field(default_factory=list)
     """Partition keys that held the subject (keys as the Dagster UI shows them)."""
     records: int = 0
+    quarantined: int = 0
+    """Quarantined lines (sealed raw bytes of rejected rows) that held the subject, removed."""
     objects_rewritten: int = 0
     """Sealed raw objects rewritten without the records."""
     objects_deleted: int = 0
@@ -51,11 +53,15 @@ class Verification(BaseModel):
     anonymized_matches: int
     datasets_scanned: int
     rows_scanned: int
+    quarantine_matches: int = 0
+    """Quarantined lines still holding one of the identifiers."""
 
     @property
     def passed(self) -> bool:
         """Nothing was found."""
-        return self.index_hits == 0 and self.anonymized_matches == 0
+        return (
+            self.index_hits == 0 and self.anonymized_matches == 0 and (self.quarantine_matches == 0)
+        )
 
 
 class ErasureReceipt(BaseModel):

@@ -35,7 +35,9 @@ class Status(StrEnum):
     """Lifecycle of a version: active → deprecated → archived (final); or non_compliant.
 
     ``erased``: records were erased from the data it points at (right to erasure), which is no
-    longer loadable; ``deleted``: its dataset was deleted. Both keep the record and its lineage.
+    longer loadable; ``expired``: partitions of it were purged by the dataset's retention, so it
+    is no longer loadable either; ``deleted``: its dataset was deleted. All keep the record and
+    its lineage.
     """
 
     ACTIVE = "active"
@@ -43,6 +45,7 @@ class Status(StrEnum):
     ARCHIVED = "archived"
     NON_COMPLIANT = "non_compliant"
     ERASED = "erased"
+    EXPIRED = "expired"
     DELETED = "deleted"
 
 

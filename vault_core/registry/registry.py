@@ -55,7 +55,7 @@ from vault_core.tables import read_table
 Format = Literal["polars", "pandas", "arrow"]
 StatusListener = Callable[[AssetVersion], None]
 """Called with a version after its status changed."""
-_GONE = {Status.ERASED, Status.DELETED}
+_GONE = {Status.ERASED, Status.EXPIRED, Status.DELETED}
 _ALLOWED: dict[Status, set[Status]] = {
     Status.ACTIVE: {Status.DEPRECATED, Status.ARCHIVED, Status.NON_COMPLIANT, *_GONE},
     Status.DEPRECATED: {Status.ACTIVE, Status.ARCHIVED, Status.NON_COMPLIANT, *_GONE},
@@ -63,6 +63,7 @@ _ALLOWED: dict[Status, set[Status]] = {
     # Data erased or deleted is gone for good; an archived version's data can still be erased.
     Status.ARCHIVED: set(_GONE),
     Status.ERASED: {Status.DELETED},
+    Status.EXPIRED: {Status.DELETED},
     Status.DELETED: set(),
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -13,6 +14,9 @@ from vault_core import columns, tombstones
 from vault_core import partition_tables as ptables
 from vault_core.dataset import DatasetSpec
 from vault_core.digest import combine_digests
+from vault_core.erasure import quarantine as erased_quarantine
+from vault_core.erasure import retention
+from vault_core.exceptions import TransientError
 from vault_core.ingest import RECORD_ID, ingest_stream
 from vault_core.partition_state import PartitionState, PartitionStateStore
 from vault_core.partitions import UNPARTITIONED, partition_files
@@ -84,6 +88,8 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
     partition's manifest and quarantine rows; skipped when the files and the code are unchanged
     (judged by each file's size and ETag or modification time, without reading it)."""
     authorize(vault, spec, "raw", partition)
+    # A partition retention purged stays purged, whatever the landing files still hold.
+    retention.check_not_expired(vault, spec.name, partition)
     files = partition_files(spec, partition, spec.storage_options or None)
     if not files and spec.partitioning == "none":
         from vault_core.ingest.exceptions import SourceNotFoundError
@@ -122,17 +128,21 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
     reasons: Counter[str] = Counter()
     quarantined: list[pa.Table] = []  # quarantine rows: reasons and places, the bytes sealed
     objects = 0
-    erased = pa.array(
-        sorted(
-            tombstones.load(
-                vault.dataset_url(spec.name, tombstones.TOMBSTONES_ZONE), _options(vault)
-            )
-        ),
-        pa.string(),
+    buried = tombstones.load(
+        vault.dataset_url(spec.name, tombstones.TOMBSTONES_ZONE), _options(vault)
     )
+    # Erased quarantined lines are tombstoned by a keyed digest of their bytes.
+    erased_lines = {t for t in buried if t.startswith(erased_quarantine.TOMBSTONE_PREFIX)}
+    erased = pa.array(sorted(buried - erased_lines), pa.string())
     dropped = 0
 
+    written: dict[str, list[str]] = {}  # sealed object -> its record ids, for the re-check
+
     def manifest_batches() -> Iterator[pa.RecordBatch]:
+        yield from _sealed_batches()
+        _recheck_tombstones(vault, spec.name, set(erased.to_pylist()) | erased_lines, written)
+
+    def _sealed_batches() -> Iterator[pa.RecordBatch]:
         nonlocal objects, dropped
         for batch in stream or ():
             records, origins = batch.records, batch.origins
@@ -142,15 +152,21 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
                 dropped += records.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
                 records = records.filter(keep)
                 origins = origins.filter(pc.invert(pc.is_in(origins[RECORD_ID], erased)))
-            manifest, sealed = seal_stream_batch(
-                vault.store, spec.name, records, origins, batch.rejects
-            )
-            if batch.rejects:
+            rejects = batch.rejects
+            if erased_lines and rejects:
+                rejects = [
+                    r for r in rejects
+                    if erased_quarantine.tombstone_id(r.raw, record_key) not in erased_lines
+                ]  # fmt: skip
+                dropped += len(batch.rejects) - len(rejects)
+            manifest, sealed = seal_stream_batch(vault.store, spec.name, records, origins, rejects)
+            if rejects:
                 quarantined.append(_tag(sealed, partition, quarantine_schema))
-                reasons.update(str(reject.reason) for reject in batch.rejects)
+                reasons.update(str(reject.reason) for reject in rejects)
             if records.num_rows == 0:
                 continue
             key_ids.update(manifest["key_id"].to_pylist())
+            written[str(manifest["object_address"][0])] = manifest[RECORD_ID].to_pylist()
             objects += 1
             yield from _tag(manifest, partition, manifest_schema).to_batches()
 
@@ -192,10 +208,47 @@ def ingest_raw(vault: Vault, spec: DatasetSpec, partition: str = UNPARTITIONED) 
             "manifest_url": manifest_url,
             "quarantine_url": quarantine_url,
             "quarantine_delta_version": quarantine_write.delta_version,
+            retention.INGESTED_AT: datetime.now(UTC).isoformat(),
         },
     )
     store.put(state)
     return RawResult.from_state(state, skipped=False)
+
+
+class ErasedDuringIngestError(TransientError):
+    """An erasure tombstoned records of a partition while it was being ingested: the write
+    is abandoned (nothing committed) and the step retried, which drops them."""
+
+    def __init__(self, dataset: str, records: int) -> None:
+        self.dataset, self.records = dataset, records
+        super().__init__(
+            f"{records} records of {dataset} were erased while this partition was ingested: "
+            "nothing was committed; run it again (retried automatically in a pipeline)"
+        )
+
+
+def _recheck_tombstones(
+    vault: Vault, dataset: str, known: set[str], written: dict[str, list[str]]
+) -> None:
+    """Right before the manifest commits: were any of the records just sealed erased since
+    the tombstones were read? Then abandon the write and delete the objects sealed here that
+    hold them and that nothing live names (an erasure that ran meanwhile may have deleted the
+    same content-addressed objects already, and this ingest put them back)."""
+    late = (
+        tombstones.load(vault.dataset_url(dataset, tombstones.TOMBSTONES_ZONE), _options(vault))
+        - known
+    )
+    if not late:
+        return
+    holding = {address for address, ids in written.items() if late.intersection(ids)}
+    if not holding:
+        return
+    from vault_core.erasure.erase import live_addresses
+
+    vault.store.delete_many(sorted(holding - live_addresses(vault, dataset, holding)))
+    raise ErasedDuringIngestError(
+        dataset, sum(len(late.intersection(ids)) for ids in written.values())
+    )
 
 
 def forget_damaged(vault: Vault, addresses: set[str]) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from typing import Any
@@ -31,14 +32,43 @@ def _identifiers(args: argparse.Namespace) -> list[str]:
 def _erase(args: argparse.Namespace) -> int:
     from vault_core.vault import Vault
 
-    receipt = Vault(settings_from(args)).erase(
+    vault = Vault(settings_from(args))
+    receipt = vault.erase(
         _identifiers(args), reason=args.reason, dataset=args.dataset, dry_run=args.dry_run
     )
     print(json.dumps(receipt.model_dump(mode="json"), indent=2))
+    if not receipt.dry_run and os.environ.get("DAGSTER_HOME"):
+        _report(vault, receipt)
     if receipt.verification is not None and not receipt.verification.passed:
         print("vault: error: the verification found the subject still present", file=sys.stderr)
         return 1
     return 0
+
+
+def _report(vault: Any, receipt: Any) -> None:
+    """Tell the Dagster instance ($DAGSTER_HOME): each new version as a materialization of
+    ``<ds>/registered``, the versions now ``erased`` as status observations. Without an
+    instance the next ``<ds>/registered`` run reports the version (it registers nothing new
+    and carries the current record)."""
+    import dagster as dg
+
+    from vault_core.registry import Registry
+    from vault_pipelines.registry_sync import RegistrySync, report_registration
+
+    registry = Registry(vault.settings.registry_url, vault.settings.storage_options or None)
+    with dg.DagsterInstance.get() as instance:
+        for item in receipt.datasets:
+            if item.new_version is None:
+                continue
+            name, version = item.new_version.split("@", 1)
+            removed = {
+                "erasure_id": receipt.erasure_id,
+                "records": item.records,
+                "quarantined": item.quarantined,
+                "erased_versions": item.erased_versions,
+            }
+            report_registration(instance, registry.get(name, version), removed)
+        RegistrySync(instance, registry).report_statuses()
 
 
 def _delete(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ import pytest
 from vault_core import stages
 from vault_core.access import AccessDenied, Principal, PrincipalsFile, write_principals
 from vault_core.dataset import DatasetSpec
-from vault_core.erasure import DataErasedError, ErasureRequestError
+from vault_core.erasure import DataErasedError, ErasureReceipt, ErasureRequestError
 from vault_core.events import Outbox, derive_denial_events
 from vault_core.pii import PiiEngine, PiiEngineConfig
 from vault_core.registry import VersionErasedError
@@ -245,3 +245,91 @@ def test_when_a_dataset_is_deleted_then_keys_data_and_versions_are_gone(
         admin.load("tickets", version="1.0.0")
     assert "tickets" not in admin.datasets()
     assert not list(admin.store.list_scope("tickets"))
+
+
+def test_when_she_is_in_quarantined_lines_then_they_are_erased_and_stay_erased(
+    world: tuple[Vault, DatasetSpec, Path],
+) -> None:
+    vault, spec, landing = world
+    day = landing / DAYS[1] / "a.jsonl"
+    bad = [
+        '{"id": "q1", "body": "broken, from JANE.DOE@example.com',  # her e-mail, other case
+        '{"id": "q2", "body": "call +44-20-7946-0958 back',  # her phone, other format
+        '{"id": "q3", "body": "broken too, from someone.else@example.org',  # someone else
+    ]
+    day.write_text(day.read_text() + "\n".join(bad) + "\n")
+    _run(vault, spec, (DAYS[1],))
+    quarantine = vault.read_table("tickets", "quarantine")
+    assert quarantine.num_rows == 3
+    hers = {a for a, line in zip(quarantine["raw_address"].to_pylist(),
+                                 quarantine["source_line"].to_pylist(), strict=True)
+            if line in (7, 8)}  # fmt: skip
+    assert len(hers) == 2
+
+    planned = vault.erase(IDENTIFIERS, reason="request 31", dry_run=True)
+    assert planned.datasets[0].quarantined == 2
+    assert vault.read_table("tickets", "quarantine").num_rows == 3
+    receipt = vault.erase(IDENTIFIERS, reason="request 31")
+
+    (done,) = receipt.datasets
+    assert done.quarantined == 2
+    assert done.zones["quarantine"].rows == 2
+    assert receipt.verification is not None
+    assert receipt.verification.passed
+    assert receipt.verification.quarantine_matches == 0
+    left = vault.read_table("tickets", "quarantine")
+    assert left["source_line"].to_pylist() == [9]  # someone else's line stays
+    for address in hers:
+        assert not vault.store.exists(address)
+    with pytest.raises(DataErasedError):
+        vault.read_table("tickets", "quarantine", version=0)
+
+    # The landing file changes again: the day is ingested anew, her lines are not quarantined
+    # again (tombstoned by a keyed digest of their bytes), the other one is.
+    day.write_text(day.read_text() + '{"id": "q4", "body": "another broken line\n')
+    _run(vault, spec, (DAYS[1],))
+    again = vault.read_table("tickets", "quarantine")
+    assert sorted(again["source_line"].to_pylist()) == [9, 10]
+    state = stages.states(vault, spec).get("raw", DAYS[1])
+    assert state is not None
+    assert state.counts["erased"] >= 2
+    assert vault.erase(IDENTIFIERS, reason="request 31 check", dry_run=True).datasets == []
+
+
+def test_when_erased_while_a_partition_is_ingested_then_its_write_is_abandoned(
+    world: tuple[Vault, DatasetSpec, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The erasure runs after the ingest read the tombstones and before it commits (the hook
+    only forces that order: both are the real code). The ingest's re-check right before its
+    commit finds her new tombstones, commits nothing and removes the objects it sealed with
+    her records; the retry drops them. (Two threads on a blocking landing FIFO were tried
+    first: the ingest refuses non-seekable files.)"""
+    from vault_core import tombstones
+    from vault_core.stages.raw import ErasedDuringIngestError
+
+    vault, spec, landing = world
+    _land(landing, DAYS[0], extra=2)  # changed: the day will be ingested again
+    real_load = tombstones.load
+    erasing: list[ErasureReceipt | None] = []
+
+    def load_then_erase(*args: object, **kwargs: object) -> set[str]:
+        found = real_load(*args, **kwargs)  # type: ignore[arg-type]
+        if not erasing:
+            erasing.append(None)  # once (the erasure reads the tombstones too)
+            erasing[0] = vault.erase(IDENTIFIERS, reason="request 40")
+        return found
+
+    monkeypatch.setattr(tombstones, "load", load_then_erase)
+    with pytest.raises(ErasedDuringIngestError):
+        stages.ingest_raw(vault, spec, DAYS[0])
+    monkeypatch.setattr(tombstones, "load", real_load)
+
+    assert erasing[0] is not None
+    assert erasing[0].records == 2 * len(DAYS)
+    assert vault.erase(IDENTIFIERS, reason="request 40 check", dry_run=True).records == 0
+    for address in set(vault.read_table("tickets", "raw_manifest")["object_address"].to_pylist()):
+        assert vault.store.exists(address)
+    result = stages.ingest_raw(vault, spec, DAYS[0])  # the retry
+    assert result.records == 6 + 2 - 2
+    stages.find_pii(vault, spec, PATTERNS, DAYS[0])
+    assert vault.erase(IDENTIFIERS, reason="request 40 check", dry_run=True).records == 0
