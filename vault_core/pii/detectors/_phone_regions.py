@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from functools import cache
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from vault_core.pii.exceptions import DetectorError
 from vault_core.pii.validators import Values
@@ -34,11 +36,7 @@ by default."""
 # Fewer digits are not a national number anywhere we look; more are not either (E.164: 15 with
 # the country code).
 _MIN_DIGITS, _MAX_DIGITS = 7, 13
-_DIGITS = re.compile(r"[0-9]+")
-# Group shapes of dates: "12.04.2019", "2019-04-12", "12-04-19" are dates, not phone numbers.
-_DATE_SHAPES = frozenset(
-    {(1, 1, 4), (1, 2, 4), (2, 1, 4), (2, 2, 4), (4, 1, 1), (4, 1, 2), (4, 2, 1), (4, 2, 2)}
-)
+_ZERO, _DOT = 48, 46
 
 
 @cache
@@ -81,19 +79,45 @@ class NationalPhoneNumbers:
         self.__qualname__ = f"{type(self).__qualname__}({','.join(self.regions)})"
 
     def __call__(self, values: Values) -> np.ndarray:
-        plan = national_regex(self.regions)
         accepted = np.zeros(len(values), dtype=np.int64)
         if not len(values):
             return accepted
-        # Digits counted in numpy first: the Python check runs only on plausible lengths.
-        chars = values.right(int(values.lengths.max()))
-        count = np.count_nonzero((chars - np.uint8(48)) < 10, axis=1)  # uint8 wraps below "0"
-        plausible = np.flatnonzero((count >= _MIN_DIGITS) & (count <= _MAX_DIGITS))
-        data = values.utf8.data
-        for index in plausible.tolist():
-            value = str(data[values.start[index] : values.end[index]], "utf-8")
-            if _is_national(value, plan):
-                accepted[index] = len(value)
+        # In numpy and one Arrow (RE2) match over the batch: a Python check per candidate
+        # cost ~2.5 µs, 15 ms on the benchmark corpus's 6,000 digit groups.
+        width = int(values.lengths.max())
+        chars = values.left(width)
+        is_digit = (chars - np.uint8(_ZERO)) < 10  # uint8 wraps below "0"
+        count = is_digit.sum(axis=1)
+        # Group lengths: each digit numbered by its group (groups begin where a digit follows
+        # a non-digit), counted per (value, group).
+        begins = is_digit & ~np.pad(is_digit, ((0, 0), (1, 0)))[:, :-1]
+        group = np.cumsum(begins, axis=1) - 1
+        groups = begins.sum(axis=1)
+        most = int(groups.max(initial=1))
+        rows = np.broadcast_to(np.arange(len(values))[:, None], chars.shape)
+        sizes = np.zeros((len(values), most), dtype=np.int64)
+        np.add.at(sizes, (rows[is_digit], group[is_digit]), 1)
+        ok = (count >= _MIN_DIGITS) & (count <= _MAX_DIGITS)
+        flat = chars[is_digit] - np.uint8(_ZERO)
+        heads = np.concatenate(([0], np.cumsum(count)[:-1]))
+        ok &= ~_date_shaped(sizes, groups, _leading_number(flat, heads, count))
+        dotted = (chars == np.uint8(_DOT)).any(axis=1)
+        later = np.arange(most) >= 1
+        pairs = ((sizes == 2) | ~later | (np.arange(most) >= groups[:, None])).all(axis=1)
+        ok &= ~dotted | pairs
+        first = flat[np.minimum(heads, len(flat) - 1)] + np.uint8(_ZERO) if len(flat) else flat
+        ok &= count != (chars == first[:, None]).sum(axis=1)  # not one repeated digit
+        picked = np.flatnonzero(ok)
+        if not len(picked):
+            return accepted
+        digits = chars[picked][is_digit[picked]]
+        offsets = np.concatenate(([0], np.cumsum(count[picked]))).astype(np.int32)
+        strings = pa.StringArray.from_buffers(
+            len(picked), pa.py_buffer(offsets), pa.py_buffer(digits.tobytes())
+        )
+        plan = f"^(?:{national_regex(self.regions).pattern})$"
+        matched = pc.match_substring_regex(strings, plan).to_numpy(zero_copy_only=False)
+        accepted[picked[matched]] = values.lengths[picked[matched]]
         return accepted
 
     def __eq__(self, other: object) -> bool:
@@ -103,14 +127,26 @@ class NationalPhoneNumbers:
         return hash(self.regions)
 
 
-def _is_national(value: str, plan: re.Pattern[str]) -> bool:
-    groups = _DIGITS.findall(value)
-    digits = "".join(groups)
-    if not _MIN_DIGITS <= len(digits) <= _MAX_DIGITS or digits.count(digits[0]) == len(digits):
-        return False
-    shape = tuple(len(group) for group in groups)
-    if shape in _DATE_SHAPES:
-        return False
-    if "." in value and any(size != 2 for size in shape[1:]):
-        return False
-    return plan.fullmatch(digits) is not None
+def _leading_number(flat: np.ndarray, heads: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The number the first four digits of each value make (0 if it has fewer)."""
+    number = np.zeros(len(heads), dtype=np.int64)
+    has_four = count >= 4
+    for place in range(4):
+        picks = np.minimum(heads + place, max(len(flat) - 1, 0))
+        digit = flat[picks].astype(np.int64) if len(flat) else np.zeros(len(heads), np.int64)
+        number = number * 10 + np.where(has_four, digit, 0)
+    return number
+
+
+def _date_shaped(sizes: np.ndarray, groups: np.ndarray, leading: np.ndarray) -> np.ndarray:
+    """Whether each value's digit groups are a date's: d(d)-d(d)-dddd, or a year 1900-2099
+    then d(d)-d(d) (then perhaps a time: "2021-02-11 10")."""
+    if sizes.shape[1] < 3:
+        return np.zeros(len(sizes), dtype=bool)
+    first, second, third = sizes[:, 0], sizes[:, 1], sizes[:, 2]
+    small = (second >= 1) & (second <= 2)
+    day_first = (groups == 3) & (first <= 2) & small & (third == 4)
+    year = (first == 4) & (leading >= 1900) & (leading <= 2099)
+    year_first = year & small & (third >= 1) & (third <= 2)
+    result: np.ndarray = (groups >= 3) & (day_first | year_first)
+    return result
