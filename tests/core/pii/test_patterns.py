@@ -319,7 +319,9 @@ _MIXED = st.sampled_from(
      "12345678", "123456789", "011000015", "A", "912-70-1234", "2021-02-11", " 10:30am", " 123",
      "passport ", "routing ", "SSN", "Zip ", "94105", "NY \n", "CA, ", "text", " me", "Acct",
      "1" * 14, "07700 063 966", "0490 75 40 81", "(37) ", "788-063", "60-56-85-91", "04.90.",
-     "phone "]
+     "phone ", "born in ", "1977", "Friday", "turned ", " y/o", "age of ", ".676523", "-Fax",
+     "Via Franscini 71", "12 rue de la ", "Paix", "Hauptstraße 5", "Puruntie 82", "Suite 605",
+     "P.O. Box 25"]
 )  # fmt: skip
 
 
