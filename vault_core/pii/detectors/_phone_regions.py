@@ -37,6 +37,8 @@ by default."""
 # the country code).
 _MIN_DIGITS, _MAX_DIGITS = 7, 13
 _ZERO, _DOT = 48, 46
+# Above this many candidates the plan is matched by Arrow's RE2, below by Python's re.
+_ARROW_FROM = 3_000
 
 
 @cache
@@ -95,8 +97,8 @@ class NationalPhoneNumbers:
         groups = begins.sum(axis=1)
         most = int(groups.max(initial=1))
         rows = np.broadcast_to(np.arange(len(values))[:, None], chars.shape)
-        sizes = np.zeros((len(values), most), dtype=np.int64)
-        np.add.at(sizes, (rows[is_digit], group[is_digit]), 1)
+        cells = rows[is_digit] * most + group[is_digit]
+        sizes = np.bincount(cells, minlength=len(values) * most).reshape(len(values), most)
         ok = (count >= _MIN_DIGITS) & (count <= _MAX_DIGITS)
         flat = chars[is_digit] - np.uint8(_ZERO)
         heads = np.concatenate(([0], np.cumsum(count)[:-1]))
@@ -105,6 +107,9 @@ class NationalPhoneNumbers:
         later = np.arange(most) >= 1
         pairs = ((sizes == 2) | ~later | (np.arange(most) >= groups[:, None])).all(axis=1)
         ok &= ~dotted | pairs
+        # North American groups (3-3-4, perhaps after a 1) are NanpPhone's, which reports them
+        # unvalidated: checking them again here only costs.
+        ok &= ~_nanp_shaped(sizes, groups)
         first = flat[np.minimum(heads, len(flat) - 1)] + np.uint8(_ZERO) if len(flat) else flat
         ok &= count != (chars == first[:, None]).sum(axis=1)  # not one repeated digit
         picked = np.flatnonzero(ok)
@@ -115,8 +120,16 @@ class NationalPhoneNumbers:
         strings = pa.StringArray.from_buffers(
             len(picked), pa.py_buffer(offsets), pa.py_buffer(digits.tobytes())
         )
-        plan = f"^(?:{national_regex(self.regions).pattern})$"
-        matched = pc.match_substring_regex(strings, plan).to_numpy(zero_copy_only=False)
+        plan = national_regex(self.regions)
+        if len(picked) > _ARROW_FROM:
+            # Arrow's RE2 compiles the plan on every call (~2 ms), then matches ~5x faster
+            # than Python's re (~0.8 µs a value).
+            found = pc.match_substring_regex(strings, f"^(?:{plan.pattern})$")
+            matched = found.to_numpy(zero_copy_only=False)
+        else:
+            matched = np.array(
+                [plan.fullmatch(value) is not None for value in strings.to_pylist()], dtype=bool
+            )
         accepted[picked[matched]] = values.lengths[picked[matched]]
         return accepted
 
@@ -125,6 +138,18 @@ class NationalPhoneNumbers:
 
     def __hash__(self) -> int:
         return hash(self.regions)
+
+
+def _nanp_shaped(sizes: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Whether each value's digit groups are 3-3-4 or 1-3-3-4 (North American)."""
+    if sizes.shape[1] < 3:
+        return np.zeros(len(sizes), dtype=bool)
+    three: np.ndarray = (groups == 3) & (sizes[:, 0] == 3) & (sizes[:, 1] == 3) & (sizes[:, 2] == 4)
+    if sizes.shape[1] < 4:
+        return three
+    four = (groups == 4) & (sizes[:, 0] == 1) & (sizes[:, 1] == 3) & (sizes[:, 2] == 3)
+    result: np.ndarray = three | (four & (sizes[:, 3] == 4))
+    return result
 
 
 def _leading_number(flat: np.ndarray, heads: np.ndarray, count: np.ndarray) -> np.ndarray:

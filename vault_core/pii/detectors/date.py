@@ -40,7 +40,8 @@ DETECTORS = (
     PatternDetector(
         "Weekday", "DATE_TIME",
         r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day",
-        0.6, lead=r"[\w]", trail=r"[\w]",
+        # The lead checked after the scan: the literal "day" is what Rust's regex looks for.
+        0.6, lead=r"[\w]", trail=r"[\w]", lead_after=True,
     ),
     PatternDetector(
         "YearInContext", "DATE_TIME",

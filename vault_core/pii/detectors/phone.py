@@ -54,7 +54,7 @@ DETECTORS = (
         r"(?: ?(?:x|ext\.?) ?[0-9]{1,5})?",
         # Not after a dot: "192.168.1.1 (415) 555-0132" is an address and a phone, not the
         # phone "1 (415) 555-0132" with a country code.
-        0.7, lead=r"[\w.+-]", trail=NUMBER_EDGE,
+        0.7, lead=r"[\w.+-]", trail=_TRAIL,
         context=_PHONE_WORDS,
     ),
     PatternDetector(
