@@ -7,8 +7,13 @@ ASCII, and Cyrillic/Greek look-alikes of Latin letters folded inside words that 
 Findings are made on the normalized text and mapped back (:meth:`OffsetMap.span`), so a
 replacement covers the original characters, invisible ones inside the value included.
 
-Pure-ASCII texts are never touched (the common case costs one ASCII check per column), and a
-text whose changes are all one character for one character needs no map at all.
+Escaped line breaks and tabs written out as two characters (``\\n``, ``\\t``, ``\\r``: text
+exported through JSON or a log line) are read as the break they stand for: the ``n`` after the
+backslash becomes a line break, so "...\\nPhone: 062 301 57 47" holds the word "Phone" and a
+number after a break, not "nPhone". One character for one: offsets do not move.
+
+Otherwise pure-ASCII texts are never touched (the common case costs one ASCII check per
+column), and a text whose changes are all one character for one character needs no map at all.
 """
 
 from __future__ import annotations
@@ -212,13 +217,57 @@ def _folded(text: str) -> tuple[str, OffsetMap | None]:
     )
 
 
+def unescape_breaks(text: str) -> str:
+    """``text`` with written-out ``\\n``, ``\\t`` and ``\\r`` read as the characters they
+    stand for, the backslash kept (same length)."""
+    if "\\" not in text:
+        return text
+    return _ESCAPED_BREAK.sub(_unescape_one, text)
+
+
+_ESCAPED_BREAK = re.compile(r"\\[ntr]")
+_BREAKS = {"n": "\n", "t": "\t", "r": "\r"}
+
+
+def _unescape_one(match: re.Match[str]) -> str:
+    return "\\" + _BREAKS[match.group()[1]]
+
+
+def _unescaped(texts: Texts) -> Texts:
+    """:func:`unescape_breaks` of each text (one C++ pass per break for an Arrow array)."""
+    if isinstance(texts, pa.Array):
+        if not len(texts) or not _holds_backslash(texts):
+            return texts
+        for letter, char in _BREAKS.items():
+            texts = pc.replace_substring(texts, "\\" + letter, "\\" + char)
+        return texts
+    if not any("\\" in text for text in texts):
+        return texts
+    return [unescape_breaks(text) for text in texts]
+
+
+def _holds_backslash(texts: pa.Array) -> bool:
+    """Whether any string of the array holds a backslash (one pass over its bytes)."""
+    large = texts.cast(pa.large_string())
+    data = large.buffers()[2]
+    if data is None:
+        return False
+    offsets = np.frombuffer(large.buffers()[1], dtype=np.int64)
+    body = np.frombuffer(data, dtype=np.uint8)[
+        offsets[large.offset] : offsets[large.offset + len(large)]
+    ]
+    return bool((body == ord("\\")).any())
+
+
 def normalize_texts(texts: Texts, first: int = 0) -> tuple[Texts, dict[int, OffsetMap]]:
-    """:func:`normalize_text` of each text; the texts themselves when all are ASCII.
+    """:func:`normalize_text` of each text, written-out line breaks read as breaks
+    (:func:`unescape_breaks`); the texts themselves when all are ASCII without them.
 
     Returns the texts (same kind: list or Arrow array) and the offset maps of the texts whose
     offsets moved, by position plus ``first``.
     """
     maps: dict[int, OffsetMap] = {}
+    texts = _unescaped(texts)
     if isinstance(texts, pa.Array):
         if not len(texts):
             return texts, maps

@@ -34,6 +34,10 @@ class DetectorsConfig(BaseModel):
     """Pattern detectors declared without code (the YAML form of ``load_detectors_yaml``)."""
     presidio: list[str] = Field(default_factory=list)
     """Presidio predefined recognizers run text by text, by class name (``UkNinoRecognizer``)."""
+    phone_regions: list[str] | None = None
+    """Regions (ISO 3166 alpha-2) whose national phone formats are found; ``None``: a broad
+    default set (``DEFAULT_PHONE_REGIONS``: the EU, the UK, North America, Australia, India,
+    Brazil and more)."""
 
     def registry(self) -> DetectorRegistry:
         """The registry this configuration describes.
@@ -46,6 +50,8 @@ class DetectorsConfig(BaseModel):
         from vault_core.pii.detectors._registry import DetectorRegistry
 
         registry = DetectorRegistry.default()
+        if self.phone_regions is not None:
+            registry = _with_phone_regions(registry, self.phone_regions)
         for name in self.exclude:
             registry.remove(name)
         for declared in self.declared:
@@ -54,3 +60,12 @@ class DetectorsConfig(BaseModel):
         for class_name in self.presidio:
             registry.add(PresidioDetector.predefined(class_name))
         return registry
+
+
+def _with_phone_regions(registry: DetectorRegistry, regions: list[str]) -> DetectorRegistry:
+    """The registry with its national phone detectors checking ``regions`` instead."""
+    from vault_core.pii.detectors._registry import DetectorRegistry
+    from vault_core.pii.detectors.phone import national_phone_detectors
+
+    replacements = {d.name: d for d in national_phone_detectors(regions)}
+    return DetectorRegistry(replacements.get(d.name, d) for d in registry)

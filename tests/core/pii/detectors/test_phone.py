@@ -1,0 +1,83 @@
+"""National phone formats checked against libphonenumber's metadata (NationalPhone), and their
+regions as configuration."""
+
+from __future__ import annotations
+
+import pytest
+
+from vault_core.pii import PiiEngine, PiiEngineConfig
+from vault_core.pii.detectors import DetectorsConfig
+from vault_core.pii.detectors._phone_regions import NationalPhoneNumbers
+from vault_core.pii.detectors.phone import national_phone_detectors
+from vault_core.pii.exceptions import DetectorError
+from vault_core.pii.validators import Values
+
+
+@pytest.fixture(scope="module")
+def patterns() -> PiiEngine:
+    return PiiEngine(PiiEngineConfig(mode="patterns"))
+
+
+def _phones(engine: PiiEngine, text: str) -> list[str]:
+    return [text[f.start : f.end] for f in engine.detect(text) if f.entity_type == "PHONE_NUMBER"]
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Call 07700 063 966 today", "07700 063 966"),  # UK mobile
+        ("ring 0490 75 40 81.", "0490 75 40 81"),  # AU mobile / FR
+        ("office (37) 788-063", "(37) 788-063"),  # area code in brackets
+        ("phone: 60-56-85-91", "60-56-85-91"),  # DK, eight digits in pairs
+        ("tel. 04.90.75.40.81", "04.90.75.40.81"),  # FR, dotted pairs
+        ("mobile 612 34 56 78", "612 34 56 78"),  # ES
+        ("Festnetz 030 12345678", "030 12345678"),  # DE, Berlin
+        ("not answering at 9969 3507", "9969 3507"),  # two groups
+        ("Desk: +41 86 624 24 76-Fax", "+41 86 624 24 76"),  # the whole international number
+        ("call (970)634-5511x8070 now", "(970)634-5511x8070"),  # an extension
+    ],
+)
+def test_when_national_format_then_reported(patterns: PiiEngine, text: str, phone: str) -> None:
+    assert phone in _phones(patterns, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "born 01.02.2019",  # a date
+        "order 1234 5678 9012",  # four-digit groups
+        "host 192.168.100.200",  # an IP address
+        "version 01.2.33",  # dotted, not pairs
+        "code 0123",  # too short
+        "phone 00000 000 000",  # one repeated digit
+    ],
+)
+def test_when_not_a_national_number_then_no_phone(patterns: PiiEngine, text: str) -> None:
+    assert _phones(patterns, text) == []
+
+
+def test_when_date_shaped_then_validator_rejects() -> None:
+    validate = NationalPhoneNumbers()
+    accepted = validate(Values.of(["12-04-2019", "2019-04-12", "0490 75 40 81"]))
+    assert accepted.tolist() == [0, 0, 13]
+
+
+def test_when_regions_configured_then_only_their_formats_found() -> None:
+    uk_only = PiiEngine(
+        PiiEngineConfig(mode="patterns", detectors=DetectorsConfig(phone_regions=["GB"]))
+    )
+    assert _phones(uk_only, "Call 07700 063 966 today") == ["07700 063 966"]
+    assert _phones(uk_only, "phone: 60-56-85-91") == []
+
+
+def test_when_regions_change_then_digest_changes() -> None:
+    default = PiiEngine(PiiEngineConfig(mode="patterns"))
+    uk_only = PiiEngine(
+        PiiEngineConfig(mode="patterns", detectors=DetectorsConfig(phone_regions=["GB"]))
+    )
+    assert default.detector_digest != uk_only.detector_digest
+
+
+def test_when_region_unknown_then_detector_error() -> None:
+    with pytest.raises(DetectorError, match="ISO 3166"):
+        national_phone_detectors(["XX"])
