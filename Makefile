@@ -22,7 +22,7 @@ $(BIN)/uv:
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
-	$(BIN)/uv sync --frozen --extra dev --extra demo --extra postgres --extra dask --python $(BIN)/python
+	$(BIN)/uv sync --frozen --extra dev --extra demo --extra postgres --extra dask --extra lineage --python $(BIN)/python
 	touch $@
 
 # The tests start a real PostgreSQL server (tests/postgres_server.py): Debian's package, installed
