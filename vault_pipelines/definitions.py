@@ -16,6 +16,7 @@ from vault_core.settings import VaultSettings
 from vault_pipelines.event_sensor import events_sensor
 from vault_pipelines.factory import AUDIT_ASSET, STAGES, asset_key, dataset_assets
 from vault_pipelines.resources import (
+    LineageResource,
     MlflowResource,
     PartitionWorkersResource,
     PiiEngineResource,
@@ -76,6 +77,7 @@ def build_definitions(
     workers: PartitionWorkersResource | None = None,
     webhooks: WebhooksResource | None = None,
     mlflow: MlflowResource | None = None,
+    lineage: LineageResource | None = None,
 ) -> dg.Definitions:
     """Definitions for ``datasets`` stored in the vault described by ``settings``.
 
@@ -83,7 +85,9 @@ def build_definitions(
     ``workers`` says where a step that builds a range of partitions builds them (default: one
     after the other in the step's process; see :class:`PartitionWorkersResource`);
     ``webhooks`` configures the delivery of the ``vault_events`` sensor; ``mlflow``, where
-    registered versions are logged (default: not logged).
+    registered versions are logged (default: not logged); ``lineage``, where each
+    materialization's OpenLineage run events go (default: nowhere; see
+    :class:`LineageResource`).
     """
     settings = settings or VaultSettings.from_env()
     names = [spec.name for spec in datasets]
@@ -134,5 +138,6 @@ def build_definitions(
             "workers": workers or PartitionWorkersResource(),
             "webhooks": webhooks or WebhooksResource(),
             "mlflow": mlflow or MlflowResource(),
+            "lineage": lineage or LineageResource(),
         },
     )

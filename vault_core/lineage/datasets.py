@@ -55,8 +55,11 @@ def _output(where: DatasetId, facets: dict[str, Any], **output_facets: Any) -> O
 def table_id(vault: Vault, spec: DatasetSpec, stage: str) -> DatasetId:
     """Where ``stage`` of ``spec`` writes its table (the registry for ``registered``)."""
     if stage == "registered":
-        return dataset_id(vault.registry.url)
-    return dataset_id(vault.table_url(spec.name, _TABLES[stage]))  # type: ignore[arg-type]
+        return dataset_id(vault.settings.registry_url)
+    # From the spec's tenant, as Vault.table_url will resolve it once the dataset is listed in
+    # the catalog (its first raw step lists it): START and COMPLETE name the same table.
+    prefix = vault.settings.datasets_prefix(spec.tenant)
+    return dataset_id(vault.settings.path(*prefix, spec.name, _TABLES[stage]))
 
 
 def landing_id(spec: DatasetSpec) -> DatasetId:
@@ -114,7 +117,6 @@ def raw_datasets(
         table_id(vault, spec, "raw"),
         {
             "schema": schema_facet(schema),
-            "dataQualityMetrics": quality_metrics(records),
             VAULT_FACET: _vault_facet(
                 "raw",
                 _combined([r.data_version for r in results]),
@@ -140,7 +142,6 @@ def findings_datasets(
         table_id(vault, spec, "pii_findings"),
         {
             "schema": schema_facet(stages.schema_summary(stages.FINDINGS_TABLE_SCHEMA)),
-            "dataQualityMetrics": quality_metrics(rows),
             VAULT_FACET: _vault_facet(
                 "pii_findings",
                 _combined([r.data_version for r in results]),
@@ -153,7 +154,11 @@ def findings_datasets(
         },
         outputStatistics=output_statistics(rows),
     )
-    return [_input(table_id(vault, spec, "raw"))], [findings]
+    raw = _input(
+        table_id(vault, spec, "raw"),
+        dataQualityMetrics=quality_metrics(sum(r.records_scanned for r in results)),
+    )
+    return [raw], [findings]
 
 
 def anonymized_datasets(
@@ -174,7 +179,6 @@ def anonymized_datasets(
         table_id(vault, spec, "anonymized"),
         {
             "schema": schema_facet(schema),
-            "dataQualityMetrics": quality_metrics(rows),
             "columnLineage": column_lineage(plan, spec.policy, raw, list(schema)),
             VAULT_FACET: _vault_facet(
                 "anonymized",
@@ -206,7 +210,8 @@ def registered_datasets(
     (the version: semver, data version, policy digest, status)."""
     record = result.record
     source = _input(
-        dataset_id(record.storage_url),
+        table_id(vault, spec, "anonymized"),
+        dataQualityMetrics=quality_metrics(record.row_count),
         **({"dataQualityAssertions": assertions(checks)} if checks else {}),
     )
     registry = _output(
@@ -215,7 +220,6 @@ def registered_datasets(
             "version": dataset_version_dataset.DatasetVersionDatasetFacet(
                 datasetVersion=f"{record.name}@{record.version}", producer=PRODUCER
             ),
-            "dataQualityMetrics": quality_metrics(record.row_count),
             VAULT_FACET: _vault_facet(
                 "registered",
                 record.data_version,

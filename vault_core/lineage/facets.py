@@ -13,7 +13,7 @@ import attr
 from openlineage.client.facet_v2 import (
     column_lineage_dataset,
     data_quality_assertions_dataset,
-    data_quality_metrics_dataset,
+    data_quality_metrics_input_dataset,
     output_statistics_output_dataset,
     schema_dataset,
 )
@@ -78,10 +78,12 @@ def schema_facet(schema: Mapping[str, str]) -> schema_dataset.SchemaDatasetFacet
     )
 
 
-def quality_metrics(rows: int) -> data_quality_metrics_dataset.DataQualityMetricsDatasetFacet:
-    """The row count as a data-quality metrics facet (no column statistics: they would be
-    computed from values)."""
-    return data_quality_metrics_dataset.DataQualityMetricsDatasetFacet(
+def quality_metrics(
+    rows: int,
+) -> data_quality_metrics_input_dataset.DataQualityMetricsInputDatasetFacet:
+    """The row count of an input as a data-quality metrics facet (no column statistics: they
+    would be computed from values)."""
+    return data_quality_metrics_input_dataset.DataQualityMetricsInputDatasetFacet(
         rowCount=rows, columnMetrics={}, producer=PRODUCER
     )
 
