@@ -122,7 +122,9 @@ def test_a_failing_step_sends_fail_with_its_value_free_error(
     emitted: tuple[VaultSettings, dg.ExecuteInProcessResult, Receiver],
 ) -> None:
     settings, _, receiver = emitted
-    (fail,) = [e for e in _by_job(_events(receiver))["leaky/anonymized"] if e["eventType"] == "FAIL"]
+    (fail,) = [
+        e for e in _by_job(_events(receiver))["leaky/anonymized"] if e["eventType"] == "FAIL"
+    ]
     message = fail["run"]["facets"]["errorMessage"]["message"]
     assert "PII findings left" in message
     assert "EMAIL_ADDRESS" in message
@@ -188,7 +190,9 @@ def test_facets_carry_schema_counts_checks_and_the_registered_version(
 
     registered = _complete(events, "customers/registered")
     (source,) = registered["inputs"]
-    assertions = {a["assertion"]: a for a in source["inputFacets"]["dataQualityAssertions"]["assertions"]}
+    assertions = {
+        a["assertion"]: a for a in source["inputFacets"]["dataQualityAssertions"]["assertions"]
+    }
     assert assertions["no_pii_left"]["success"] is True
     assert assertions["expect_contract"] == {
         "assertion": "expect_contract",
@@ -198,12 +202,17 @@ def test_facets_carry_schema_counts_checks_and_the_registered_version(
         "params": {},
     }
     metadata = materialized["customers/registered"]
-    assert source["inputFacets"]["dataQualityMetrics"]["rowCount"] == metadata["dagster/row_count"].value
+    assert (
+        source["inputFacets"]["dataQualityMetrics"]["rowCount"]
+        == metadata["dagster/row_count"].value
+    )
     (registry,) = registered["outputs"]
     assert registry["facets"]["vault"]["version"] == metadata["version"].value
     assert registry["facets"]["vault"]["dataVersion"] == metadata["data_version"].value
     assert registry["facets"]["vault"]["policyDigest"] == vault["policyDigest"]
-    assert registry["facets"]["version"]["datasetVersion"] == f"customers@{metadata['version'].value}"
+    assert (
+        registry["facets"]["version"]["datasetVersion"] == f"customers@{metadata['version'].value}"
+    )
 
 
 def test_column_lineage_of_anonymized_names_the_raw_column_and_the_operator(
@@ -221,7 +230,13 @@ def test_column_lineage_of_anonymized_names_the_raw_column_and_the_operator(
 
     assert set(fields) == {f["name"] for f in output["facets"]["schema"]["fields"]}
     assert source("email") == (raw, "email", "TRANSFORMATION", "surrogate (EMAIL_ADDRESS)", True)
-    assert source("birth_date") == (raw, "birth_date", "TRANSFORMATION", "generalize (DATE_TIME)", True)
+    assert source("birth_date") == (
+        raw,
+        "birth_date",
+        "TRANSFORMATION",
+        "generalize (DATE_TIME)",
+        True,
+    )
     assert source("customer_id") == (raw, "customer_id", "IDENTITY", "copied unchanged", False)
     assert source("record_id")[2] == "IDENTITY"
     assert source("notes")[1:] == ("notes", "TRANSFORMATION", "token (each finding)", True)
