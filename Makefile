@@ -25,7 +25,7 @@ $(BIN)/uv:
 # would compile Dagster & co. again: about 5 s of each worker's start (7.9 -> 2.7 s to import the
 # definitions), paid once here instead (about a minute).
 $(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
-	$(BIN)/uv sync --frozen --compile-bytecode --extra dev --extra demo --extra postgres --extra dask --extra kms --extra k8s --python $(BIN)/python
+	$(BIN)/uv sync --frozen --compile-bytecode --extra dev --extra demo --extra postgres --extra dask --extra kms --extra k8s --extra lineage --python $(BIN)/python
 	touch $@
 
 # The tests start a real PostgreSQL server (tests/postgres_server.py): Debian's package, installed

@@ -16,6 +16,7 @@ from vault_core.settings import VaultSettings
 from vault_pipelines.event_sensor import events_sensor
 from vault_pipelines.factory import AUDIT_ASSET, STAGES, asset_key, dataset_assets
 from vault_pipelines.resources import (
+    LineageResource,
     MlflowResource,
     PartitionWorkersResource,
     PiiEngineResource,
@@ -79,6 +80,7 @@ def build_definitions(
     mlflow: MlflowResource | None = None,
     executor: dg.ExecutorDefinition | None = None,
     retention_status: dg.DefaultScheduleStatus | None = None,
+    lineage: LineageResource | None = None,
 ) -> dg.Definitions:
     """Definitions for ``datasets`` stored in the vault described by ``settings``.
 
@@ -91,6 +93,8 @@ def build_definitions(
     Kubernetes jobs).
     ``retention_status`` is the default status of the ``vault_retention_daily`` schedule
     (default: running when a dataset declares ``raw_retention_days``, a promise to keep).
+    ``lineage`` says where each materialization's OpenLineage run events go (default: nowhere;
+    see :class:`LineageResource`).
     """
     settings = settings or VaultSettings.from_env()
     names = [spec.name for spec in datasets]
@@ -151,5 +155,6 @@ def build_definitions(
             "workers": workers or PartitionWorkersResource(),
             "webhooks": webhooks or WebhooksResource(),
             "mlflow": mlflow or MlflowResource(),
+            "lineage": lineage or LineageResource(),
         },
     )

@@ -23,6 +23,9 @@ principal of ``VaultResource``) and asks the policy first: ``dataset:ingest`` fo
 then signs an audit checkpoint and records it as an observation of ``vault_audit``: an anchor of
 the log outside the vault home (``vault audit verify`` compares them).
 
+Lineage: each asset's step sends OpenLineage run events (START, then COMPLETE or FAIL) with its
+input and output tables when ``LineageResource`` says where (``vault_pipelines.lineage``).
+
 Errors: a foreign exception's text may quote a value from the data (``ArrowInvalid`` does), so
 at the asset boundary it is replaced by a value-free description; the original traceback is
 sealed in the dataset's store scope and only its address is reported.
@@ -52,8 +55,10 @@ from vault_core.stages.parallel import (
 from vault_core.vault import Vault
 from vault_pipelines.checks import anonymized_check_names, dataset_checks
 from vault_pipelines.errors import value_free_errors
+from vault_pipelines.lineage import step_lineage
 from vault_pipelines.partitions import partition_keys, partitions_def
 from vault_pipelines.resources import (
+    LineageResource,
     MlflowResource,
     PartitionWorkersResource,
     PiiEngineResource,
@@ -136,10 +141,16 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         vault: VaultResource,
         pii: PiiEngineResource,
         workers: PartitionWorkersResource,
+        lineage: LineageResource,
     ) -> dg.MaterializeResult:
         per_partition = []
-        with _anchored(context, vault.vault_for_run(context.run.tags)):
+        the_vault = vault.vault_for_run(context.run.tags)
+        with (
+            step_lineage(context, lineage, the_vault, spec, "raw") as step,
+            _anchored(context, the_vault),
+        ):
             results = list(_stage_results(context, spec, "raw", vault, pii, workers, None))
+            step.describe(lambda ol: ol.raw_datasets(the_vault, spec, results))
         for result in results:
             assert isinstance(result, stages.RawResult)
             context.log.info(
@@ -181,12 +192,18 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         vault: VaultResource,
         pii: PiiEngineResource,
         workers: PartitionWorkersResource,
+        lineage: LineageResource,
     ) -> dg.MaterializeResult:
         per_partition = []
-        with _anchored(context, vault.vault_for_run(context.run.tags)):
+        the_vault = vault.vault_for_run(context.run.tags)
+        with (
+            step_lineage(context, lineage, the_vault, spec, "pii_findings") as step,
+            _anchored(context, the_vault),
+        ):
             results = list(
                 _stage_results(context, spec, "pii_findings", vault, pii, workers, spec.pii)
             )
+            step.describe(lambda ol: ol.findings_datasets(the_vault, spec, results))
         for result in results:
             assert isinstance(result, stages.FindingsResult)
             context.log.info(
@@ -225,60 +242,67 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         vault: VaultResource,
         pii: PiiEngineResource,
         workers: PartitionWorkersResource,
+        lineage: LineageResource,
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         per_partition = []
         checked: dict[str, Any] = {}
-        with _anchored(context, vault.vault_for_run(context.run.tags)):
-            results = list(
-                _stage_results(
-                    context, spec, "anonymized", vault, pii, workers, stages.audit_engine(spec)
+        the_vault = vault.vault_for_run(context.run.tags)
+        with step_lineage(context, lineage, the_vault, spec, "anonymized") as step:
+            with _anchored(context, the_vault):
+                results = list(
+                    _stage_results(
+                        context, spec, "anonymized", vault, pii, workers, stages.audit_engine(spec)
+                    )
                 )
-            )
-        for result in results:
-            assert isinstance(result, stages.AnonymizedResult)
-            checked = _merged(
-                [
-                    checked,
-                    {
-                        "leftover_by_type": result.leftover_by_type,
-                        "leftover_by_column": result.leftover_by_column,
-                        "leftover": result.leftover,
-                        "rows_audited": result.rows,
-                    },
-                ]
-            )
-            if result.data_version is None:
-                yield dg.AssetCheckResult(
-                    check_name=NO_PII_LEFT,
-                    passed=False,
-                    severity=dg.AssetCheckSeverity.ERROR,
-                    metadata=_metadata_values(checked),
+            no_pii_left = {NO_PII_LEFT: all(r.published for r in results)}
+            step.describe(lambda ol: ol.anonymized_datasets(the_vault, spec, results, no_pii_left))
+            for result in results:
+                assert isinstance(result, stages.AnonymizedResult)
+                checked = _merged(
+                    [
+                        checked,
+                        {
+                            "leftover_by_type": result.leftover_by_type,
+                            "leftover_by_column": result.leftover_by_column,
+                            "leftover": result.leftover,
+                            "rows_audited": result.rows,
+                        },
+                    ]
                 )
-                raise dg.Failure(
-                    description=(
-                        f"{spec.name}/anonymized [{result.partition}]: {result.leftover} PII "
-                        f"findings left after the '{spec.policy.name}' policy (by type: "
-                        f"{result.leftover_by_type}); the version was not written. Declare the "
-                        "columns or choose a policy that covers them."
+                if result.data_version is None:
+                    yield dg.AssetCheckResult(
+                        check_name=NO_PII_LEFT,
+                        passed=False,
+                        severity=dg.AssetCheckSeverity.ERROR,
+                        metadata=_metadata_values(checked),
+                    )
+                    raise dg.Failure(
+                        description=(
+                            f"{spec.name}/anonymized [{result.partition}]: {result.leftover} PII "
+                            f"findings left after the '{spec.policy.name}' policy (by type: "
+                            f"{result.leftover_by_type}); the version was not written. Declare the "
+                            "columns or choose a policy that covers them."
+                        ),
+                        allow_retries=False,
+                    )
+                metadata = {
+                    **_table_metadata(
+                        result.url, result.delta_version, result.rows, result.skipped
                     ),
-                    allow_retries=False,
-                )
-            metadata = {
-                **_table_metadata(result.url, result.delta_version, result.rows, result.skipped),
-                "dagster/column_schema": _column_schema(result.schema),
-                "policy": spec.policy.name,
-                "policy_digest": spec.policy.digest(),
-                "policy_report": result.report,
-                "dropped_columns": len(result.dropped_columns),
-            }
-            per_partition.append((result.data_version, metadata))
-        yield dg.AssetCheckResult(
-            check_name=NO_PII_LEFT,
-            passed=True,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata=_metadata_values(checked),
-        )
-        yield _materialize_result(per_partition)
+                    "dagster/column_schema": _column_schema(result.schema),
+                    "policy": spec.policy.name,
+                    "policy_digest": spec.policy.digest(),
+                    "policy_report": result.report,
+                    "dropped_columns": len(result.dropped_columns),
+                }
+                per_partition.append((result.data_version, metadata))
+            yield dg.AssetCheckResult(
+                check_name=NO_PII_LEFT,
+                passed=True,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata=_metadata_values(checked),
+            )
+            yield _materialize_result(per_partition)
 
     @dg.asset(
         key=registered_key,
@@ -287,65 +311,70 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         **common("registered"),
     )
     def registered(
-        context: dg.AssetExecutionContext, vault: VaultResource, mlflow: MlflowResource
+        context: dg.AssetExecutionContext,
+        vault: VaultResource,
+        mlflow: MlflowResource,
+        lineage: LineageResource,
     ) -> dg.MaterializeResult:
         the_vault = vault.vault_for_run(context.run.tags)
-        refs = _upstream_refs(context, [raw_key, findings_key, anonymized_key])
-        upstream = {ref.asset: ref.data_version for ref in refs}
-        provenance = Provenance(
-            run_id=context.run.run_id,
-            code_version=stages.code_version(spec, "registered"),
-            upstream=refs,
-            git_commit=context.run.tags.get("dagster/git_commit_hash")
-            or os.environ.get("VAULT_GIT_COMMIT")
-            or head_commit(),
-        )
-        evaluated = _check_results(
-            context,
-            [
-                dg.AssetCheckKey(anonymized_key, name)
-                for name in [NO_PII_LEFT, *anonymized_check_names(spec)]
-            ],
-        )
-        with _anchored(context, the_vault), value_free_errors(vault, spec, "registered"):
-            stages.authorize(the_vault, spec, "registered")
-            result = stages.register(
-                the_vault,
-                spec,
-                upstream=upstream,
+        with step_lineage(context, lineage, the_vault, spec, "registered") as step:
+            refs = _upstream_refs(context, [raw_key, findings_key, anonymized_key])
+            upstream = {ref.asset: ref.data_version for ref in refs}
+            provenance = Provenance(
                 run_id=context.run.run_id,
-                provenance=provenance,
-                checks={name: passed for name, (passed, _) in evaluated.items()},
-                check_severities={name: severity for name, (_, severity) in evaluated.items()},
+                code_version=stages.code_version(spec, "registered"),
+                upstream=refs,
+                git_commit=context.run.tags.get("dagster/git_commit_hash")
+                or os.environ.get("VAULT_GIT_COMMIT")
+                or head_commit(),
             )
-            logged = mlflow.log_version(the_vault, result.record) if result.created else None
-        record = result.record
-        context.log.info(
-            "%s: version %s (%s)",
-            spec.name,
-            record.version,
-            "new" if result.created else "unchanged",
-        )
-        return dg.MaterializeResult(
-            data_version=dg.DataVersion(f"{record.version}+{record.data_version}"),
-            metadata={
-                "version": record.version,
-                "status": str(record.status),
-                "new_version": result.created,
-                "data_version": record.data_version,
-                "delta_version": record.delta_version,
-                "registry_url": dg.MetadataValue.path(the_vault.registry.url),
-                "dagster/row_count": record.row_count,
-                "pii_summary": _json(record.pii_summary),
-                "checks": _json(record.checks),
-                "upstream": _json(upstream),
-                "files_vacuumed": result.files_vacuumed,
-                **({"mlflow_run_id": logged} if logged else {}),
-                # The whole registry record (counts, digests, locations; never a value) so that
-                # the registry index can be rebuilt from the instance alone (registry_sync).
-                RECORD_METADATA_KEY: _json(record.model_dump(mode="json")),
-            },
-        )
+            evaluated = _check_results(
+                context,
+                [
+                    dg.AssetCheckKey(anonymized_key, name)
+                    for name in [NO_PII_LEFT, *anonymized_check_names(spec)]
+                ],
+            )
+            with _anchored(context, the_vault), value_free_errors(vault, spec, "registered"):
+                stages.authorize(the_vault, spec, "registered")
+                result = stages.register(
+                    the_vault,
+                    spec,
+                    upstream=upstream,
+                    run_id=context.run.run_id,
+                    provenance=provenance,
+                    checks={name: passed for name, (passed, _) in evaluated.items()},
+                    check_severities={name: severity for name, (_, severity) in evaluated.items()},
+                )
+                logged = mlflow.log_version(the_vault, result.record) if result.created else None
+            step.describe(lambda ol: ol.registered_datasets(the_vault, spec, result, evaluated))
+            record = result.record
+            context.log.info(
+                "%s: version %s (%s)",
+                spec.name,
+                record.version,
+                "new" if result.created else "unchanged",
+            )
+            return dg.MaterializeResult(
+                data_version=dg.DataVersion(f"{record.version}+{record.data_version}"),
+                metadata={
+                    "version": record.version,
+                    "status": str(record.status),
+                    "new_version": result.created,
+                    "data_version": record.data_version,
+                    "delta_version": record.delta_version,
+                    "registry_url": dg.MetadataValue.path(the_vault.registry.url),
+                    "dagster/row_count": record.row_count,
+                    "pii_summary": _json(record.pii_summary),
+                    "checks": _json(record.checks),
+                    "upstream": _json(upstream),
+                    "files_vacuumed": result.files_vacuumed,
+                    **({"mlflow_run_id": logged} if logged else {}),
+                    # The whole registry record (counts, digests, locations; never a value) so that
+                    # the registry index can be rebuilt from the instance alone (registry_sync).
+                    RECORD_METADATA_KEY: _json(record.model_dump(mode="json")),
+                },
+            )
 
     return [
         raw,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
@@ -16,6 +17,9 @@ from vault_core.registry import AssetVersion
 from vault_core.settings import VaultSettings, resolve_home
 from vault_core.stages.parallel import process_pool
 from vault_core.vault import Vault
+
+if TYPE_CHECKING:
+    from vault_core.lineage import LineageEmitter
 
 PRINCIPAL_TAG = "vault/principal"
 PURPOSE_TAG = "vault/purpose"
@@ -112,6 +116,65 @@ class MlflowResource(dg.ConfigurableResource):
             tracking_uri=self.tracking_uri or tracking_uri(vault.settings),
             experiment=self.experiment,
         )
+
+
+class LineageResource(dg.ConfigurableResource):
+    """Where each materialization's OpenLineage run events (START, COMPLETE, FAIL) go: nowhere
+    (the default), a file of JSON lines, or an OpenLineage HTTP endpoint (Marquez, DataHub...).
+    Needs the ``lineage`` extra (``openlineage-python``). A transport error is a warning in the
+    step's log, never a failed step."""
+
+    transport: Literal["off", "file", "http"] = "off"
+    """``off``, ``file`` (``file_path``) or ``http`` (``url``)."""
+
+    file_path: str | None = None
+    """The events file (local path or fsspec URL); None: ``<vault home>/lineage/events.jsonl``."""
+
+    url: str | None = None
+    """Base URL of the OpenLineage receiver, e.g. ``http://localhost:5000`` (``http``)."""
+
+    endpoint: str = "api/v1/lineage"
+    """Path of the receiver's lineage endpoint under ``url``."""
+
+    timeout_seconds: float = 5.0
+    """Seconds to wait for the receiver to answer one event."""
+
+    retries: int = Field(default=2, ge=0)
+    """Retries of an event on a connection error or a 5xx answer."""
+
+    api_key_env: str | None = None
+    """Name (not value) of the environment variable holding the receiver's API key."""
+
+    namespace: str = "vault"
+    """OpenLineage namespace of the jobs (one job per asset: ``<ds>/<stage>``)."""
+
+    # Typed loosely: openlineage-python (the optional extra) is imported only when lineage is on.
+    _emitter: Any = PrivateAttr(default=None)
+
+    def emitter(self, settings: VaultSettings) -> LineageEmitter | None:
+        """The emitter for this configuration, built once per process (None when off)."""
+        if self.transport == "off":
+            return None
+        if self._emitter is None:
+            from vault_core.lineage import LineageEmitter
+
+            if self.transport == "file":
+                path = self.file_path or settings.path("lineage", "events.jsonl")
+                if "://" not in path:
+                    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+                self._emitter = LineageEmitter.to_file(path, self.namespace)
+            else:
+                if not self.url:
+                    raise ValueError("LineageResource: transport 'http' needs a url")
+                self._emitter = LineageEmitter.to_http(
+                    self.url,
+                    endpoint=self.endpoint,
+                    timeout=self.timeout_seconds,
+                    api_key=os.environ.get(self.api_key_env) if self.api_key_env else None,
+                    retries=self.retries,
+                    namespace=self.namespace,
+                )
+        return self._emitter
 
 
 class PiiEngineResource(dg.ConfigurableResource):
