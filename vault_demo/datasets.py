@@ -18,6 +18,7 @@ CUSTOMERS_POLICY = Policy(
         "phone": Surrogate(),
         "credit_card": Surrogate(),
         "street_address": Surrogate(),
+        "city": Surrogate(),
         "birth_date": Generalize(date="year"),
         "zip_code": Generalize(zip_digits=3),
     },
@@ -59,6 +60,7 @@ def demo_datasets(
                 "email": "EMAIL_ADDRESS",
                 "phone": "PHONE_NUMBER",
                 "street_address": "LOCATION",
+                "city": "LOCATION",  # a city is identifying (HIPAA: below state level)
                 "zip_code": "ZIP_CODE",
                 "birth_date": "DATE_TIME",
                 "credit_card": "CREDIT_CARD",
