@@ -13,6 +13,7 @@ from types import MappingProxyType
 import pyarrow as pa
 
 from vault_core.pii.exceptions import ColumnNotFoundError, InvalidFindingError
+from vault_core.pii.hipaa import NATIONAL_ID_TYPES
 
 NER_DETECTOR = "spacy:ner"
 """Detector name of findings made by spaCy's named-entity recognizer."""
@@ -36,23 +37,8 @@ SHADOWED_INSIDE: Mapping[str, frozenset[str]] = MappingProxyType(
                 "UK_NHS",
                 "MAC_ADDRESS",
                 "UUID",
-                "UK_NINO",
-                "ES_NIF",
-                "ES_NIE",
-                "IT_FISCAL_CODE",
-                "FR_NIR",
-                "DE_TAX_ID",
-                "NL_BSN",
-                "PL_PESEL",
-                "SE_PERSONNUMMER",
-                "FI_PERSONAL_IDENTITY_CODE",
-                "IN_AADHAAR",
-                "IN_PAN",
-                "AU_TFN",
+                *NATIONAL_ID_TYPES,
                 "AU_MEDICARE",
-                "CA_SIN",
-                "SG_NRIC_FIN",
-                "BR_CPF",
             }
         ),
         # Ten digits in 3-3-4 groups pass the NHS checksum one time in eleven.

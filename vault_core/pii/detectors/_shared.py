@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from vault_core.pii.hipaa import NATIONAL_ID_TYPES
+
 NUMBER_EDGE = r"[\w-]"
 """Lead and trail of bare numbers: not inside a word or a dashed number."""
 
@@ -17,23 +19,8 @@ NUMBER_TYPES: tuple[str, ...] = (
     "MAC_ADDRESS",
     "UUID",
     # National identifiers (a birth date inside a PESEL, a personnummer or a NIR is part of it)
-    "UK_NINO",
-    "ES_NIF",
-    "ES_NIE",
-    "IT_FISCAL_CODE",
-    "FR_NIR",
-    "DE_TAX_ID",
-    "NL_BSN",
-    "PL_PESEL",
-    "SE_PERSONNUMMER",
-    "FI_PERSONAL_IDENTITY_CODE",
-    "IN_AADHAAR",
-    "IN_PAN",
-    "AU_TFN",
+    *NATIONAL_ID_TYPES,
     "AU_MEDICARE",
-    "CA_SIN",
-    "SG_NRIC_FIN",
-    "BR_CPF",
 )
 """Entity types of digit groups in which a date-like piece ("12.04.19" in an IP address, "11-12"
 in a card number) is part of the number, not a date."""
