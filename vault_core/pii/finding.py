@@ -22,25 +22,28 @@ DECLARED_DETECTOR = "declared_column"
 PRESIDIO_DETECTOR_PREFIX = "presidio:"
 """Prefix of detector names of Presidio recognizers, e.g. ``presidio:EmailRecognizer``."""
 
+NUMBER_TYPES: tuple[str, ...] = (
+    "CREDIT_CARD",
+    "PHONE_NUMBER",
+    "US_SSN",
+    "US_ITIN",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "US_BANK_NUMBER",
+    "UK_NHS",
+    "MAC_ADDRESS",
+    "UUID",
+    # National identifiers (a birth date inside a PESEL, a personnummer or a NIR is part of it)
+    *NATIONAL_ID_TYPES,
+    "AU_MEDICARE",
+)
+"""Entity types of digit groups in which a date-like piece ("12.04.19" in an IP address, "11-12"
+in a card number) is part of the number, not a date."""
+
 SHADOWED_INSIDE: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "URL": frozenset({"EMAIL_ADDRESS"}),
-        "DATE_TIME": frozenset(
-            {
-                "CREDIT_CARD",
-                "PHONE_NUMBER",
-                "US_SSN",
-                "US_ITIN",
-                "IBAN_CODE",
-                "IP_ADDRESS",
-                "US_BANK_NUMBER",
-                "UK_NHS",
-                "MAC_ADDRESS",
-                "UUID",
-                *NATIONAL_ID_TYPES,
-                "AU_MEDICARE",
-            }
-        ),
+        "DATE_TIME": frozenset(NUMBER_TYPES),
         # Ten digits in 3-3-4 groups pass the NHS checksum one time in eleven.
         "UK_NHS": frozenset({"PHONE_NUMBER"}),
     }

@@ -99,6 +99,21 @@ class Hits:
         )
 
     @classmethod
+    def from_rows(cls, rows: Sequence[tuple[int, int, int, int, int, float]]) -> Hits:
+        """Hits of ``(text, start, end, entity code, detector code, score)`` rows."""
+        if not rows:
+            return cls.empty()
+        columns = list(zip(*rows, strict=True))
+        return cls(
+            np.array(columns[0], dtype=np.int64),
+            np.array(columns[1], dtype=np.int64),
+            np.array(columns[2], dtype=np.int64),
+            np.array(columns[3], dtype=np.int32),
+            np.array(columns[4], dtype=np.int32),
+            np.array(columns[5], dtype=np.float64),
+        )
+
+    @classmethod
     def from_lists(
         cls, found: Sequence[Sequence[Finding]], texts: Sequence[int] | None = None
     ) -> Hits:

@@ -14,8 +14,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from vault_core.pii.detectors._pattern import CONTEXT_AFTER, CONTEXT_BOOST, CONTEXT_WINDOW
 
 if TYPE_CHECKING:
@@ -98,14 +96,4 @@ def text_detector_hits(
             for start, end, entity, score in detector.find(text, wanted, hinted=lifted[hint]):
                 if score >= threshold:
                     rows.append((number, start, end, ENTITY_NAMES.code(entity), name, score))
-    if not rows:
-        return Hits.empty()
-    columns = list(zip(*rows, strict=True))
-    return Hits(
-        np.array(columns[0], dtype=np.int64),
-        np.array(columns[1], dtype=np.int64),
-        np.array(columns[2], dtype=np.int64),
-        np.array(columns[3], dtype=np.int32),
-        np.array(columns[4], dtype=np.int32),
-        np.array(columns[5], dtype=np.float64),
-    )
+    return Hits.from_rows(rows)

@@ -48,17 +48,7 @@ def scan_small(
                     entity = ENTITY_NAMES.code(detector.entity_type)
                     name = DETECTOR_NAMES.code(DETECTOR_PREFIX + detector.name)
                     rows.append((number, found[0], found[1], entity, name, found[2]))
-    if not rows:
-        return Hits.empty()
-    columns = list(zip(*rows, strict=True))
-    return Hits(
-        np.array(columns[0], dtype=np.int64),
-        np.array(columns[1], dtype=np.int64),
-        np.array(columns[2], dtype=np.int64),
-        np.array(columns[3], dtype=np.int32),
-        np.array(columns[4], dtype=np.int32),
-        np.array(columns[5], dtype=np.float64),
-    )
+    return Hits.from_rows(rows)
 
 
 def _judge_one(
