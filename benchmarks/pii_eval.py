@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/pii_eval.py --quick    # a smaller corpus, for a smoke test
     .venv/bin/python benchmarks/pii_eval.py --patterns-scale 5  # also patterns on a 5x corpus
     .venv/bin/python benchmarks/pii_eval.py --corpus independent  # `make bench-pii-independent`
+    .venv/bin/python benchmarks/pii_eval.py --corpus independent --skip-presidio --misses LOCATION
 
 The corpus (benchmarks/_pii_corpus.py) is generated from Faker values and templates written for
 vault. ``--corpus independent`` scores instead on sentences from presidio-evaluator's templates and
@@ -230,6 +231,39 @@ def run_presidio(samples: Sequence[Sample]) -> tuple[list[list[Span]], float]:
     return spans, elapsed
 
 
+def misses(
+    samples: Sequence[Sample], predictions: Sequence[Sequence[Span]], entity: str, limit: int
+) -> str:
+    """The gold spans of ``entity`` no prediction matches exactly, and the predictions of it no
+    gold span matches, each with some context (``[...]`` marks the span), for reading what a
+    detector misses. A missed span overlapped by a prediction shows it (``~ predicted``)."""
+    missed: list[str] = []
+    spurious: list[str] = []
+
+    def shown(text: str, start: int, end: int) -> str:
+        line = f"{text[max(0, start - 40):start]}[{text[start:end]}]{text[end:end + 30]}"
+        return line.replace("\n", "\u23ce")
+
+    for sample, predicted in zip(samples, predictions, strict=True):
+        gold = {(s, e) for s, e, t in sample.spans if t == entity}
+        found = {(s, e) for s, e, t in predicted if t == entity}
+        for start, end in sorted(gold - found):
+            near = [
+                f"{t} {sample.text[s:e]!r}" for s, e, t in predicted if s < end and start < e
+            ]
+            missed.append(shown(sample.text, start, end) + (f"  ~ {'; '.join(near)}" if near else ""))
+        for start, end in sorted(found - gold):
+            near = [f"{t} {sample.text[s:e]!r}" for s, e, t in sample.spans if s < end and start < e]
+            spurious.append(
+                shown(sample.text, start, end) + (f"  ~ gold {'; '.join(near)}" if near else "")
+            )
+    parts = [f"## {entity}: {len(missed)} gold spans missed (strict)"]
+    parts.extend(f"- {line}" for line in missed[:limit])
+    parts.append(f"\n## {entity}: {len(spurious)} predictions matching no gold span (strict)")
+    parts.extend(f"+ {line}" for line in spurious[:limit])
+    return "\n".join(parts)
+
+
 def _table(rows: list[list[str]], header: list[str]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines.extend("| " + " | ".join(row) + " |" for row in rows)
@@ -289,6 +323,7 @@ def run_independent(args: argparse.Namespace) -> int:
     )
 
     runs: dict[str, tuple[dict[str, Scores], float]] = {}
+    full_spans: list[list[Span]] = []
     for mode in ("patterns", "full"):
         engine = PiiEngine(PiiEngineConfig(mode=mode, n_process=2))  # type: ignore[arg-type]
         engine.load()
@@ -296,8 +331,11 @@ def run_independent(args: argparse.Namespace) -> int:
         found = engine.detect_batch(texts)
         secs = time.perf_counter() - began
         spans = [[(f.start, f.end, f.entity_type) for f in fs] for fs in found]
+        full_spans = spans
         runs[f"vault {mode}"] = (score(samples, spans), secs)
         print(f"vault {mode}: {secs:.2f} s, {mb / secs:.3f} MB/s", flush=True)
+    for entity in args.misses:
+        print(misses(samples, full_spans, entity, args.misses_limit) + "\n")
     if not args.skip_presidio:
         spans, secs = run_presidio(samples)
         runs["Presidio"] = (score(samples, spans), secs)
@@ -399,6 +437,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--sentences", type=int, default=3000, help="independent corpus: sentences generated"
     )
+    parser.add_argument(
+        "--misses",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="independent corpus: list the missed and spurious spans of TYPE in full mode, "
+        "with context (repeatable)",
+    )
+    parser.add_argument("--misses-limit", type=int, default=10_000, help="lines per list")
     args = parser.parse_args(argv)
     if args.corpus == "independent":
         return run_independent(args)

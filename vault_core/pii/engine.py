@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vault_core.pii import offline
+from vault_core.pii.addresses import assemble
 from vault_core.pii.detectors import DetectorRegistry, DetectorsConfig
 from vault_core.pii.detectors._text import text_detector_hits
 from vault_core.pii.exceptions import (
@@ -38,6 +39,7 @@ from vault_core.pii.findings_table import (
     findings_table,
     per_row,
 )
+from vault_core.pii.gazetteer import Gazetteer, place_findings
 from vault_core.pii.hits import Hits, resolve_hits
 from vault_core.pii.ner import NER_ENTITIES, NER_SCORE, Ner
 from vault_core.pii.normalize import OffsetMap, map_back, normalize_texts
@@ -136,6 +138,9 @@ class PiiEngine:
             max_chunk_chars=self.config.max_chunk_chars,
             n_process=self.config.n_process,
         )
+        # Place names beside the NER (full mode only: patterns mode keeps its speed).
+        self._gazetteer = Gazetteer() if "LOCATION" in ner_entities else None
+        self._postcodes = "ZIP_CODE" in self._pattern_entities
 
     @property
     def detector_digest(self) -> str:
@@ -169,6 +174,8 @@ class PiiEngine:
 
         if self._ner_entities:
             self._ner.nlp()
+        if self._gazetteer is not None:
+            self._gazetteer.load()
 
     @property
     def supported_entities(self) -> list[str]:
@@ -261,15 +268,24 @@ class PiiEngine:
             every_text = joined.to_pylist() if isinstance(joined, pa.Array) else list(joined)
         found = raw.sorted().to_lists(len(every_text))
         self._ner.add_findings(every_text, found)
-        resolved = Hits.from_lists(
-            [
-                # A lone pattern finding has nothing to be resolved against.
-                fs if len(fs) == 1 and fs[0].detector != NER_DETECTOR
-                else resolve_findings(text, fs, shadows)
-                for text, fs in zip(every_text, found, strict=True)
+        gazetteer = self._gazetteer
+        if gazetteer is not None:
+            for text, fs in zip(every_text, found, strict=True):
+                places = gazetteer.places(text)
+                if places:
+                    fs.extend(place_findings(text, places, fs))
+        resolved_lists = [
+            # A lone pattern finding has nothing to be resolved against.
+            fs if len(fs) == 1 and fs[0].detector != NER_DETECTOR
+            else resolve_findings(text, fs, shadows)
+            for text, fs in zip(every_text, found, strict=True)
+        ]  # fmt: skip
+        if gazetteer is not None:
+            resolved_lists = [
+                assemble(text, fs, postcodes=self._postcodes)
+                for text, fs in zip(every_text, resolved_lists, strict=True)
             ]
-        )  # fmt: skip
-        return map_back(resolved, maps)
+        return map_back(Hits.from_lists(resolved_lists), maps)
 
     def _per_text(self, groups: Sequence[tuple[Texts, str]], texts: list[str]) -> Hits:
         """Findings of the per-text detectors (the slow path: a Python call per text)."""
