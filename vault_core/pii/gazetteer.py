@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,35 +208,94 @@ def _written_as_name(surface: str) -> bool:
     return all(not (w[1:].isupper() and len(w) > 2) or w.isupper() for w in words)
 
 
-_LOCATIVE = re.compile(
-    r"(?:\b(?:in|from|to|at|near|of|via|visit|visiting|around|outside|across|toward|towards"
-    r"|into|through|between|and|or|city|town|village)\s+(?:the\s+)?|[,\n\\]\s*)$",
+# Words before a place that make it one: strong enough to overrule the NER's PERSON ("grew up
+# in Jackson"), or enough for a small place alone ("flew to Lahti").
+_IN_PLACE = re.compile(
+    r"\b(?:in|from|near|at|outside|around|across|city of|town of|village of|city|town|village"
+    r"|lives in|moved to|based in|born in)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+_TOWARDS = re.compile(
+    r"(?:\b(?:to|into|towards?|via|visit|visiting|through|between|and|or|of)\s+(?:the\s+)?"
+    r"|,\s*)$",
+    re.IGNORECASE,
+)
+# A capitalised word right before or after a name on the same line (a person's other name:
+# "Otávio Azevedo", "Milan Franc").
+_NAME_BEFORE = re.compile(r"(?:^|[\s(])[A-ZÀ-ÖØ-Þ][\w'’-]*\.? $")
+_NAME_AFTER = re.compile(r" [A-ZÀ-ÖØ-Þ][\w'’-]*")
+# Marks that may begin an address line in a block ("}} ", "??? ", "> ").
+_LINE_MARKS = " \t\\}?>|*-"
 
 
-def place_findings(text: str, places: Iterable[tuple[int, int, Place]],
-                   findings: Sequence[Finding]) -> list[Finding]:
-    """The gazetteer's places of ``text`` that the other findings do not explain better.
+def place_findings(
+    text: str, places: Sequence[tuple[int, int, Place]], findings: Sequence[Finding]
+) -> list[Finding]:
+    """The gazetteer's places of ``text`` that the other findings and the context allow.
 
-    A place inside a longer NER person or organization ("Florence Smith", "Bank of Georgia")
-    is part of that name. Where the NER reads exactly the same words as a person, a small place
-    stays a person unless a locative word ("in", "from", "to", ...) or a comma comes before it.
+    - A place inside a longer NER person or organization ("Florence Smith", "Bank of Georgia")
+      is part of that name.
+    - Where the NER reads the same words as a person, the place needs "in", "from", "near"...
+      before it ("grew up in Jackson").
+    - A small place (not a country, a US state or a city of a million) written next to another
+      capitalised word that is not a place is a part of a name ("Otávio Azevedo"); alone, it
+      needs a place-like setting: a word such as "in", "to", "from" or a comma before it, an
+      address part or a postcode next to it, or a line of its own (an address block).
     """
     names = [f for f in findings if f.detector == NER_DETECTOR and f.entity_type != "LOCATION"]
+    others = [f for f in findings if f.detector != NER_DETECTOR]
+    spans = [(start, end) for start, end, _ in places]
     kept = []
     for start, end, place in places:
-        drop = False
-        for name in names:
-            if name.start <= start and end <= name.end and (name.start, name.end) != (start, end):
-                if name.entity_type == "PERSON" or not text[start:end].isupper():
-                    drop = True
-                    break
-            elif (name.start, name.end) == (start, end) and name.entity_type == "PERSON":
-                before = text[max(0, start - 24) : start]
-                if not place.large and not _LOCATIVE.search(before):
-                    drop = True
-                    break
-        if not drop:
+        if _keeps(text, start, end, place, names, others, spans):
             kept.append(Finding(start, end, "LOCATION", PLACE_SCORE, GAZETTEER_DETECTOR))
     return kept
+
+
+def _keeps(
+    text: str,
+    start: int,
+    end: int,
+    place: Place,
+    names: Sequence[Finding],
+    others: Sequence[Finding],
+    spans: Sequence[tuple[int, int]],
+) -> bool:
+    before = text[max(0, start - 24) : start]
+    for name in names:
+        if name.start <= start and end <= name.end:
+            if (name.start, name.end) != (start, end):
+                return False
+            if name.entity_type == "PERSON" and not _IN_PLACE.search(before):
+                return False
+    if place.large:
+        return True
+    surface = text[start:end]
+    if surface.isupper() and len(surface) < 4:
+        return False  # "ADR", "SRS": acronyms first
+
+    def is_part(a: int, b: int) -> bool:
+        return any(s < b and a < e for s, e in spans) or any(
+            f.start < b and a < f.end and f.entity_type in ("LOCATION", "ZIP_CODE")
+            for f in others
+        )
+
+    prior = _NAME_BEFORE.search(text, max(0, start - 40), start)
+    if prior and not is_part(prior.start(), start - 1):
+        return False
+    after = _NAME_AFTER.match(text, end)
+    if after and not is_part(after.start() + 1, after.end()):
+        return False
+    if _IN_PLACE.search(before) or _TOWARDS.search(before):
+        return True
+    # Next to an address part or a postcode-shaped number on its line.
+    line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
+    newline = text.find("\n", end)
+    line_end = len(text) if newline < 0 else newline
+    head, tail = text[line_start:start], text[end:line_end]
+    if is_part(max(line_start, start - 3), start) or is_part(end, min(line_end, end + 3)):
+        return True
+    if re.match(r",? [0-9]{4,5}\b", tail) or re.search(r"\b[0-9]{4,5} $", head):
+        return True
+    # A line of its own.
+    return head.strip(_LINE_MARKS) == "" and tail.strip(" \t\\.,;") == ""
