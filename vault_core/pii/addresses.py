@@ -68,6 +68,8 @@ def assemble(text: str, findings: Sequence[Finding], *, postcodes: bool = True) 
 
 def _join_lines(text: str, findings: list[Finding]) -> list[Finding]:
     out: list[Finding] = []
+    # Where the previous LOCATION ended with a comma: the run of comma-separated parts so far.
+    chain: list[int] = []
     for finding in findings:
         if finding.entity_type == "LOCATION" and _is_address(text, finding):
             match = _NUMBER_BEFORE.search(text, 0, finding.start)
@@ -82,8 +84,29 @@ def _join_lines(text: str, findings: list[Finding]) -> list[Finding]:
                 out[-1] = Finding(previous.start, finding.end, "LOCATION",
                                   max(previous.score, finding.score), ADDRESS_DETECTOR)  # fmt: skip
                 continue
+            if gap is not None and gap.strip(" ") == ",":
+                if not chain:
+                    chain.append(len(out) - 1)
+                out.append(finding)
+                chain.append(len(out) - 1)
+                if _country(text, finding) and _is_address(text, out[chain[0]]):
+                    # "Street 5, Town, Country": a full address line is one span.
+                    first = out[chain[0]]
+                    del out[chain[0] :]
+                    out.append(Finding(first.start, finding.end, "LOCATION",
+                                       max(first.score, finding.score), ADDRESS_DETECTOR))  # fmt: skip
+                    chain = []
+                continue
+        chain = []
         out.append(finding)
     return out
+
+
+def _country(text: str, finding: Finding) -> bool:
+    """A country's name (the gazetteer's kind is not kept on findings: read it again)."""
+    from vault_core.pii.gazetteer import is_country
+
+    return is_country(text[finding.start : finding.end])
 
 
 def _joins(text: str, previous: Finding, finding: Finding, gap: str) -> bool:

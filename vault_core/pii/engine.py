@@ -39,7 +39,7 @@ from vault_core.pii.findings_table import (
     findings_table,
     per_row,
 )
-from vault_core.pii.gazetteer import Gazetteer, place_findings
+from vault_core.pii.gazetteer import Gazetteer, place_findings, relabel_places
 from vault_core.pii.hits import Hits, resolve_hits
 from vault_core.pii.ner import NER_ENTITIES, NER_SCORE, Ner
 from vault_core.pii.normalize import OffsetMap, map_back, normalize_texts
@@ -271,6 +271,7 @@ class PiiEngine:
         gazetteer = self._gazetteer
         if gazetteer is not None:
             for text, fs in zip(every_text, found, strict=True):
+                relabel_places(text, fs)
                 places = gazetteer.places(text)
                 if places:
                     fs.extend(place_findings(text, places, fs))

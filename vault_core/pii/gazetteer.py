@@ -137,6 +137,26 @@ def _without_common_words(entries: dict[str, Place]) -> dict[str, Place]:
     }
 
 
+_COUNTRY_NAMES: frozenset[str] | None = None
+
+
+def is_country(name: str) -> bool:
+    """Whether ``name`` is a country's name (ISO 3166 through ``pycountry``, any case)."""
+    global _COUNTRY_NAMES
+    if _COUNTRY_NAMES is None:
+        import pycountry
+
+        names = set()
+        for country in pycountry.countries:
+            for attr in ("name", "common_name", "official_name"):
+                value = getattr(country, attr, None)
+                if value:
+                    names.add(_key(value))
+        names.update(("united states", "usa", "uk", "united kingdom", "czech republic"))
+        _COUNTRY_NAMES = frozenset(names)
+    return _key(name) in _COUNTRY_NAMES
+
+
 class Gazetteer:
     """Place names found in texts (built on first use, once per process)."""
 
@@ -228,6 +248,32 @@ _NAME_AFTER = re.compile(r" [A-ZÀ-ÖØ-Þ][\w'’-]*")
 _LINE_MARKS = " \t\\}?>|*-"
 
 
+# Words after which a name the NER reads as a person or an organization is a place: "grew up
+# in Albligen", "flew to Limassol", "originally from Paaste".
+_PLACE_CUE = re.compile(
+    r"\b(?:grew up in|lives? in|living in|moved (?:here )?(?:from|to)|originally from"
+    r"|(?:flew|fly|flying|travell?ing|travell?ed|returned|moving) to|born in|based in|home city"
+    r"|(?:city|town|village) of)\s+$",
+    re.IGNORECASE,
+)
+
+
+def relabel_places(text: str, findings: list[Finding]) -> None:
+    """Make LOCATION the NER's one-line PERSON or ORGANIZATION names right after a place cue
+    ("grew up in ...", "flew to ..."), in place."""
+    for index, finding in enumerate(findings):
+        if finding.detector != NER_DETECTOR or finding.entity_type not in (
+            "PERSON", "ORGANIZATION"
+        ):
+            continue
+        if "\n" in text[finding.start : finding.end]:
+            continue
+        if _PLACE_CUE.search(text, max(0, finding.start - 32), finding.start):
+            findings[index] = Finding(
+                finding.start, finding.end, "LOCATION", finding.score, finding.detector
+            )
+
+
 def place_findings(
     text: str, places: Sequence[tuple[int, int, Place]], findings: Sequence[Finding]
 ) -> list[Finding]:
@@ -261,6 +307,9 @@ def _keeps(
     others: Sequence[Finding],
     spans: Sequence[tuple[int, int]],
 ) -> bool:
+    # A pattern's finding (a street address, a post box, an e-mail) explains its words.
+    if any(f.start < end and start < f.end for f in others):
+        return False
     before = text[max(0, start - 24) : start]
     for name in names:
         if name.start <= start and end <= name.end:
