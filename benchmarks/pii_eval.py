@@ -241,19 +241,21 @@ def misses(
     spurious: list[str] = []
 
     def shown(text: str, start: int, end: int) -> str:
-        line = f"{text[max(0, start - 40):start]}[{text[start:end]}]{text[end:end + 30]}"
+        line = f"{text[max(0, start - 40) : start]}[{text[start:end]}]{text[end : end + 30]}"
         return line.replace("\n", "\u23ce")
 
     for sample, predicted in zip(samples, predictions, strict=True):
         gold = {(s, e) for s, e, t in sample.spans if t == entity}
         found = {(s, e) for s, e, t in predicted if t == entity}
         for start, end in sorted(gold - found):
-            near = [
-                f"{t} {sample.text[s:e]!r}" for s, e, t in predicted if s < end and start < e
-            ]
-            missed.append(shown(sample.text, start, end) + (f"  ~ {'; '.join(near)}" if near else ""))
+            near = [f"{t} {sample.text[s:e]!r}" for s, e, t in predicted if s < end and start < e]
+            missed.append(
+                shown(sample.text, start, end) + (f"  ~ {'; '.join(near)}" if near else "")
+            )
         for start, end in sorted(found - gold):
-            near = [f"{t} {sample.text[s:e]!r}" for s, e, t in sample.spans if s < end and start < e]
+            near = [
+                f"{t} {sample.text[s:e]!r}" for s, e, t in sample.spans if s < end and start < e
+            ]
             spurious.append(
                 shown(sample.text, start, end) + (f"  ~ gold {'; '.join(near)}" if near else "")
             )

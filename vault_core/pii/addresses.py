@@ -93,8 +93,10 @@ def _join_lines(text: str, findings: list[Finding]) -> list[Finding]:
                     # "Street 5, Town, Country": a full address line is one span.
                     first = out[chain[0]]
                     del out[chain[0] :]
-                    out.append(Finding(first.start, finding.end, "LOCATION",
-                                       max(first.score, finding.score), ADDRESS_DETECTOR))  # fmt: skip
+                    score = max(first.score, finding.score)
+                    out.append(
+                        Finding(first.start, finding.end, "LOCATION", score, ADDRESS_DETECTOR)
+                    )
                     chain = []
                 continue
         chain = []
@@ -125,8 +127,10 @@ def _with_postcodes(text: str, findings: list[Finding]) -> list[Finding]:
         start, end = match.span()
         if _covered(findings, start, end):
             continue
-        if _after_place(text, findings, start) or _before_place(text, findings, end) or (
-            _alone_below_address(text, findings, start, end)
+        if (
+            _after_place(text, findings, start)
+            or _before_place(text, findings, end)
+            or (_alone_below_address(text, findings, start, end))
         ):
             added.append(Finding(start, end, "ZIP_CODE", POSTCODE_SCORE, POSTCODE_DETECTOR))
     if not added:
@@ -156,9 +160,7 @@ def _before_place(text: str, findings: Sequence[Finding], end: int) -> bool:
     return False
 
 
-def _alone_below_address(
-    text: str, findings: Sequence[Finding], start: int, end: int
-) -> bool:
+def _alone_below_address(text: str, findings: Sequence[Finding], start: int, end: int) -> bool:
     line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
     line_end = len(text)
     for brk in ("\n", "\r"):

@@ -130,10 +130,7 @@ def _without_common_words(entries: dict[str, Place]) -> dict[str, Place]:
     return {
         key: place
         for key, place in entries.items()
-        if " " in key
-        or place.large
-        or key not in lower_words
-        or frequency.get(key, 0.0) < common
+        if " " in key or place.large or key not in lower_words or frequency.get(key, 0.0) < common
     }
 
 
@@ -184,7 +181,7 @@ class Gazetteer:
 
     def places(self, text: str) -> list[tuple[int, int, Place]]:
         """``(start, end, place)`` of each place name written as a name in ``text``."""
-        automaton, keys, places = self._automaton()
+        automaton, _, places = self._automaton()
         lowered = _lower(text)
         # Separators become spaces, so " name" matches at the start of any word.
         haystack = " " + _SEPARATORS.sub(" ", lowered)
@@ -263,7 +260,8 @@ def relabel_places(text: str, findings: list[Finding]) -> None:
     ("grew up in ...", "flew to ..."), in place."""
     for index, finding in enumerate(findings):
         if finding.detector != NER_DETECTOR or finding.entity_type not in (
-            "PERSON", "ORGANIZATION"
+            "PERSON",
+            "ORGANIZATION",
         ):
             continue
         if "\n" in text[finding.start : finding.end]:
@@ -290,7 +288,10 @@ def place_findings(
     """
     names = [f for f in findings if f.detector == NER_DETECTOR and f.entity_type != "LOCATION"]
     others = [f for f in findings if f.detector != NER_DETECTOR]
-    spans = [(start, end) for start, end, _ in places]
+    # Neighbours that make a small place part of an address: a country, a state or a large
+    # city ("KIIKOINEN Finland"); two small places side by side are a person's names
+    # ("Douglas Azevedo").
+    spans = [(start, end) for start, end, place in places if place.large]
     kept = []
     for start, end, place in places:
         if _keeps(text, start, end, place, names, others, spans):
@@ -325,8 +326,7 @@ def _keeps(
 
     def is_part(a: int, b: int) -> bool:
         return any(s < b and a < e for s, e in spans) or any(
-            f.start < b and a < f.end and f.entity_type in ("LOCATION", "ZIP_CODE")
-            for f in others
+            f.start < b and a < f.end and f.entity_type in ("LOCATION", "ZIP_CODE") for f in others
         )
 
     prior = _NAME_BEFORE.search(text, max(0, start - 40), start)
