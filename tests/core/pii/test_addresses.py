@@ -46,7 +46,9 @@ def test_when_street_town_and_country_share_a_line_then_one_span() -> None:
         _loc(text, "Cambre", GAZETTEER_DETECTOR),
         _loc(text, "Spain", GAZETTEER_DETECTOR),
     ]
-    assert _spans(text, assemble(text, parts)) == [("793 Dobrovského 30, Cambre, Spain", "LOCATION")]
+    assert _spans(text, assemble(text, parts)) == [
+        ("793 Dobrovského 30, Cambre, Spain", "LOCATION")
+    ]
 
 
 def test_when_street_and_town_only_then_the_comma_splits() -> None:

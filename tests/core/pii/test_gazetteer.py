@@ -47,9 +47,7 @@ def test_when_a_place_is_written_as_a_name_then_found(
         "please reading the paper",
     ],
 )
-def test_when_a_place_name_is_a_common_word_then_not_found(
-    gazetteer: Gazetteer, text: str
-) -> None:
+def test_when_a_place_name_is_a_common_word_then_not_found(gazetteer: Gazetteer, text: str) -> None:
     assert _places(gazetteer, text) == []
 
 
@@ -86,4 +84,6 @@ def test_when_ner_person_follows_no_cue_then_kept() -> None:
 
 
 def test_country_names() -> None:
-    assert is_country("France") and is_country("UNITED STATES") and not is_country("Paris")
+    assert is_country("France")
+    assert is_country("UNITED STATES")
+    assert not is_country("Paris")
