@@ -27,11 +27,6 @@ SEPARATOR = "\n"
 NON_ASCII = 0x1A
 """Stands for any non-ASCII character in the per-character codes (the context words and the
 classes tested on codes are ASCII)."""
-DENSE = frozenset(range(32, 127)) - frozenset(range(ord("a"), ord("z") + 1))
-"""Printable ASCII but lower-case letters: the characters of identifiers, numbers and their
-separators. Prose breaks a run of them at nearly every word, so the windows of a detector whose
-matches hold no other character (:meth:`Corpus.near_digits` with ``dense``) are narrow."""
-_DENSE_BYTES = bytes(code in DENSE for code in range(256))
 ROW_CHARS = 128 * 1024
 """A haystack is cut into rows of about this many bytes. Polars runs one expression over a
 column on one thread whatever its rows (a select's expressions run side by side), but a scan
@@ -127,45 +122,23 @@ class Corpus:
         # The joined text begins with a line break already.
         return Haystack(self.utf8, np.array([0]), np.array([0]))
 
-    @cached_property
-    def dense_runs(self) -> tuple[np.ndarray, np.ndarray]:
-        """Character starts and ends of the maximal runs of :data:`DENSE` characters."""
-        # One byte per character through bytes.translate (a third of the time of a numpy
-        # table lookup); codes begin and end with a line break, so every run has both edges.
-        dense = np.frombuffer(self.codes.tobytes().translate(_DENSE_BYTES), dtype=np.bool_)
-        edges = np.flatnonzero(dense[1:] != dense[:-1])
-        edges += 1
-        return edges[0::2], edges[1::2]
-
-    def near_digits(self, least: int, width: int, dense: bool = False) -> Haystack:
+    def near_digits(self, least: int, width: int) -> Haystack:
         """The parts of the joined text within ``width + 1`` characters of a run of at least
         ``least`` digits: every match a detector with a match ``width`` characters wide at
-        most, holding such a run, can have (see :class:`Haystack`).
-
-        With ``dense``, only the part of each window from the character before the run of
-        :data:`DENSE` characters holding the digit run to the character after it: every
-        such match whose characters after its first are all :data:`DENSE` lies there (the
-        first may be a lead or a prefix's first character)."""
+        most, holding such a run, can have (see :class:`Haystack`)."""
         starts, ends = self.digit_runs
         if least > 1:
             long = ends - starts >= least
             starts, ends = starts[long], ends[long]
         low = starts - (width + 1)
-        high = ends + (width + 1)
-        if dense and len(starts):
-            # From the character before the dense run holding each digit run (digits are
-            # DENSE) to the one after it. The dense runs are in order as the digit runs are,
-            # so ``low`` and ``high`` stay non-decreasing.
-            run_starts, run_ends = self.dense_runs
-            run = np.searchsorted(run_starts, starts, side="right") - 1
-            np.maximum(low, run_starts[run] - 1, out=low)
-            np.minimum(high, run_ends[run] + 1, out=high)
         np.maximum(low, 0, out=low)
+        high = ends + (width + 1)
         np.minimum(high, len(self.codes) - 1, out=high)
         if not len(low):
             return Haystack.windows(self, low, high)
-        # Overlapping or touching windows become one. The runs are in order and ``high``
-        # never falls: a window reaching past the previous one's end begins a new one.
+        # Overlapping or touching windows become one. The runs are in order and the windows
+        # equally wide, so ``high`` never falls: a window reaching past the previous one's end
+        # begins a new one.
         fresh = np.flatnonzero(low[1:] > high[:-1])
         fresh += 1
         first = np.concatenate(([0], fresh))

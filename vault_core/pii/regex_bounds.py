@@ -11,7 +11,6 @@ patterns are in the subset Python and Rust read alike.
 
 from __future__ import annotations
 
-import re
 import re._constants as re_constants  # type: ignore[import-not-found]
 import re._parser as re_parser  # type: ignore[import-not-found]
 from dataclasses import dataclass
@@ -127,16 +126,6 @@ def prefix_tail_characters(regex: str) -> frozenset[int] | None:
         if not begins_line:
             codes |= tail
     return frozenset(codes)
-
-
-@cache
-def characters(regex: str) -> frozenset[int] | None:
-    """Every ASCII code a match of ``regex`` can hold, or None when that is not read off
-    simply (a negated or non-ASCII class, ``\\w``, an anchor, a case-insensitive flag, ...)."""
-    parsed = re_parser.parse(regex)
-    if parsed.state.flags & re.IGNORECASE:
-        return None
-    return _plain_characters(list(parsed))
 
 
 # Items that match exactly one character.

@@ -232,19 +232,6 @@ def test_when_scanned_near_digit_runs_then_same_findings_as_whole_text(
     assert sum(map(len, windows)) > 500
 
 
-def test_when_scanned_in_dense_windows_then_same_findings_as_plain_windows(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    texts = _long_texts()
-    entities = pattern_entities()
-    assert any(key is not None and key[2] for key in plan.haystack_plan(list(DETECTORS)))
-    dense = _in_order(scan_texts(texts, entities=entities, threshold=0.2))
-    monkeypatch.setattr(plan, "dense_after_first", lambda detector: False)
-    assert not any(key is not None and key[2] for key in plan.haystack_plan(list(DETECTORS)))
-    assert _in_order(scan_texts(texts, entities=entities, threshold=0.2)) == dense
-    assert sum(map(len, dense)) > 500
-
-
 def _columnar(
     texts: list[str],
     threshold: float,

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from vault_core.pii.detectors import default_detectors
 from vault_core.pii.regex_bounds import (
-    characters,
     digit_run,
     first_characters,
     narrowest,
@@ -112,21 +111,3 @@ def test_when_prefix_parsed_then_tail_characters_are_its_later_characters(
 ) -> None:
     found = prefix_tail_characters(regex)
     assert (None if found is None else "".join(sorted(map(chr, found)))) == expected
-
-
-@pytest.mark.parametrize(
-    ("regex", "codes"),
-    [
-        (r"[0-9]{3}-[A-C]", "0123456789-ABC"),
-        (r"(?:x|ext\.?) ?[0-9]", " .0123456789ext"),
-        (r"[^0-9]", None),  # negated
-        (r"\w+", None),  # a category
-        (r"(?i)ab", None),  # case-insensitive
-        (r"^[0-9]", None),  # an anchor
-    ],
-)
-def test_when_characters_read_then_every_code_a_match_can_hold(
-    regex: str, codes: str | None
-) -> None:
-    expected = None if codes is None else frozenset(map(ord, codes))
-    assert characters(regex) == expected

@@ -23,7 +23,6 @@ from vault_core.pii.regex_bounds import first_characters, narrowest, widest
 from vault_core.pii.scan.judge import code_table, in_class, judge, match_each, python_search
 from vault_core.pii.scan.plan import (
     WORDS,
-    HaystackKey,
     haystack_plan,
     scan_expression,
     scan_form,
@@ -50,11 +49,11 @@ def scan_columnar(
     derived = [d for d in active if d.within and names.issuperset(d.within)]
     scanned = [d for d in active if d not in derived]
     flags = {detector.name: flag for detector, flag in zip(active, hinted, strict=True)}
-    haystacks: dict[HaystackKey, Haystack] = {None: corpus.whole()}
+    haystacks: dict[tuple[int, int] | None, Haystack] = {None: corpus.whole()}
 
     def scan(
         scanner: ThreadPoolExecutor,
-        key: HaystackKey,
+        key: tuple[int, int] | None,
         chosen: Sequence[PatternDetector],
         words: tuple[str, ...],
     ) -> Future[pl.DataFrame | None]:
@@ -74,7 +73,7 @@ def scan_columnar(
         return scanner.submit(haystack.frame.select, *expressions)
 
     def spans_of(
-        key: HaystackKey, chosen: Sequence[PatternDetector], found: pl.DataFrame | None
+        key: tuple[int, int] | None, chosen: Sequence[PatternDetector], found: pl.DataFrame | None
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Byte spans into the joined text of each chosen detector's values, from its scan.
         (Read on this thread: on the scanning thread, this work held up the next select.)"""

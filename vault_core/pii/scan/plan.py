@@ -10,14 +10,8 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from vault_core.pii.detectors import PatternDetector
-from vault_core.pii.joined_text import DENSE, SEPARATOR, ContextWords
-from vault_core.pii.regex_bounds import (
-    characters,
-    digit_run,
-    first_characters,
-    prefix_tail_characters,
-    widest,
-)
+from vault_core.pii.joined_text import SEPARATOR, ContextWords
+from vault_core.pii.regex_bounds import digit_run, first_characters, prefix_tail_characters, widest
 
 if TYPE_CHECKING:
     import polars as pl
@@ -38,9 +32,9 @@ holds a space)."""
 # at least the highest tier <= k only; one haystack per tier, as wide as its widest detector.
 _DIGIT_TIERS = (1, 4, 5)
 
-HaystackKey = tuple[int, int, bool] | None
-"""``(least, width, dense)`` of :meth:`~vault_core.pii.joined_text.Corpus.near_digits`, or None
-for the whole text."""
+HaystackKey = tuple[int, int] | None
+"""``(least, width)`` of :meth:`~vault_core.pii.joined_text.Corpus.near_digits`, or None for
+the whole text."""
 
 
 @dataclass(frozen=True)
@@ -115,50 +109,33 @@ def words_expression(words: tuple[str, ...]) -> pl.Expr:
     return ContextWords.search(words).alias(WORDS)
 
 
-@cache
-def dense_after_first(detector: PatternDetector) -> bool:
-    """Whether every scanned match of the detector holds only
-    :data:`~vault_core.pii.joined_text.DENSE` characters after its first (a lead or a
-    prefix's first character may be any): it can be scanned in the dense parts of the windows
-    near digit runs (``Corpus.near_digits`` with ``dense``), a fraction of the windows in
-    prose."""
-    parts = [characters(detector.pattern)]
-    if detector.suffix is not None:
-        parts.append(characters(detector.suffix))
-    if detector.prefix is not None:
-        parts.append(prefix_tail_characters(detector.prefix))
-    return all(part is not None and part <= DENSE for part in parts)
-
-
 def haystack_plan(
     detectors: Sequence[PatternDetector],
-) -> dict[HaystackKey, list[PatternDetector]]:
-    """The detectors grouped by the haystack they are scanned in: ``(least, width, dense)``
-    of :meth:`Corpus.near_digits`, or None for the whole text."""
-    tiers: dict[tuple[int, bool] | None, list[PatternDetector]] = {}
+) -> dict[tuple[int, int] | None, list[PatternDetector]]:
+    """The detectors grouped by the haystack they are scanned in: ``(least, width)`` of
+    :meth:`Corpus.near_digits`, or None for the whole text."""
+    tiers: dict[int | None, list[PatternDetector]] = {}
     for detector in detectors:
         regex = scan_form(detector).regex
         least = digit_run(regex)
         bounded = widest(regex) is not None
         tier = max((t for t in _DIGIT_TIERS if t <= least), default=None) if bounded else None
-        key = None if tier is None else (tier, dense_after_first(detector))
-        tiers.setdefault(key, []).append(detector)
-    # The whole text first (its haystack needs no building), then the lowest tiers, dense
-    # windows first: cards and IBANs (tier 1) are the slowest to judge (checksums, groups
-    # trimmed and checked again), and judging them early overlaps the later scans instead
-    # of following the last.
-    plan: dict[HaystackKey, list[PatternDetector]] = {}
+        tiers.setdefault(tier, []).append(detector)
+    # The whole text first (its haystack needs no building), then the lowest tiers: cards
+    # and IBANs (tier 1) are the slowest to judge (checksums, groups trimmed and checked
+    # again), and judging them early overlaps the later scans instead of following the last.
+    plan: dict[tuple[int, int] | None, list[PatternDetector]] = {}
     if None in tiers:
         plan[None] = tiers[None]
-    for key in sorted((k for k in tiers if k is not None), key=lambda k: (k[0], not k[1])):
-        group = tiers[key]
-        plan[(key[0], max(widest(scan_form(d).regex) or 0 for d in group), key[1])] = group
+    for tier in sorted(t for t in tiers if t is not None):
+        group = tiers[tier]
+        plan[(tier, max(widest(scan_form(d).regex) or 0 for d in group))] = group
     return plan
 
 
 def selects(
-    plan: dict[HaystackKey, list[PatternDetector]],
-) -> list[tuple[HaystackKey, list[PatternDetector]]]:
+    plan: dict[tuple[int, int] | None, list[PatternDetector]],
+) -> list[tuple[tuple[int, int] | None, list[PatternDetector]]]:
     """The selects run, in order: ``(haystack key, detectors)``; the first scans the whole
     text (with the context words) even if no detector does."""
     chunks = [
