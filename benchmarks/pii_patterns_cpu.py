@@ -1,0 +1,76 @@
+"""CPU time of one `patterns` detect_table, for old-vs-new comparisons run interleaved.
+
+    .venv/bin/python benchmarks/pii_patterns_cpu.py REPO CORPUS CALLS
+
+REPO is a checkout whose ``vault_core`` is imported (a git worktree of an older commit beside
+this one); CORPUS is ``vault`` (benchmarks/_pii_corpus, as ``make bench-pii``'s columnar
+measure) or ``independent`` (presidio-evaluator's sentences); the corpus comes from this
+checkout's benchmarks/ either way. Two warm-up calls, then CALLS timed calls; prints one JSON
+line with the median process CPU (every thread: polars scans on its pool) and wall time.
+Alternate the checkouts, one process each, several rounds (the machine is shared), e.g.::
+
+    for r in 1 2 3 4; do for repo in ../old .; do
+      .venv/bin/python benchmarks/pii_patterns_cpu.py $repo vault 9; done; done
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def main() -> int:
+    repo, corpus_name, calls = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    sys.path.insert(0, str(Path(repo).resolve()))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import pyarrow as pa
+
+    import vault_core
+    from vault_core.pii import PiiEngine, PiiEngineConfig
+
+    if corpus_name == "vault":
+        from _pii_corpus import build_corpus
+
+        corpus = build_corpus()
+        texts = [s.text for s in (*corpus.short, *corpus.long)]
+        cells = {name: [c.text for c in values] for name, values in corpus.columns.items()}
+    else:
+        from _pii_corpus_independent import build_independent_corpus
+
+        texts = [s.text for s in build_independent_corpus(3000).samples]
+        cells = {}
+    columns = ["text", *cells]
+    rows = max([len(texts), *(len(values) for values in cells.values())])
+    table = pa.table(
+        {
+            "record_id": [f"r{i}" for i in range(rows)],
+            **{
+                name: values + [None] * (rows - len(values))
+                for name, values in {"text": texts, **cells}.items()
+            },
+        }
+    )
+    engine = PiiEngine(PiiEngineConfig(mode="patterns"))
+    engine.load()
+    for _ in range(2):
+        engine.detect_table(table, text_columns=columns)
+    cpu, wall = [], []
+    for _ in range(calls):
+        began_cpu, began = time.process_time(), time.perf_counter()
+        found = engine.detect_table(table, text_columns=columns)
+        cpu.append(time.process_time() - began_cpu)
+        wall.append(time.perf_counter() - began)
+    cpu.sort()
+    wall.sort()
+    print(json.dumps({
+        "vault_core": str(Path(vault_core.__file__).parent), "corpus": corpus_name,
+        "findings": found.num_rows, "cpu_ms": round(1000 * cpu[calls // 2], 1),
+        "wall_ms": round(1000 * wall[calls // 2], 1),
+    }))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
