@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import methodcaller
 from typing import Any, Final
 
 import blake3
@@ -34,9 +36,11 @@ from vault_core.ingest._schema import TypeTally
 from vault_core.ingest.exceptions import SourceUnavailableError, StreamNotExhaustedError
 from vault_core.ingest.readers import (
     FORMATS,
+    FlatRows,
     ParsedFile,
     ParsedRow,
     RejectReason,
+    RowBlock,
     iter_row_blocks,
 )
 from vault_core.ingest.sources import (
@@ -166,6 +170,7 @@ class IngestStream:
         self._fmt = fmt
         self._key = record_key
         self._required = list(required_columns)
+        self._required_getters = [methodcaller("get", name) for name in self._required]
         self._batch_rows = batch_rows
         self._chunk_size = chunk_size
         self._names = ColumnNames(RECORD_ID)
@@ -253,7 +258,10 @@ class IngestStream:
             for rows in _guarded(blocks, failures):
                 if not state.declared:
                     self._declare(state)
-                yield from self._take(state, rows)
+                if isinstance(rows, FlatRows):
+                    yield from self._take_flat(state, rows)
+                else:
+                    yield from self._take(state, rows)
             if reader.error is not None:
                 detail = f"{type(reader.error).__name__} reading a file"
                 raise SourceUnavailableError(source.label, detail) from reader.error
@@ -370,6 +378,71 @@ class IngestStream:
                 room = batch_rows
         state.records += taken
 
+    def _take_flat(self, state: _FileState, flat: FlatRows) -> Iterator[IngestBatch]:
+        """:meth:`_take` of certified JSON Lines rows, a run at a time: ids, the required
+        columns and repeats are checked over the run (the rows up to the batch's end), and only
+        a run where one of them fails is taken row by row."""
+        n = len(flat.values)
+        state.rows += n
+        self.rows_in += n
+        key, hasher, seen = self._key, blake3.blake3, self._seen
+        start = 0
+        while start < n:
+            pending = self._pending
+            stop = min(n, start + self._batch_rows - len(pending.ids) - len(pending.rejects))
+            values = flat.values[start:stop]
+            canonical = flat.canonical[start:stop]
+            # keyed_record_digest, inlined
+            digests = [hasher(row_bytes, key=key).digest(length=16) for row_bytes in canonical]
+            if (
+                all(all(map(getter, values)) for getter in self._required_getters)
+                and len(set(digests)) == len(digests)
+                and seen.isdisjoint(digests)
+                and self._names.final.keys() >= set().union(*values)
+            ):
+                seen.update(digests)
+                pending.ids.extend([digest.hex() for digest in digests])
+                pending.rows.extend(values)
+                pending.urls.extend(repeat(state.source.url, len(values)))
+                pending.lines.extend(range(flat.first_line + start, flat.first_line + stop))
+                state.records += len(values)
+            else:
+                self._take_flat_rows(state, flat.first_line + start, values, canonical, digests)
+            start = stop
+            if len(pending.ids) + len(pending.rejects) >= self._batch_rows:
+                yield self._flush()
+
+    def _take_flat_rows(
+        self,
+        state: _FileState,
+        first_line: int,
+        values: list[dict[str, Any]],
+        canonical: list[bytes],
+        digests: list[bytes],
+    ) -> None:
+        """The rows of a run one by one, as :meth:`_take` takes them (all of one batch)."""
+        pending, seen, required = self._pending, self._seen, self._required
+        for offset, (row, row_bytes, digest) in enumerate(
+            zip(values, canonical, digests, strict=True)
+        ):
+            line = first_line + offset
+            if not all(map(row.get, required)) and (missing := _missing_required(row, required)):
+                detail = f"missing or empty required column(s) {missing}"
+                self._refuse(state, line, RejectReason.MISSING_REQUIRED, detail, row_bytes)
+            elif digest in seen:
+                detail = f"exact repeat of record {digest.hex()}"
+                self._refuse(state, line, RejectReason.DUPLICATE, detail, b"")
+            else:
+                seen.add(digest)
+                if not self._names.final.keys() >= row.keys():
+                    self._names.add(row)
+                    self._order.update(dict.fromkeys(row))
+                pending.ids.append(digest.hex())
+                pending.rows.append(row)
+                pending.urls.append(state.source.url)
+                pending.lines.append(line)
+                state.records += 1
+
     def _flush(self) -> IngestBatch:
         pending, self._pending = self._pending, _Pending()
         if self._fmt == "jsonl":
@@ -395,9 +468,7 @@ class IngestStream:
         )
 
 
-def _guarded(
-    blocks: Iterator[list[ParsedRow]], failures: list[Exception]
-) -> Iterator[list[ParsedRow]]:
+def _guarded(blocks: Iterator[RowBlock], failures: list[Exception]) -> Iterator[RowBlock]:
     """The blocks of rows; a reader's failure ends them and is kept (fail closed: no crash)."""
     try:
         yield from blocks
