@@ -18,6 +18,7 @@ and is held whole; so is a file no reader can parse, which is quarantined whole 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -379,40 +380,49 @@ class IngestStream:
         state.records += taken
 
     def _take_flat(self, state: _FileState, flat: FlatRows) -> Iterator[IngestBatch]:
-        """:meth:`_take` of certified JSON Lines rows, a run at a time: ids, the required
-        columns and repeats are checked over the run (the rows up to the batch's end), and only
-        a run where one of them fails is taken row by row."""
+        """:meth:`_take` of certified JSON Lines rows, a run at a time (the rows up to the
+        batch's end): ids, required columns, repeats and new column names are checked over the
+        run; rows that fail a check are taken one by one, in order, and the rows between them
+        appended together."""
         n = len(flat.values)
         state.rows += n
         self.rows_in += n
-        key, hasher, seen = self._key, blake3.blake3, self._seen
+        key, hasher, seen, final = self._key, blake3.blake3, self._seen, self._names.final
         start = 0
         while start < n:
             pending = self._pending
             stop = min(n, start + self._batch_rows - len(pending.ids) - len(pending.rejects))
             values = flat.values[start:stop]
             canonical = flat.canonical[start:stop]
+            first_line = flat.first_line + start
             # keyed_record_digest, inlined
             digests = [hasher(row_bytes, key=key).digest(length=16) for row_bytes in canonical]
             if (
                 all(all(map(getter, values)) for getter in self._required_getters)
                 and len(set(digests)) == len(digests)
                 and seen.isdisjoint(digests)
-                and self._names.final.keys() >= set().union(*values)
+                and final.keys() >= set().union(*values)
             ):
-                seen.update(digests)
-                pending.ids.extend([digest.hex() for digest in digests])
-                pending.rows.extend(values)
-                pending.urls.extend(repeat(state.source.url, len(values)))
-                pending.lines.extend(range(flat.first_line + start, flat.first_line + stop))
-                state.records += len(values)
+                self._append_records(state, first_line, values, digests)
             else:
-                self._take_flat_rows(state, flat.first_line + start, values, canonical, digests)
+                self._take_flat_apart(state, first_line, values, canonical, digests)
             start = stop
             if len(pending.ids) + len(pending.rejects) >= self._batch_rows:
                 yield self._flush()
 
-    def _take_flat_rows(
+    def _append_records(
+        self, state: _FileState, first_line: int, values: list[dict[str, Any]], digests: list[bytes]
+    ) -> None:
+        """Rows whose required columns are filled, ids new (and distinct) and names known."""
+        self._seen.update(digests)
+        pending = self._pending
+        pending.ids.extend([digest.hex() for digest in digests])
+        pending.rows.extend(values)
+        pending.urls.extend(repeat(state.source.url, len(values)))
+        pending.lines.extend(range(first_line, first_line + len(values)))
+        state.records += len(values)
+
+    def _take_flat_apart(
         self,
         state: _FileState,
         first_line: int,
@@ -420,28 +430,45 @@ class IngestStream:
         canonical: list[bytes],
         digests: list[bytes],
     ) -> None:
-        """The rows of a run one by one, as :meth:`_take` takes them (all of one batch)."""
-        pending, seen, required = self._pending, self._seen, self._required
-        for offset, (row, row_bytes, digest) in enumerate(
-            zip(values, canonical, digests, strict=True)
-        ):
-            line = first_line + offset
-            if not all(map(row.get, required)) and (missing := _missing_required(row, required)):
-                detail = f"missing or empty required column(s) {missing}"
-                self._refuse(state, line, RejectReason.MISSING_REQUIRED, detail, row_bytes)
-            elif digest in seen:
-                detail = f"exact repeat of record {digest.hex()}"
-                self._refuse(state, line, RejectReason.DUPLICATE, detail, b"")
-            else:
-                seen.add(digest)
-                if not self._names.final.keys() >= row.keys():
-                    self._names.add(row)
-                    self._order.update(dict.fromkeys(row))
-                pending.ids.append(digest.hex())
-                pending.rows.append(row)
-                pending.urls.append(state.source.url)
-                pending.lines.append(line)
-                state.records += 1
+        """A run where some row fails a check: those rows (every copy of an id that repeats
+        within the run too) one by one as :meth:`_take` takes them, the others together."""
+        seen, required, final = self._seen, self._required, self._names.final
+        repeated = {digest for digest, count in Counter(digests).items() if count > 1}
+        apart = [
+            index
+            for index, (row, digest) in enumerate(zip(values, digests, strict=True))
+            if not all(map(row.get, required))
+            or digest in seen
+            or digest in repeated
+            or not final.keys() >= row.keys()
+        ]
+        start = 0
+        for index in [*apart, len(values)]:
+            if index > start:  # none of these meets another row's id or a new name
+                self._append_records(
+                    state, first_line + start, values[start:index], digests[start:index]
+                )
+            if index < len(values):
+                self._take_flat_row(
+                    state, first_line + index, values[index], canonical[index], digests[index]
+                )
+            start = index + 1
+
+    def _take_flat_row(
+        self, state: _FileState, line: int, row: dict[str, Any], row_bytes: bytes, digest: bytes
+    ) -> None:
+        required = self._required
+        if not all(map(row.get, required)) and (missing := _missing_required(row, required)):
+            detail = f"missing or empty required column(s) {missing}"
+            self._refuse(state, line, RejectReason.MISSING_REQUIRED, detail, row_bytes)
+        elif digest in self._seen:
+            detail = f"exact repeat of record {digest.hex()}"
+            self._refuse(state, line, RejectReason.DUPLICATE, detail, b"")
+        else:
+            if not self._names.final.keys() >= row.keys():
+                self._names.add(row)
+                self._order.update(dict.fromkeys(row))
+            self._append_records(state, line, [row], [digest])
 
     def _flush(self) -> IngestBatch:
         pending, self._pending = self._pending, _Pending()
