@@ -11,7 +11,10 @@ top-level key named like a value (``value_like_name``, see :mod:`._names`).
 
 Speed: a line is first read by orjson (about ten times faster than the standard library's
 decoder with a duplicate-key hook); only a line that is not certified to give exactly the values
-of the reference path (:func:`_parse_line`) is read again by it, see :func:`_fast_row`.
+of the reference path (:func:`_parse_line`) is read again by it, see :func:`_fast_row`. Lines are
+certified a block at a time (:func:`_block_rows`) and handed on as :class:`FlatRows` runs, which
+the stream takes a run at a time: parsing about 1.4x and the stream about 1.2x faster than a
+call per line and a loop per row (``make bench-raw``, same process).
 """
 
 from __future__ import annotations
