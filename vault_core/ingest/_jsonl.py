@@ -11,7 +11,10 @@ top-level key named like a value (``value_like_name``, see :mod:`._names`).
 
 Speed: a line is first read by orjson (about ten times faster than the standard library's
 decoder with a duplicate-key hook); only a line that is not certified to give exactly the values
-of the reference path (:func:`_parse_line`) is read again by it, see :func:`_fast_row`.
+of the reference path (:func:`_parse_line`) is read again by it, see :func:`_fast_row`. Lines are
+certified a block at a time (:func:`_block_rows`) and handed on as :class:`FlatRows` runs, which
+the stream takes a run at a time: parsing about 1.4x and the stream about 1.2x faster than a
+call per line and a loop per row (``make bench-raw``, same process).
 """
 
 from __future__ import annotations
@@ -19,13 +22,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any, Final
+from itertools import compress
+from typing import Any, Final, cast
 
 import orjson
 
 from vault_core.ingest._lines import line_blocks, without_bom
 from vault_core.ingest._names import looks_like_value
-from vault_core.ingest._parsed import BLOCK_ROWS, ParsedFile, ParsedRow, RejectReason
+from vault_core.ingest._parsed import (
+    BLOCK_ROWS,
+    FlatRows,
+    ParsedFile,
+    ParsedRow,
+    RejectReason,
+    RowBlock,
+)
 
 # A \uD800-\uDFFF escape in the raw line: only then can a decoded string hold a lone surrogate.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -108,6 +119,7 @@ so the types are judged once per shape, not once per value."""
 
 _UNSEEN: Final = (-1,)
 _dumps: Final = orjson.dumps
+_loads: Final = orjson.loads
 
 
 def _text_positions(kinds: tuple[type, ...]) -> tuple[int, ...] | None:
@@ -154,12 +166,7 @@ def _fast_row(number: int, raw_line: bytes, plain_keys: set[str]) -> ParsedRow |
     if texts is None:
         return None
     if texts:
-        keys = list(values)
-        for position in texts:
-            value = values[keys[position]]
-            # The texts json.dumps gives: an int's digits, true or false.
-            text = str(value) if type(value) is int else "true" if value else "false"
-            values[keys[position]] = text
+        _as_text(values, texts)
     # canonical_text_row_bytes inlined (a call per row): orjson read the values, so no string
     # holds a lone surrogate, the one case where it takes another path.
     canonical = memoryview(_dumps(sorted(values.items()))).tobytes()
@@ -168,40 +175,140 @@ def _fast_row(number: int, raw_line: bytes, plain_keys: set[str]) -> ParsedRow |
     return ParsedRow(number, values, None, "", b"", 1, canonical)
 
 
+def _block_rows(first: int, lines: list[bytes], plain_keys: set[str]) -> tuple[list[RowBlock], int]:
+    """The rows of consecutive lines (the first numbered ``first``) and how many are blank.
+
+    The rows :func:`_fast_row` certifies come as :class:`FlatRows` runs, the others are read by
+    :func:`_parse_line`: the same rows as a call of those per line, with the work done a block
+    at a time (each step one loop or comprehension over the block, about twice as fast). The
+    colon count that finds repeated keys is summed over the block (no line has fewer colons
+    than its count) and only redone line by line when the sums differ.
+    """
+    objects: list[Any] = []
+    read = objects.append
+    for raw_line in lines:
+        try:
+            read(_loads(raw_line))
+        except orjson.JSONDecodeError:
+            read(None)
+    escaped = b"\\u003" in b"".join(lines)
+    flat: list[dict[str, Any] | None] = []
+    keep = flat.append
+    for raw_line, values in zip(lines, objects, strict=True):
+        if type(values) is not dict or (escaped and b"\\u003" in raw_line):
+            keep(None)
+            continue
+        if not plain_keys.issuperset(values):
+            if any(looks_like_value(key) for key in values):
+                keep(None)
+                continue
+            if len(plain_keys) < _PLAIN_KEYS_LIMIT:
+                plain_keys.update(values)
+        kinds = tuple(map(type, values.values()))
+        texts = _TEXT_POSITIONS.get(kinds, _UNSEEN)
+        if texts is _UNSEEN:
+            texts = _text_positions(kinds)
+        if texts is None:
+            keep(None)
+            continue
+        if texts:
+            _as_text(values, texts)
+        keep(values)
+    # One copy of the exact size per row, as canonical_text_row_bytes makes (see there).
+    canonical = [
+        b"" if values is None else memoryview(_dumps(sorted(values.items()))).tobytes()
+        for values in flat
+    ]
+    members = sum(len(values) for values in flat if values is not None)
+    certified = [values is not None for values in flat]
+    colons = members + b"".join(canonical).count(b":")
+    if b"".join(compress(lines, certified)).count(b":") != colons:
+        # A repeated key in some line (see _fast_row): find the lines.
+        for index, values in enumerate(flat):
+            if values is None:
+                continue
+            if lines[index].count(b":") != len(values) + canonical[index].count(b":"):
+                flat[index] = None
+    blocks: list[RowBlock] = []
+    blank = start = 0
+    for stop in [*(i for i, values in enumerate(flat) if values is None), len(lines)]:
+        if stop > start:
+            run = cast(list[dict[str, Any]], flat[start:stop])  # no None between two stops
+            blocks.append(FlatRows(first + start, run, canonical[start:stop]))
+        if stop < len(lines):
+            raw_line = lines[stop]
+            if not raw_line.strip():
+                blank += 1
+            else:
+                row = _parse_line(first + stop, raw_line)
+                if blocks and type(last := blocks[-1]) is list:
+                    last.append(row)
+                else:
+                    blocks.append([row])
+        start = stop + 1
+    return blocks, blank
+
+
+def _as_text(values: dict[str, Any], positions: tuple[int, ...]) -> None:
+    keys = list(values)
+    for position in positions:
+        value = values[keys[position]]
+        # The texts json.dumps gives: an int's digits, true or false.
+        values[keys[position]] = str(value) if type(value) is int else "true" if value else "false"
+
+
+def _rows_one_by_one(
+    first: int, lines: list[bytes], parsed: ParsedFile, plain_keys: set[str]
+) -> Iterator[list[ParsedRow]]:
+    """:func:`_block_rows` line by line; a failure ends the rows after those read before it
+    (yielded first), as if they had come one by one."""
+    rows: list[ParsedRow] = []
+    number = first - 1
+    try:
+        for raw_line in lines:
+            number += 1
+            row = _fast_row(number, raw_line, plain_keys)
+            if row is None:
+                if not raw_line.strip():
+                    parsed.blank_lines += 1
+                    continue
+                row = _parse_line(number, raw_line)
+            rows.append(row)
+    except Exception:
+        if rows:
+            yield rows
+        raise
+    if rows:
+        yield rows
+
+
 def iter_jsonl_blocks(
     chunks: Iterable[bytes], parsed: ParsedFile, block_rows: int = BLOCK_ROWS
-) -> Iterator[list[ParsedRow]]:
-    """The rows of the non-blank lines of the chunks in lists of at most ``block_rows``;
-    counts lines into ``parsed`` as it goes. A failure no reader foresaw ends the rows after
-    those read before it (yielded first), as if they had come one by one."""
+) -> Iterator[RowBlock]:
+    """The rows of the non-blank lines of the chunks in blocks of at most ``block_rows`` (runs
+    of certified rows as :class:`FlatRows`); counts lines into ``parsed`` as it goes. A failure
+    no reader foresaw ends the rows after those read before it (yielded first), as if they had
+    come one by one."""
     number = 0
     plain_keys: set[str] = set()
     for block in line_blocks(without_bom(chunks), keepends=False):
         parsed.physical_lines += len(block)
         for start in range(0, len(block), block_rows):
-            rows: list[ParsedRow] = []
+            lines = block[start : start + block_rows]
             try:
-                for raw_line in block[start : start + block_rows]:
-                    number += 1
-                    row = _fast_row(number, raw_line, plain_keys)
-                    if row is None:
-                        if not raw_line.strip():
-                            parsed.blank_lines += 1
-                            continue
-                        row = _parse_line(number, raw_line)
-                    rows.append(row)
-            except Exception:
-                if rows:
-                    yield rows
-                raise
-            if rows:
-                yield rows
+                blocks, blank = _block_rows(number + 1, lines, plain_keys)
+            except Exception:  # line by line: the same failure raised after the rows before it
+                yield from _rows_one_by_one(number + 1, lines, parsed, plain_keys)
+            else:
+                parsed.blank_lines += blank
+                yield from blocks
+            number += len(lines)
 
 
 def iter_jsonl(chunks: Iterable[bytes], parsed: ParsedFile) -> Iterator[ParsedRow]:
     """One row per non-blank line of the chunks; counts lines into ``parsed`` as it goes."""
-    for rows in iter_jsonl_blocks(chunks, parsed):
-        yield from rows
+    for block in iter_jsonl_blocks(chunks, parsed):
+        yield from block.rows() if isinstance(block, FlatRows) else block
 
 
 def read_jsonl(data: bytes) -> ParsedFile:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, TypeAlias
 
 import pyarrow as pa
 
@@ -58,6 +58,30 @@ class ParsedRow(NamedTuple):
 
     def __repr__(self) -> str:  # never the raw bytes nor the values: they can be PII
         return f"ParsedRow(line={self.line!r}, reason={self.reason!r}, lines={self.lines!r})"
+
+
+class FlatRows(NamedTuple):
+    """Rows of consecutive lines that a reader certified as flat text records, as columns of a
+    block: ``values[i]`` is the row of line ``first_line + i`` and ``canonical[i]`` its
+    :func:`vault_core.digest.canonical_text_row_bytes`. The stream takes them a run at a time
+    (comprehensions over the run, not a loop per row); :meth:`rows` gives them one by one.
+    """
+
+    first_line: int
+    values: list[dict[str, Any]]
+    canonical: list[bytes]
+
+    def rows(self) -> Iterator[ParsedRow]:
+        """The same rows as :class:`ParsedRow` objects."""
+        for offset, (values, canonical) in enumerate(zip(self.values, self.canonical, strict=True)):
+            yield ParsedRow(self.first_line + offset, values, None, "", b"", 1, canonical)
+
+    def __repr__(self) -> str:  # never the values: they can be PII
+        return f"FlatRows(first_line={self.first_line!r}, rows={len(self.values)!r})"
+
+
+RowBlock: TypeAlias = list[ParsedRow] | FlatRows
+"""What readers hand on at a time: parsed rows, or a run of certified flat rows."""
 
 
 @dataclass

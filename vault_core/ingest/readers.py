@@ -21,9 +21,11 @@ from vault_core.ingest._jsonl import iter_jsonl, iter_jsonl_blocks
 from vault_core.ingest._lines import CHUNK_SIZE, BinaryReader, read_chunks
 from vault_core.ingest._names import value_like_position
 from vault_core.ingest._parsed import BLOCK_ROWS, in_blocks, unreadable
+from vault_core.ingest._parsed import FlatRows as FlatRows
 from vault_core.ingest._parsed import ParsedFile as ParsedFile
 from vault_core.ingest._parsed import ParsedRow as ParsedRow
 from vault_core.ingest._parsed import RejectReason as RejectReason
+from vault_core.ingest._parsed import RowBlock as RowBlock
 
 FORMATS = ("csv", "jsonl", "parquet", "txt")
 
@@ -109,10 +111,11 @@ def iter_row_blocks(
     whole_file: Callable[[], bytes],
     chunk_size: int = CHUNK_SIZE,
     batch_rows: int = 20_000,
-) -> Iterator[list[ParsedRow]]:
+) -> Iterator[RowBlock]:
     """The rows of :func:`iter_rows` in lists of at most :data:`BLOCK_ROWS` and a quarter of
     ``batch_rows`` (so a block adds at most a quarter batch to memory). JSON Lines reads whole
-    blocks; the other formats are grouped as they come."""
+    blocks (runs of certified rows as :class:`FlatRows`); the other formats are grouped as they
+    come."""
     block_rows = min(BLOCK_ROWS, -(-batch_rows // 4))
     if fmt == "jsonl":
         return iter_jsonl_blocks(read_chunks(handle, chunk_size), parsed, block_rows)
