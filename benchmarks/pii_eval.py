@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/pii_eval.py --quick    # a smaller corpus, for a smoke test
     .venv/bin/python benchmarks/pii_eval.py --patterns-scale 5  # also patterns on a 5x corpus
     .venv/bin/python benchmarks/pii_eval.py --corpus independent  # `make bench-pii-independent`
+    .venv/bin/python benchmarks/pii_eval.py --corpus independent --misses PERSON  # what is missed
 
 The corpus (benchmarks/_pii_corpus.py) is generated from Faker values and templates written for
 vault. ``--corpus independent`` scores instead on sentences from presidio-evaluator's templates and
@@ -267,6 +268,54 @@ def _prf(scores: Scores, entity: str | None = None) -> tuple[float, float, float
     return Scores.prf(scores.tp[entity], scores.fp[entity], scores.fn[entity])
 
 
+_CONTEXT_CHARS = 40
+
+
+def print_misses(
+    entity: str,
+    samples: Sequence[Sample],
+    ours: Sequence[Sequence[Span]],
+    presidio: Sequence[Sequence[Span]] | None,
+) -> None:
+    """List, with context, the gold spans of ``entity`` we miss (strict) and our spurious ones.
+
+    Each missed span shows what we found over it instead and whether Presidio found it exactly
+    (``P+``/``P-``, ``P?`` without a Presidio run). The corpus is synthetic: printing its values
+    is what a diagnostic is for."""
+
+    def around(text: str, start: int, end: int) -> str:
+        before = text[max(0, start - _CONTEXT_CHARS) : start]
+        after = text[end : end + _CONTEXT_CHARS]
+        return repr(f"{before}[{text[start:end]}]{after}")
+
+    missed = spurious = 0
+    print(f"\n## {entity}: gold spans missed (strict), with what vault full found over them\n")
+    for index, (sample, found) in enumerate(zip(samples, ours, strict=True)):
+        predicted = {(s, e) for s, e, t in found if t == entity}
+        theirs = (
+            None if presidio is None else {(s, e) for s, e, t in presidio[index] if t == entity}
+        )
+        for start, end, kind in sample.spans:
+            if kind != entity or (start, end) in predicted:
+                continue
+            missed += 1
+            mark = "P?" if theirs is None else ("P+" if (start, end) in theirs else "P-")
+            over = [f"{t}:{sample.text[s:e]!r}" for s, e, t in found if s < end and e > start]
+            print(f"MISS {mark} {around(sample.text, start, end)} ours: {', '.join(over) or '-'}")
+    print(f"\n## {entity}: spurious (no gold span of this type at these offsets)\n")
+    for sample, found in zip(samples, ours, strict=True):
+        gold = {(s, e) for s, e, t in sample.spans if t == entity}
+        for start, end, kind in found:
+            if kind != entity or (start, end) in gold:
+                continue
+            spurious += 1
+            under = [
+                f"{t}:{sample.text[s:e]!r}" for s, e, t in sample.spans if s < end and e > start
+            ]
+            print(f"SPURIOUS {around(sample.text, start, end)} gold: {', '.join(under) or '-'}")
+    print(f"\n{entity}: {missed} missed, {spurious} spurious")
+
+
 def run_independent(args: argparse.Namespace) -> int:
     """Score ``full`` and ``patterns`` beside Presidio on presidio-evaluator's sentences."""
     sentences = 400 if args.quick else args.sentences
@@ -289,6 +338,7 @@ def run_independent(args: argparse.Namespace) -> int:
     )
 
     runs: dict[str, tuple[dict[str, Scores], float]] = {}
+    predicted: dict[str, list[list[Span]]] = {}
     for mode in ("patterns", "full"):
         engine = PiiEngine(PiiEngineConfig(mode=mode, n_process=2))  # type: ignore[arg-type]
         engine.load()
@@ -296,12 +346,16 @@ def run_independent(args: argparse.Namespace) -> int:
         found = engine.detect_batch(texts)
         secs = time.perf_counter() - began
         spans = [[(f.start, f.end, f.entity_type) for f in fs] for fs in found]
+        predicted[mode] = spans
         runs[f"vault {mode}"] = (score(samples, spans), secs)
         print(f"vault {mode}: {secs:.2f} s, {mb / secs:.3f} MB/s", flush=True)
     if not args.skip_presidio:
         spans, secs = run_presidio(samples)
+        predicted["presidio"] = spans
         runs["Presidio"] = (score(samples, spans), secs)
         print(f"Presidio batch (256, n_process=2): {secs:.2f} s, {mb / secs:.4f} MB/s", flush=True)
+    for entity in args.misses:
+        print_misses(entity, samples, predicted["full"], predicted.get("presidio"))
 
     ours, _ = runs["vault full"]
     presidio = runs.get("Presidio", (None, 0.0))[0]
@@ -398,6 +452,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--sentences", type=int, default=3000, help="independent corpus: sentences generated"
+    )
+    parser.add_argument(
+        "--misses",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="independent corpus: list the TYPE spans vault full misses and its spurious ones",
     )
     args = parser.parse_args(argv)
     if args.corpus == "independent":
