@@ -44,14 +44,20 @@ _SUFFIXES = frozenset("Jr Sr II III IV MD DDS DVM PhD Esq".split())
 _PARTICLES = frozenset(
     "van von der den de del della di da dos das du la le ten ter bin ibn al el".split()
 )
-# Words that end a run of name words: organization designators and address words.
+# Legal forms and words that make a name an organization's (compared in upper case).
+ORG_WORDS = frozenset(
+    "INC LTD LLC LLP LP CORP CORPORATION CO COMPANY COMPANIES LIMITED GROUP HOLDINGS HOLDING "
+    "BANK BANCORP BANCSHARES PLC SA AG NV BV GMBH SPA SE ASA AB OYJ KK ETF FUND FUNDS TRUST "
+    "CAPITAL PARTNERS INDUSTRIES TECHNOLOGIES SYSTEMS SERVICES PHARMACEUTICALS PHARMA "
+    "THERAPEUTICS UNIVERSITY COLLEGE SCHOOL HOSPITAL INSTITUTE FOUNDATION ASSOCIATION".split()
+)
+# Of those, the abbreviations written with a full stop ("Inc.", "Co.Ltd.").
+_ORG_ABBREVIATIONS = frozenset("INC LTD CORP CO".split())
+# Words that end a run of name words: organization and address words.
 _NOT_NAME_WORDS = frozenset(
-    "Inc Ltd Llc LLC Corp Corporation Co Company Group Holdings Holding Bank Plc PLC plc Trust "
-    "Fund Funds Capital Partners University College School Hospital Institute Foundation "
-    "Association Society Club Council Ministry Department Agency Services Systems Street St "
-    "Road Rd Avenue Ave Lane Drive Way Court Place Square Suite Apt Apartment Floor Box Unit "
-    "Building Park Station Airport River Mountain Lake North South East West Republic Kingdom "
-    "States City County".split()
+    "Society Club Council Ministry Department Agency Street St Road Rd Avenue Ave Lane Drive "
+    "Way Court Place Square Suite Apt Apartment Floor Box Unit Building Park Station Airport "
+    "River Mountain Lake North South East West Republic Kingdom States City County".split()
 )
 # Capitalised words that begin sentences or greet, never a name on their own.
 _FUNCTION_WORDS = frozenset(
@@ -105,6 +111,7 @@ class NameFitter:
             _is_capitalised(word)
             and word not in _FUNCTION_WORDS
             and word not in _NOT_NAME_WORDS
+            and word.upper() not in ORG_WORDS
             and word.lower() not in _TITLES
             # "Suite 364", "Apt. 9": a capitalised word before a number is an address part.
             and not re.match(r"\.? ?[0-9]", text[end : end + 3])
@@ -189,7 +196,8 @@ class NameFitter:
             return False
         first = text[words[0][0] : words[0][1]]
         minimum = FIRST_NAME_MIN_FREQUENCY if len(words) > 1 else _LONE_NAME_MIN_FREQUENCY
-        if len(words) == 1 and label not in (_ORG, "NORP", "PER"):
+        # A lone word the model calls a place or a nationality ("German") stays one.
+        if len(words) == 1 and label not in (_ORG, "PER"):
             return False
         if not self.is_first_name(first, minimum):
             return False
@@ -213,11 +221,17 @@ class NameFitter:
                     pieces = [(cut[0][0], cut[0][1], PERSON)]
                     pieces += [(s, e, second) for s, e in cut[1:]]
             for part_start, part_end, kind in pieces:
+                if _is_organization(text, part_start, part_end):
+                    s, e = _organization(text, part_start, part_end)
+                    if s < e:
+                        fitted.append((s, e, _ORG))
+                    continue
                 s, e, titled = self._trim(text, part_start, part_end)
                 if s >= e or not (
                     titled or kind in (PERSON, "PER") or self._person_like(text, s, e, kind)
                 ):
-                    s, e = _light_trim(text, part_start, part_end)
+                    trim = _organization if kind == _ORG else _light_trim
+                    s, e = trim(text, part_start, part_end)
                     if s < e and kind not in (PERSON, "PER"):
                         fitted.append((s, e, kind))
                     continue
@@ -264,9 +278,38 @@ class NameFitter:
             if not text.startswith(" ", end) or after is None:
                 continue
             name_end = self._extend(text, end, len(text), surname=True)
+            if _is_organization(text, start, _next_word_end(text, name_end)):
+                continue
             if name_end > end and not text[end:name_end].strip().rstrip(".").isupper():
                 found.append((start, name_end, PERSON))
         return found
+
+
+def _next_word_end(text: str, end: int) -> int:
+    match = _WORD.match(text, end + 1) if text.startswith(" ", end) else None
+    return end if match is None else match.end()
+
+
+def _is_organization(text: str, start: int, end: int) -> bool:
+    return any(m.group().upper() in ORG_WORDS for m in _WORD.finditer(text, start, end))
+
+
+def _organization(text: str, start: int, end: int) -> tuple[int, int]:
+    """An organization's span: no leading "The", with the legal form after it ("Acme plc")
+    and the full stop of an abbreviated one ("Acme Inc.")."""
+    start, end = _light_trim(text, start, end)
+    lead = re.match(r"(?:[Tt]he|THE) (?=\S)", text[start:end])
+    if lead:
+        start += lead.end()
+    while True:
+        match = _WORD.match(text, end + 1) if text.startswith(" ", end) else None
+        if match is None or match.group().upper() not in ORG_WORDS:
+            break
+        end = match.end()
+    last = re.search(r"([^\W\d_]+)\.?$", text[start:end])
+    if last and last.group(1).upper() in _ORG_ABBREVIATIONS and text.startswith(".", end):
+        end += 1
+    return start, end
 
 
 def _light_trim(text: str, start: int, end: int) -> tuple[int, int]:
