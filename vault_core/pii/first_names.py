@@ -14,6 +14,12 @@ from importlib import resources
 
 from vault_core.pii.exceptions import ModelNotInstalledError
 
+
+def _word_set(words: str) -> frozenset[str]:
+    """The words of a space-separated list (kept as one string for reading)."""
+    return frozenset(words.split())
+
+
 _PACKAGE = "gender_guesser"
 _RESOURCE = "data/nam_dict.txt"
 # Columns of a line: the gender code, the name from column 3, the frequencies per country from
@@ -23,10 +29,10 @@ _FREQUENCY_COLUMN = 30
 _FREQUENCY_DIGITS = "123456789ABCD"
 
 # English words that the dictionary also lists as names (mostly East Asian given names).
-_ENGLISH_WORDS = frozenset(
+_ENGLISH_WORDS = _word_set(
     "A An And Are As At Be But By Can Do For From Go Had Has He Her His I If In Is It Its Long Man "
     "May Me My No Not Now Of On One Or Our She So Son The Their Then They This To Too Up Us We "
-    "Who Will Yes You".split()
+    "Who Will Yes You"
 )
 
 _lock = threading.Lock()

@@ -24,6 +24,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+
+def _word_set(words: str) -> frozenset[str]:
+    """The words of a space-separated list (kept as one string for reading)."""
+    return frozenset(words.split())
+
+
 Entity = tuple[int, int, str]
 """``(start, end, spaCy label)`` in the text the model read."""
 
@@ -36,40 +42,37 @@ FIRST_NAME_MIN_FREQUENCY = 2
 _LONE_NAME_MIN_FREQUENCY = 3
 """A lone word the model called an organization or a nationality becomes a person from here."""
 
-_TITLES = frozenset(
+_TITLES = _word_set(
     "mr mrs ms mx miss dr prof sir madam dame frau herr mme mlle monsieur madame señor señora "
-    "signor signora sig sr sra srta".split()
+    "signor signora sig sr sra srta"
 )
-_SUFFIXES = frozenset("Jr Sr II III IV MD DDS DVM PhD Esq".split())
-_PARTICLES = frozenset(
-    "van von der den de del della di da dos das du la le ten ter bin ibn al el".split()
-)
+_SUFFIXES = _word_set("Jr Sr II III IV MD DDS DVM PhD Esq")
+_PARTICLES = _word_set("van von der den de del della di da dos das du la le ten ter bin ibn al el")
 # Legal forms and words that make a name an organization's (compared in upper case).
-ORG_WORDS = frozenset(
+ORG_WORDS = _word_set(
     "INC LTD LLC LLP LP CORP CORPORATION CO COMPANY COMPANIES LIMITED GROUP HOLDINGS HOLDING "
     "BANK BANCORP BANCSHARES PLC SA AG NV BV GMBH SPA SE ASA AB OYJ KK ETF FUND FUNDS TRUST "
     "CAPITAL PARTNERS INDUSTRIES TECHNOLOGIES SYSTEMS SERVICES PHARMACEUTICALS PHARMA "
-    "THERAPEUTICS UNIVERSITY COLLEGE SCHOOL HOSPITAL INSTITUTE FOUNDATION ASSOCIATION".split()
+    "THERAPEUTICS UNIVERSITY COLLEGE SCHOOL HOSPITAL INSTITUTE FOUNDATION ASSOCIATION"
 )
 # Of those, the abbreviations written with a full stop ("Inc.", "Co.Ltd.").
-_ORG_ABBREVIATIONS = frozenset("INC LTD CORP CO".split())
+_ORG_ABBREVIATIONS = _word_set("INC LTD CORP CO")
 # Words that end a run of name words: organization and address words.
-_NOT_NAME_WORDS = frozenset(
+_NOT_NAME_WORDS = _word_set(
     "Society Club Council Ministry Department Agency Street St Road Rd Avenue Ave Lane Drive "
     "Way Court Place Square Suite Apt Apartment Floor Box Unit Building Park Station Airport "
-    "River Mountain Lake North South East West Republic Kingdom States City County".split()
+    "River Mountain Lake North South East West Republic Kingdom States City County"
 )
 # Capitalised words that begin sentences or greet, never a name on their own.
-_FUNCTION_WORDS = frozenset(
+_FUNCTION_WORDS = _word_set(
     "I A An The This That These Those My Our Your His Her Its Their We You He She It They Me Us "
     "Him Them Hi Hello Hey Dear Thanks Thank Please Yes No Not And But Or So If When Where What "
     "Who Why How Which There Here Then In On At For From To Of With By As After Before Is Are "
     "Was Were Be Been Do Does Did Can Could Would Should Has Have Had All Any Some Each Every "
     "Also Just OK Ok Regards Best Sincerely Note Re Fwd Subject Name User Date Phone Address "
-    "Email Mail Billing Shipping Answer Question Producer Director Manager Customer Client".split()
+    "Email Mail Billing Shipping Answer Question Producer Director Manager Customer Client"
 )
 
-# A word: letters, with inner apostrophes and hyphens ("O'Brien", "Jean-Luc").
 # A word: letters, with inner hyphens and apostrophes ("Jean-Luc", "O'Brien"; "Lee's" is "Lee").
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[-'’](?=[^\W\d_]{2}))*")
 # What may stand around an organization's or a place's name and is not part of it.
@@ -236,9 +239,12 @@ class NameFitter:
                         fitted.append((s, e, kind))
                     continue
                 words = _words(text, s, e)
-                if len(words) >= 3 and not self.is_first_name(text[words[0][0] : words[0][1]]):
-                    if self.is_first_name(text[words[1][0] : words[1][1]]):
-                        s = words[1][0]  # "Producer Jane Doe"
+                if (
+                    len(words) >= 3
+                    and not self.is_first_name(text[words[0][0] : words[0][1]])
+                    and self.is_first_name(text[words[1][0] : words[1][1]])
+                ):
+                    s = words[1][0]  # "Producer Jane Doe"
                 last = text[words[-1][0] : words[-1][1]]
                 one_word = len(words) == 1
                 s = self._extend_back(text, s) if one_word and not titled else s
