@@ -76,7 +76,7 @@ _FUNCTION_WORDS = _word_set(
 # A word: letters, with inner hyphens and apostrophes ("Jean-Luc", "O'Brien"; "Lee's" is "Lee").
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[-'’](?=[^\W\d_]{2}))*")
 # What may stand around an organization's or a place's name and is not part of it.
-_EDGE_JUNK = " \t\n\"'“”‘’,;:()[]{}<>|*_"
+_EDGE_JUNK = " \t\n\"'“”‘’,;:!?\\()[]{}<>|*_"
 _CUT = re.compile(r"\s*(?:\n|\\n|[\"“”„:;|()\[\]{}<>]|\s[–—-]\s|[–—])\s*")
 _PERSON_CUT = re.compile(r"\s+(?:of|and|&)\s+")
 _TITLE = re.compile(
@@ -229,6 +229,11 @@ class NameFitter:
                     if s < e:
                         fitted.append((s, e, _ORG))
                     continue
+                if kind == _ORG:
+                    nationality = _leading_nationality(text, part_start, part_end)
+                    if nationality is not None:
+                        fitted.append((*nationality, "NORP"))
+                        part_start = nationality[1]
                 s, e, titled = self._trim(text, part_start, part_end)
                 if s >= e or not (
                     titled or kind in (PERSON, "PER") or self._person_like(text, s, e, kind)
@@ -289,6 +294,18 @@ class NameFitter:
             if name_end > end and not text[end:name_end].strip().rstrip(".").isupper():
                 found.append((start, name_end, PERSON))
         return found
+
+
+_NATIONALITY = re.compile(r"(?:[Tt]he )?([A-Z][a-z]+(?:ian|ish|ese|ean|ic|ch)) (?=[A-Z])")
+
+
+def _leading_nationality(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The nationality leading an organization without a legal form ("The Russian Border
+    Force"): the model's span holds a nationality and a body that is no name."""
+    match = _NATIONALITY.match(text, start, end)
+    if match is None or _is_organization(text, start, end):
+        return None
+    return match.span(1)
 
 
 def _next_word_end(text: str, end: int) -> int:

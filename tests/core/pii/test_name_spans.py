@@ -51,6 +51,8 @@ CASES = [
     ("Callaway Golf Company is", "Callaway Golf Company", "PERSON",
      [("Callaway Golf Company", "ORG")]),
     ("a 2022 German action-comedy film", "German", "NORP", [("German", "NORP")]),
+    ("The Russian Border Force have", "The Russian Border Force", "ORG",
+     [("Russian", "NORP"), ("Border Force", "ORG")]),
     # Missed by the model: beside a title, or a known given name before a surname.
     ("I'd like to join accounts with ms. Laura", "", "", [("Laura", "PERSON")]),
     ("Mrs. Jessica Fedorov Apt. 996", "", "", [("Jessica Fedorov", "PERSON")]),
