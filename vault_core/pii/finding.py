@@ -46,6 +46,8 @@ SHADOWED_INSIDE: Mapping[str, frozenset[str]] = MappingProxyType(
         "DATE_TIME": frozenset(NUMBER_TYPES),
         # Ten digits in 3-3-4 groups pass the NHS checksum one time in eleven.
         "UK_NHS": frozenset({"PHONE_NUMBER"}),
+        # A licence number after "driver's license" may hold a Luhn-valid run of digits.
+        "CREDIT_CARD": frozenset({"US_DRIVER_LICENSE"}),
     }
 )
 """A finding of the key type lying inside a finding of one of the value types is a known false

@@ -19,6 +19,8 @@ from typing import Any
 from vault_core.pii import offline
 from vault_core.pii.exceptions import DetectionError
 from vault_core.pii.finding import NER_DETECTOR, Finding
+from vault_core.pii.first_names import first_names
+from vault_core.pii.name_spans import NameFitter
 
 NER_SCORE = 0.85
 """Score given to NER findings (spaCy has no confidences; Presidio uses the same default)."""
@@ -64,8 +66,14 @@ _NOT_NAMES: frozenset[str] = frozenset((
 """Capitalised function words that alone never make a piece worth NER (a piece holding only
 these and pattern findings is skipped). Generic English, not taken from the benchmark corpus."""
 # Sentence-ish pieces: up to a full stop, question or exclamation mark followed by space, or a
-# line break.
-_SEGMENT = re.compile(r"[^\n]*?(?:[.!?](?=\s)|\n|$)")
+# line break (also an escaped one, the two characters "\n" of JSON-escaped text). A full stop
+# after a lone letter or a title is not an end: "Mr. Lee" and "Jane B. Doe" stay whole.
+_SEGMENT = re.compile(
+    r"[^\n]*?(?:(?<!\b[a-z])(?<!\b(?:mr|ms|dr|mx|st|jr|sr))(?<!\b(?:mrs|mme|rev))(?<!\bprof)"
+    r"[.!?](?=\s)|\n|\\n|$)",
+    re.IGNORECASE,
+)
+_ESCAPED_BREAK = "\\n"
 _NER_UNIT_CHARS = 2_000
 # Below this many NER units, starting worker processes costs more than it saves.
 _MIN_UNITS_PER_PROCESS = 64
@@ -102,6 +110,7 @@ class Ner:
         self._label_words = _LABEL_WORDS | context_words
         self._lock = threading.Lock()
         self._nlp: Any = None
+        self._fitter: NameFitter | None = None
 
     def nlp(self) -> Any:
         """The loaded spaCy pipeline (loaded on first call, once).
@@ -111,8 +120,15 @@ class Ner:
         """
         with self._lock:
             if self._nlp is None:
+                self._fitter = NameFitter(first_names())
                 self._nlp = offline.load_spacy_for_ner(self.spacy_model)
             return self._nlp
+
+    def fitter(self) -> NameFitter:
+        """What fits the model's entities to names (:mod:`vault_core.pii.name_spans`)."""
+        self.nlp()
+        assert self._fitter is not None
+        return self._fitter
 
     def units(
         self, texts: list[str], raw: list[list[Finding]] | None = None
@@ -124,16 +140,17 @@ class Ner:
         IBAN, a date, a street address or "My SSN is ..." holds no name the NER could add.
         """
         units: dict[str, list[tuple[int, int]]] = {}
+        fitter = self.fitter()
         for text_index, text in enumerate(texts):
             covered = _Coverage(raw[text_index] if raw is not None else [], self._label_words)
             if len(text) <= _SHORT_TEXT:
                 if _CAPITAL.search(text) and covered.may_hold_name(text, 0):
-                    units.setdefault(offline.sanitize(text), []).append((text_index, 0))
+                    units.setdefault(_for_nlp(text), []).append((text_index, 0))
                 continue
             for chunk_offset, chunk in offline.split_for_nlp(text, self.max_chunk_chars):
-                for offset, piece in _gated_pieces(chunk):
+                for offset, piece in _gated_pieces(chunk, fitter):
                     if covered.may_hold_name(piece, chunk_offset + offset):
-                        units.setdefault(offline.sanitize(piece), []).append(
+                        units.setdefault(_for_nlp(piece), []).append(
                             (text_index, chunk_offset + offset)
                         )
         return units
@@ -148,7 +165,7 @@ class Ner:
             n_process = 1
         pieces = list(units)
         try:
-            entities = _ner_entities(nlp, pieces, self.batch_size, n_process)
+            entities = _ner_entities(nlp, self.fitter(), pieces, self.batch_size, n_process)
             for piece, ents in zip(pieces, entities, strict=True):
                 for start, end, label, text in ents:
                     entity_type = SPACY_LABEL_TO_ENTITY.get(label)
@@ -169,8 +186,18 @@ class Ner:
             ) from None
 
 
-def _gated_pieces(text: str) -> Iterator[tuple[int, str]]:
-    """Runs of consecutive sentences of ``text`` that may hold a name, as ``(offset, piece)``.
+def _for_nlp(piece: str) -> str:
+    """``piece`` as spaCy reads it, same length: lone surrogates replaced, and escaped line
+    breaks made real ones (the tokenizer glues "Lee\\nAddress" into one token)."""
+    piece = offline.sanitize(piece)
+    if _ESCAPED_BREAK in piece:
+        piece = piece.replace(_ESCAPED_BREAK, " \n")
+    return piece
+
+
+def _gated_pieces(text: str, fitter: NameFitter) -> Iterator[tuple[int, str]]:
+    """Runs of consecutive sentences of ``text`` that may hold a name, as ``(offset, piece)``:
+    a capitalised word after a lower-case one, or a known given name first ("Cindy is ...").
 
     Adjacent candidate sentences are merged (up to about ``_NER_UNIT_CHARS``) so the NER keeps
     some context and spaCy gets fewer, longer docs."""
@@ -180,7 +207,7 @@ def _gated_pieces(text: str) -> Iterator[tuple[int, str]]:
         start, end = match.span()
         if start == end:
             continue
-        if _NAME_CANDIDATE.search(text, start, end):
+        if _NAME_CANDIDATE.search(text, start, end) or _first_is_name(text, start, end, fitter):
             if run_start >= 0 and start == run_end and end - run_start <= _NER_UNIT_CHARS:
                 run_end = end
                 continue
@@ -191,23 +218,35 @@ def _gated_pieces(text: str) -> Iterator[tuple[int, str]]:
         yield run_start, text[run_start:run_end]
 
 
-# (start_char, end_char, label, text if the entity is one token else None)
+_FIRST_WORD = re.compile(r"\W*([^\W\d_]+)")
+
+
+def _first_is_name(text: str, start: int, end: int, fitter: NameFitter) -> bool:
+    match = _FIRST_WORD.match(text, start, end)
+    return match is not None and fitter.is_first_name(match.group(1))
+
+
+# (start_char, end_char, label, text if the entity is one word else None)
 _Entity = tuple[int, int, str, str | None]
 
 
-def _doc_entities(doc: Any) -> list[_Entity]:
+def _doc_entities(doc: Any, fitter: NameFitter) -> list[_Entity]:
+    text = doc.text
+    fitted = fitter.fit(text, [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents])
     return [
-        (ent.start_char, ent.end_char, ent.label_, ent.text if len(ent) == 1 else None)
-        for ent in doc.ents
+        (start, end, label, None if " " in text[start:end] else text[start:end])
+        for start, end, label in fitted
     ]
 
 
 _worker_nlp: Any = None
+_worker_fitter: NameFitter | None = None
 
 
-def _init_worker(nlp: Any) -> None:
-    global _worker_nlp
+def _init_worker(nlp: Any, fitter: NameFitter) -> None:
+    global _worker_nlp, _worker_fitter
     _worker_nlp = nlp
+    _worker_fitter = fitter
     # Each worker multiplies with one BLAS thread: OpenBLAS's default of one thread per core in
     # every worker oversubscribed the cores (see benchmarks/RESULTS.md). threadpoolctl comes
     # with the scientific stack; without it the default stands.
@@ -220,11 +259,15 @@ def _init_worker(nlp: Any) -> None:
 
 def _worker_entities(job: tuple[list[str], int]) -> list[list[_Entity]]:
     pieces, batch_size = job
-    return [_doc_entities(doc) for doc in _worker_nlp.pipe(pieces, batch_size=batch_size)]
+    assert _worker_fitter is not None
+    return [
+        _doc_entities(doc, _worker_fitter)
+        for doc in _worker_nlp.pipe(pieces, batch_size=batch_size)
+    ]
 
 
 def _ner_entities(
-    nlp: Any, pieces: list[str], batch_size: int, n_process: int
+    nlp: Any, fitter: NameFitter, pieces: list[str], batch_size: int, n_process: int
 ) -> list[list[_Entity]]:
     """The entities of each piece, on ``n_process`` forked workers when above one.
 
@@ -239,12 +282,12 @@ def _ner_entities(
         step = max(batch_size, -(-len(pieces) // (n_process * 4)))
         jobs = [(pieces[i : i + step], batch_size) for i in range(0, len(pieces), step)]
         context = multiprocessing.get_context("fork")
-        with context.Pool(n_process, initializer=_init_worker, initargs=(nlp,)) as pool:
+        with context.Pool(n_process, initializer=_init_worker, initargs=(nlp, fitter)) as pool:
             found: list[list[_Entity]] = []
             for part in pool.imap(_worker_entities, jobs):
                 found.extend(part)
             return found
-    return [_doc_entities(doc) for doc in nlp.pipe(pieces, batch_size=batch_size)]
+    return [_doc_entities(doc, fitter) for doc in nlp.pipe(pieces, batch_size=batch_size)]
 
 
 class _Coverage:

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from vault_core.pii import Finding, PiiEngine, PiiEngineConfig
 from vault_core.pii.detectors import DetectorRegistry, PatternDetector, default_detectors
+from vault_core.pii.first_names import first_names
+from vault_core.pii.name_spans import NameFitter
 from vault_core.pii.ner import _gated_pieces
 from vault_core.pii.normalize import normalize_texts
 from vault_core.pii.scan import batches, plan, reference, scan_texts
@@ -160,7 +162,7 @@ def test_when_any_text_then_offsets_valid_sorted_and_disjoint(text: str) -> None
 )
 def test_when_text_gated_for_ner_then_pieces_index_the_original(parts: list[str]) -> None:
     text = "".join(parts)
-    for offset, piece in _gated_pieces(text):
+    for offset, piece in _gated_pieces(text, NameFitter(first_names())):
         assert text[offset : offset + len(piece)] == piece
         assert "Ann Lee" in piece or "Bob" in piece
 

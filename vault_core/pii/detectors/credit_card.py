@@ -11,6 +11,7 @@ DETECTORS = (
         r"[1-6][0-9](?:[ -]?[0-9]){10,17}",
         # Not after a digit or a dash, nor after a digit and a space (a longer number).
         1.0, prefix=r"^ ?|[^0-9 -]|[^0-9] ", trail=r"[0-9-]", validate=v.card,
-        retreat=True,
+        # "E679113591542135903" after "driver's license" is a licence, not a card inside one.
+        retreat=True, shadowed_inside=("US_DRIVER_LICENSE",),
     ),
 )  # fmt: skip
