@@ -48,14 +48,14 @@ def makedirs(directory: str, mode: int = 0o777) -> None:
     ``mode`` applies to ``directory`` itself, as in :func:`os.makedirs`; parents get the default.
     """
     missing: list[str] = []
-    current = directory
+    current = directory = directory or "."
     while not os.path.isdir(current):
         missing.append(current)
-        current = os.path.dirname(current)
+        current = _parent(current)
     for path in reversed(missing):
         with suppress(FileExistsError):
             os.mkdir(path, mode if path == directory else 0o777)
-        fsync_dir(os.path.dirname(path))
+        fsync_dir(_parent(path))
 
 
 def replace_file(path: str, data: bytes, *, dir_mode: int = 0o777) -> None:
@@ -63,7 +63,7 @@ def replace_file(path: str, data: bytes, *, dir_mode: int = 0o777) -> None:
 
     The file is created with mode 0600 (``mkstemp``); ``dir_mode`` applies to folders created.
     """
-    directory = os.path.dirname(path)
+    directory = _parent(path)
     makedirs(directory, dir_mode)
     tmp = _write_temp(directory, data)
     try:
@@ -80,7 +80,7 @@ def publish_file(path: str, data: bytes, *, dir_mode: int = 0o777) -> bool:
     Readers never see a partial file. Where hard links are refused, a racing writer may
     replace the file (``rename``): callers publish only content any winner would write alike.
     """
-    directory = os.path.dirname(path)
+    directory = _parent(path)
     makedirs(directory, dir_mode)
     tmp = _write_temp(directory, data)
     try:
@@ -109,7 +109,7 @@ def create_exclusive(path: str) -> Iterator[BinaryIO]:
     Raises:
         FileExistsError: ``path`` exists.
     """
-    directory = os.path.dirname(path)
+    directory = _parent(path)
     makedirs(directory)
     handle = open(path, "xb")  # noqa: SIM115 (closed below, before the directory fsync)
     try:
@@ -140,7 +140,11 @@ def append_file(path: str, data: bytes) -> None:
     finally:
         os.close(fd)
     if created:  # a new name in the directory: make it durable too
-        fsync_dir(os.path.dirname(path) or ".")
+        fsync_dir(_parent(path))
+
+
+def _parent(path: str) -> str:
+    return os.path.dirname(path) or "."
 
 
 def _write_temp(directory: str, data: bytes) -> str:
