@@ -14,6 +14,7 @@ import os
 import secrets
 from pathlib import Path
 
+from vault_core import durable
 from vault_core.exceptions import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -56,13 +57,11 @@ def resolve_master_secret(
                     f"the master secret file {path} is missing but this vault already has a "
                     f"keyring it protects: restore the file from backup or set {env_var}"
                 )
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(32))
-            logger.info("created a new vault master secret file at %s", path)
-        value = path.read_text().strip()
-    except FileExistsError:  # another process created it between exists() and open()
+            # Durable and write-once: the keyring it protects is fsynced, so must it be; a
+            # process that loses the race to create it reads the winner's.
+            secret = secrets.token_urlsafe(32).encode("ascii")
+            if durable.publish_file(str(path), secret, dir_mode=0o700):
+                logger.info("created a new vault master secret file at %s", path)
         value = path.read_text().strip()
     except OSError as exc:
         raise MasterSecretError(

@@ -13,7 +13,6 @@ record ids of every partition that holds any of them.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 from collections.abc import Iterable, Sequence
@@ -29,6 +28,7 @@ import pyarrow.dataset as ds
 from vault_core.exceptions import VaultError
 from vault_core.pii.canonical import ALNUM_ENTITIES, canonical_value
 from vault_core.pii.finding import DECLARED_DETECTOR
+from vault_core.storage.backends import open_backend
 from vault_core.storage_options import fsspec_options
 from vault_core.tables import TableNotFoundError, open_dataset
 
@@ -257,23 +257,10 @@ def subject_key(
 def _create_pointer(
     datasets_url: str, dataset: str, address: str, storage_options: dict[str, str] | None
 ) -> None:
-    fs, path = fsspec.core.url_to_fs(
-        key_pointer(datasets_url, dataset), **fsspec_options(storage_options)
-    )
-    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-    if protocol in ("file", "local"):
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return
-        with os.fdopen(fd, "w") as handle:
-            handle.write(address)
-            handle.flush()
-            os.fsync(handle.fileno())
-        return
-    if not fs.exists(path):  # object stores: last writer wins within a tiny window
-        fs.pipe_file(path, address.encode("ascii"))
+    # Write-once: of two processes creating the key at once, one pointer wins and both read it.
+    folder, name = key_pointer(datasets_url, dataset).rsplit("/", 1)
+    backend = open_backend(folder, storage_options)
+    backend.publish(f"{backend.root}/{name}", address.encode("ascii"))
 
 
 # -- lookups ---------------------------------------------------------------------------------

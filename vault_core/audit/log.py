@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 
+from vault_core import durable
 from vault_core.audit.checkpoint import Checkpoint, CheckpointSigner
 from vault_core.audit.entry import GENESIS, AuditEntry, canonical, chain_hash
 from vault_core.audit.exceptions import AuditLogCorruptError, AuditUnavailableError
@@ -126,7 +127,7 @@ class AuditLog:
             pending, self._pending = self._pending, []
         if not pending:
             return 0
-        os.makedirs(self.directory, exist_ok=True)
+        durable.makedirs(self.directory)
         with self._locked():
             seq, head = self._tail()
             lines = []
@@ -229,13 +230,7 @@ class AuditLog:
 
 
 def _append(path: str, lines: list[str]) -> None:
-    data = ("\n".join(lines) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    durable.append_file(path, ("\n".join(lines) + "\n").encode("utf-8"))
 
 
 def _last_line(path: str) -> str | None:

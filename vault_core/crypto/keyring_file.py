@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import fcntl
 import os
-import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from vault_core.durable import replace_file
 from vault_core.storage_options import StorageOptions, fsspec_options
 
 __all__ = ["KeyringFile", "WriteConflictError", "keyring_file"]
@@ -104,21 +104,7 @@ class LocalKeyringFile:
 
     def write(self, data: bytes, expected: Signature | None) -> None:
         # The caller holds ``locked()``: no other writer can have moved the file.
-        directory = os.path.dirname(self.location)
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".keyring-", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.location)
-        except BaseException:
-            with suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        _fsync_directory(directory)
+        replace_file(self.location, data, dir_mode=0o700)
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -196,12 +182,3 @@ class ObjectKeyringFile:
 
     def sibling(self, *parts: str) -> KeyringFile:
         return ObjectKeyringFile("/".join([self.location.rsplit("/", 1)[0], *parts]), self._options)
-
-
-def _fsync_directory(directory: str) -> None:
-    """Flush a directory entry change (create, rename, link) to disk."""
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)

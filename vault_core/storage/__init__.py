@@ -1,4 +1,9 @@
-"""Storage for vault: an encrypted content-addressed object store over fsspec."""
+"""Storage for vault: an encrypted content-addressed object store over a storage backend.
+
+``cas`` (the store) uses ``addressing``, ``sealing``, ``_packs`` and ``_catalog``; files are
+written through ``backends`` (a local disk, or any fsspec filesystem such as S3), whose local
+durability comes from ``vault_core.durable``. ``gc``, ``rotation`` and ``verify`` work on a store.
+"""
 
 from vault_core.storage.cas import ADDRESS_PREFIX as ADDRESS_PREFIX
 from vault_core.storage.cas import PACK_MAX_OBJECT as PACK_MAX_OBJECT

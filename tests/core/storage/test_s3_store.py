@@ -61,8 +61,8 @@ def test_when_s3_body_tampered_then_integrity_error(endpoint: str, tmp_path: Pat
     store = _store(endpoint, keyring, "tamper")
     address = store.put(b"s3 data " * 300, scope="ds").address
     body = store.body_path_of(store.header_of(address))
-    original = store._fs.cat_file(body)
-    store._fs.pipe_file(body, original[:-1] + bytes([original[-1] ^ 1]))
+    original = store.backend.read(body)
+    store.backend.replace(body, original[:-1] + bytes([original[-1] ^ 1]))
     with pytest.raises(IntegrityError):
         store.get(address)
 
