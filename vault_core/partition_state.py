@@ -16,6 +16,7 @@ from typing import Any
 import blake3
 import fsspec
 
+from vault_core.storage.backends import replace_at
 from vault_core.storage_options import StorageOptions, fsspec_options
 
 
@@ -54,18 +55,9 @@ class PartitionStateStore:
         return PartitionState(**data)
 
     def put(self, state: PartitionState) -> None:
-        """Record ``state`` (atomically on local disks: written aside, then renamed)."""
-        target = self._path(state.stage, state.partition)
-        fs, path = fsspec.core.url_to_fs(target, **self._options)
-        fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+        """Record ``state`` (replaced whole: atomic and fsynced on local disks)."""
         payload = json.dumps(asdict(state), sort_keys=True).encode()
-        protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-        if protocol in ("file", "local"):
-            aside = f"{path}.{blake3.blake3(payload).hexdigest(length=8)}.tmp"
-            fs.pipe_file(aside, payload)
-            fs.mv(aside, path)
-        else:  # object stores replace a key atomically
-            fs.pipe_file(path, payload)
+        replace_at(self._path(state.stage, state.partition), payload, self._options)
 
     def all(self, stage: str) -> list[PartitionState]:
         """Every partition's state of ``stage``, sorted by partition."""

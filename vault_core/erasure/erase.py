@@ -43,6 +43,7 @@ from vault_core.partition_state import PartitionStateStore
 from vault_core.raw_zone import ADDRESS_COLUMNS, MANIFEST_SCHEMA, open_object, seal_batch
 from vault_core.registry import Registry
 from vault_core.registry.records import AssetKind, Provenance, Status, VersionCandidate
+from vault_core.storage.backends import replace_at
 from vault_core.storage_options import fsspec_options
 from vault_core.tables import TableNotFoundError, open_dataset, table_version
 
@@ -423,11 +424,10 @@ def check_readable(vault: Vault, dataset: str, zone: str, version: int) -> None:
 
 
 def log_erasure(vault: Vault, dataset: str, entry: dict[str, Any]) -> None:
+    """Add ``entry`` to the dataset's erasure log (replaced whole: atomic and fsynced locally)."""
     entries = [e for e in erased_before(vault, dataset) if e["erasure_id"] != entry["erasure_id"]]
-    fs, path = fsspec.core.url_to_fs(
-        _log_url(vault, dataset), **fsspec_options(vault.settings.storage_options)
-    )
-    fs.pipe_file(path, json.dumps([*entries, entry], indent=1, sort_keys=True).encode())
+    blob = json.dumps([*entries, entry], indent=1, sort_keys=True).encode()
+    replace_at(_log_url(vault, dataset), blob, vault.settings.storage_options)
 
 
 # -- registry --------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ from vault_core.partition_state import PartitionStateStore
 from vault_core.partitions import KEY_FORMATS
 from vault_core.registry import Registry
 from vault_core.registry.records import Status
+from vault_core.storage.backends import replace_at
+from vault_core.storage_options import fsspec_options
 from vault_core.tables import TableNotFoundError, open_dataset, table_version
 
 if TYPE_CHECKING:
@@ -137,7 +139,7 @@ def expired_partitions(vault: Vault, spec: DatasetSpec, now: datetime) -> list[s
 
 def _fs(vault: Vault, dataset: str) -> tuple[Any, str]:
     fs, path = fsspec.core.url_to_fs(
-        vault.dataset_url(dataset, EXPIRED_FILE), **(vault.settings.storage_options or {})
+        vault.dataset_url(dataset, EXPIRED_FILE), **fsspec_options(vault.settings.storage_options)
     )
     return fs, path
 
@@ -161,8 +163,8 @@ def check_not_expired(vault: Vault, dataset: str, partition: str) -> None:
 def _record_expired(vault: Vault, dataset: str, partitions: list[str], at: str) -> None:
     found = expired(vault, dataset)
     found.update({p: found.get(p, at) for p in partitions})
-    fs, path = _fs(vault, dataset)
-    fs.pipe_file(path, json.dumps(found, indent=1, sort_keys=True).encode())
+    blob = json.dumps(found, indent=1, sort_keys=True).encode()
+    replace_at(vault.dataset_url(dataset, EXPIRED_FILE), blob, vault.settings.storage_options)
 
 
 # -- the purge -------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ __all__ = [
     "Sink",
     "StorageBackend",
     "open_backend",
+    "replace_at",
 ]
 
 
@@ -41,3 +42,11 @@ def open_backend(url: str, storage_options: dict[str, Any] | None = None) -> Sto
     if isinstance(fs, LocalFileSystem):
         return LocalBackend(root)
     return FsspecBackend(fs, root)
+
+
+def replace_at(url: str, blob: bytes, storage_options: dict[str, Any] | None = None) -> None:
+    """Replace the whole file at ``url`` with ``blob``: atomically and durably on a local disk
+    (temporary file, fsync, rename), one PUT on an object store (which replaces a key whole)."""
+    folder, _, name = url.rstrip("/").rpartition("/")
+    backend = open_backend(folder, storage_options)
+    backend.replace(f"{backend.root}/{name}", blob)
