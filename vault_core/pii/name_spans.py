@@ -349,6 +349,7 @@ class NameFitter:
         """Known given names standing alone outside every entity ("Kacper is very reliable",
         "said Clotilde to Anthony"), unless a place word leads them ("in Florence")."""
         found: list[Entity] = []
+        lists = [m.span() for m in _WORD_LIST.finditer(text)]
         for word in _WORD.finditer(text):
             start, end = word.span()
             if not _is_capitalised(word.group()) or (start and text[start - 1].isalnum()):
@@ -356,8 +357,10 @@ class NameFitter:
             if end < len(text) and (text[end].isalnum() or text[end] in "-@."):
                 if not (text.startswith(".", end) and not text[end + 1 : end + 2].isalnum()):
                     continue
-            if any(s < end and start < e for s, e, _ in entities):
-                continue
+            if any(s < end and start < e for s, e, _ in entities) or any(
+                s <= start and end <= e for s, e in lists
+            ):
+                continue  # inside an entity, or in a list: _spread_over_lists decides
             before = text[max(0, start - 24) : start]
             mid_sentence = bool(re.search(r"[a-z,]\s+$", before))
             if not self.is_lone_name(word.group(), mid_sentence=mid_sentence):
@@ -376,7 +379,7 @@ class NameFitter:
         if previous and (previous.group(1)[0].isupper() or previous.group(1)[0].isdigit()):
             if previous.group(1) not in _FUNCTION_WORDS:
                 return False
-        if _WORD.match(text, end + 1) and re.match(r" [A-Z0-9]", text[end : end + 2]):
+        if re.match(r" [A-Z0-9]", text[end : end + 2]):
             return False
         if _PLACE_BEFORE.search(before):
             return False
@@ -397,6 +400,8 @@ class NameFitter:
             previous = re.search(r"(\w[\w'’-]*),? $", text[max(0, match.start() - 24) : match.start()])
             if previous and previous.group(1)[0].isupper():
                 continue  # "Acme Holdings, Davis and Reynolds": the list goes on before
+            if _FIRM_BEFORE.search(text, max(0, match.start() - 24), match.start()):
+                continue  # "works at Booth, Kelly and Brown": a firm named after its partners
             persons = sum(
                 by_span.get(span) in (PERSON, "PER")
                 or self.is_lone_name(text[span[0] : span[1]], mid_sentence=True)
@@ -416,6 +421,7 @@ class NameFitter:
 
 
 _CONJUNCTIONS = _word_set("and or")
+_FIRM_BEFORE = re.compile(r"\b(?:at|from|with|of|for|by|joined|joins|join)\s+$", re.IGNORECASE)
 # Single capitalised words joined by commas and a final "and"/"or"/"&" (or two by "and").
 _WORD_LIST = re.compile(
     r"(?<![\w'’-])[A-Z][\w'’-]*(?:, [A-Z][\w'’-]*)*,? (?:and|or|&) [A-Z][\w'’-]*(?![\w'’-])"
