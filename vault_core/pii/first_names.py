@@ -103,9 +103,7 @@ def name_word_frequencies() -> dict[str, float]:
             lower = {w for w in get_english_words_set(["web2"], lower=False, alpha=True)
                      if w.islower()}  # fmt: skip
             found = {
-                name: zipf_frequency(name.lower(), "en")
-                for name in names
-                if name.lower() in lower
+                name: zipf_frequency(name.lower(), "en") for name in names if name.lower() in lower
             }
             for country in pycountry.countries:
                 for attr in ("name", "common_name"):

@@ -354,9 +354,8 @@ class NameFitter:
             start, end = word.span()
             if not _is_capitalised(word.group()) or (start and text[start - 1].isalnum()):
                 continue
-            if end < len(text) and (text[end].isalnum() or text[end] in "-@."):
-                if not (text.startswith(".", end) and not text[end + 1 : end + 2].isalnum()):
-                    continue
+            if re.match(r"[\w@-]|\.\w", text[end : end + 2]):
+                continue  # part of an address, a domain or a longer token
             if any(s < end and start < e for s, e, _ in entities) or any(
                 s <= start and end <= e for s, e in lists
             ):
@@ -376,9 +375,12 @@ class NameFitter:
         (a town in an address block)."""
         before = text[max(0, start - 24) : start]
         previous = re.search(r"(\w[\w'’-]*)[ \t]$", before)
-        if previous and (previous.group(1)[0].isupper() or previous.group(1)[0].isdigit()):
-            if previous.group(1) not in _FUNCTION_WORDS:
-                return False
+        if (
+            previous
+            and (previous.group(1)[0].isupper() or previous.group(1)[0].isdigit())
+            and previous.group(1) not in _FUNCTION_WORDS
+        ):
+            return False
         if re.match(r" [A-Z0-9]", text[end : end + 2]):
             return False
         if _PLACE_BEFORE.search(before):
@@ -397,7 +399,8 @@ class NameFitter:
                        if m.group() not in _CONJUNCTIONS]  # fmt: skip
             if not all(self._name_word(text, s, e) for s, e in members):
                 continue
-            previous = re.search(r"(\w[\w'’-]*),? $", text[max(0, match.start() - 24) : match.start()])
+            before = text[max(0, match.start() - 24) : match.start()]
+            previous = re.search(r"(\w[\w'’-]*),? $", before)
             if previous and previous.group(1)[0].isupper():
                 continue  # "Acme Holdings, Davis and Reynolds": the list goes on before
             if _FIRM_BEFORE.search(text, max(0, match.start() - 24), match.start()):
@@ -436,9 +439,7 @@ _NAME_CUE = re.compile(_CUE + r"\s*$", re.IGNORECASE)
 _NAME_CUE_ANYWHERE = re.compile(_CUE + r"(?= *(?=[^\W\d_]))", re.IGNORECASE)
 _GREETING = re.compile(r"\b(?:Hi|Hello|Hey|Dear) ([^\W\d_][\w'’-]*)(?=\s*[,!:\n]|\\n|$)")
 # A line's speaker: one or two name words and a colon, then the words said.
-_SPEAKER = re.compile(
-    r"(?:^|\n|\\n)[ \t]*([A-Z][\w'’-]*)(?: ([A-Z][\w'’-]*))?:[ \t]*(?=[\"“'A-Z])"
-)
+_SPEAKER = re.compile(r"(?:^|\n|\\n)[ \t]*([A-Z][\w'’-]*)(?: ([A-Z][\w'’-]*))?:[ \t]*(?=[\"“'A-Z])")
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 # Words before a place: a lone given name after them is read as the place the model saw.
 _PLACE_BEFORE = re.compile(
