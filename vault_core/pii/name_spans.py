@@ -100,8 +100,22 @@ def _is_initial(text: str, start: int, end: int) -> bool:
 class NameFitter:
     """Fits entities to names, with a given-name list (name -> frequency 1..13)."""
 
-    def __init__(self, first_names: Mapping[str, int]) -> None:
+    def __init__(
+        self, first_names: Mapping[str, int], name_words: Mapping[str, float] | None = None
+    ) -> None:
         self._first = first_names
+        self._words = name_words or {}
+
+    def is_lone_name(self, word: str, *, mid_sentence: bool) -> bool:
+        """Whether ``word`` standing alone is a given name: a known one, used often enough
+        somewhere, that is no English word ("Mark", "Hope"); mid-sentence, a rarer English word
+        ("Rose", "Peter") passes, a country or a month never does."""
+        if not self.is_first_name(word, _LONE_NAME_MIN_FREQUENCY):
+            return False
+        frequency = self._words.get(word)
+        if frequency is None:
+            return True
+        return mid_sentence and frequency < _COMMON_WORD_ZIPF
 
     def is_first_name(self, word: str, minimum: int = FIRST_NAME_MIN_FREQUENCY) -> bool:
         return word not in _FUNCTION_WORDS and self._first.get(word, 0) >= minimum
@@ -191,6 +205,7 @@ class NameFitter:
         if not titled:
             before = text[max(0, new_start - 12) : new_start]
             titled = bool(re.search(r"(?<![\w.])(?i:" + "|".join(_TITLES) + r")\.? $", before))
+            titled = titled or bool(_NAME_CUE.search(text, max(0, new_start - 40), new_start))
         return new_start, new_end, titled
 
     def _person_like(self, text: str, start: int, end: int, label: str) -> bool:
@@ -199,9 +214,14 @@ class NameFitter:
             return False
         first = text[words[0][0] : words[0][1]]
         minimum = FIRST_NAME_MIN_FREQUENCY if len(words) > 1 else _LONE_NAME_MIN_FREQUENCY
-        # A lone word the model calls a place or a nationality ("German") stays one.
+        # A lone word the model calls a nationality ("German") stays one; a place stays one
+        # after "in", "from"... or when the word is also an English word or a country.
         if len(words) == 1 and label not in (_ORG, "PER"):
-            return False
+            return (
+                label in _PLACE_LABELS
+                and self.is_lone_name(first, mid_sentence=False)
+                and self._stands_alone(text, start, end)
+            )
         if not self.is_first_name(first, minimum):
             return False
         for word_start, word_end in words[1:]:
@@ -260,9 +280,9 @@ class NameFitter:
     # -- a text -------------------------------------------------------------------------------
 
     def fit(self, text: str, entities: Sequence[Entity]) -> list[Entity]:
-        """The entities of ``text`` fitted to names, plus the names found beside titles and
-        known given names; disjoint, sorted by start. Labels other than names pass as they
-        are."""
+        """The entities of ``text`` fitted to names, plus the names found beside titles, name
+        cues, greetings, known given names and in lists of names; disjoint, sorted by start.
+        Labels other than names pass as they are."""
         fitted: list[Entity] = []
         for start, end, label in entities:
             if label in _NAME_LABELS:
@@ -270,17 +290,26 @@ class NameFitter:
             else:
                 fitted.append((start, end, label))
         fitted.extend(self._missed(text))
-        return _disjoint(fitted)
+        fitted = _disjoint(fitted)
+        fitted.extend(self._lone_names(text, fitted))
+        return self._spread_over_lists(text, _disjoint(fitted))
 
     def _missed(self, text: str) -> list[Entity]:
-        """Names next to a title, and a known given name before a capitalised word."""
+        """Names next to a title or a name cue ("my name is"), a greeted name, a speaker at the
+        start of a line, and a known given name before a capitalised word."""
         found: list[Entity] = []
-        for match in _TITLE.finditer(text):
-            word = _WORD.match(text, match.end() + 1)
-            if word is None or not self._name_word(text, *word.span()):
-                continue
-            end = self._extend(text, word.end(), len(text), surname=True)
-            found.append((word.start(), end, PERSON))
+        for pattern in (_TITLE, _NAME_CUE_ANYWHERE):
+            for match in pattern.finditer(text):
+                word = _WORD.match(text, match.end() + 1)
+                if word is None or not self._name_word(text, *word.span()):
+                    continue
+                end = self._extend(text, word.end(), len(text), surname=True)
+                found.append((word.start(), end, PERSON))
+        for match in _GREETING.finditer(text):
+            start, end = match.span(1)
+            if self.is_first_name(match.group(1), 1) and self._words.get(match.group(1), 0) < 9:
+                found.append((start, end, PERSON))
+        found.extend(self._speakers(text))
         for word in _WORD.finditer(text):
             start, end = word.span()
             if not self.is_first_name(word.group()) or (start and text[start - 1].isalnum()):
@@ -294,6 +323,131 @@ class NameFitter:
             if name_end > end and not text[end:name_end].strip().rstrip(".").isupper():
                 found.append((start, name_end, PERSON))
         return found
+
+    def _speakers(self, text: str) -> list[Entity]:
+        """Speakers of a dialogue: a name and a colon starting a line ("Leah: What a wife.").
+        A known given name is one; any other name-like word is one where another line of the
+        text has a known given name as its speaker."""
+        lines = [
+            m
+            for m in _SPEAKER.finditer(text)
+            if self._name_word(text, *m.span(1))
+            and (m.group(2) is None or self._name_word(text, *m.span(2)))
+        ]
+        known = [self.is_first_name(m.group(1)) and self._words.get(m.group(1), 0) < 9
+                 for m in lines]  # fmt: skip
+        if not any(known):
+            return []
+        many = len(lines) > 1
+        return [
+            (m.start(1), m.end(2) if m.group(2) else m.end(1), PERSON)
+            for m, is_known in zip(lines, known, strict=True)
+            if is_known or many
+        ]
+
+    def _lone_names(self, text: str, entities: Sequence[Entity]) -> list[Entity]:
+        """Known given names standing alone outside every entity ("Kacper is very reliable",
+        "said Clotilde to Anthony"), unless a place word leads them ("in Florence")."""
+        found: list[Entity] = []
+        lists = [m.span() for m in _WORD_LIST.finditer(text)]
+        for word in _WORD.finditer(text):
+            start, end = word.span()
+            if not _is_capitalised(word.group()) or (start and text[start - 1].isalnum()):
+                continue
+            if re.match(r"[\w@-]|\.\w", text[end : end + 2]):
+                continue  # part of an address, a domain or a longer token
+            if any(s < end and start < e for s, e, _ in entities) or any(
+                s <= start and end <= e for s, e in lists
+            ):
+                continue  # inside an entity, or in a list: _spread_over_lists decides
+            before = text[max(0, start - 24) : start]
+            mid_sentence = bool(re.search(r"[a-z,]\s+$", before))
+            if not self.is_lone_name(word.group(), mid_sentence=mid_sentence):
+                continue
+            if self._stands_alone(text, start, end):
+                found.append((start, end, PERSON))
+        return found
+
+    def _stands_alone(self, text: str, start: int, end: int) -> bool:
+        """Whether the word at ``start:end`` may be a lone given name by its neighbours: not
+        part of a run of capitalised words ("Pieter Calandlaan", "USNS George"), not after a
+        number ("Suite 978 Dolores") or a place word ("in Florence"), not a line of its own
+        (a town in an address block)."""
+        before = text[max(0, start - 24) : start]
+        previous = re.search(r"(\w[\w'’-]*)[ \t]$", before)
+        if (
+            previous
+            and (previous.group(1)[0].isupper() or previous.group(1)[0].isdigit())
+            and previous.group(1) not in _FUNCTION_WORDS
+        ):
+            return False
+        if re.match(r" [A-Z0-9]", text[end : end + 2]):
+            return False
+        if _PLACE_BEFORE.search(before):
+            return False
+        line_start = re.search(r"(?:^|\n|\\n)[ \t]*$", before)
+        line_end = re.match(r"[ \t]*(?:\\?\n|\\n|$)", text[end : end + 4])
+        return not (line_start and line_end)
+
+    def _spread_over_lists(self, text: str, entities: list[Entity]) -> list[Entity]:
+        """A list of single capitalised words ("Tamao, Frank, Allison and Kurt") whose members
+        are mostly persons or known given names is a list of persons: all its members are."""
+        by_span = {(s, e): label for s, e, label in entities}
+        spread: set[tuple[int, int]] = set()
+        for match in _WORD_LIST.finditer(text):
+            members = [m.span() for m in _WORD.finditer(text, *match.span())
+                       if m.group() not in _CONJUNCTIONS]  # fmt: skip
+            if not all(self._name_word(text, s, e) for s, e in members):
+                continue
+            before = text[max(0, match.start() - 24) : match.start()]
+            previous = re.search(r"(\w[\w'’-]*),? $", before)
+            if previous and previous.group(1)[0].isupper():
+                continue  # "Acme Holdings, Davis and Reynolds": the list goes on before
+            if _FIRM_BEFORE.search(text, max(0, match.start() - 24), match.start()):
+                continue  # "works at Booth, Kelly and Brown": a firm named after its partners
+            persons = sum(
+                by_span.get(span) in (PERSON, "PER")
+                or self.is_lone_name(text[span[0] : span[1]], mid_sentence=True)
+                for span in members
+            )
+            if 2 * persons <= len(members):
+                continue
+            for s, e in members:
+                if by_span.get((s, e)) is not None or not any(
+                    a < e and s < b for a, b, _ in entities
+                ):
+                    spread.add((s, e))
+        if not spread:
+            return entities
+        kept = [entity for entity in entities if (entity[0], entity[1]) not in spread]
+        return sorted(kept + [(s, e, PERSON) for s, e in spread])
+
+
+_CONJUNCTIONS = _word_set("and or")
+_FIRM_BEFORE = re.compile(r"\b(?:at|from|with|of|for|by|joined|joins|join)\s+$", re.IGNORECASE)
+# Single capitalised words joined by commas and a final "and"/"or"/"&" (or two by "and").
+_WORD_LIST = re.compile(
+    r"(?<![\w'’-])[A-Z][\w'’-]*(?:, [A-Z][\w'’-]*)*,? (?:and|or|&) [A-Z][\w'’-]*(?![\w'’-])"
+    r"(?! (?:[A-Z0-9]|and |or |& ))"
+)
+# Words after which a name follows: "my name is", "call me", "starring", "Directed By:".
+_CUE = (
+    r"(?:\b(?:my|his|her|their|maiden|last|first|full|family|sur|nick)[ -]?name(?:\?| is|:)"
+    r"|\bname:|\bcalls? me|\bstarring|\bdirected by:?|\bsung by|\bwritten by)"
+)
+_NAME_CUE = re.compile(_CUE + r"\s*$", re.IGNORECASE)
+_NAME_CUE_ANYWHERE = re.compile(_CUE + r"(?= *(?=[^\W\d_]))", re.IGNORECASE)
+_GREETING = re.compile(r"\b(?:Hi|Hello|Hey|Dear) ([^\W\d_][\w'’-]*)(?=\s*[,!:\n]|\\n|$)")
+# A line's speaker: one or two name words and a colon, then the words said.
+_SPEAKER = re.compile(r"(?:^|\n|\\n)[ \t]*([A-Z][\w'’-]*)(?: ([A-Z][\w'’-]*))?:[ \t]*(?=[\"“'A-Z])")
+_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+# Words before a place: a lone given name after them is read as the place the model saw.
+_PLACE_BEFORE = re.compile(
+    r"\b(?:in|from|near|outside|around|across|via|into|towards?|to|visit|visiting|of)\s+$",
+    re.IGNORECASE,
+)
+_COMMON_WORD_ZIPF = 5.0
+"""A given name that is also an English word this common ("Will", "Hope") is no lone name."""
 
 
 _NATIONALITY = re.compile(r"(?:[Tt]he )?([A-Z][a-z]+(?:ian|ish|ese|ean|ic|ch)) (?=[A-Z])")

@@ -19,7 +19,7 @@ from typing import Any
 from vault_core.pii import offline
 from vault_core.pii.exceptions import DetectionError
 from vault_core.pii.finding import NER_DETECTOR, Finding
-from vault_core.pii.first_names import first_names
+from vault_core.pii.first_names import first_names, name_word_frequencies
 from vault_core.pii.name_spans import NameFitter
 
 NER_SCORE = 0.85
@@ -48,7 +48,8 @@ _LABEL_WORDS = frozenset({"ssn", "iban", "ip", "url", "email", "dob"})
 """Labels the small NER model tags as organizations, beside the detectors' context words."""
 # NER gate: a capitalised word after a lower-case letter or a comma is a name candidate; the
 # first word of a sentence alone is not (most PII-free sentences have no other capital).
-_NAME_CANDIDATE = re.compile(r"[a-z,;:)]\s+[A-Z]|[A-Z][a-z]+\s+[A-Z][a-z]")
+# Inside a piece, a full stop before a capital follows a title or an initial ("ms. Laura").
+_NAME_CANDIDATE = re.compile(r"[a-z,;:).]\s+[A-Z]|[A-Z][a-z]+\s+[A-Z][a-z]")
 _CAPITAL = re.compile(r"[A-Z]")
 _SHORT_TEXT = 64
 # Capitalised words (and all-caps ones) the NER gate looks at.
@@ -120,7 +121,7 @@ class Ner:
         """
         with self._lock:
             if self._nlp is None:
-                self._fitter = NameFitter(first_names())
+                self._fitter = NameFitter(first_names(), name_word_frequencies())
                 self._nlp = offline.load_spacy_for_ner(self.spacy_model)
             return self._nlp
 
