@@ -96,14 +96,18 @@ def join_blocks(text: str, findings: Sequence[Finding]) -> list[Finding]:
     lines = _lines(text)
     out = list(findings)
     index = 0
+    floor = 0
     while index < len(lines) - 1:
-        block = _block_at(text, lines, index, out)
+        block = _block_at(text, lines, index, out, floor)
         if block is None:
             index += 1
             continue
         start, end, last = block
         out = _merged(text, out, start, end)
-        index = last + 1
+        # The next address may begin on this one's last line ("APO AE 71511. I now live in
+        # 5384 Gunzing 9"): its street starts after this block's end.
+        index = last if last > index else last + 1
+        floor = end
     return out
 
 
@@ -132,10 +136,16 @@ def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _block_at(
-    text: str, lines: Sequence[tuple[int, int]], first: int, findings: Sequence[Finding]
+    text: str,
+    lines: Sequence[tuple[int, int]],
+    first: int,
+    findings: Sequence[Finding],
+    floor: int,
 ) -> tuple[int, int, int] | None:
-    """``(start, end, last line)`` of the address block whose street ends line ``first``."""
-    street = _street_tail(text, lines[first], findings)
+    """``(start, end, last line)`` of the address block whose street ends line ``first`` (and
+    begins at ``floor`` or after)."""
+    line_start, line_end = lines[first]
+    street = _street_tail(text, (max(line_start, floor), line_end), findings)
     if street is None:
         return None
     start, military, found_street = street
@@ -212,7 +222,7 @@ def _street_tail(
     # box number or a ship's name.
     last = text[line_end - 1]
     if last.isdigit() or last == "." or text[line_end - 2 : line_end - 1].isdigit():
-        named = _name_number(text, line_start, line_end)
+        named = name_number(text, line_start, line_end)
         if named is not None:
             starts.append(named)
     if last.isdigit() or "US" in text[line_start:line_end]:
@@ -232,13 +242,13 @@ def _street_tail(
     return start, military is not None and start == military, found
 
 
-def _name_number(text: str, line_start: int, line_end: int) -> int | None:
+def name_number(text: str, line_start: int, line_end: int) -> int | None:
     """Start of a "Name 12" street ("Kõrkja 83", "92572 Sokolská 1737", "U Parku 310") that
     ends the line, perhaps followed by a unit ("Storgarden 52 Apt. 556"): a house number after
     one to four words of a name, perhaps a building number before them."""
     unit = _UNIT_END.search(text, line_start, line_end)
     if unit is not None and unit.start() > line_start:
-        street = _name_number(text, line_start, unit.start() - 1)
+        street = name_number(text, line_start, unit.start() - 1)
         if street is not None:
             return street
         number = _NUMBER_BEFORE.search(text, line_start, unit.start())

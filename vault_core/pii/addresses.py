@@ -25,6 +25,7 @@ import re
 from collections.abc import Sequence
 
 from vault_core.pii.address_blocks import ADDRESS_DETECTOR, join_blocks
+from vault_core.pii.cued_streets import cued_streets
 from vault_core.pii.finding import Finding
 from vault_core.pii.gazetteer import GAZETTEER_DETECTOR, PARTICLES
 
@@ -61,8 +62,8 @@ def _is_address(text: str, finding: Finding) -> bool:
 def assemble(text: str, findings: Sequence[Finding], *, postcodes: bool = True) -> list[Finding]:
     """``findings`` (resolved: disjoint, sorted) with address lines joined and (``postcodes``)
     postcodes added, still disjoint and sorted by start."""
-    merged = list(findings)
-    if any(f.entity_type == "LOCATION" for f in findings):
+    merged = cued_streets(text, findings)
+    if any(f.entity_type == "LOCATION" for f in merged):
         merged = _join_lines(text, merged)
         if postcodes:
             merged = _with_postcodes(text, merged)
