@@ -17,7 +17,7 @@ from vault_core.pii.finding import NER_DETECTOR, Finding
 
 CUED_STREET_SCORE = 0.8
 _CUE = re.compile(
-    r"\b(?:(?:lives?|living|lived|located|situated|is|are|was|were|stays?|stayed) (?:on|at|in)"
+    r"\b(?:(?:lives?|living|lived|located|situated|is|are|was|were|stays?|stayed) (?:on|at)"
     r"|address(?: is|:)|moved (?:in)?to|side of|corner of|entrance on|sent to|send it to)"
     r"(?: the)? ",
     re.IGNORECASE,

@@ -55,3 +55,7 @@ def test_when_another_detector_found_something_there_then_it_stays() -> None:
     start = text.index("Foo")
     date = Finding(start, start + 6, "DATE_TIME", 0.9, "vault:Date")
     assert cued_streets(text, [date]) == [date]
+
+
+def test_when_a_town_and_its_postcode_follow_lives_in_then_no_street() -> None:
+    assert _locations("She lives in Corvallis 97330 now") == []
