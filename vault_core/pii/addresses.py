@@ -7,14 +7,16 @@ Span conventions (``full`` mode, after overlap resolution):
   box, the city, a region, the country — become one span, with the capitalised words between
   two parts ("Apt. 003 KIIKOINEN Finland"). A number right before an address's house number
   (a building number, "82921 838 Paradise Lane") belongs to it.
-- **A comma or a line break ends a span**: "Hauptstraße 5, Berlin" is two spans, an address
-  block over four lines at least four. Every part is still covered, and a span never crosses a
-  line (as no pattern does).
-- **A postcode is its own ZIP_CODE span**, never inside a LOCATION, so a policy can generalize
-  it apart (HIPAA keeps the first three digits of a ZIP). A number of a postcode's shape is a
-  postcode where an address puts one: right after a place on its line ("France 04639",
-  "Corvallis 97330"), right before a place name ("10115 Berlin"), or alone on a line below an
-  address line. A bare number elsewhere is not one.
+- **A comma ends a span** on a line: "Hauptstraße 5, Berlin" is two spans, except that
+  "street, town, country" on one line is one.
+- **An address over several lines is one span, postcode included**
+  (:mod:`vault_core.pii.address_blocks`: a street line, unit lines, then town, region, postcode
+  and country lines, each with address evidence). Replacing it removes the postcode with it.
+- **Elsewhere a postcode is its own ZIP_CODE span**, so a policy can generalize it apart (HIPAA
+  keeps the first three digits of a ZIP). A number of a postcode's shape is a postcode where an
+  address puts one: right after a place on its line ("France 04639", "Corvallis 97330"), right
+  before a place name ("10115 Berlin"), or alone on a line below an address line. A bare number
+  elsewhere is not one.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from vault_core.pii.address_blocks import ADDRESS_DETECTOR, join_blocks
+from vault_core.pii.cued_streets import cued_streets
 from vault_core.pii.finding import Finding
 from vault_core.pii.gazetteer import GAZETTEER_DETECTOR, PARTICLES
 
-ADDRESS_DETECTOR = "vault:Address"
-"""Detector name of LOCATION spans assembled from several parts."""
 POSTCODE_DETECTOR = "vault:Postcode"
 """Detector name of postcodes read from their place in an address."""
 POSTCODE_SCORE = 0.8
@@ -60,10 +62,12 @@ def _is_address(text: str, finding: Finding) -> bool:
 def assemble(text: str, findings: Sequence[Finding], *, postcodes: bool = True) -> list[Finding]:
     """``findings`` (resolved: disjoint, sorted) with address lines joined and (``postcodes``)
     postcodes added, still disjoint and sorted by start."""
-    if not any(f.entity_type == "LOCATION" for f in findings):
-        return list(findings)
-    merged = _join_lines(text, list(findings))
-    return _with_postcodes(text, merged) if postcodes else merged
+    merged = cued_streets(text, findings)
+    if any(f.entity_type == "LOCATION" for f in merged):
+        merged = _join_lines(text, merged)
+        if postcodes:
+            merged = _with_postcodes(text, merged)
+    return join_blocks(text, merged)
 
 
 def _join_lines(text: str, findings: list[Finding]) -> list[Finding]:

@@ -115,10 +115,14 @@ def _email(value: str, rng: random.Random) -> str:
 
 
 def _location(value: str, rng: random.Random) -> str:
-    if value[:1].isdigit():
-        number = rng.randrange(1, 10 ** max(1, min(5, len(value.split()[0]))))
+    if value[:1].isdigit() or "\n" in value:
+        first = value.split()[0]
+        digits = len(first) if first.isdigit() else 3
+        number = rng.randrange(1, 10 ** max(1, min(5, digits)))
         suffix = rng.choice(words.STREET_SUFFIXES)
-        return f"{number} {rng.choice(words.STREETS)} {suffix}"
+        street = f"{number} {rng.choice(words.STREETS)} {suffix}"
+        # An address over several lines (one span) keeps its shape: street, then town.
+        return f"{street}\n{rng.choice(words.CITIES)}" if "\n" in value else street
     return rng.choice(words.CITIES)
 
 

@@ -323,7 +323,8 @@ _MIXED = st.sampled_from(
      "1" * 14, "07700 063 966", "0490 75 40 81", "(37) ", "788-063", "60-56-85-91", "04.90.",
      "phone ", "born in ", "1977", "Friday", "turned ", " y/o", "age of ", ".676523", "-Fax",
      "Via Franscini 71", "12 rue de la ", "Paix", "Hauptstraße 5", "Puruntie 82", "Suite 605",
-     "P.O. Box 25"]
+     "P.O. Box 25", "ZIP: ", "zip code is ", "Postal code: ", "postcode ", "5010", "795 01",
+     "T2P 0H3", "15-644"]
 )  # fmt: skip
 
 
