@@ -11,7 +11,18 @@ Finder = Callable[[str], list[tuple[str, str]]]  # the `find` fixture (conftest.
 
 @pytest.mark.parametrize(
     "value",
-    ["D1234567", "777183", "88537445865", "a000055901610", "WD1234567", "E679113591542135903"],
+    [
+        "D1234567",
+        "777183",
+        "88537445865",
+        "a000055901610",
+        "WD1234567",
+        "E679113591542135903",
+        "563020886557",
+        "0734060A",
+        "G158129R",
+        "957fD0223",
+    ],
 )
 def test_license_beside_a_context_word_is_found(find: Finder, value: str) -> None:
     assert ("US_DRIVER_LICENSE", value) in find(f"My driver's license number is {value}")
