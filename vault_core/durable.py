@@ -58,15 +58,20 @@ def makedirs(directory: str, mode: int = 0o777) -> None:
         fsync_dir(_parent(path))
 
 
-def replace_file(path: str, data: bytes, *, dir_mode: int = 0o777) -> None:
+def replace_file(
+    path: str, data: bytes, *, dir_mode: int = 0o777, file_mode: int | None = None
+) -> None:
     """Write ``data`` to ``path`` atomically: readers see the old file or the new, never a part.
 
-    The file is created with mode 0600 (``mkstemp``); ``dir_mode`` applies to folders created.
+    The file gets mode 0600 (``mkstemp``) unless ``file_mode`` is given; ``dir_mode`` applies to
+    folders created.
     """
     directory = _parent(path)
     makedirs(directory, dir_mode)
     tmp = _write_temp(directory, data)
     try:
+        if file_mode is not None:
+            os.chmod(tmp, file_mode)
         os.replace(tmp, path)
     finally:
         with suppress(FileNotFoundError):
@@ -145,6 +150,17 @@ def append_file(path: str, data: bytes) -> None:
 
 def _parent(path: str) -> str:
     return os.path.dirname(path) or "."
+
+
+def shared_file_mode(path: str) -> int:
+    """The mode a file other accounts may read keeps when replaced: its current mode, or 0644
+    less the umask for a new one (what ``open`` would have given it)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o644 & ~umask
 
 
 def _write_temp(directory: str, data: bytes) -> str:

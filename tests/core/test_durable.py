@@ -96,3 +96,20 @@ def test_relative_paths_are_under_the_working_folder(
     durable.append_file("log", b"l")
     assert (tmp_path / "secret").read_bytes() == b"s"
     assert (tmp_path / "sub" / "file").read_bytes() == b"f"
+
+
+def test_replace_keeps_a_shared_files_mode(tmp_path: Path) -> None:
+    path = tmp_path / "principals.yaml"
+    path.write_text("old")
+    path.chmod(0o644)
+    durable.replace_file(str(path), b"new", file_mode=durable.shared_file_mode(str(path)))
+    assert path.read_bytes() == b"new"
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_shared_mode_of_a_new_file_follows_the_umask(tmp_path: Path) -> None:
+    umask = os.umask(0o027)
+    try:
+        assert durable.shared_file_mode(str(tmp_path / "absent")) == 0o640
+    finally:
+        os.umask(umask)

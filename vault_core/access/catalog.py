@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vault_core.access._yaml_lines import load_yaml_model
 from vault_core.access.exceptions import AccessDenied, DatasetsFileError
 from vault_core.access.principal import DEFAULT_TENANT, Level
+from vault_core.durable import replace_file, shared_file_mode
 
 
 class DatasetAccess(BaseModel):
@@ -96,10 +97,7 @@ class DatasetCatalog:
             "# Tenant, classification (public|internal|confidential|restricted) and allowed\n"
             "# purposes of each dataset. Unlisted datasets: tenant default, confidential.\n"
         )
-        temporary = f"{self.path}.tmp-{os.getpid()}"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(header + body)
-        os.replace(temporary, self.path)
+        replace_file(self.path, (header + body).encode(), file_mode=shared_file_mode(self.path))
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from vault_core.access._yaml_lines import load_yaml_model
 from vault_core.access.exceptions import PrincipalsFileError, UnknownPrincipalError
 from vault_core.access.principal import Level, Principal
+from vault_core.durable import replace_file, shared_file_mode
 
 PRINCIPAL_ENV = "VAULT_PRINCIPAL"
 SERVICE_PRINCIPAL = "service:pipelines"
@@ -70,8 +71,8 @@ def bootstrap_list() -> list[Principal]:
 
 
 def write_principals(path: str, principals: PrincipalsFile) -> None:
-    """Write ``principals`` atomically (a temporary file renamed over the old one)."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    """Write ``principals`` atomically and durably (a fsynced temporary file renamed over the
+    old one), keeping the file's mode: other accounts (the Dagster daemon) may read it."""
     body = yaml.safe_dump(
         principals.model_dump(mode="json", exclude_defaults=True), sort_keys=False
     )
@@ -80,10 +81,7 @@ def write_principals(path: str, principals: PrincipalsFile) -> None:
         "# Fields: id, roles, tenant (default), clearance (public|internal|confidential|\n"
         "# restricted), access_from / access_until (epoch seconds), attributes.\n"
     )
-    temporary = f"{path}.tmp-{os.getpid()}"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(header + body)
-    os.replace(temporary, path)
+    replace_file(path, (header + body).encode(), file_mode=shared_file_mode(path))
 
 
 def os_user() -> str:
