@@ -1,5 +1,5 @@
 """US driver's license numbers: a letter and 6-12 digits, weak without context; with a context
-word ("driver", "license", "DL") also the other state forms Presidio's ``UsLicenseRecognizer``
+word ("driver", "license", "driving") also the other state forms Presidio's ``UsLicenseRecognizer``
 accepts, in any letter case: one or two letters, 5-18 digits and an optional check letter
 ("G158129R"), 7-9 digits and one or two letters ("0734060A"), digits, two or three letters and
 digits ("957FD0223", "12ABC34567"), or 6-14 digits alone."""
@@ -9,7 +9,8 @@ from __future__ import annotations
 from vault_core.pii.detectors._pattern import PatternDetector
 from vault_core.pii.detectors._shared import NUMBER_EDGE
 
-_CONTEXT = ("driver", "license", "licence", "dl")
+# Context words match inside words ("dl" would in "Bradley", "middle"): no abbreviations.
+_CONTEXT = ("driver", "license", "licence", "driving")
 # Below the default threshold (0.5) alone, above it with a context word (+0.35).
 _CONTEXT_ONLY = 0.16
 
