@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -313,7 +313,7 @@ def audit(
     text = [name for name in scanned if name not in plan.passthrough]
     found = []
     if text:
-        table = _without_type_placeholders(columns.as_text(anonymized, text), text)
+        table = columns.as_text(anonymized, text)
         for name, mask in (clean or {}).items():
             if name in text:
                 index = table.schema.get_field_index(name)
@@ -327,26 +327,6 @@ def audit(
         table = columns.as_text(anonymized, passthrough)
         found.append(direct.detect_table(table, text_columns=passthrough))
     return pa.concat_tables(found) if found else FINDINGS_SCHEMA.empty_table()
-
-
-TYPE_PLACEHOLDER = r"<[A-Z][A-Z0-9_]*>"
-"""What the default ``replace`` template writes (``<US_DRIVER_LICENSE>``), as a regex."""
-
-
-def _without_type_placeholders(table: pa.Table, names: Sequence[str]) -> pa.Table:
-    """``table`` with the policy's type placeholders read as ``<>`` in columns ``names``.
-
-    Their words are the detectors' context words ("driver", "license", "phone", "number"):
-    left in, they lend context to a number beside them that detection, reading the original
-    text, rightly left alone, and the audit reports a leftover that never was (seen on the
-    scale benchmark: an order number next to ``<US_DRIVER_LICENSE>``). The audit only counts
-    findings by type and column, so the shorter text's offsets do not matter.
-    """
-    for name in names:
-        index = table.schema.get_field_index(name)
-        masked = pc.replace_substring_regex(table.column(index), TYPE_PLACEHOLDER, "<>")
-        table = table.set_column(index, name, masked)
-    return table
 
 
 def _direct_identifiers(engine: PiiEngine) -> PiiEngine | None:
