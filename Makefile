@@ -26,6 +26,7 @@ $(BIN)/uv:
 # definitions), paid once here instead (about a minute).
 $(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
 	$(BIN)/uv sync --frozen --compile-bytecode --extra dev --extra demo --extra postgres --extra dask --extra kms --extra k8s --extra lineage --python $(BIN)/python
+	$(BIN)/python -c 'from vault_core.pii.gazetteer import build_cache; print("gazetteer names:", build_cache())'
 	touch $@
 
 # The tests start a real PostgreSQL server (tests/postgres_server.py): Debian's package, installed

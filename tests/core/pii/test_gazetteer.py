@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from vault_core.pii import gazetteer as gazetteer_module
 from vault_core.pii.finding import NER_DETECTOR, Finding
 from vault_core.pii.gazetteer import Gazetteer, is_country, place_findings, relabel_places
 
@@ -87,3 +90,12 @@ def test_country_names() -> None:
     assert is_country("France")
     assert is_country("UNITED STATES")
     assert not is_country("Paris")
+
+
+def test_names_kept_beside_the_environment_read_back_as_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gazetteer_module, "cache_path", lambda: tmp_path / "names.tsv")
+    assert gazetteer_module._cached_entries() is None  # no file: built in memory
+    gazetteer_module.build_cache()
+    assert gazetteer_module._cached_entries() == gazetteer_module._entries()
