@@ -160,8 +160,8 @@ def index_rows(texts: pa.Table, findings: pa.Table, key: bytes, partition: str) 
     rows_of = {rid: i for i, rid in enumerate(texts[RECORD_ID].to_pylist())}
     cells: dict[str, list[str | None]] = {}
     subjects: set[tuple[str, str]] = set()
-    # A batch repeats its values (a customer across tickets): normalizing and hashing a value
-    # once per batch halved index_rows on a scale-benchmark day (phone keys parse each number).
+    # A batch repeats its values (a customer across tickets): each value is normalized and
+    # hashed once per batch (phone keys parse each number with phonenumbers).
     digests_of: dict[tuple[str, str, bool], list[str]] = {}
     for rid, column, start, end, entity, detector in zip(
         *(hits[name].to_pylist() for name in
