@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +85,7 @@ def _entries() -> dict[str, Place]:
         name = name.strip()
         if len(name) < 3 or not _NAME_CHARS.fullmatch(name) or name.isupper():
             return  # codes and abbreviations ("LHR", "NYC") are not names here
-        key = " ".join(name.lower().split())
+        key = _key(name)
         old = entries.get(key)
         if old is not None:
             kind = max(kind, old.kind, key=_KINDS.index)
@@ -107,11 +107,8 @@ def _entries() -> dict[str, Place]:
         add(state["name"], "state")
     for county in cache.get_us_counties():
         add(county["name"], "region")
-    for country in pycountry.countries:
-        for attr in ("name", "common_name", "official_name"):
-            value = getattr(country, attr, None)
-            if value:
-                add(value, "country")
+    for name in _iso_country_names():
+        add(name, "country")
     for subdivision in pycountry.subdivisions:
         # ISO names carry notes in brackets ("Wien (de)"): keep the name itself.
         add(re.sub(r"\s*[\[(].*$", "", subdivision.name), "region")
@@ -179,6 +176,17 @@ def _cached_entries() -> dict[str, Place] | None:
     return entries
 
 
+def _iso_country_names() -> Iterator[str]:
+    """Every country's ISO 3166 name, common name and official name (``pycountry``)."""
+    import pycountry
+
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value:
+                yield value
+
+
 _COUNTRY_NAMES: frozenset[str] | None = None
 
 
@@ -186,14 +194,7 @@ def is_country(name: str) -> bool:
     """Whether ``name`` is a country's name (ISO 3166 through ``pycountry``, any case)."""
     global _COUNTRY_NAMES
     if _COUNTRY_NAMES is None:
-        import pycountry
-
-        names = set()
-        for country in pycountry.countries:
-            for attr in ("name", "common_name", "official_name"):
-                value = getattr(country, attr, None)
-                if value:
-                    names.add(_key(value))
+        names = {_key(name) for name in _iso_country_names()}
         names.update(("united states", "usa", "uk", "united kingdom", "czech republic"))
         _COUNTRY_NAMES = frozenset(names)
     return _key(name) in _COUNTRY_NAMES
