@@ -97,6 +97,30 @@ def generate(landing: Path, total_mb: float, day_mb: float, first: int = 0) -> l
     return [day_key(d) for d in range(first, first + days)]
 
 
+def cached_landing(cache: Path, landing: Path, total_mb: float, day_mb: float) -> list[str]:
+    """The same days as ``generate``, made once under ``cache`` and hard-linked into ``landing``.
+
+    Generation is deterministic (seeded by day and file), so a cached copy is the same data; 10 GB
+    takes about 20-40 minutes to generate on this machine. The days are linked, not shared: the
+    incremental part writes its new day into ``landing`` only. Falls back to copying when the
+    cache is on another file system.
+    """
+    source = cache / f"{total_mb:g}mb-{day_mb:g}mb-per-day"
+    if not (source / ".complete").exists():
+        shutil.rmtree(source, ignore_errors=True)
+        generate(source, total_mb, day_mb)
+        (source / ".complete").touch()
+    keys = sorted(p.name for p in source.iterdir() if p.is_dir())
+    for key in keys:
+        (landing / key).mkdir(parents=True, exist_ok=True)
+        for file in (source / key).iterdir():
+            try:
+                os.link(file, landing / key / file.name)
+            except OSError:
+                shutil.copy2(file, landing / key / file.name)
+    return keys
+
+
 def landing_bytes(landing: Path, keys: list[str] | None = None) -> int:
     folders = [landing / k for k in keys] if keys else list(landing.iterdir())
     return sum(f.stat().st_size for folder in folders for f in folder.glob("*.jsonl"))
@@ -314,13 +338,22 @@ def print_stages(title: str, mb: float, totals: dict[str, dict[str, float]], rss
 
 
 def bench_size(
-    root: Path, size_mb: float, day_mb: float, mode: str, serial_only: bool = False
+    root: Path,
+    size_mb: float,
+    day_mb: float,
+    mode: str,
+    serial_only: bool = False,
+    cache: Path | None = None,
 ) -> dict[str, Any]:
-    """Generate ``size_mb``, run serial, parallel and incremental (``serial_only``: the engine
-    alone and the serial run only); print and return the figures."""
+    """Generate ``size_mb`` (once, under ``cache`` when given), run serial, parallel and
+    incremental (``serial_only``: the engine alone and the serial run only); print and return
+    the figures."""
     landing = root / "landing"
     t = time.perf_counter()
-    keys = generate(landing, size_mb, day_mb)
+    if cache is not None:
+        keys = cached_landing(cache, landing, size_mb, day_mb)
+    else:
+        keys = generate(landing, size_mb, day_mb)
     mb = landing_bytes(landing) / MB
     print(f"\n== {mb:.0f} MB of landing, {len(keys)} days, mode {mode} "
           f"(generated in {time.perf_counter() - t:.0f} s) ==")  # fmt: skip
@@ -489,6 +522,12 @@ def main() -> int:
         action="store_true",
         help="only the engine alone and the serial run (no parallel, no incremental, no verdicts)",
     )
+    parser.add_argument(
+        "--landing-cache",
+        type=Path,
+        help="generate each size's landing data once into this folder and reuse it "
+        "(same file system as BENCH_DIR to link rather than copy)",
+    )
     args = parser.parse_args()  # fmt: skip
     results = []
     runs = [(mb, args.day_mb, "patterns") for mb in args.scale_mb]
@@ -497,7 +536,9 @@ def main() -> int:
     for size_mb, day_mb, mode in runs:
         root = Path(tempfile.mkdtemp(prefix="vault-scale-", dir=os.environ.get("BENCH_DIR")))
         try:
-            results.append(bench_size(root, size_mb, day_mb, mode, args.serial_only))
+            results.append(
+                bench_size(root, size_mb, day_mb, mode, args.serial_only, args.landing_cache)
+            )
         finally:
             if args.keep:
                 print(f"  kept {root}")
