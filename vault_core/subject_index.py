@@ -21,10 +21,12 @@ from typing import Protocol
 
 import blake3
 import fsspec
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from vault_core._cell_slices import cell_slices
 from vault_core.exceptions import VaultError
 from vault_core.pii.canonical import ALNUM_ENTITIES, canonical_value
 from vault_core.pii.finding import DECLARED_DETECTOR
@@ -149,7 +151,13 @@ def subject_hashes(identifiers: Sequence[str], key: bytes) -> list[str]:
 
 def index_rows(texts: pa.Table, findings: pa.Table, key: bytes, partition: str) -> pa.Table:
     """Index rows of one batch: ``texts`` as the detectors read it (record id and the scanned
-    columns as text), ``findings`` the FINDINGS_SCHEMA rows found in it."""
+    columns as text), ``findings`` the FINDINGS_SCHEMA rows found in it.
+
+    Columnar: the values are cut out of their cells with numpy, the common forms (ASCII
+    e-mails, ids and plain values, phone numbers without a ``+``) normalized by Arrow kernels
+    to the same keys as :func:`value_keys`, the rest by :func:`value_keys` once per distinct
+    value; each distinct key is hashed once.
+    """
     if findings.num_rows == 0:
         return INDEX_SCHEMA.empty_table()
     declared = pc.equal(findings["detector"], DECLARED_DETECTOR)
@@ -157,42 +165,190 @@ def index_rows(texts: pa.Table, findings: pa.Table, key: bytes, partition: str) 
     hits = findings.filter(wanted)
     if hits.num_rows == 0:
         return INDEX_SCHEMA.empty_table()
-    rows_of = {rid: i for i, rid in enumerate(texts[RECORD_ID].to_pylist())}
-    cells: dict[str, list[str | None]] = {}
-    subjects: set[tuple[str, str]] = set()
-    # A batch repeats its values (a customer across tickets): each value is normalized and
-    # hashed once per batch (phone keys parse each number with phonenumbers).
-    digests_of: dict[tuple[str, str, bool], list[str]] = {}
-    for rid, column, start, end, entity, detector in zip(
-        *(hits[name].to_pylist() for name in
-          (RECORD_ID, "column", "start", "end", "entity_type", "detector")),
-        strict=True,
-    ):  # fmt: skip
-        if column not in cells:
-            cells[column] = texts[column].to_pylist()
-        text = cells[column][rows_of[rid]]
-        if not text:
-            continue
-        is_declared = detector == DECLARED_DETECTOR
-        value = text if is_declared else text[start:end]
-        memo = (entity, value, is_declared)
-        digests = digests_of.get(memo)
-        if digests is None:
-            digests = hash_keys(value_keys(entity, value, declared=is_declared), key)
-            digests_of[memo] = digests
-        for digest in digests:
-            subjects.add((digest, rid))
-    subject_digests, record_ids = zip(*subjects, strict=True) if subjects else ((), ())
+    values, filled = _values(texts, hits)
+    kept = np.flatnonzero(filled)
+    if len(kept) < hits.num_rows:  # null and empty cells hold no value
+        hits, values = hits.take(pa.array(kept)), values.take(pa.array(kept))
+    hit_of, messages = _messages(
+        values,
+        hits["entity_type"].combine_chunks(),
+        pc.equal(hits["detector"], DECLARED_DETECTOR).combine_chunks(),
+    )
+    if not len(hit_of):
+        return INDEX_SCHEMA.empty_table()
+    encoded = messages.dictionary_encode()
+    digests = pa.array(
+        [
+            blake3.blake3(message, key=key).hexdigest(length=_HASH_LENGTH)
+            for message in encoded.dictionary.cast(pa.large_binary()).to_pylist()
+        ],
+        pa.string(),
+    )
     table = pa.table(
         {
-            SUBJECT: pa.array(subject_digests, pa.string()),
-            RECORD_ID: pa.array(record_ids, pa.string()),
-            PARTITION: pa.array([partition] * len(subjects), pa.string()),
+            SUBJECT: digests.take(encoded.indices),
+            RECORD_ID: hits[RECORD_ID].take(pa.array(hit_of)),
+        }
+    ).sort_by([(SUBJECT, "ascending"), (RECORD_ID, "ascending")])  # byte order: ASCII
+    subjects, records = table[SUBJECT].combine_chunks(), table[RECORD_ID].combine_chunks()
+    first = np.ones(table.num_rows, dtype=bool)  # a record holding a value twice: one row
+    if table.num_rows > 1:
+        same = pc.and_(
+            pc.equal(subjects[1:], subjects[:-1]), pc.equal(records[1:], records[:-1])
+        ).to_numpy(zero_copy_only=False)
+        first[1:] = ~same
+    keep = pa.array(np.flatnonzero(first))
+    return pa.table(
+        {
+            SUBJECT: subjects.take(keep),
+            RECORD_ID: records.take(keep).cast(pa.string()),
+            PARTITION: pa.array([partition] * len(keep), pa.string()),
         },
         schema=INDEX_SCHEMA,
     )
-    # Arrow's sort (byte order: the digests and ids are ASCII) instead of sorting the tuples.
-    return table.sort_by([(SUBJECT, "ascending"), (RECORD_ID, "ascending")])
+
+
+def _values(texts: pa.Table, hits: pa.Table) -> tuple[pa.Array, np.ndarray]:
+    """Per hit, its value (the cell of a declared column, the found span of a text) and
+    whether its cell holds anything."""
+    record_ids = texts[RECORD_ID].combine_chunks()
+    # The last row of a record id (the rows of one id hold the same values): look up reversed.
+    last_first = record_ids.take(pa.array(np.arange(len(record_ids) - 1, -1, -1)))
+    found = pc.index_in(hits[RECORD_ID], value_set=last_first)
+    if found.null_count:
+        raise SubjectIndexError("findings name records that are not in the batch's texts")
+    rows = len(record_ids) - 1 - found.to_numpy(zero_copy_only=False).astype(np.int64)
+    columns = hits["column"].combine_chunks()
+    starts = hits["start"].to_numpy().astype(np.int64)
+    ends = hits["end"].to_numpy().astype(np.int64)
+    whole = pc.equal(hits["detector"], DECLARED_DETECTOR).to_numpy(zero_copy_only=False)
+    if (starts < 0).any() or (ends < 0).any():
+        raise SubjectIndexError("findings with negative offsets cannot be indexed")
+    pieces: list[pa.Array] = []
+    order: list[np.ndarray] = []
+    filled = np.zeros(hits.num_rows, dtype=bool)
+    for column in pc.unique(columns).to_pylist():
+        at = np.flatnonzero(pc.equal(columns, column).to_numpy(zero_copy_only=False))
+        sliced, held = cell_slices(texts[column], rows[at], starts[at], ends[at], whole[at])
+        pieces.append(sliced)
+        order.append(at)
+        filled[at] = held
+    # Back to the hits' order.
+    position = np.empty(hits.num_rows, dtype=np.int64)
+    position[np.concatenate(order)] = np.arange(hits.num_rows)
+    return pa.concat_arrays(pieces).take(pa.array(position)), filled
+
+
+# Python's whitespace among ASCII characters (str.isspace, the \s of re), as an RE2 class.
+_ASCII_SPACE = "[" + "".join(f"\\x{i:02x}" for i in range(128) if chr(i).isspace()) + "]+"
+_STRICT_PLUS_PHONE = re.compile(r"\+[0-9 .\-]*")
+_MAX_PHONE_TEXT = 250  # phonenumbers refuses longer input whatever it holds
+_FALLBACK_TEXT = frozenset({"EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS"} | ALNUM_ENTITIES)
+
+
+def _messages(
+    values: pa.Array, entities: pa.Array, declared: pa.Array
+) -> tuple[np.ndarray, pa.Array]:
+    """The hashed messages (``kind``, U+001F, normalized form) of each value, with the hit each belongs
+    to: the same pairs as :func:`value_keys`, empty forms left out."""
+    is_ascii = pc.string_is_ascii(values)
+    email = pc.equal(entities, "EMAIL_ADDRESS")
+    phone = pc.equal(entities, "PHONE_NUMBER")
+    as_id = pc.and_not(
+        pc.and_not(
+            pc.or_(
+                pc.is_in(entities, pa.array(sorted(ALNUM_ENTITIES))),
+                pc.and_not(pc.is_in(entities, pa.array(sorted(INDEXED_TYPES))), declared),
+            ),
+            email,
+        ),
+        phone,
+    )
+    plain = pc.invert(pc.is_in(entities, pa.array(sorted(_FALLBACK_TEXT))))
+    plain = pc.and_not(plain, as_id)
+    hits: list[np.ndarray] = []
+    messages: list[pa.Array] = []
+
+    def emit(kind: str, mask: pa.Array, norms: pa.Array) -> None:
+        mask = pc.and_(mask, pc.not_equal(norms, ""))  # an empty form is not indexed
+        at = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+        if len(at):
+            chosen = norms.take(pa.array(at))
+            hits.append(at)
+            messages.append(pc.binary_join_element_wise(
+                pa.scalar(kind, chosen.type), chosen, pa.scalar("\x1f", chosen.type)
+            ))
+
+    # ASCII values: normalize_text leaves them alone, so canonical_value is a few kernels.
+    emit("email", pc.and_(email, is_ascii),
+         pc.ascii_lower(pc.replace_substring_regex(values, _ASCII_SPACE, "")))
+    alnum = pc.replace_substring_regex(values, "[^A-Za-z0-9]+", "")
+    id_done = pc.and_(pc.and_(as_id, is_ascii), pc.not_equal(alnum, ""))
+    emit("id", id_done, pc.ascii_upper(alnum))
+    collapsed = pc.ascii_trim(pc.replace_substring_regex(values, _ASCII_SPACE, " "), " ")
+    emit("text", pc.and_(plain, is_ascii), pc.ascii_lower(collapsed))
+    # Phone numbers: their digits; those holding a "+" also by their national number.
+    digits = pc.replace_substring_regex(values, "[^0-9]+", "")
+    with_plus = pc.match_substring(values, "+")
+    emit("phone", pc.and_not(phone, with_plus), digits)
+    done = pc.or_(
+        pc.or_(pc.and_(email, is_ascii), id_done),
+        pc.or_(pc.and_(plain, is_ascii), pc.and_not(phone, with_plus)),
+    )
+    # The rest, one distinct value at a time.
+    rest = np.flatnonzero(pc.invert(done).to_numpy(zero_copy_only=False))
+    if len(rest):
+        rest_at, rest_messages = _python_messages(
+            values.take(pa.array(rest)).to_pylist(),
+            entities.take(pa.array(rest)).to_pylist(),
+            declared.take(pa.array(rest)).to_pylist(),
+        )
+        hits.append(rest[rest_at])
+        messages.append(pa.array(rest_messages, pa.string()))
+    if not hits:
+        return np.zeros(0, dtype=np.int64), pa.array([], pa.string())
+    return np.concatenate(hits), pa.concat_arrays(
+        [m.cast(pa.large_string()) for m in messages]
+    )
+
+
+def _python_messages(
+    values: list[str], entities: list[str], declared: list[bool]
+) -> tuple[np.ndarray, list[str]]:
+    """:func:`value_keys` per distinct (type, declared, value); phone numbers written as ``+``
+    and digits, spaces, dots and dashes only, once per distinct digits (what phonenumbers makes
+    of them depends on the digits only)."""
+    by_value: dict[tuple[str, bool, str], list[str]] = {}
+    by_digits: dict[str, list[str]] = {}
+    at: list[int] = []
+    out: list[str] = []
+    for index, (value, entity, is_declared) in enumerate(
+        zip(values, entities, declared, strict=True)
+    ):
+        memo = (entity, is_declared, value)
+        found = by_value.get(memo)
+        if found is None:
+            if (
+                entity == "PHONE_NUMBER"
+                and len(value) <= _MAX_PHONE_TEXT
+                and _STRICT_PLUS_PHONE.fullmatch(value)
+            ):
+                digits = _DIGITS.sub("", value)
+                found = by_digits.get(digits)
+                if found is None:
+                    found = _message_list(value_keys(entity, value, declared=is_declared))
+                    by_digits[digits] = found
+            else:
+                found = _message_list(value_keys(entity, value, declared=is_declared))
+            by_value[memo] = found
+        for message in found:
+            at.append(index)
+            out.append(message)
+    return np.array(at, dtype=np.int64), out
+
+
+def _message_list(keys: list[tuple[str, str]]) -> list[str]:
+    return [f"{kind}\x1f{norm}" for kind, norm in keys if norm]
 
 
 # -- the key ---------------------------------------------------------------------------------
