@@ -87,7 +87,10 @@ def worker(config: dict[str, Any]) -> None:
 
     folder = Path(config["batches"])
     inputs = [
-        (pq.read_table(texts), pq.read_table(texts.with_name(texts.name.replace("texts", "findings"))))
+        (
+            pq.read_table(texts),
+            pq.read_table(texts.with_name(texts.name.replace("texts", "findings"))),
+        )
         for texts in sorted(folder.glob("texts-*.parquet"))
     ]
     findings = sum(f.num_rows for _, f in inputs)

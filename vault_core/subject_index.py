@@ -64,6 +64,8 @@ an entity column is indexed whatever its type."""
 
 _DIGITS = re.compile(r"[^0-9]+")
 _PHONE_CHARS = re.compile(r"^[0-9+()\-./ \u00a0]+$")
+_STRICT_PLUS_PHONE = re.compile(r"\+[0-9 .\-]*")
+_MAX_PHONE_TEXT = 250  # phonenumbers refuses longer input, whatever it holds
 _HASH_LENGTH = 16  # bytes: 128-bit keyed hashes, no accidental collision across a vault
 
 
@@ -92,16 +94,32 @@ def _phone_keys(text: str) -> list[str]:
         return []
     keys = [digits]
     if text.lstrip().startswith("+"):
-        import phonenumbers  # E.164 parsing: the country code's length varies by country
-
-        try:
-            parsed = phonenumbers.parse(text, None)
-        except phonenumbers.NumberParseException:
-            return keys
-        national = str(parsed.national_number)
-        if national != digits:
+        national = _national_number(text, digits)
+        if national is not None and national != digits:
             keys.append(national)
     return keys
+
+
+def _national_number(text: str, digits: str) -> str | None:
+    """The national significant number phonenumbers reads in ``text`` (None: not a number)."""
+    if (
+        len(digits) == 11
+        and digits[0] == "1"
+        and len(text) <= _MAX_PHONE_TEXT
+        and _STRICT_PLUS_PHONE.fullmatch(text)
+    ):
+        # "+1" and ten digits written with spaces, dots or dashes only: what phonenumbers makes
+        # of it depends on the digits only, and for North American numbers that is the ten
+        # digits as an integer (checked against phonenumbers in the tests). Parsing costs
+        # ~50 us a number, the most of an index batch's time when it holds many.
+        return str(int(digits[1:]))
+    import phonenumbers  # E.164 parsing: the country code's length varies by country
+
+    try:
+        parsed = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return str(parsed.national_number)
 
 
 def value_keys(entity_type: str, value: str, *, declared: bool = False) -> list[tuple[str, str]]:
@@ -241,114 +259,96 @@ def _values(texts: pa.Table, hits: pa.Table) -> tuple[pa.Array, np.ndarray]:
 
 # Python's whitespace among ASCII characters (str.isspace, the \s of re), as an RE2 class.
 _ASCII_SPACE = "[" + "".join(f"\\x{i:02x}" for i in range(128) if chr(i).isspace()) + "]+"
-_STRICT_PLUS_PHONE = re.compile(r"\+[0-9 .\-]*")
-_MAX_PHONE_TEXT = 250  # phonenumbers refuses longer input whatever it holds
-_FALLBACK_TEXT = frozenset({"EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS"} | ALNUM_ENTITIES)
 
 
 def _messages(
     values: pa.Array, entities: pa.Array, declared: pa.Array
 ) -> tuple[np.ndarray, pa.Array]:
-    """The hashed messages (``kind``, U+001F, normalized form) of each value, with the hit each belongs
-    to: the same pairs as :func:`value_keys`, empty forms left out."""
-    is_ascii = pc.string_is_ascii(values)
-    email = pc.equal(entities, "EMAIL_ADDRESS")
-    phone = pc.equal(entities, "PHONE_NUMBER")
-    as_id = pc.and_not(
-        pc.and_not(
-            pc.or_(
-                pc.is_in(entities, pa.array(sorted(ALNUM_ENTITIES))),
-                pc.and_not(pc.is_in(entities, pa.array(sorted(INDEXED_TYPES))), declared),
-            ),
-            email,
-        ),
-        phone,
-    )
-    plain = pc.invert(pc.is_in(entities, pa.array(sorted(_FALLBACK_TEXT))))
-    plain = pc.and_not(plain, as_id)
+    """The hashed messages (``kind``, U+001F, normalized form) of each value, with the hit each
+    belongs to: the pairs of :func:`value_keys`, empty forms left out. Values are normalized
+    once per distinct value of each (type, declared) group."""
     hits: list[np.ndarray] = []
     messages: list[pa.Array] = []
-
-    def emit(kind: str, mask: pa.Array, norms: pa.Array) -> None:
-        mask = pc.and_(mask, pc.not_equal(norms, ""))  # an empty form is not indexed
-        at = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
-        if len(at):
-            chosen = norms.take(pa.array(at))
-            hits.append(at)
-            messages.append(pc.binary_join_element_wise(
-                pa.scalar(kind, chosen.type), chosen, pa.scalar("\x1f", chosen.type)
-            ))
-
-    # ASCII values: normalize_text leaves them alone, so canonical_value is a few kernels.
-    emit("email", pc.and_(email, is_ascii),
-         pc.ascii_lower(pc.replace_substring_regex(values, _ASCII_SPACE, "")))
-    alnum = pc.replace_substring_regex(values, "[^A-Za-z0-9]+", "")
-    id_done = pc.and_(pc.and_(as_id, is_ascii), pc.not_equal(alnum, ""))
-    emit("id", id_done, pc.ascii_upper(alnum))
-    collapsed = pc.ascii_trim(pc.replace_substring_regex(values, _ASCII_SPACE, " "), " ")
-    emit("text", pc.and_(plain, is_ascii), pc.ascii_lower(collapsed))
-    # Phone numbers: their digits; those holding a "+" also by their national number.
-    digits = pc.replace_substring_regex(values, "[^0-9]+", "")
-    with_plus = pc.match_substring(values, "+")
-    emit("phone", pc.and_not(phone, with_plus), digits)
-    done = pc.or_(
-        pc.or_(pc.and_(email, is_ascii), id_done),
-        pc.or_(pc.and_(plain, is_ascii), pc.and_not(phone, with_plus)),
+    groups = (
+        pa.table({"entity": entities, "declared": declared})
+        .group_by(["entity", "declared"])
+        .aggregate([])
     )
-    # The rest, one distinct value at a time.
-    rest = np.flatnonzero(pc.invert(done).to_numpy(zero_copy_only=False))
-    if len(rest):
-        rest_at, rest_messages = _python_messages(
-            values.take(pa.array(rest)).to_pylist(),
-            entities.take(pa.array(rest)).to_pylist(),
-            declared.take(pa.array(rest)).to_pylist(),
-        )
-        hits.append(rest[rest_at])
-        messages.append(pa.array(rest_messages, pa.string()))
-    if not hits:
-        return np.zeros(0, dtype=np.int64), pa.array([], pa.string())
-    return np.concatenate(hits), pa.concat_arrays(
-        [m.cast(pa.large_string()) for m in messages]
-    )
-
-
-def _python_messages(
-    values: list[str], entities: list[str], declared: list[bool]
-) -> tuple[np.ndarray, list[str]]:
-    """:func:`value_keys` per distinct (type, declared, value); phone numbers written as ``+``
-    and digits, spaces, dots and dashes only, once per distinct digits (what phonenumbers makes
-    of them depends on the digits only)."""
-    by_value: dict[tuple[str, bool, str], list[str]] = {}
-    by_digits: dict[str, list[str]] = {}
-    at: list[int] = []
-    out: list[str] = []
-    for index, (value, entity, is_declared) in enumerate(
-        zip(values, entities, declared, strict=True)
+    for entity, is_declared in zip(
+        groups["entity"].to_pylist(), groups["declared"].to_pylist(), strict=True
     ):
-        memo = (entity, is_declared, value)
-        found = by_value.get(memo)
-        if found is None:
-            if (
-                entity == "PHONE_NUMBER"
-                and len(value) <= _MAX_PHONE_TEXT
-                and _STRICT_PLUS_PHONE.fullmatch(value)
-            ):
-                digits = _DIGITS.sub("", value)
-                found = by_digits.get(digits)
-                if found is None:
-                    found = _message_list(value_keys(entity, value, declared=is_declared))
-                    by_digits[digits] = found
-            else:
-                found = _message_list(value_keys(entity, value, declared=is_declared))
-            by_value[memo] = found
-        for message in found:
-            at.append(index)
-            out.append(message)
-    return np.array(at, dtype=np.int64), out
+        mask = pc.and_(pc.equal(entities, entity), pc.equal(declared, is_declared))
+        at = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+        encoded = values.take(pa.array(at)).dictionary_encode()
+        owner, distinct = _distinct_messages(entity, is_declared, encoded.dictionary)
+        if not len(owner):
+            continue
+        # Messages of each distinct value, then per hit the messages of its value.
+        order = np.argsort(owner, kind="stable")
+        owner, distinct = owner[order], distinct.take(pa.array(order))
+        counts = np.bincount(owner, minlength=len(encoded.dictionary))
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        per_hit = counts[codes]
+        total = int(per_hit.sum())
+        run_start = np.concatenate([[0], np.cumsum(per_hit)[:-1]])
+        chosen = np.repeat(first[codes] - run_start, per_hit) + np.arange(total, dtype=np.int64)
+        hits.append(np.repeat(at, per_hit))
+        messages.append(distinct.take(pa.array(chosen)))
+    if not hits:
+        return np.zeros(0, dtype=np.int64), pa.array([], pa.large_string())
+    return np.concatenate(hits), pa.concat_arrays(messages)
 
 
-def _message_list(keys: list[tuple[str, str]]) -> list[str]:
-    return [f"{kind}\x1f{norm}" for kind, norm in keys if norm]
+def _distinct_messages(
+    entity: str, declared: bool, values: pa.Array
+) -> tuple[np.ndarray, pa.Array]:
+    """The messages of distinct ``values`` of one (type, declared) group, with the value each
+    belongs to (:func:`value_keys`). ASCII values are left alone by ``normalize_text``, so
+    ``canonical_value`` of them is a few Arrow kernels; phone digits are one for any value."""
+    values = values.cast(pa.large_string())
+    ascii_values = pc.string_is_ascii(values)
+    vectorized: pa.Array
+    if entity == "PHONE_NUMBER":
+        kind = "phone"
+        norms = pc.replace_substring_regex(values, "[^0-9]+", "")
+        vectorized = pc.invert(pc.match_substring(values, "+"))  # a "+": phonenumbers too
+    elif entity == "EMAIL_ADDRESS":
+        kind = "email"
+        norms = pc.ascii_lower(pc.replace_substring_regex(values, _ASCII_SPACE, ""))
+        vectorized = ascii_values
+    elif entity in ALNUM_ENTITIES or (entity in INDEXED_TYPES and not declared):
+        kind = "id"
+        alnum = pc.replace_substring_regex(values, "[^A-Za-z0-9]+", "")
+        norms = pc.ascii_upper(alnum)
+        vectorized = pc.and_(ascii_values, pc.not_equal(alnum, ""))  # else: the casefolded text
+    elif entity != "IP_ADDRESS":
+        kind = "text"
+        collapsed = pc.replace_substring_regex(values, _ASCII_SPACE, " ")
+        norms = pc.ascii_lower(pc.ascii_trim(collapsed, " "))
+        vectorized = ascii_values
+    else:
+        kind, norms, vectorized = "text", values, pa.array(np.zeros(len(values), dtype=bool))
+    fast = pc.and_(vectorized, pc.not_equal(norms, ""))  # an empty form is not indexed
+    owners = [np.flatnonzero(fast.to_numpy(zero_copy_only=False))]
+    chosen = norms.take(pa.array(owners[0]))
+    found = [pc.binary_join_element_wise(
+        pa.scalar(kind, chosen.type), chosen, pa.scalar("\x1f", chosen.type)
+    )]  # fmt: skip
+    rest = np.flatnonzero(pc.invert(vectorized).to_numpy(zero_copy_only=False))
+    if len(rest):
+        at: list[int] = []
+        out: list[str] = []
+        for index, value in zip(
+            rest.tolist(), values.take(pa.array(rest)).to_pylist(), strict=True
+        ):
+            for kind_of, norm in value_keys(entity, value, declared=declared):
+                if norm:
+                    at.append(index)
+                    out.append(f"{kind_of}\x1f{norm}")
+        owners.append(np.array(at, dtype=np.int64))
+        found.append(pa.array(out, pa.large_string()))
+    return np.concatenate(owners), pa.concat_arrays(found)
 
 
 # -- the key ---------------------------------------------------------------------------------
