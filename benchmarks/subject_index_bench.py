@@ -1,4 +1,4 @@
-"""The subject index rows alone on one day of the scale benchmark's tickets (make bench-subject-index).
+"""Subject index rows alone on one day of bench-scale tickets (make bench-subject-index).
 
 One day of synthetic ticket JSONL (``scale_bench.generate``, ``--day-mb``, default 100) goes
 through ``ingest_raw`` and ``find_pii`` once (``patterns`` mode) while the inputs the stage hands

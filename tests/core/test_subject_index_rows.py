@@ -146,7 +146,7 @@ def test_when_values_are_planted_in_long_texts_then_the_rows_are_the_references_
     rng = random.Random(7)
     body, rows = [], []
     for i in range(300):
-        words = [rng.choice(_PIECES + ["lorem", "ipsum", "Ünïcode"]) for _ in range(8)]
+        words = [rng.choice([*_PIECES, "lorem", "ipsum", "Ünïcode"]) for _ in range(8)]
         text = " ".join(words)
         body.append(text)
         at = 0
