@@ -12,7 +12,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export VAULT_HOME ?= $(CURDIR)/.vault_home
 
 .DEFAULT_GOAL := help
-.PHONY: help install postgres-server chromium dagster-home demo ui lint typecheck contract unit test bench-pii bench-pii-independent bench-storage bench-ingest bench-registry bench-scale bench-workers bench-events bench-anonymize bench-raw bench-audit bench-erase clean
+.PHONY: help install postgres-server chromium dagster-home demo ui lint typecheck contract unit test bench-pii bench-pii-independent bench-storage bench-ingest bench-registry bench-scale bench-workers bench-events bench-anonymize bench-raw bench-audit bench-erase bench-subject-index clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -111,6 +111,9 @@ bench-workers: install ## a two-day range on one process against two worker proc
 
 bench-erase: install ## erase one subject from N daily partitions beside a full rewrite of the dataset (ERASE_ARGS)
 	$(BIN)/python benchmarks/erase_bench.py $(ERASE_ARGS)
+
+bench-subject-index: install ## subject index rows alone on one 100 MB day (CPU s); SIDX_AGAINST=<git ref>: beside that ref, rows compared
+	$(BIN)/python benchmarks/subject_index_bench.py $(if $(SIDX_AGAINST),--against $(SIDX_AGAINST)) $(SIDX_ARGS)
 
 bench-raw: install ## the raw stage alone on one 100 MB day of bench-scale tickets: MB/s per CPU second, peak RSS
 	$(BIN)/python benchmarks/raw_bench.py $(RAW_ARGS)

@@ -21,10 +21,12 @@ from typing import Protocol
 
 import blake3
 import fsspec
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from vault_core._cell_slices import cell_slices
 from vault_core.exceptions import VaultError
 from vault_core.pii.canonical import ALNUM_ENTITIES, canonical_value
 from vault_core.pii.finding import DECLARED_DETECTOR
@@ -62,6 +64,8 @@ an entity column is indexed whatever its type."""
 
 _DIGITS = re.compile(r"[^0-9]+")
 _PHONE_CHARS = re.compile(r"^[0-9+()\-./ \u00a0]+$")
+_STRICT_PLUS_PHONE = re.compile(r"\+[0-9 .\-]*")
+_MAX_PHONE_TEXT = 250  # phonenumbers refuses longer input, whatever it holds
 _HASH_LENGTH = 16  # bytes: 128-bit keyed hashes, no accidental collision across a vault
 
 
@@ -90,16 +94,32 @@ def _phone_keys(text: str) -> list[str]:
         return []
     keys = [digits]
     if text.lstrip().startswith("+"):
-        import phonenumbers  # E.164 parsing: the country code's length varies by country
-
-        try:
-            parsed = phonenumbers.parse(text, None)
-        except phonenumbers.NumberParseException:
-            return keys
-        national = str(parsed.national_number)
-        if national != digits:
+        national = _national_number(text, digits)
+        if national is not None and national != digits:
             keys.append(national)
     return keys
+
+
+def _national_number(text: str, digits: str) -> str | None:
+    """The national significant number phonenumbers reads in ``text`` (None: not a number)."""
+    if (
+        len(digits) == 11
+        and digits[0] == "1"
+        and len(text) <= _MAX_PHONE_TEXT
+        and _STRICT_PLUS_PHONE.fullmatch(text)
+    ):
+        # "+1" and ten digits written with spaces, dots or dashes only: what phonenumbers makes
+        # of it depends on the digits only, and for North American numbers that is the ten
+        # digits as an integer (checked against phonenumbers in the tests). Parsing costs
+        # ~50 us a number, the most of an index batch's time when it holds many.
+        return str(int(digits[1:]))
+    import phonenumbers  # E.164 parsing: the country code's length varies by country
+
+    try:
+        parsed = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return str(parsed.national_number)
 
 
 def value_keys(entity_type: str, value: str, *, declared: bool = False) -> list[tuple[str, str]]:
@@ -149,7 +169,13 @@ def subject_hashes(identifiers: Sequence[str], key: bytes) -> list[str]:
 
 def index_rows(texts: pa.Table, findings: pa.Table, key: bytes, partition: str) -> pa.Table:
     """Index rows of one batch: ``texts`` as the detectors read it (record id and the scanned
-    columns as text), ``findings`` the FINDINGS_SCHEMA rows found in it."""
+    columns as text), ``findings`` the FINDINGS_SCHEMA rows found in it.
+
+    Columnar: the values are cut out of their cells with numpy, the common forms (ASCII
+    e-mails, ids and plain values, phone numbers without a ``+``) normalized by Arrow kernels
+    to the same keys as :func:`value_keys`, the rest by :func:`value_keys` once per distinct
+    value; each distinct key is hashed once.
+    """
     if findings.num_rows == 0:
         return INDEX_SCHEMA.empty_table()
     declared = pc.equal(findings["detector"], DECLARED_DETECTOR)
@@ -157,42 +183,172 @@ def index_rows(texts: pa.Table, findings: pa.Table, key: bytes, partition: str) 
     hits = findings.filter(wanted)
     if hits.num_rows == 0:
         return INDEX_SCHEMA.empty_table()
-    rows_of = {rid: i for i, rid in enumerate(texts[RECORD_ID].to_pylist())}
-    cells: dict[str, list[str | None]] = {}
-    subjects: set[tuple[str, str]] = set()
-    # A batch repeats its values (a customer across tickets): each value is normalized and
-    # hashed once per batch (phone keys parse each number with phonenumbers).
-    digests_of: dict[tuple[str, str, bool], list[str]] = {}
-    for rid, column, start, end, entity, detector in zip(
-        *(hits[name].to_pylist() for name in
-          (RECORD_ID, "column", "start", "end", "entity_type", "detector")),
-        strict=True,
-    ):  # fmt: skip
-        if column not in cells:
-            cells[column] = texts[column].to_pylist()
-        text = cells[column][rows_of[rid]]
-        if not text:
-            continue
-        is_declared = detector == DECLARED_DETECTOR
-        value = text if is_declared else text[start:end]
-        memo = (entity, value, is_declared)
-        digests = digests_of.get(memo)
-        if digests is None:
-            digests = hash_keys(value_keys(entity, value, declared=is_declared), key)
-            digests_of[memo] = digests
-        for digest in digests:
-            subjects.add((digest, rid))
-    subject_digests, record_ids = zip(*subjects, strict=True) if subjects else ((), ())
+    values, filled = _values(texts, hits)
+    kept = np.flatnonzero(filled)
+    if len(kept) < hits.num_rows:  # null and empty cells hold no value
+        hits, values = hits.take(pa.array(kept)), values.take(pa.array(kept))
+    hit_of, messages = _messages(
+        values,
+        hits["entity_type"].combine_chunks(),
+        pc.equal(hits["detector"], DECLARED_DETECTOR).combine_chunks(),
+    )
+    if not len(hit_of):
+        return INDEX_SCHEMA.empty_table()
+    encoded = messages.dictionary_encode()
+    digests = pa.array(
+        [
+            blake3.blake3(message, key=key).hexdigest(length=_HASH_LENGTH)
+            for message in encoded.dictionary.cast(pa.large_binary()).to_pylist()
+        ],
+        pa.string(),
+    )
     table = pa.table(
         {
-            SUBJECT: pa.array(subject_digests, pa.string()),
-            RECORD_ID: pa.array(record_ids, pa.string()),
-            PARTITION: pa.array([partition] * len(subjects), pa.string()),
+            SUBJECT: digests.take(encoded.indices),
+            RECORD_ID: hits[RECORD_ID].take(pa.array(hit_of)),
+        }
+    ).sort_by([(SUBJECT, "ascending"), (RECORD_ID, "ascending")])  # byte order: ASCII
+    subjects, records = table[SUBJECT].combine_chunks(), table[RECORD_ID].combine_chunks()
+    first = np.ones(table.num_rows, dtype=bool)  # a record holding a value twice: one row
+    if table.num_rows > 1:
+        same = pc.and_(
+            pc.equal(subjects[1:], subjects[:-1]), pc.equal(records[1:], records[:-1])
+        ).to_numpy(zero_copy_only=False)
+        first[1:] = ~same
+    keep = pa.array(np.flatnonzero(first))
+    return pa.table(
+        {
+            SUBJECT: subjects.take(keep),
+            RECORD_ID: records.take(keep).cast(pa.string()),
+            PARTITION: pa.array([partition] * len(keep), pa.string()),
         },
         schema=INDEX_SCHEMA,
     )
-    # Arrow's sort (byte order: the digests and ids are ASCII) instead of sorting the tuples.
-    return table.sort_by([(SUBJECT, "ascending"), (RECORD_ID, "ascending")])
+
+
+def _values(texts: pa.Table, hits: pa.Table) -> tuple[pa.Array, np.ndarray]:
+    """Per hit, its value (the cell of a declared column, the found span of a text) and
+    whether its cell holds anything."""
+    record_ids = texts[RECORD_ID].combine_chunks()
+    # The last row of a record id (the rows of one id hold the same values): look up reversed.
+    last_first = record_ids.take(pa.array(np.arange(len(record_ids) - 1, -1, -1)))
+    found = pc.index_in(hits[RECORD_ID], value_set=last_first)
+    if found.null_count:
+        raise SubjectIndexError("findings name records that are not in the batch's texts")
+    rows = len(record_ids) - 1 - found.to_numpy(zero_copy_only=False).astype(np.int64)
+    columns = hits["column"].combine_chunks()
+    starts = hits["start"].to_numpy().astype(np.int64)
+    ends = hits["end"].to_numpy().astype(np.int64)
+    whole = pc.equal(hits["detector"], DECLARED_DETECTOR).to_numpy(zero_copy_only=False)
+    if (starts < 0).any() or (ends < 0).any():
+        raise SubjectIndexError("findings with negative offsets cannot be indexed")
+    pieces: list[pa.Array] = []
+    order: list[np.ndarray] = []
+    filled = np.zeros(hits.num_rows, dtype=bool)
+    for column in pc.unique(columns).to_pylist():
+        at = np.flatnonzero(pc.equal(columns, column).to_numpy(zero_copy_only=False))
+        sliced, held = cell_slices(texts[column], rows[at], starts[at], ends[at], whole[at])
+        pieces.append(sliced)
+        order.append(at)
+        filled[at] = held
+    # Back to the hits' order.
+    position = np.empty(hits.num_rows, dtype=np.int64)
+    position[np.concatenate(order)] = np.arange(hits.num_rows)
+    return pa.concat_arrays(pieces).take(pa.array(position)), filled
+
+
+# Python's whitespace among ASCII characters (str.isspace, the \s of re), as an RE2 class.
+_ASCII_SPACE = "[" + "".join(f"\\x{i:02x}" for i in range(128) if chr(i).isspace()) + "]+"
+
+
+def _messages(
+    values: pa.Array, entities: pa.Array, declared: pa.Array
+) -> tuple[np.ndarray, pa.Array]:
+    """The hashed messages (``kind``, U+001F, normalized form) of each value, with the hit each
+    belongs to: the pairs of :func:`value_keys`, empty forms left out. Values are normalized
+    once per distinct value of each (type, declared) group."""
+    hits: list[np.ndarray] = []
+    messages: list[pa.Array] = []
+    groups = (
+        pa.table({"entity": entities, "declared": declared})
+        .group_by(["entity", "declared"])
+        .aggregate([])
+    )
+    for entity, is_declared in zip(
+        groups["entity"].to_pylist(), groups["declared"].to_pylist(), strict=True
+    ):
+        mask = pc.and_(pc.equal(entities, entity), pc.equal(declared, is_declared))
+        at = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+        encoded = values.take(pa.array(at)).dictionary_encode()
+        owner, distinct = _distinct_messages(entity, is_declared, encoded.dictionary)
+        if not len(owner):
+            continue
+        # Messages of each distinct value, then per hit the messages of its value.
+        order = np.argsort(owner, kind="stable")
+        owner, distinct = owner[order], distinct.take(pa.array(order))
+        counts = np.bincount(owner, minlength=len(encoded.dictionary))
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        per_hit = counts[codes]
+        total = int(per_hit.sum())
+        run_start = np.concatenate([[0], np.cumsum(per_hit)[:-1]])
+        chosen = np.repeat(first[codes] - run_start, per_hit) + np.arange(total, dtype=np.int64)
+        hits.append(np.repeat(at, per_hit))
+        messages.append(distinct.take(pa.array(chosen)))
+    if not hits:
+        return np.zeros(0, dtype=np.int64), pa.array([], pa.large_string())
+    return np.concatenate(hits), pa.concat_arrays(messages)
+
+
+def _distinct_messages(
+    entity: str, declared: bool, values: pa.Array
+) -> tuple[np.ndarray, pa.Array]:
+    """The messages of distinct ``values`` of one (type, declared) group, with the value each
+    belongs to (:func:`value_keys`). ASCII values are left alone by ``normalize_text``, so
+    ``canonical_value`` of them is a few Arrow kernels; phone digits are one for any value."""
+    values = values.cast(pa.large_string())
+    ascii_values = pc.string_is_ascii(values)
+    vectorized: pa.Array
+    if entity == "PHONE_NUMBER":
+        kind = "phone"
+        norms = pc.replace_substring_regex(values, "[^0-9]+", "")
+        vectorized = pc.invert(pc.match_substring(values, "+"))  # a "+": phonenumbers too
+    elif entity == "EMAIL_ADDRESS":
+        kind = "email"
+        norms = pc.ascii_lower(pc.replace_substring_regex(values, _ASCII_SPACE, ""))
+        vectorized = ascii_values
+    elif entity in ALNUM_ENTITIES or (entity in INDEXED_TYPES and not declared):
+        kind = "id"
+        alnum = pc.replace_substring_regex(values, "[^A-Za-z0-9]+", "")
+        norms = pc.ascii_upper(alnum)
+        vectorized = pc.and_(ascii_values, pc.not_equal(alnum, ""))  # else: the casefolded text
+    elif entity != "IP_ADDRESS":
+        kind = "text"
+        collapsed = pc.replace_substring_regex(values, _ASCII_SPACE, " ")
+        norms = pc.ascii_lower(pc.ascii_trim(collapsed, " "))
+        vectorized = ascii_values
+    else:
+        kind, norms, vectorized = "text", values, pa.array(np.zeros(len(values), dtype=bool))
+    fast = pc.and_(vectorized, pc.not_equal(norms, ""))  # an empty form is not indexed
+    owners = [np.flatnonzero(fast.to_numpy(zero_copy_only=False))]
+    chosen = norms.take(pa.array(owners[0]))
+    found = [pc.binary_join_element_wise(
+        pa.scalar(kind, chosen.type), chosen, pa.scalar("\x1f", chosen.type)
+    )]  # fmt: skip
+    rest = np.flatnonzero(pc.invert(vectorized).to_numpy(zero_copy_only=False))
+    if len(rest):
+        at: list[int] = []
+        out: list[str] = []
+        for index, value in zip(
+            rest.tolist(), values.take(pa.array(rest)).to_pylist(), strict=True
+        ):
+            for kind_of, norm in value_keys(entity, value, declared=declared):
+                if norm:
+                    at.append(index)
+                    out.append(f"{kind_of}\x1f{norm}")
+        owners.append(np.array(at, dtype=np.int64))
+        found.append(pa.array(out, pa.large_string()))
+    return np.concatenate(owners), pa.concat_arrays(found)
 
 
 # -- the key ---------------------------------------------------------------------------------
