@@ -6,8 +6,9 @@ REPO is a checkout whose ``vault_core`` is imported (a git worktree of an older 
 this one); CORPUS is ``vault`` (benchmarks/_pii_corpus, as ``make bench-pii``'s columnar
 measure), ``anonymized`` (the same with every gold span replaced by ``<TYPE>``, text as the
 ``no_pii_left`` audit reads it) or ``independent`` (presidio-evaluator's sentences); the
-corpus comes from this checkout's benchmarks/ either way. Two warm-up calls, then CALLS timed calls; prints one JSON
-line with the median process CPU (every thread: polars scans on its pool) and wall time.
+corpus comes from this checkout's benchmarks/ either way. Two warm-up calls, then CALLS timed
+calls; prints one JSON line with the median process CPU (every thread: polars scans on its
+pool) and wall time.
 Alternate the checkouts, one process each, several rounds (the machine is shared), e.g.::
 
     for r in 1 2 3 4; do for repo in ../old .; do
