@@ -372,9 +372,7 @@ def _found(found: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return within, np.repeat(np.arange(len(array)), np.diff(offsets)), first
 
 
-def _overlaps(
-    start: np.ndarray, end: np.ndarray, low: np.ndarray, high: np.ndarray
-) -> np.ndarray:
+def _overlaps(start: np.ndarray, end: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """Whether each span ``[start, end)`` overlaps one of the sorted, disjoint, non-empty spans
     ``[low, high)``: the first of those ending after the span's start begins before its end."""
     first = np.searchsorted(high, start, side="right")
