@@ -311,15 +311,15 @@ class ContextWords:
             ]
             starts.append(at_word)
             indices.append(np.full(len(at_word), index, dtype=np.int64))
-        start, word = np.concatenate(starts), np.concatenate(indices)
-        if placeholders is not None and len(start):
+        places, numbers = np.concatenate(starts), np.concatenate(indices)
+        if placeholders is not None and len(places):
             low, high = haystack.marked_spans(placeholders)
             if len(low):
                 lengths = np.array([len(w) for w in words], dtype=np.int64)
-                end = start + lengths[word]
-                outside = ~_overlaps(start, end, corpus.chars(low), corpus.chars(high))
-                start, word = start[outside], word[outside]
-        return cls(words, start, word)
+                end = places + lengths[numbers]
+                outside = ~_overlaps(places, end, corpus.chars(low), corpus.chars(high))
+                places, numbers = places[outside], numbers[outside]
+        return cls(words, places, numbers)
 
     def near(
         self,
