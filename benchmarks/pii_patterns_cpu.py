@@ -4,9 +4,11 @@
 
 REPO is a checkout whose ``vault_core`` is imported (a git worktree of an older commit beside
 this one); CORPUS is ``vault`` (benchmarks/_pii_corpus, as ``make bench-pii``'s columnar
-measure) or ``independent`` (presidio-evaluator's sentences); the corpus comes from this
-checkout's benchmarks/ either way. Two warm-up calls, then CALLS timed calls; prints one JSON
-line with the median process CPU (every thread: polars scans on its pool) and wall time.
+measure), ``anonymized`` (the same with every gold span replaced by ``<TYPE>``, text as the
+``no_pii_left`` audit reads it) or ``independent`` (presidio-evaluator's sentences); the
+corpus comes from this checkout's benchmarks/ either way. Two warm-up calls, then CALLS timed
+calls; prints one JSON line with the median process CPU (every thread: polars scans on its
+pool) and wall time.
 Alternate the checkouts, one process each, several rounds (the machine is shared), e.g.::
 
     for r in 1 2 3 4; do for repo in ../old .; do
@@ -19,6 +21,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 
 def main() -> int:
@@ -30,12 +33,13 @@ def main() -> int:
     import vault_core
     from vault_core.pii import PiiEngine, PiiEngineConfig
 
-    if corpus_name == "vault":
+    if corpus_name in ("vault", "anonymized"):
         from _pii_corpus import build_corpus
 
         corpus = build_corpus()
-        texts = [s.text for s in (*corpus.short, *corpus.long)]
-        cells = {name: [c.text for c in values] for name, values in corpus.columns.items()}
+        shown = _placeheld if corpus_name == "anonymized" else (lambda sample: sample.text)
+        texts = [shown(s) for s in (*corpus.short, *corpus.long)]
+        cells = {name: [shown(c) for c in values] for name, values in corpus.columns.items()}
     else:
         from _pii_corpus_independent import build_independent_corpus
 
@@ -70,6 +74,14 @@ def main() -> int:
         "wall_ms": round(1000 * wall[calls // 2], 1),
     }))  # fmt: skip
     return 0
+
+
+def _placeheld(sample: Any) -> str:
+    """The sample's text with each gold span replaced by ``<TYPE>`` (the replace operator)."""
+    text: str = sample.text
+    for start, end, kind in sorted(sample.spans, reverse=True):
+        text = text[:start] + f"<{kind}>" + text[end:]
+    return text
 
 
 if __name__ == "__main__":

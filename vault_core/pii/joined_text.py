@@ -254,7 +254,8 @@ class ContextWords:
 
     A match has context when one of its detector's words lies wholly within the
     ``CONTEXT_WINDOW`` characters before it or the ``CONTEXT_AFTER`` characters after it, in
-    its own text, in any ASCII case. One Aho-Corasick pass (polars ``find_many``) finds every
+    its own text, in any ASCII case, and overlapping no placeholder the policy wrote
+    (:mod:`vault_core.pii.placeholders`). One Aho-Corasick pass (polars ``find_many``) finds every
     word of every detector; each detector then asks about all its matches at once with binary
     searches, instead of cutting a window out of the text per match."""
 
@@ -276,10 +277,19 @@ class ContextWords:
 
     @classmethod
     def of_found(
-        cls, words: Sequence[str], found: pl.Series | None, haystack: Haystack, corpus: Corpus
+        cls,
+        words: Sequence[str],
+        found: pl.Series | None,
+        haystack: Haystack,
+        corpus: Corpus,
+        *,
+        placeholders: pl.Series | None = None,
     ) -> ContextWords:
         """The places of ``words`` in the corpus, from what :meth:`search` found in the
-        haystack (the whole joined text; None when there are no words)."""
+        haystack (the whole joined text; None when there are no words), less those that
+        overlap a placeholder (``placeholders``: the markers a scan of the haystack for
+        :data:`~vault_core.pii.placeholders.PLACEHOLDER` put around each, see
+        :mod:`vault_core.pii.placeholders`)."""
         if not words or found is None:
             return cls(words, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         offsets = haystack.offsets(found)
@@ -301,7 +311,15 @@ class ContextWords:
             ]
             starts.append(at_word)
             indices.append(np.full(len(at_word), index, dtype=np.int64))
-        return cls(words, np.concatenate(starts), np.concatenate(indices))
+        places, numbers = np.concatenate(starts), np.concatenate(indices)
+        if placeholders is not None and len(places):
+            low, high = haystack.marked_spans(placeholders)
+            if len(low):
+                lengths = np.array([len(w) for w in words], dtype=np.int64)
+                end = places + lengths[numbers]
+                outside = ~_overlaps(places, end, corpus.chars(low), corpus.chars(high))
+                places, numbers = places[outside], numbers[outside]
+        return cls(words, places, numbers)
 
     def near(
         self,
@@ -352,6 +370,14 @@ def _found(found: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     within = data[offsets[0] : offsets[-1]].astype(np.int64)
     first = offsets[:-1] - offsets[0]
     return within, np.repeat(np.arange(len(array)), np.diff(offsets)), first
+
+
+def _overlaps(start: np.ndarray, end: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Whether each span ``[start, end)`` overlaps one of the sorted, disjoint, non-empty spans
+    ``[low, high)``: the first of those ending after the span's start begins before its end."""
+    first = np.searchsorted(high, start, side="right")
+    result: np.ndarray = (first < len(low)) & (low[np.minimum(first, len(low) - 1)] < end)
+    return result
 
 
 @cache

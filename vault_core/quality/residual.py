@@ -9,14 +9,14 @@ tightly enough to gate on. The sample is drawn from the rows ordered by record i
 no row order) with a seeded generator: the same table version, size and seed give the same
 sample, and both are recorded.
 
-Findings that lie inside a ``<TYPE>`` placeholder the policy wrote are not residual PII: they
-are counted apart (``placeholder_hits``).
+Findings that lie inside a placeholder the policy wrote (``<TYPE>``, a token, a pseudonym: see
+:mod:`vault_core.pii.placeholders`) are not residual PII: they are counted apart
+(``placeholder_hits``).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -28,11 +28,11 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
 from vault_core.pii.engine import PiiEngine
+from vault_core.pii.placeholders import PLACEHOLDER_RE
 from vault_core.quality.suite import Severity
 
 RESIDUAL_CHECK = "residual_pii"
 ANY_TYPE = "ANY"
-_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>")
 
 
 class ResidualPiiSpec(BaseModel):
@@ -206,5 +206,5 @@ def estimate(
 
 
 def _in_placeholder(text: str, start: int, end: int) -> bool:
-    """Whether [start, end) lies inside the ``<TYPE>`` placeholders of ``text``."""
-    return any(m.start() <= start and end <= m.end() for m in _PLACEHOLDER.finditer(text))
+    """Whether [start, end) lies inside one of the placeholders of ``text``."""
+    return any(m.start() <= start and end <= m.end() for m in PLACEHOLDER_RE.finditer(text))

@@ -324,7 +324,10 @@ _MIXED = st.sampled_from(
      "phone ", "born in ", "1977", "Friday", "turned ", " y/o", "age of ", ".676523", "-Fax",
      "Via Franscini 71", "12 rue de la ", "Paix", "Hauptstraße 5", "Puruntie 82", "Suite 605",
      "P.O. Box 25", "ZIP: ", "zip code is ", "Postal code: ", "postcode ", "5010", "795 01",
-     "T2P 0H3", "15-644"]
+     "T2P 0H3", "15-644",
+     # Placeholders the policy writes (their words lend no context) and near misses.
+     "<PHONE_NUMBER>", "<US_SSN>", "<US_DRIVER_LICENSE>", "<US_BANK_NUMBER_9f2c1a7e>",
+     "<US_SSN:abcdefghijklmnopqrssnxyz234567>", "<ZIP_CODE>", "<PHONE", "_NUMBER>", "<phone>"]
 )  # fmt: skip
 
 
@@ -350,6 +353,11 @@ _VALID_IDS = [
 _ALPHABET_NO_NO = st.characters(max_codepoint=0x2FF, exclude_categories=("No", "Cs"))
 
 
+def _placeholder(word: str) -> str:
+    """A placeholder of a type named after ``word``, as the policy's operators write one."""
+    return "<US_" + word.upper().replace(" ", "_") + ">"
+
+
 @pytest.mark.parametrize("detector", DETECTORS, ids=lambda d: d.name)
 def test_when_detector_values_mixed_in_then_columnar_same_as_match_by_match(
     detector: PatternDetector,
@@ -362,6 +370,8 @@ def test_when_detector_values_mixed_in_then_columnar_same_as_match_by_match(
         st.from_regex(detector.pattern, fullmatch=True, alphabet=_ALPHABET_NO_NO),
         st.sampled_from(_CONTEXT),
         st.sampled_from(_VALID_IDS),
+        # A placeholder whose type holds a context word, beside the values above.
+        st.sampled_from(_CONTEXT).map(_placeholder),
     )
 
     @settings(max_examples=40, deadline=None)

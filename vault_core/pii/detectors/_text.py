@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from vault_core.pii.detectors._pattern import CONTEXT_AFTER, CONTEXT_BOOST, CONTEXT_WINDOW
+from vault_core.pii.placeholders import context_text
 
 if TYPE_CHECKING:
     from vault_core.pii.hits import Hits
@@ -33,8 +34,9 @@ class TextDetector(ABC):
             (unique in a registry; it holds a ``:``, which pattern detector names never do).
         entity_types: Entity types it can report.
         context: Lower-case words that raise a finding's score by ``CONTEXT_BOOST`` when one
-            lies within ``CONTEXT_WINDOW`` characters before it or ``CONTEXT_AFTER`` after it,
-            or in the group's hint (the column name), as for pattern detectors.
+            lies within ``CONTEXT_WINDOW`` characters before it or ``CONTEXT_AFTER`` after it
+            (outside the policy's placeholders), or in the group's hint (the column name), as
+            for pattern detectors.
         shadowed_inside: Entity types that explain a finding of one of its types lying inside
             one of theirs (see ``PatternDetector.shadowed_inside``).
     """
@@ -56,17 +58,22 @@ class TextDetector(ABC):
         """:meth:`spans` of ``text``, each score raised if a context word is near it (or
         ``hinted``: the text's hint holds one)."""
         found = []
-        for start, end, entity, score in self.spans(text, entities):
+        spans = self.spans(text, entities)
+        # Context words are looked for where no placeholder hides them (same offsets).
+        context = context_text(text) if spans and self.context and not hinted else text
+        for start, end, entity, score in spans:
             if entity not in entities or not 0 <= start < end <= len(text):
                 continue
-            if self.context and score < 1.0 and (hinted or self._near_context(text, start, end)):
+            if self.context and score < 1.0 and (hinted or self._near_context(context, start, end)):
                 score = min(1.0, score + CONTEXT_BOOST)
             found.append((start, end, entity, float(score)))
         return found
 
-    def _near_context(self, text: str, start: int, end: int) -> bool:
-        before = text[max(0, start - CONTEXT_WINDOW) : start].translate(_ASCII_LOWER)
-        after = text[end : end + CONTEXT_AFTER].translate(_ASCII_LOWER)
+    def _near_context(self, context: str, start: int, end: int) -> bool:
+        """Whether a context word lies near ``[start, end)`` in ``context`` (the text with its
+        placeholders hidden, see :func:`~vault_core.pii.placeholders.context_text`)."""
+        before = context[max(0, start - CONTEXT_WINDOW) : start].translate(_ASCII_LOWER)
+        after = context[end : end + CONTEXT_AFTER].translate(_ASCII_LOWER)
         return any(word in before or word in after for word in self.context)
 
 

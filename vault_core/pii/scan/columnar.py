@@ -22,8 +22,10 @@ from vault_core.pii.joined_text import ContextWords, Corpus, Haystack
 from vault_core.pii.regex_bounds import first_characters, narrowest, widest
 from vault_core.pii.scan.judge import code_table, in_class, judge, match_each, python_search
 from vault_core.pii.scan.plan import (
+    PLACEHOLDERS,
     WORDS,
     haystack_plan,
+    placeholders_expression,
     scan_expression,
     scan_form,
     selects,
@@ -69,7 +71,7 @@ def scan_columnar(
             return nothing
         expressions = list(map(scan_expression, chosen))
         if words:
-            expressions.append(words_expression(words))
+            expressions.extend((words_expression(words), placeholders_expression()))
         return scanner.submit(haystack.frame.select, *expressions)
 
     def spans_of(
@@ -112,7 +114,11 @@ def scan_columnar(
         first = pending[0].result()
         assert first is not None  # the whole text holds a line break at least
         context = ContextWords.of_found(
-            words, first.get_column(WORDS) if words else None, haystacks[None], corpus
+            words,
+            first.get_column(WORDS) if words else None,
+            haystacks[None],
+            corpus,
+            placeholders=first.get_column(PLACEHOLDERS) if words else None,
         )
         for position, (key, chosen) in enumerate(chunks):
             spans = spans_of(key, chosen, pending.popleft().result())

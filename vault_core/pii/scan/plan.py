@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.joined_text import SEPARATOR, ContextWords
+from vault_core.pii.placeholders import PLACEHOLDER
 from vault_core.pii.regex_bounds import digit_run, first_characters, prefix_tail_characters, widest
 
 if TYPE_CHECKING:
@@ -28,6 +29,9 @@ _DETECTORS_PER_SELECT = 8
 WORDS = "context words"
 """The column of the first select that holds the context words' places (no detector name
 holds a space)."""
+PLACEHOLDERS = "placeholder spans"
+"""The column of the first select that holds where the placeholders are (their context words do
+not count, see :mod:`vault_core.pii.placeholders`)."""
 # Detectors whose every match holds a run of at least ``k`` digits are scanned near runs of
 # at least the highest tier <= k only; one haystack per tier, as wide as its widest detector.
 _DIGIT_TIERS = (1, 4, 5)
@@ -107,6 +111,20 @@ def scan_expression(detector: PatternDetector) -> pl.Expr:
 def words_expression(words: tuple[str, ...]) -> pl.Expr:
     """The expression finding the context words, in the first select (built once)."""
     return ContextWords.search(words).alias(WORDS)
+
+
+@cache
+def placeholders_expression() -> pl.Expr:
+    """The expression finding the placeholders, in the first select beside the context words:
+    where the markers around each are in the marked rows (as a detector's scan)."""
+    import polars as pl
+
+    return (
+        pl.col("text")
+        .str.replace_all(PLACEHOLDER, _WHOLE_REPLACEMENT)
+        .str.find_many(MARKERS)
+        .alias(PLACEHOLDERS)
+    )
 
 
 def haystack_plan(

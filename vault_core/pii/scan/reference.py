@@ -21,6 +21,7 @@ from vault_core.pii.detectors import (
 )
 from vault_core.pii.hits import DETECTOR_NAMES, ENTITY_NAMES, Hits
 from vault_core.pii.offline import sanitize
+from vault_core.pii.placeholders import context_text
 from vault_core.pii.scan.judge import python_search, regex_width
 from vault_core.pii.validators import Values
 
@@ -40,10 +41,13 @@ def scan_small(
     for number, raw in enumerate(texts):
         # As the columnar pass reads texts: lone surrogates as U+FFFD, \x01 and \x02 as \x1a.
         text = sanitize(raw).replace("\x01", "\x1a").replace("\x02", "\x1a")
+        # Context words are looked for where no placeholder hides them (same offsets).
+        context = context_text(text)
         for index, detector in enumerate(active):
             for match in python_search(detector.search).finditer(text):
                 start, end = match.span(2)
-                found = _judge_one(detector, text, start, end, bool(hinted[index][number]))
+                hint = bool(hinted[index][number])
+                found = _judge_one(detector, text, context, start, end, hint)
                 if found is not None and found[2] >= threshold:
                     entity = ENTITY_NAMES.code(detector.entity_type)
                     name = DETECTOR_NAMES.code(DETECTOR_PREFIX + detector.name)
@@ -52,9 +56,11 @@ def scan_small(
 
 
 def _judge_one(
-    detector: PatternDetector, text: str, start: int, end: int, hinted: bool
+    detector: PatternDetector, text: str, context: str, start: int, end: int, hinted: bool
 ) -> tuple[int, int, float] | None:
-    """``(start, end, score)`` of one match that passes the detector's checks, else None."""
+    """``(start, end, score)`` of one match that passes the detector's checks, else None
+    (``context``: the text where its context words are looked for, see
+    :func:`~vault_core.pii.placeholders.context_text`)."""
     if end <= start:
         return None
     trail = detector.trail_class
@@ -74,8 +80,8 @@ def _judge_one(
     if follows is not None and not python_search(follows).match(text, end):
         return None
     score = detector.score
-    before = text[max(0, start - CONTEXT_WINDOW) : start].translate(_ASCII_LOWER)
-    after = text[end : end + CONTEXT_AFTER].translate(_ASCII_LOWER)
+    before = context[max(0, start - CONTEXT_WINDOW) : start].translate(_ASCII_LOWER)
+    after = context[end : end + CONTEXT_AFTER].translate(_ASCII_LOWER)
     if (
         hinted
         or any(word in before or word in after for word in detector.context)
