@@ -14,20 +14,16 @@ two dozen detectors instead of one each (measured in benchmarks/RESULTS.md).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from functools import cache
 
+import hyperscan
 import numpy as np
 
 from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.joined_text import Corpus
 from vault_core.pii.regex_bounds import widest
 from vault_core.pii.scan.judge import python_search
-
-import hyperscan
-
-logger = logging.getLogger(__name__)
 
 ENABLED = True
 """Whether rare detectors are prefiltered; when False (tests), the columnar pass scans them like
@@ -38,17 +34,11 @@ class Prefilter:
     """A Hyperscan database of rare detectors' search regexes (in prefilter mode)."""
 
     def __init__(self, detectors: Sequence[PatternDetector]) -> None:
-        """Compile the detectors whose search regex is bounded and that Hyperscan accepts
-        (:attr:`detectors`); the others are scanned the ordinary way."""
-        detectors = [d for d in detectors if widest(d.search) is not None]
-        database: hyperscan.Database | None
-        try:
-            database = _database([d.search for d in detectors]) if detectors else None
-        except hyperscan.error:
-            detectors = [d for d in detectors if _compiles(d.search)]
-            database = _database([d.search for d in detectors]) if detectors else None
-        self.detectors = tuple(detectors)
-        self._database = database
+        """Compile the detectors whose search regex is bounded (:attr:`detectors`); the others
+        are scanned the ordinary way. (In prefilter mode Hyperscan approximates what it cannot
+        run exactly, back-references and lookarounds included.)"""
+        self.detectors = tuple(d for d in detectors if widest(d.search) is not None)
+        self._database = _database([d.search for d in self.detectors]) if self.detectors else None
 
     def ends(self, corpus: Corpus) -> list[np.ndarray]:
         """Per detector of :attr:`detectors`: the character offsets into the joined text where
@@ -138,17 +128,3 @@ def _database(regexes: Sequence[str]) -> hyperscan.Database:
         flags=[_flags()] * len(regexes),
     )
     return database
-
-
-@cache
-def _compiles(regex: str) -> bool:
-    """Whether Hyperscan accepts the regex (in prefilter mode it approximates most of what it
-    cannot run; a regex it still refuses is scanned the ordinary way)."""
-    try:
-        hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK).compile(
-            expressions=[regex.encode("utf-8")], flags=[_flags()]
-        )
-    except hyperscan.error:
-        logger.warning("a rare detector's regex is not prefiltered: Hyperscan refused it")
-        return False
-    return True
