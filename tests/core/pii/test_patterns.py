@@ -424,3 +424,24 @@ def test_when_rare_candidates_overlap_then_same_as_match_by_match(text: str) -> 
     assert _key(together) == _key(_one_by_one(text, 0.0, detectors=_OVERLAPPING))
     thrice = _columnar([text * 3], 0.0, detectors=_OVERLAPPING)[0]
     assert _key(thrice) == _key(_one_by_one(text * 3, 0.0, detectors=_OVERLAPPING))
+
+
+@pytest.mark.parametrize(
+    ("regex", "widens"),
+    [
+        (r"(^|[^\w.-])([0-9]{3})()", True),  # a negated \w: wider in ASCII
+        (r"\W|(?:a|[^\s]){1,3}", True),
+        (r"[\w]{2}", False),  # \w, \d, \s narrower in ASCII
+        (r"a(?:b\d)?", False),
+        (r"[^\W]", False),
+        (r"\bx", False),
+    ],
+)
+def test_when_regex_read_in_ascii_classes_then_prefiltered_only_if_it_widens(
+    regex: str, widens: bool
+) -> None:
+    from vault_core.pii.scan import prefilter
+
+    assert prefilter._ascii_classes_widen(regex) is widens
+    detector = PatternDetector("Probe", "PROBE_ID", regex, 0.9, rare=True)
+    assert bool(prefilter.Prefilter([detector]).detectors) is widens

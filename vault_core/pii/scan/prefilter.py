@@ -14,8 +14,11 @@ two dozen detectors instead of one each (measured in benchmarks/RESULTS.md).
 
 from __future__ import annotations
 
+import re._constants as re_constants  # type: ignore[import-not-found]
+import re._parser as re_parser  # type: ignore[import-not-found]
 from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 import hyperscan
 import numpy as np
@@ -34,10 +37,13 @@ class Prefilter:
     """A Hyperscan database of rare detectors' search regexes (in prefilter mode)."""
 
     def __init__(self, detectors: Sequence[PatternDetector]) -> None:
-        """Compile the detectors whose search regex is bounded (:attr:`detectors`); the others
-        are scanned the ordinary way. (In prefilter mode Hyperscan approximates what it cannot
-        run exactly, back-references and lookarounds included.)"""
-        self.detectors = tuple(d for d in detectors if widest(d.search) is not None)
+        """Compile the detectors whose search regex is bounded and whose classes only widen
+        with ASCII ``\\w``, ``\\d`` and ``\\s`` (:attr:`detectors`, see
+        :func:`_ascii_classes_widen`); the others are scanned the ordinary way. (In prefilter
+        mode Hyperscan approximates what it cannot run exactly.)"""
+        self.detectors = tuple(
+            d for d in detectors if widest(d.search) is not None and _ascii_classes_widen(d.search)
+        )
         self._database = _database([d.search for d in self.detectors]) if self.detectors else None
 
     def ends(self, corpus: Corpus) -> list[np.ndarray]:
@@ -110,13 +116,55 @@ def matches_in(
 
 
 def _flags() -> int:
+    # Without HS_FLAG_UCP: ``\\w``, ``\\d`` and ``\\s`` are ASCII, which compiles 7x faster
+    # (0.19 s against 1.38 s for the default rare detectors) and only widens the classes the
+    # rare detectors use (see _ascii_classes_widen).
     return int(
         hyperscan.HS_FLAG_PREFILTER
         | hyperscan.HS_FLAG_UTF8
-        | hyperscan.HS_FLAG_UCP
         | hyperscan.HS_FLAG_MULTILINE
         | hyperscan.HS_FLAG_ALLOWEMPTY
     )
+
+
+_BOUNDARIES = (re_constants.AT_BOUNDARY, re_constants.AT_NON_BOUNDARY)
+_NARROWER_IN_ASCII = {
+    re_constants.CATEGORY_WORD,
+    re_constants.CATEGORY_DIGIT,
+    re_constants.CATEGORY_SPACE,
+}
+
+
+@cache
+def _ascii_classes_widen(regex: str) -> bool:
+    """Whether reading the regex's ``\\w``, ``\\d`` and ``\\s`` as ASCII (Hyperscan without
+    Unicode properties) matches at least what Python matches: they appear only inside negated
+    classes (``[^\\w.-]``, wider in ASCII) and ``\\W``, ``\\D``, ``\\S`` only outside them;
+    no ``\\b``."""
+    return _widens(re_parser.parse(regex))
+
+
+def _widens(items: Any) -> bool:
+    for op, value in items:
+        if op is re_constants.IN:
+            negated = bool(value) and value[0][0] is re_constants.NEGATE
+            for kind, member in value:
+                if kind is re_constants.CATEGORY and (member in _NARROWER_IN_ASCII) != negated:
+                    return False
+            continue
+        if op is re_constants.AT:
+            inside: list[Any] = [] if value not in _BOUNDARIES else [None]
+        elif op is re_constants.SUBPATTERN:
+            inside = [value[-1]]
+        elif op is re_constants.BRANCH:
+            inside = list(value[1])
+        elif op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT):
+            inside = [value[2]]
+        else:
+            continue
+        if not all(part is not None and _widens(part) for part in inside):
+            return False
+    return True
 
 
 def _database(regexes: Sequence[str]) -> hyperscan.Database:
