@@ -383,3 +383,75 @@ def test_when_detector_values_mixed_in_then_columnar_same_as_match_by_match(
             assert _key(found) == _key(_one_by_one(text, 0.0))
 
     check()
+
+
+def test_when_rare_detectors_prefiltered_then_same_findings_as_scanned_with_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vault_core.pii.scan import prefilter
+
+    rng = random.Random(14)
+    texts = [
+        *_long_texts(),
+        " ".join(_VALID_IDS),
+        ", ".join(_VALID_IDS[::-1]),
+        # Values at both ends of texts, back to back, and after non-ASCII letters.
+        *(value for value in _VALID_IDS),
+        "".join(rng.choice([*_VALID_IDS, "é", "ж ", "born in 1977", " ", "Friday", "-"])
+                for _ in range(400)),
+    ]  # fmt: skip
+    entities = pattern_entities()
+    rare = prefilter.prefilter(tuple(d for d in DETECTORS if d.rare))
+    assert len(rare.detectors) >= 20
+    assert prefilter.ENABLED
+    filtered = _in_order(scan_texts(texts, entities=entities, threshold=0.0))
+    monkeypatch.setattr(prefilter, "ENABLED", False)
+    assert _in_order(scan_texts(texts, entities=entities, threshold=0.0)) == filtered
+    assert sum(map(len, filtered)) > 500
+
+
+# Rare detectors whose candidates overlap: "12-345" of the first covers where "345-678" of the
+# second begins; a run of them makes one long span around Hyperscan's reports.
+_OVERLAPPING = (
+    PatternDetector("DashedShort", "SHORT_ID", r"[0-9]{2}-[0-9]{3}", 0.9, rare=True),
+    PatternDetector("DashedLong", "LONG_ID", r"[0-9]{3}-[0-9]{3}", 0.9, lead="[0-9]", rare=True),
+    PatternDetector("Unbounded", "WORDS_ID", r"ID[0-9]+", 0.9, rare=True),
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["12-345-678", "x 12-345-678-901 and 99-999 then 345-678", "345-678 12-3", "1-2",
+     "ID1234 12-345-678-901-234-567-890-123 ID9", "é12-345é345-678", ""],
+)  # fmt: skip
+def test_when_rare_candidates_overlap_then_same_as_match_by_match(text: str) -> None:
+    from vault_core.pii.scan import prefilter
+
+    rare = prefilter.prefilter(_OVERLAPPING)
+    # An unbounded search has no span around its reports: it is scanned the ordinary way.
+    assert [d.name for d in rare.detectors] == ["DashedShort", "DashedLong"]
+    [together] = _columnar([text, text * 3], 0.0, detectors=_OVERLAPPING)[:1]
+    assert _key(together) == _key(_one_by_one(text, 0.0, detectors=_OVERLAPPING))
+    thrice = _columnar([text * 3], 0.0, detectors=_OVERLAPPING)[0]
+    assert _key(thrice) == _key(_one_by_one(text * 3, 0.0, detectors=_OVERLAPPING))
+
+
+@pytest.mark.parametrize(
+    ("regex", "widens"),
+    [
+        (r"(^|[^\w.-])([0-9]{3})()", True),  # a negated \w: wider in ASCII
+        (r"\W|(?:a|[^\s]){1,3}", True),
+        (r"[\w]{2}", False),  # \w, \d, \s narrower in ASCII
+        (r"a(?:b\d)?", False),
+        (r"[^\W]", False),
+        (r"\bx", False),
+    ],
+)
+def test_when_regex_read_in_ascii_classes_then_prefiltered_only_if_it_widens(
+    regex: str, widens: bool
+) -> None:
+    from vault_core.pii.scan import prefilter
+
+    assert prefilter._ascii_classes_widen(regex) is widens
+    detector = PatternDetector("Probe", "PROBE_ID", regex, 0.9, rare=True)
+    assert bool(prefilter.Prefilter([detector]).detectors) is widens

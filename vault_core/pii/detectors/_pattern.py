@@ -77,6 +77,11 @@ class PatternDetector:
             8-17 digits of length nine), so the columnar pass skips a scan of the text. A test
             checks the columnar pass against a match-by-match scan with the detector's own
             pattern.
+        rare: Its matches are rare in most text (a national identifier's form, a year after a
+            word): the columnar pass finds the texts that may hold one in one Hyperscan pass
+            shared by all rare detectors, and scans only those (see
+            :mod:`vault_core.pii.scan.prefilter`). How it is scanned, not what it finds: the
+            findings are the same either way.
         shadowed_inside: Entity types that explain a finding of this detector's type lying
             inside one of theirs (a date inside a phone number is part of the number): overlap
             resolution drops such a finding. It applies to the entity type, whichever detector
@@ -99,6 +104,7 @@ class PatternDetector:
     retreat: bool = False
     lead_after: bool = False
     within: tuple[str, ...] = ()
+    rare: bool = False
     shadowed_inside: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -143,12 +149,13 @@ class PatternDetector:
 
     def to_digest(self) -> dict[str, object]:
         """What the detector finds, as JSON-able data for the detector set's digest: every
-        field, the validator by module and name (its code is digested by its module's source,
-        see :func:`~vault_core.pii.detectors.DetectorRegistry.digest`)."""
+        field but ``rare`` (how it is scanned), the validator by module and name (its code is
+        digested by its module's source, see
+        :func:`~vault_core.pii.detectors.DetectorRegistry.digest`)."""
         fields = {
             field.name: getattr(self, field.name)
             for field in dataclasses.fields(self)
-            if field.name != "validate"
+            if field.name not in ("validate", "rare")
         }
         validate = self.validate
         fields["validate"] = (

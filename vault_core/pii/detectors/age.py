@@ -10,6 +10,7 @@ DETECTORS = (
         "AgeYearsOld", "AGE",
         r"[0-9]{1,3}",
         0.75, lead=r"[\w.]", suffix=r"[- ]years?[- ]old| y/o| yrs? old", validate=v.age,
+        rare=True,
     ),
     PatternDetector(
         "AgeAged", "AGE",
@@ -18,5 +19,6 @@ DETECTORS = (
         0.75, trail=r"[\w]", no_decimal_after=True, validate=v.age,
         prefix=r"[Aa]ged |[Aa]ge:? |[Aa]ge of |[Tt]urned |[Tt]urning |[Tt]urn "
         r"|[Ww]hen (?:he|she|I|you|we|they) (?:was|were) ",
+        rare=True,
     ),
 )  # fmt: skip

@@ -58,6 +58,7 @@ DETECTORS = (
         r"[2-6][0-9]{3} [0-9]{5} [0-9]",
         0.3, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=au_medicare,
         context=_MEDICARE_CONTEXT,
+        rare=True,
     ),
     PatternDetector(
         "AuMedicareDigits", "AU_MEDICARE",

@@ -30,6 +30,7 @@ DETECTORS = (
         r"[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}",
         0.6, lead=r"[\w.-]", trail=NUMBER_EDGE, validate=br_cpf,
         context=("cpf", "cadastro"),
+        rare=True,
     ),
     PatternDetector(
         # Eleven bare digits: one in a hundred passes, so only with context.

@@ -25,6 +25,7 @@ DETECTORS = (
         r"[0-9]{3}[ -][0-9]{3}[ -][0-9]{3}",
         0.3, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=ca_sin,
         context=_CONTEXT,
+        rare=True,
     ),
     PatternDetector(
         # Bare nine digits: judged from the bank-number scan's matches (no scan).

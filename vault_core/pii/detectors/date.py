@@ -42,6 +42,7 @@ DETECTORS = (
         r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day",
         # The lead checked after the scan: the literal "day" is what Rust's regex looks for.
         0.6, lead=r"[\w]", trail=r"[\w]", lead_after=True,
+        rare=True,
     ),
     PatternDetector(
         "YearInContext", "DATE_TIME",
@@ -49,5 +50,6 @@ DETECTORS = (
         # A year alone is a count as often as a date: only after a word that makes it one.
         0.6, prefix=_YEAR_BEFORE, trail=r"[\w]", no_decimal_after=True,
         shadowed_inside=NUMBER_TYPES,
+        rare=True,
     ),
 )  # fmt: skip

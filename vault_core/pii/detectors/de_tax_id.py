@@ -26,6 +26,7 @@ DETECTORS = (
         r"[1-9][0-9] [0-9]{3} [0-9]{3} [0-9]{3}",
         0.3, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=de_tax_id,
         context=_CONTEXT,
+        rare=True,
     ),
     PatternDetector(
         # Bare eleven digits: judged from the bank-number scan's matches (no scan).

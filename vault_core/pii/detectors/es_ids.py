@@ -27,11 +27,13 @@ DETECTORS = (
         r"[0-9]{8}-?[A-Z]",
         0.5, lead=r"[\w-]", trail=r"[\w]", validate=es_dni,
         context=("dni", "nif", "documento"),
+        rare=True,
     ),
     PatternDetector(
         "EsNie", "ES_NIE",
         r"[XYZ]-?[0-9]{7}-?[A-Z]",
         0.5, lead=r"[\w-]", trail=r"[\w]", validate=es_nie,
         context=("nie", "extranjero", "extranjeros"),
+        rare=True,
     ),
 )  # fmt: skip

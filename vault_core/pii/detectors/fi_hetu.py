@@ -22,5 +22,6 @@ DETECTORS = (
         r"[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-FHJ-NPR-Y]",
         0.6, lead=r"[\w-]", trail=r"[\w]", validate=fi_hetu,
         context=("hetu", "henkilotunnus", "sotu", "identity code"),
+        rare=True,
     ),
 )  # fmt: skip

@@ -28,6 +28,7 @@ DETECTORS = (
         r"[12] [0-9]{2} [0-9]{2} (?:[0-9]{2}|2[AB]) [0-9]{3} [0-9]{3} [0-9]{2}",
         0.5, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=fr_nir,
         context=_CONTEXT,
+        rare=True,
     ),
     PatternDetector(
         # Bare fifteen digits: judged from the bank-number scan's matches (no scan).

@@ -31,6 +31,7 @@ DETECTORS = (
         r"[2-9][0-9]{3} [0-9]{4} [0-9]{4}",
         0.3, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=in_aadhaar,
         context=_AADHAAR_CONTEXT,
+        rare=True,
     ),
     PatternDetector(
         # Bare twelve digits: judged from the bank-number scan's matches (no scan).
@@ -44,5 +45,6 @@ DETECTORS = (
         r"[A-Z]{3}[ABCFGHJLPT][A-Z][0-9]{4}[A-Z]",
         0.5, lead=r"[\w]", trail=r"[\w]", validate=in_pan,
         context=("pan", "income tax"),
+        rare=True,
     ),
 )  # fmt: skip

@@ -25,5 +25,6 @@ DETECTORS = (
         r"[A-Z]{6}[0-9]{2}[A-EHLMPRST][0-9]{2}[A-Z][0-9]{3}[A-Z]",
         0.7, lead=r"[\w]", trail=r"[\w]", validate=it_fiscal_code,
         context=("codice fiscale", "fiscal code", "cf"),
+        rare=True,
     ),
 )  # fmt: skip

@@ -9,5 +9,6 @@ DETECTORS = (
         "MacAddress", "MAC_ADDRESS",
         r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}",
         0.9, lead=r"[\w:-]", trail=r"[\w:-]",
+        rare=True,
     ),
 )  # fmt: skip

@@ -25,6 +25,7 @@ DETECTORS = (
         r"[0-9]{4}\.[0-9]{2}\.[0-9]{3}",
         0.3, lead=r"[\w.-]", trail=NUMBER_EDGE, no_decimal_after=True, validate=nl_bsn,
         context=_CONTEXT,
+        rare=True,
     ),
     PatternDetector(
         # Bare nine digits: judged from the bank-number scan's matches (no scan).

@@ -24,5 +24,6 @@ DETECTORS = (
         "PostcodeAfterCue", "ZIP_CODE",
         _POSTCODE,
         0.9, prefix=rf"(?:{_ZIP}|{_POSTAL})(?: is|:|#)? ", trail=NUMBER_EDGE,
+        rare=True,
     ),
 )  # fmt: skip

@@ -26,6 +26,7 @@ DETECTORS = (
         r"(?:[0-9]{2})?[0-9]{6}[-+][0-9]{4}",
         0.5, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=se_personnummer,
         context=_CONTEXT,
+        rare=True,
     ),
     PatternDetector(
         # Bare ten or twelve digits: a phone number passes one time in thirty or so.

@@ -38,5 +38,6 @@ DETECTORS = (
         r"[STFGM][0-9]{7}[A-Z]",
         0.5, lead=r"[\w]", trail=r"[\w]", validate=sg_nric,
         context=("nric", "fin", "identity card"),
+        rare=True,
     ),
 )  # fmt: skip

@@ -34,6 +34,7 @@ DETECTORS = (
         r"[0-9]{3}[ -][0-9]{3}[ -][0-9]{4}",
         0.4, lead=NUMBER_EDGE, trail=NUMBER_EDGE, validate=nhs_number,
         context=_NHS_CONTEXT,
+        rare=True,
     ),
     PatternDetector(
         # Bare: a run of 8-17 digits, judged from the bank-number scan's matches (no scan).
@@ -47,5 +48,6 @@ DETECTORS = (
         r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]",
         0.5, lead=r"[\w]", trail=r"[\w]", validate=nino,
         context=("nino", "insurance number", "ni number"),
+        rare=True,
     ),
 )  # fmt: skip

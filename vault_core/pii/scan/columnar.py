@@ -20,6 +20,7 @@ from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.hits import Hits
 from vault_core.pii.joined_text import ContextWords, Corpus, Haystack
 from vault_core.pii.regex_bounds import first_characters, narrowest, widest
+from vault_core.pii.scan import prefilter as rare_prefilter
 from vault_core.pii.scan.judge import code_table, in_class, judge, match_each, python_search
 from vault_core.pii.scan.plan import (
     PLACEHOLDERS,
@@ -50,6 +51,13 @@ def scan_columnar(
     names = {detector.name for detector in active}
     derived = [d for d in active if d.within and names.issuperset(d.within)]
     scanned = [d for d in active if d not in derived]
+    # Rare detectors: the texts that may hold a match come from one shared Hyperscan pass,
+    # and only those are scanned (see vault_core.pii.scan.prefilter).
+    rare: tuple[PatternDetector, ...] = ()
+    if rare_prefilter.ENABLED and any(d.rare for d in scanned):
+        prefilter = rare_prefilter.prefilter(tuple(d for d in scanned if d.rare))
+        rare = prefilter.detectors
+        scanned = [d for d in scanned if not any(d is r for r in rare)]
     flags = {detector.name: flag for detector, flag in zip(active, hinted, strict=True)}
     haystacks: dict[tuple[int, int] | None, Haystack] = {None: corpus.whole()}
 
@@ -111,6 +119,7 @@ def scan_columnar(
             if key is not None:
                 haystacks[key] = corpus.near_digits(*key)
         pending.extend(scan(scanner, *chunk, ()) for chunk in chunks[1:_LOOKAHEAD])
+        rare_ends = prefilter.ends(corpus) if rare else []
         first = pending[0].result()
         assert first is not None  # the whole text holds a line break at least
         context = ContextWords.of_found(
@@ -120,6 +129,12 @@ def scan_columnar(
             corpus,
             placeholders=first.get_column(PLACEHOLDERS) if words else None,
         )
+        for detector, ends in zip(rare, rare_ends, strict=True):
+            start, end = rare_prefilter.matches_in(detector, corpus, ends)
+            matches[detector.name] = start, end
+            found.append(
+                judge(detector, corpus, start, end, threshold, flags[detector.name], context)
+            )
         for position, (key, chosen) in enumerate(chunks):
             spans = spans_of(key, chosen, pending.popleft().result())
             if position + _LOOKAHEAD < len(chunks):
