@@ -8,25 +8,37 @@ worker's peak RSS by 200-360 MB for the rest of its life; in a child they are fr
 detection returns. The child runs the same :class:`~vault_core.pii.engine.PiiEngine` with the same
 configuration on the same table, so the findings are the same.
 
-The child is started with ``spawn`` (never ``fork``: the caller may hold threads, keys and large
-tables) and a fresh one per call. The table goes in and the findings come back over the pipes of
-:class:`concurrent.futures.ProcessPoolExecutor`: the plaintext never touches the disk. An error
-in the child is raised again in the caller with its type (vault errors pickle with their
-attributes, see :class:`vault_core.exceptions.VaultError`).
+The child is a fresh interpreter running this module (``python -c``), not a ``multiprocessing``
+process: ``spawn`` would run the caller's ``__main__`` again in the child (a script that runs
+a job at top level would run it twice), ``fork`` would copy a threaded process holding keys and
+large tables. The table goes in over the child's stdin and the findings come back over its
+stdout, pickled: the plaintext never touches the disk. An error in the child is raised again in
+the caller with its type and attributes (see :class:`vault_core.exceptions.VaultError`), its
+traceback chained as a :class:`ChildTraceback`.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 import pickle
+import subprocess
+import sys
+import traceback
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 import pyarrow as pa
 
-from vault_core.pii.engine import PiiEngine, PiiEngineConfig
+from vault_core.pii.engine import PiiEngineConfig
 from vault_core.pii.exceptions import DetectionError
+
+# The child's entry: the caller's import path first, so it runs the caller's code.
+_CHILD = "import sys; sys.path[:0] = {paths!r}; import vault_core.pii.isolated as m; m._serve()"
+
+
+class ChildTraceback(Exception):
+    """The traceback of an error raised in the child (its text may quote data: never log it,
+    seal it)."""
 
 
 class IsolatedEngine:
@@ -41,42 +53,56 @@ class IsolatedEngine:
         ``record_id``), run in a child process.
 
         Raises:
-            PiiError: What the engine raised in the child (same type and message).
+            PiiError: What the engine raised in the child (same type and attributes).
             DetectionError: If the child ended without a result (killed, out of memory), or
                 raised an error that cannot cross the process boundary.
         """
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            future = pool.submit(
-                _detect_table, self.config.model_dump_json(), table, list(text_columns)
+        request = pickle.dumps((self.config.model_dump_json(), table, list(text_columns)))
+        code = _CHILD.format(paths=[p for p in sys.path if p])
+        # stderr is the caller's: the engine's log records carry no values (a project rule).
+        done = subprocess.run(
+            [sys.executable, "-c", code], input=request, stdout=subprocess.PIPE, check=False
+        )
+        if done.returncode != 0 or not done.stdout:
+            raise DetectionError(
+                f"the PII detection process ended without a result (exit code "
+                f"{done.returncode}: killed or out of memory?)"
             )
-            try:
-                return future.result()
-            except BrokenProcessPool as exc:
-                raise DetectionError(
-                    "the PII detection process ended without a result (killed or out of "
-                    "memory?); see the worker's system log"
-                ) from exc
+        outcome, value, trace = pickle.loads(done.stdout)
+        if outcome == "error":
+            raise value from ChildTraceback(trace)
+        found: pa.Table = value
+        return found
 
 
-def _detect_table(config: str, table: pa.Table, text_columns: list[str]) -> pa.Table:
-    """The child's side: load the engine, detect, hand the findings back."""
+def _serve() -> None:
+    """The child's side: read the request from stdin, detect, write the outcome to stdout."""
+    # Anything a library prints goes to stderr: stdout carries the outcome alone.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    config, table, text_columns = pickle.loads(sys.stdin.buffer.read())
     try:
-        engine = PiiEngine(PiiEngineConfig.model_validate_json(config))
-        return engine.detect_table(table, text_columns=text_columns)
+        outcome: tuple[str, Any, str] = ("ok", _detect(config, table, text_columns), "")
     except Exception as exc:
-        if _crosses_processes(exc):
-            raise
-        # Unpickling it in the caller would break the pool and hide the error's type. Its
-        # message may quote data: the type only (the cause travels as the remote traceback).
-        raise DetectionError(
-            f"PII detection failed in its child process with {type(exc).__name__}"
-        ) from exc
+        outcome = ("error", _portable(exc), "".join(traceback.format_exception(exc)))
+    with out:
+        out.write(pickle.dumps(outcome))
 
 
-def _crosses_processes(exc: Exception) -> bool:
+def _detect(config: str, table: pa.Table, text_columns: list[str]) -> pa.Table:
+    from vault_core.pii.engine import PiiEngine
+
+    engine = PiiEngine(PiiEngineConfig.model_validate_json(config))
+    return engine.detect_table(table, text_columns=text_columns)
+
+
+def _portable(exc: Exception) -> Exception:
+    """``exc`` if it survives pickling; else a :class:`DetectionError` naming its type (its
+    message may quote data)."""
     try:
         pickle.loads(pickle.dumps(exc))
     except Exception:
-        return False
-    return True
+        return DetectionError(
+            f"PII detection failed in its child process with {type(exc).__name__}"
+        )
+    return exc
