@@ -372,7 +372,9 @@ def bench_size(
     print_stages(
         f"serial (1 process, {len(keys)} runs, wall {serial_wall:.0f} s, "
         f"{serial['cpu_s'] / serial_wall:.2f} cores busy)", mb, serial_totals,
-        f"peak RSS {serial['maxrss_mb']:.0f} MB",
+        # wait4 reports the largest of the worker and the children it waited for (the residual
+        # check's engine process); VmHWM is the worker's own.
+        f"peak RSS {serial['maxrss_mb']:.0f} MB (worker itself {serial['vm_hwm_mb']:.0f} MB)",
     )  # fmt: skip
 
     if serial_only:

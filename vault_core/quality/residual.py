@@ -18,21 +18,30 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
-from vault_core.pii.engine import PiiEngine
 from vault_core.pii.placeholders import PLACEHOLDER_RE
 from vault_core.quality.suite import Severity
 
 RESIDUAL_CHECK = "residual_pii"
 ANY_TYPE = "ANY"
+
+
+class TableDetector(Protocol):
+    """What scans the sample: a :class:`~vault_core.pii.engine.PiiEngine`, or an
+    :class:`~vault_core.pii.isolated.IsolatedEngine` that runs one in a child process."""
+
+    def detect_table(self, table: pa.Table, *, text_columns: Sequence[str]) -> pa.Table:
+        """Findings (``FINDINGS_SCHEMA``) of ``text_columns``, ids from ``record_id``."""
+        ...
 
 
 class ResidualPiiSpec(BaseModel):
@@ -142,7 +151,7 @@ def sample_rows(table: pa.Table, size: int, seed: int, id_column: str) -> pa.Tab
 def estimate(
     table: pa.Table,
     columns: list[str],
-    engine: PiiEngine,
+    engine: TableDetector,
     spec: ResidualPiiSpec,
     *,
     id_column: str = "record_id",

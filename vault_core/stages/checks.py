@@ -18,8 +18,13 @@ from vault_core import partition_tables as ptables
 from vault_core.dataset import DatasetSpec
 from vault_core.ingest import RECORD_ID
 from vault_core.partition_state import PartitionState
-from vault_core.pii import PiiEngine
-from vault_core.quality.residual import ResidualEstimate, ResidualPiiSpec, estimate, sample_rows
+from vault_core.quality.residual import (
+    ResidualEstimate,
+    ResidualPiiSpec,
+    TableDetector,
+    estimate,
+    sample_rows,
+)
 from vault_core.quality.suite import ExpectationSuiteSpec
 from vault_core.stages._common import PARTITION, StageNotRunError, _options, states
 from vault_core.tables import open_dataset
@@ -80,12 +85,12 @@ def residual_columns(spec: DatasetSpec, schema: pa.Schema) -> list[str]:
 def residual_estimate(
     vault: Vault,
     spec: DatasetSpec,
-    engine: PiiEngine,
+    engine: TableDetector,
     check: ResidualPiiSpec,
     partitions: Sequence[str] | None = None,
 ) -> ResidualEstimate:
     """The residual-PII estimate of the anonymized rows of ``partitions`` (``engine``: the full
-    engine, NER included)."""
+    engine, NER included, or an isolated one that runs it in a child process)."""
     chosen = checked_states(vault, spec, partitions)
     vault.access.require("dataset:read", spec.name, details={"check": "residual_pii"})
     url, options = vault.table_url(spec.name, "anonymized"), _options(vault)

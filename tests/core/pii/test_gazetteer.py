@@ -97,5 +97,9 @@ def test_names_kept_beside_the_environment_read_back_as_built(
 ) -> None:
     monkeypatch.setattr(gazetteer_module, "cache_path", lambda: tmp_path / "names.tsv")
     assert gazetteer_module._cached_entries() is None  # no file: built in memory
+    built = gazetteer_module.large_place_names()
+    assert {"Paris", "London", "Virginia"} <= set(built)
     gazetteer_module.build_cache()
     assert gazetteer_module._cached_entries() == gazetteer_module._entries()
+    assert (tmp_path / "names.large-places.txt").exists()
+    assert gazetteer_module.large_place_names() == built

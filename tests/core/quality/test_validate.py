@@ -3,7 +3,9 @@ what is reported."""
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 
 import pandas as pd
 import pytest
@@ -92,3 +94,14 @@ def test_when_column_is_missing_then_the_expectation_fails_without_its_message(
 def test_when_expectation_type_is_unknown_then_typed_error(frame: pd.DataFrame) -> None:
     with pytest.raises(SuiteDefinitionError, match="expect_nothing_at_all"):
         validate_frame(_suite(_expect("expect_nothing_at_all")), frame)
+
+
+def test_when_a_frame_is_validated_then_great_expectations_keeps_no_reference_to_it() -> None:
+    # Its context outlives the call (the current project): a kept batch held a partition's
+    # frame in memory beside the next one.
+    frame = pd.DataFrame({"id": [f"row-{i}" for i in range(100)]})
+    ref = weakref.ref(frame)
+    validate_frame(_suite(_expect("expect_column_values_to_not_be_null", column="id")), frame)
+    del frame
+    gc.collect()
+    assert ref() is None
