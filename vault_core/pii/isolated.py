@@ -29,11 +29,16 @@ from typing import Any
 
 import pyarrow as pa
 
-from vault_core.pii.engine import PiiEngineConfig
+from vault_core.pii.engine import PiiEngine, PiiEngineConfig
 from vault_core.pii.exceptions import DetectionError
 
-# The child's entry: the caller's import path first, so it runs the caller's code.
-_CHILD = "import sys; sys.path[:0] = {paths!r}; import vault_core.pii.isolated as m; m._serve()"
+# The child's entry. Its stdout carries the outcome alone: the descriptor is kept aside and
+# stdout goes to stderr before anything is imported (what a library prints must not corrupt the
+# outcome). The caller's import path comes first, so the child runs the caller's code.
+_CHILD = (
+    "import os, sys; out = os.dup(1); os.dup2(2, 1); sys.path[:0] = {paths!r}; "
+    "import vault_core.pii.isolated as m; m._serve(out)"
+)
 
 
 class ChildTraceback(Exception):
@@ -68,30 +73,29 @@ class IsolatedEngine:
                 f"the PII detection process ended without a result (exit code "
                 f"{done.returncode}: killed or out of memory?)"
             )
-        outcome, value, trace = pickle.loads(done.stdout)
+        try:
+            outcome, value, trace = pickle.loads(done.stdout)
+        except Exception as exc:  # the child's outcome is its own: anything else is a bug
+            raise DetectionError("the PII detection process sent an unreadable result") from exc
         if outcome == "error":
             raise value from ChildTraceback(trace)
         found: pa.Table = value
         return found
 
 
-def _serve() -> None:
-    """The child's side: read the request from stdin, detect, write the outcome to stdout."""
-    # Anything a library prints goes to stderr: stdout carries the outcome alone.
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+def _serve(out: int) -> None:
+    """The child's side: read the request from stdin, detect, write the outcome to ``out``
+    (the child's original stdout)."""
     config, table, text_columns = pickle.loads(sys.stdin.buffer.read())
     try:
         outcome: tuple[str, Any, str] = ("ok", _detect(config, table, text_columns), "")
     except Exception as exc:
         outcome = ("error", _portable(exc), "".join(traceback.format_exception(exc)))
-    with out:
-        out.write(pickle.dumps(outcome))
+    with os.fdopen(out, "wb") as stream:
+        stream.write(pickle.dumps(outcome))
 
 
 def _detect(config: str, table: pa.Table, text_columns: list[str]) -> pa.Table:
-    from vault_core.pii.engine import PiiEngine
-
     engine = PiiEngine(PiiEngineConfig.model_validate_json(config))
     return engine.detect_table(table, text_columns=text_columns)
 
