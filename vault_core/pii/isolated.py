@@ -42,8 +42,13 @@ import pyarrow as pa
 from vault_core.pii.engine import PiiEngineConfig
 from vault_core.pii.exceptions import DetectionError
 
-# The child's entry: the caller's import path first, so it runs the caller's code.
-_CHILD = "import sys; sys.path[:0] = {paths!r}; import vault_core.pii.isolated as m; m._serve()"
+# The child's entry. Its stdout carries the outcomes alone: the descriptor is kept aside and
+# stdout goes to stderr before anything is imported (what a library prints must not corrupt an
+# outcome). The caller's import path comes first, so the child runs the caller's code.
+_CHILD = (
+    "import os, sys; out = os.dup(1); os.dup2(2, 1); sys.path[:0] = {paths!r}; "
+    "import vault_core.pii.isolated as m; m._serve(out)"
+)
 
 
 class ChildTraceback(Exception):
@@ -86,7 +91,10 @@ class IsolatedEngine:
                     f"the PII detection process ended without a result (exit code "
                     f"{child.poll()}: killed or out of memory?)"
                 )
-        outcome, value, trace = pickle.loads(reply)
+        try:
+            outcome, value, trace = pickle.loads(reply)
+        except Exception as exc:  # the child's outcome is its own: anything else is a bug
+            raise DetectionError("the PII detection process sent an unreadable result") from exc
         if outcome == "error":
             raise value from ChildTraceback(trace)
         found: pa.Table = value
@@ -153,11 +161,10 @@ def _read_frame(stream: IO[bytes]) -> bytes | None:
     return payload
 
 
-def _serve() -> None:
-    """The child's side: the engine's configuration, then requests until stdin closes."""
-    # Anything a library prints goes to stderr: stdout carries the outcomes alone.
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+def _serve(out_fd: int) -> None:
+    """The child's side: the engine's configuration, then requests until stdin closes; the
+    outcomes go to ``out_fd`` (the child's original stdout)."""
+    out = os.fdopen(out_fd, "wb")
     source = sys.stdin.buffer
     config = _read_frame(source)
     if config is None:
