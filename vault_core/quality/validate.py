@@ -14,6 +14,7 @@ like ``partial_unexpected_list`` and exception messages (both may quote data).
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -234,7 +235,16 @@ def validate_partitions(
 ) -> SuiteResult:
     """Run ``spec`` on each (partition, pandas frame) one at a time (memory follows the largest
     partition) and merge the outcomes."""
-    parts = [(key, len(frame), validate_frame(spec, frame)) for key, frame in frames]
+    parts = []
+    for key, frame in frames:
+        parts.append((key, len(frame), validate_frame(spec, frame)))
+        del frame
+        # Great Expectations' batch data and execution engine hold the frame in a reference
+        # cycle (~95 MB per 100 MB partition), freed only by a full collection: in a worker
+        # running stages back to back it sat beside the next stage's batches and set the
+        # worker's peak RSS. Collected once per frame (tens of ms beside the validation's
+        # seconds).
+        gc.collect()
     if not parts:
         return SuiteResult(spec.name, spec.severity, [], 0, [])
     return merge(spec, parts)
