@@ -13,7 +13,7 @@ class VaultError(Exception):
     def __reduce__(self) -> tuple[object, ...]:
         # Many subclasses take keyword-only attributes, which pickle's default (``cls(*args)``)
         # cannot rebuild: rebuild without ``__init__`` so an error crosses a process boundary
-        # with its type and attributes (see vault_core.pii.isolated).
+        # with its type and attributes (see vault_core.child_process).
         return (_rebuild, (type(self), self.args), self.__dict__)
 
 

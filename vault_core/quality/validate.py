@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -230,21 +230,31 @@ def merge(
     )
 
 
-def validate_partitions(
-    spec: ExpectationSuiteSpec, frames: Iterable[tuple[str, Any]]
-) -> SuiteResult:
-    """Run ``spec`` on each (partition, pandas frame) one at a time (memory follows the largest
-    partition) and merge the outcomes."""
-    parts = []
-    for key, frame in frames:
-        parts.append((key, len(frame), validate_frame(spec, frame)))
+def validate_table(spec: ExpectationSuiteSpec, table: Any) -> list[ExpectationOutcome]:
+    """:func:`validate_frame` of an Arrow table, made a pandas frame here (what the check child
+    runs, see :mod:`vault_core.child_process`: the frame and Great Expectations' caches stay in
+    it)."""
+    frame = table.to_pandas()
+    try:
+        return validate_frame(spec, frame)
+    finally:
         del frame
         # Great Expectations' batch data and execution engine hold the frame in a reference
-        # cycle (~95 MB per 100 MB partition), freed only by a full collection: in a worker
-        # running stages back to back it sat beside the next stage's batches and set the
-        # worker's peak RSS. Collected once per frame (tens of ms beside the validation's
-        # seconds).
+        # cycle (~95 MB per 100 MB partition), freed only by a full collection: a process
+        # validating partitions one after the other kept it beside the next one. Collected
+        # once per frame (tens of ms beside the validation's seconds).
         gc.collect()
-    if not parts:
+
+
+def validate_partitions(
+    spec: ExpectationSuiteSpec,
+    parts: Iterable[tuple[str, Any]],
+    validate: Callable[[ExpectationSuiteSpec, Any], list[ExpectationOutcome]] = validate_frame,
+) -> SuiteResult:
+    """Run ``spec`` on each (partition, data) one at a time (memory follows the largest
+    partition) and merge the outcomes; ``validate`` runs the suite on one part's data (a
+    pandas frame by default)."""
+    done = [(key, len(data), validate(spec, data)) for key, data in parts]
+    if not done:
         return SuiteResult(spec.name, spec.severity, [], 0, [])
-    return merge(spec, parts)
+    return merge(spec, done)

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from vault_core import partition_tables as ptables
+from vault_core.child_process import shared_child
 from vault_core.dataset import DatasetSpec
 from vault_core.ingest import RECORD_ID
 from vault_core.partition_state import PartitionState
@@ -50,13 +51,13 @@ def checked_states(
     return chosen
 
 
-def _frames(vault: Vault, spec: DatasetSpec, chosen: list[PartitionState]) -> Iterator[Any]:
+def _tables(vault: Vault, spec: DatasetSpec, chosen: list[PartitionState]) -> Iterator[Any]:
     url = vault.table_url(spec.name, "anonymized")
     for state in chosen:
         table = ptables.read_partition(
             url, state.partition, version=state.delta_version, storage_options=_options(vault)
         )
-        yield state.partition, table.drop_columns([PARTITION]).to_pandas()
+        yield state.partition, table.drop_columns([PARTITION])
 
 
 def run_suite(
@@ -65,13 +66,22 @@ def run_suite(
     suite: ExpectationSuiteSpec,
     partitions: Sequence[str] | None = None,
 ) -> Any:
-    """Run ``suite`` (Great Expectations, imported now) on the anonymized rows of ``partitions``;
-    a :class:`~vault_core.quality.validate.SuiteResult`."""
+    """Run ``suite`` on the anonymized rows of ``partitions``; a
+    :class:`~vault_core.quality.validate.SuiteResult`.
+
+    Great Expectations runs in the process's check child (:mod:`vault_core.child_process`):
+    its import (~150 MB) and each partition's pandas frame stay out of the worker. Each
+    partition's Arrow table goes over the child's stdin, one at a time."""
     from vault_core.quality.validate import validate_partitions
 
     chosen = checked_states(vault, spec, partitions)
     vault.access.require("dataset:read", spec.name, details={"check": suite.check_name})
-    return validate_partitions(suite, _frames(vault, spec, chosen))
+    child = shared_child()
+
+    def in_child(suite: ExpectationSuiteSpec, table: Any) -> Any:
+        return child.call("vault_core.quality.validate:validate_table", suite, table)
+
+    return validate_partitions(suite, _tables(vault, spec, chosen), in_child)
 
 
 def residual_columns(spec: DatasetSpec, schema: pa.Schema) -> list[str]:

@@ -3,13 +3,17 @@ caller's interpreter never loads spaCy."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 
 import pyarrow as pa
 import pytest
 
+from vault_core.child_process import ChildProcess
 from vault_core.pii import ColumnNotFoundError, PiiEngine, PiiEngineConfig
+from vault_core.pii.exceptions import DetectionError
 from vault_core.pii.isolated import IsolatedEngine
 from vault_core.quality import ResidualPiiSpec
 from vault_core.quality.residual import estimate
@@ -77,16 +81,18 @@ def test_when_a_child_detects_then_the_caller_never_imports_spacy() -> None:
 
 
 def test_when_detecting_twice_then_one_child_serves_both_and_a_dead_one_is_replaced() -> None:
-    engine = IsolatedEngine(PiiEngineConfig(mode="patterns"))
+    child = ChildProcess()
+    engine = IsolatedEngine(PiiEngineConfig(mode="patterns"), child)
     table = _table()
     first = engine.detect_table(table, text_columns=["body"])
-    child = engine._child
-    assert child is not None
+    pid = child.pid
+    assert pid is not None
     assert engine.detect_table(table, text_columns=["body"]).equals(first)
-    assert engine._child is child  # loaded once, not per call
-    child.kill()
-    child.wait()
+    assert child.pid == pid  # loaded once, not per call
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(DetectionError, match="ended without a result"):
+        engine.detect_table(table, text_columns=["body"])
     assert engine.detect_table(table, text_columns=["body"]).equals(first)
-    assert engine._child is not child
-    engine.close()
-    assert engine._child is None
+    assert child.pid not in (None, pid)
+    child.close()
+    assert child.pid is None
