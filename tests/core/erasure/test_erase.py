@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -144,7 +145,16 @@ def test_when_a_subject_is_erased_then_every_zone_and_partition_loses_her_record
     text += "".join(outbox.bodies_by_id()).lower()
     text += caplog.text.lower()
     for needle in NEEDLES:
-        assert needle not in text, needle
+        assert not _contains(text, needle), needle
+
+
+def _contains(text: str, needle: str) -> bool:
+    """Whether ``needle`` occurs in ``text``; a digit fragment of her phone number only where
+    it is not inside a longer run of hex digits (object addresses and key digests are random
+    hex and hold any four digits now and then)."""
+    if not needle.isdigit():
+        return needle in text
+    return re.search(rf"(?<![0-9a-f]){needle}(?![0-9a-f])", text) is not None
 
 
 def test_when_the_pipeline_runs_again_then_nothing_comes_back(
@@ -225,7 +235,7 @@ def test_when_erased_from_the_command_line_then_the_receipt_is_printed(
     assert printed["datasets"][0]["records"] == 2 * len(DAYS)
     assert printed["verification"]["index_hits"] == 0
     for needle in NEEDLES:
-        assert needle not in json.dumps(printed).lower()
+        assert not _contains(json.dumps(printed).lower(), needle)
 
 
 def test_when_a_dataset_is_deleted_then_keys_data_and_versions_are_gone(
