@@ -15,16 +15,23 @@ import argparse
 import json
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+from _against import (
+    CURRENT,
+    HERE,
+    alternate,
+    code_trees,
+    cpu_speedup,
+    print_times,
+    run_worker,
+    same_output,
+)
+
 SECRET = "anonymize-bench master secret"
 PARTITION = "2026-01-01"
 
@@ -93,22 +100,9 @@ def run(tree: Path, landing: Path, base: Path, scratch: Path, out: Path | None) 
     shutil.rmtree(home, ignore_errors=True)
     shutil.copytree(base, home)
     config = {"home": str(home), "landing": str(landing), "out": str(out) if out else None}
-    env = {**os.environ, "VAULT_MASTER_SECRET": SECRET, "PYTHONPATH": str(tree)}
-    done = subprocess.run(
-        [sys.executable, str(HERE / "anonymize_bench.py"), "--worker", json.dumps(config)],
-        env=env, cwd=tree, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise RuntimeError(f"worker failed in {tree}:\n{done.stderr[-4000:]}")
+    result = run_worker("anonymize_bench.py", tree, config, {"VAULT_MASTER_SECRET": SECRET})
     shutil.rmtree(home, ignore_errors=True)
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
-
-
-def same_output(a: Path, b: Path) -> bool:
-    import pyarrow.parquet as pq
-
-    return bool(pq.read_table(a).equals(pq.read_table(b)))
 
 
 def main() -> int:
@@ -126,38 +120,17 @@ def main() -> int:
     root = Path(args.dir or tempfile.mkdtemp(prefix="anon-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     landing, base, mb = prepare(root, args.day_mb)
-    trees = {"current": ROOT}
-    if args.against:
-        old = root / "against"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(old),
-                        args.against], check=True, capture_output=True)  # fmt: skip
-        # The worker script comes from this tree; the stage code from the tree on PYTHONPATH.
-        trees = {args.against: old, "current": ROOT}
-    times: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
-    try:
-        for i in range(args.repeat):
-            for name, tree in trees.items():
-                out = root / f"out-{name.replace('/', '_')}.parquet" if i == 0 else None
-                times[name].append(run(tree, landing, base, root, out))
-    finally:
-        if args.against:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
-                            str(root / "against")], check=False)  # fmt: skip
-    print(f"anonymized stage on {mb:.0f} MB of landing, {times['current'][0]['rows']} rows:")
-    print(f"  {'code':<16}{'cpu s':>8}{'wall s':>8}{'MB/s cpu':>10}")
-    for name, runs in times.items():
-        cpu = statistics.median(r["cpu"] for r in runs)
-        wall = statistics.median(r["wall"] for r in runs)
-        print(f"  {name:<16}{cpu:8.2f}{wall:8.2f}{mb / cpu:10.2f}")
-    if args.against:
-        old_cpu = statistics.median(r["cpu"] for r in times[args.against])
-        new_cpu = statistics.median(r["cpu"] for r in times["current"])
-        rows_same = same_output(
-            root / f"out-{args.against.replace('/', '_')}.parquet", root / "out-current.parquet"
+    with code_trees(root, args.against) as trees:
+        times = alternate(
+            trees, args.repeat, root, lambda tree, out: run(tree, landing, base, root, out)
         )
-        report_same = times[args.against][0]["report"] == times["current"][0]["report"]
-        print(f"  speed-up (cpu): {old_cpu / new_cpu:.2f}x; identical rows: {rows_same}, "
-              f"identical report: {report_same}")  # fmt: skip
+    print(f"anonymized stage on {mb:.0f} MB of landing, {times[CURRENT][0]['rows']} rows:")
+    print_times(times, mb)
+    if args.against:
+        rows_same = same_output(root, args.against)
+        report_same = times[args.against][0]["report"] == times[CURRENT][0]["report"]
+        print(f"  speed-up (cpu): {cpu_speedup(times, args.against):.2f}x; identical rows: "
+              f"{rows_same}, identical report: {report_same}")  # fmt: skip
         if not (rows_same and report_same):
             return 1
     if not args.dir:

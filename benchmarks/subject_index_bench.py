@@ -18,16 +18,23 @@ import argparse
 import json
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+from _against import (
+    CURRENT,
+    HERE,
+    alternate,
+    code_trees,
+    cpu_speedup,
+    print_times,
+    run_worker,
+    same_output,
+)
+
 SECRET = "subject-index-bench master secret"
 KEY = bytes(range(32))
 PARTITION = "2026-01-01"
@@ -106,21 +113,7 @@ def worker(config: dict[str, Any]) -> None:
 
 def run(tree: Path, batches: Path, out: Path | None) -> dict[str, Any]:
     config = {"batches": str(batches), "out": str(out) if out else None}
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    done = subprocess.run(
-        [sys.executable, str(HERE / "subject_index_bench.py"), "--worker", json.dumps(config)],
-        env=env, cwd=tree, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise RuntimeError(f"worker failed in {tree}:\n{done.stderr[-4000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def same_output(a: Path, b: Path) -> bool:
-    import pyarrow.parquet as pq
-
-    return bool(pq.read_table(a).equals(pq.read_table(b)))
+    return run_worker("subject_index_bench.py", tree, config)
 
 
 def main() -> int:
@@ -138,38 +131,15 @@ def main() -> int:
     root = Path(args.dir or tempfile.mkdtemp(prefix="subject-index-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     batches, mb = prepare(root, args.day_mb)
-    trees = {"current": ROOT}
-    if args.against:
-        old = root / "against"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(old),
-                        args.against], check=True, capture_output=True)  # fmt: skip
-        # The worker script comes from this tree; index_rows from the tree on PYTHONPATH.
-        trees = {args.against: old, "current": ROOT}
-    times: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
-    try:
-        for i in range(args.repeat):
-            for name, tree in trees.items():
-                out = root / f"out-{name.replace('/', '_')}.parquet" if i == 0 else None
-                times[name].append(run(tree, batches, out))
-    finally:
-        if args.against:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
-                            str(root / "against")], check=False)  # fmt: skip
-    first = times["current"][0]
+    with code_trees(root, args.against) as trees:
+        times = alternate(trees, args.repeat, root, lambda tree, out: run(tree, batches, out))
+    first = times[CURRENT][0]
     print(f"index_rows on {mb:.0f} MB of landing: {first['findings']} findings -> "
           f"{first['rows']} index rows")  # fmt: skip
-    print(f"  {'code':<16}{'cpu s':>8}{'wall s':>8}{'MB/s cpu':>10}")
-    for name, runs in times.items():
-        cpu = statistics.median(r["cpu"] for r in runs)
-        wall = statistics.median(r["wall"] for r in runs)
-        print(f"  {name:<16}{cpu:8.2f}{wall:8.2f}{mb / cpu:10.2f}")
+    print_times(times, mb)
     if args.against:
-        old_cpu = statistics.median(r["cpu"] for r in times[args.against])
-        new_cpu = statistics.median(r["cpu"] for r in times["current"])
-        same = same_output(
-            root / f"out-{args.against.replace('/', '_')}.parquet", root / "out-current.parquet"
-        )
-        print(f"  speed-up (cpu): {old_cpu / new_cpu:.2f}x; identical rows: {same}")
+        same = same_output(root, args.against)
+        print(f"  speed-up (cpu): {cpu_speedup(times, args.against):.2f}x; identical rows: {same}")
         if not same:
             return 1
     if not args.dir:
