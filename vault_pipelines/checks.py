@@ -6,8 +6,9 @@ estimate on ``<ds>/anonymized``, and the training-ready gate on ``<ds>/registere
 Every check on ``<ds>/anonymized`` is blocking: ``<ds>/registered`` waits for them (so it
 records their results) and does not run when one fails with ERROR severity. Each evaluates the
 partitions the run materialized, at the Delta versions their stage recorded; a check launched
-alone (from the UI) evaluates every partition as last written. Great Expectations is imported
-by the first suite that runs, never when the definitions load.
+alone (from the UI) evaluates every partition as last written. The suites and the residual
+check's full engine run in the worker's check child (``vault_core.child_process``): Great
+Expectations and spaCy are imported there, by the first check that runs, never in the worker.
 """
 
 from typing import Any
@@ -98,7 +99,7 @@ def _residual_check(spec: DatasetSpec, key: dg.AssetKey) -> dg.AssetChecksDefini
     check = spec.residual_pii
     assert check is not None
     # The full engine runs in a child process (one per worker, loaded once): loaded in the
-    # worker, its models (~400 MB) would sit beside the patterns-mode stages' batches.
+    # worker, its models (~500 MB) would sit beside the patterns-mode stages' batches.
     engine = IsolatedEngine(spec.pii.model_copy(update={"mode": "full"}))
 
     @dg.asset_check(

@@ -8,6 +8,7 @@ reads only the sampled rows. Reading is ``dataset:read`` for the acting principa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -76,11 +77,7 @@ def run_suite(
 
     chosen = checked_states(vault, spec, partitions)
     vault.access.require("dataset:read", spec.name, details={"check": suite.check_name})
-    child = shared_child()
-
-    def in_child(suite: ExpectationSuiteSpec, table: Any) -> Any:
-        return child.call("vault_core.quality.validate:validate_table", suite, table)
-
+    in_child = functools.partial(shared_child().call, "vault_core.quality.validate:validate_table")
     return validate_partitions(suite, _tables(vault, spec, chosen), in_child)
 
 
