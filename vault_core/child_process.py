@@ -208,17 +208,23 @@ def _serve(out_fd: int) -> None:
     out = os.fdopen(out_fd, "wb")
     source = sys.stdin.buffer
     while (request := _receive(source)) is not _END:
-        function, args = request
-        try:
-            module, name = function.split(":")
-            outcome: tuple[str, Any, str] = (
-                "ok",
-                getattr(importlib.import_module(module), name)(*args),
-                "",
-            )
-        except Exception as exc:
-            outcome = ("error", _portable(exc), "".join(traceback.format_exception(exc)))
-        _send(out, outcome)
+        # Nothing holds a request's arguments (a partition's table) once its outcome is sent:
+        # kept by the loop's variables until the next request was read, a partition stayed in
+        # memory beside the next one (a raised error's traceback holds the call's frames too).
+        _send(out, _outcome(*request))
+        del request
+
+
+def _outcome(function: str, args: tuple[Any, ...]) -> tuple[str, Any, str]:
+    """``("ok", value, "")`` or ``("error", exception, traceback text)`` of one request."""
+    try:
+        module, name = function.split(":")
+        return ("ok", getattr(importlib.import_module(module), name)(*args), "")
+    except Exception as exc:
+        # The error is sent without its traceback (the frames and the arguments they hold end
+        # with this call): the text goes beside it.
+        text = "".join(traceback.format_exception(exc))
+        return ("error", _portable(exc.with_traceback(None)), text)
 
 
 def _portable(exc: Exception) -> Exception:

@@ -14,9 +14,10 @@ like ``partial_unexpected_list`` and exception messages (both may quote data).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -139,11 +140,35 @@ def _suite(gx: Any, spec: ExpectationSuiteSpec) -> Any:
     return gx.ExpectationSuite(name=spec.name, expectations=expectations)
 
 
+@contextlib.contextmanager
+def _no_fingerprint() -> Iterator[None]:
+    """Great Expectations without its batch fingerprint while a suite runs here.
+
+    Its pandas engine hashes every frame under ``HASH_THRESHOLD`` (1e9 bytes of shallow
+    ``memory_usage``, i.e. every partition we check) with ``pd.util.hash_pandas_object`` into a
+    batch marker. That hash materialized each string cell as a Python object: +200-250 MB of
+    peak RSS per 100 MB partition (83 MB of Arrow), more than the whole suite's own work, for a
+    marker no outcome uses (see :func:`_outcome`). The threshold is a module global read at each
+    batch load: it is 0 (never hash) while our validation runs and restored after it (the lock
+    keeps our validations apart; another user of Great Expectations in this process keeps its
+    fingerprints outside them).
+    """
+    from great_expectations.execution_engine import pandas_execution_engine as engine
+
+    threshold = engine.HASH_THRESHOLD
+    engine.HASH_THRESHOLD = 0
+    try:
+        yield
+    finally:
+        engine.HASH_THRESHOLD = threshold
+
+
 def validate_frame(spec: ExpectationSuiteSpec, frame: Any) -> list[ExpectationOutcome]:
     """Run ``spec`` on one pandas frame; outcomes in the suite's order."""
     import great_expectations as gx
 
-    with _lock:  # the ephemeral context's stores are not thread-safe
+    # the ephemeral context's stores are not thread-safe
+    with _lock, _no_fingerprint():
         context = _context()
         source = context.data_sources.add_pandas("vault")
         try:
