@@ -116,7 +116,7 @@ def wide_suite(columns: list[str]) -> Any:
     return ExpectationSuiteSpec(name="wide", expectations=expectations, severity="WARN")
 
 
-def measure(vault: Any, spec: Any, keys: list[str]) -> list[dict[str, Any]]:
+def measure(vault: Any, spec: Any, keys: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     import pyarrow as pa
 
     from vault_core.child_process import shared_child
@@ -151,16 +151,16 @@ def measure(vault: Any, spec: Any, keys: list[str]) -> list[dict[str, Any]]:
         results[f"contract/{key}"] = phase(
             f"contract/{key}", lambda k=key: checks.run_suite(vault, spec, contract, [k])
         ).metadata()
-    columns = [c for c in _columns(vault, spec)]
-    wide = wide_suite(columns)
+    wide = wide_suite(_columns(vault, spec))
     for key in keys:
         results[f"wide/{key}"] = phase(
             f"wide/{key}", lambda k=key: checks.run_suite(vault, spec, wide, [k])
         ).metadata()
     assert spec.residual_pii is not None
+    residual = spec.residual_pii
     found = phase(
         "residual",
-        lambda: checks.residual_estimate(vault, spec, IsolatedEngine(full), spec.residual_pii, keys),
+        lambda: checks.residual_estimate(vault, spec, IsolatedEngine(full), residual, keys),
     )
     results["residual"] = found.metadata()
     child.close()

@@ -12,8 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from vault_core.quality import ExpectationSuiteSpec, SuiteDefinitionError
-from vault_core.quality import validate
+from vault_core.quality import ExpectationSuiteSpec, SuiteDefinitionError, validate
 from vault_core.quality.validate import validate_frame, validate_partitions, validate_table
 
 SECRET = "Zebulon Quartermaine-Oyelaran"
@@ -182,7 +181,8 @@ def test_when_a_text_column_type_is_expected_then_str_passes_on_both_frames(
     suite = _suite(_expect("expect_column_values_to_be_of_type", column="body", type_="str"))
     (arrow,) = validate_table(suite, table)
     (plain,) = validate_frame(suite, table.to_pandas().astype(dict.fromkeys(TEXT, object)))
-    assert arrow.success and plain.success
+    assert arrow.success
+    assert plain.success
     assert arrow.observed == "str"
     assert plain.counts["unexpected_count"] == 0
 
