@@ -38,8 +38,7 @@ class CheckCache:
         self._options = fsspec_options(storage_options)
 
     def _path(self, check: str, scope: str) -> str:
-        name = blake3.blake3(scope.encode("utf-8", "surrogatepass")).hexdigest(length=16)
-        return f"{self.root}/{check}/{name}.json"
+        return f"{self.root}/{check}/{_name(scope)}.json"
 
     def get(self, check: str, scope: str, key: str) -> dict[str, Any] | None:
         """The outcome ``check`` stored for ``scope`` (a partition, or :data:`WHOLE`) under
@@ -60,6 +59,19 @@ class CheckCache:
         """Record ``outcome`` (JSON-ready, value-free) for ``scope`` under ``key``."""
         payload = json.dumps({"key": key, "outcome": outcome}, sort_keys=True).encode()
         replace_at(self._path(check, scope), payload, self._options)
+
+    def forget(self, scope: str) -> None:
+        """Drop every check's entry for ``scope`` (a partition purged for good)."""
+        fs, root = fsspec.core.url_to_fs(self.root, **self._options)
+        if not fs.exists(root):
+            return
+        for folder in fs.ls(root, detail=False):
+            if fs.exists(path := f"{folder}/{_name(scope)}.json"):
+                fs.rm(path)
+
+
+def _name(scope: str) -> str:
+    return blake3.blake3(scope.encode("utf-8", "surrogatepass")).hexdigest(length=16)
 
 
 def entry_key(**parts: Any) -> str:
