@@ -6,9 +6,12 @@ estimate on ``<ds>/anonymized``, and the training-ready gate on ``<ds>/registere
 Every check on ``<ds>/anonymized`` is blocking: ``<ds>/registered`` waits for them (so it
 records their results) and does not run when one fails with ERROR severity. Each evaluates the
 partitions the run materialized, at the Delta versions their stage recorded; a check launched
-alone (from the UI) evaluates every partition as last written. The suites and the residual
-check's full engine run in the worker's check child (``vault_core.child_process``): Great
-Expectations and spaCy are imported there, by the first check that runs, never in the worker.
+alone (from the UI) evaluates every partition as last written. A partition whose anonymized
+data has not changed since the same check last ran on it is not read again: its outcome is
+reused (``partitions_reused`` in the metadata; see ``vault_core.check_cache``). The suites and
+the residual check's full engine run in the worker's check child (``vault_core.child_process``):
+Great Expectations and spaCy are imported there, by the first check that runs, never in the
+worker.
 """
 
 from typing import Any
@@ -86,10 +89,14 @@ def _suite_check(
             len(result.outcomes),
             result.rows,
         )
+        reused = {
+            "partitions_validated": len(result.partitions) - result.reused,
+            "partitions_reused": result.reused,
+        }
         return dg.AssetCheckResult(
             passed=bool(result.success and result.outcomes),
             severity=SEVERITIES[suite.severity],
-            metadata=_metadata({**result.metadata(), "source": source}),
+            metadata=_metadata({**result.metadata(), "source": source, **reused}),
         )
 
     return _check
@@ -127,7 +134,14 @@ def _residual_check(spec: DatasetSpec, key: dg.AssetKey) -> dg.AssetChecksDefini
         return dg.AssetCheckResult(
             passed=found.passed,
             severity=SEVERITIES[check.severity],
-            metadata=_metadata({**found.metadata(), "partitions": len(partitions or [])}),
+            metadata=_metadata(
+                {
+                    **found.metadata(),
+                    "partitions": found.partitions,
+                    "partitions_validated": 0 if found.reused else found.partitions,
+                    "partitions_reused": found.partitions if found.reused else 0,
+                }
+            ),
         )
 
     return _check

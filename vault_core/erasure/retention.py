@@ -25,6 +25,7 @@ import pyarrow.dataset as ds
 
 from vault_core import partition_tables as ptables
 from vault_core import subject_index
+from vault_core.check_cache import CheckCache
 from vault_core.dataset import DatasetSpec
 from vault_core.erasure.erase import (
     erased_before,
@@ -233,9 +234,11 @@ def enforce(
     gone = addresses - live_addresses(vault, spec.name, addresses)
     report.objects_deleted = vault.store.delete_many(sorted(gone))
     store = _states(vault, spec.name)
+    checked = CheckCache(f"{store.root}/checks", vault.settings.storage_options or None)
     for partition in doomed:
         for stage in STAGES:
             store.remove(stage, partition)
+        checked.forget(partition)
     reason = f"retention: partitions older than {spec.raw_retention_days} days purged"
     rid = "retention-" + now.strftime("%Y%m%dT%H%M%S")
     if rid not in {e["erasure_id"] for e in erased_before(vault, spec.name)}:

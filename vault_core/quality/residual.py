@@ -101,6 +101,11 @@ class ResidualEstimate:
     findings_by_type: dict[str, int]
     placeholder_hits: int
     columns: list[str] = field(default_factory=list)
+    partitions: int = 0
+    """Partitions the sample was drawn from."""
+    reused: bool = False
+    """Taken from an earlier estimate of the same partition versions (see
+    :mod:`vault_core.check_cache`), not computed again."""
 
     @property
     def exceeded(self) -> list[str]:

@@ -88,6 +88,9 @@ class SuiteResult:
     outcomes: list[ExpectationOutcome]
     rows: int
     partitions: list[str] = field(default_factory=list)
+    reused: int = 0
+    """How many of ``partitions`` had their outcome taken from an earlier validation of the
+    same data (see :mod:`vault_core.check_cache`) rather than validated again."""
 
     @property
     def success(self) -> bool:

@@ -4,23 +4,34 @@ estimate on the partitions a run wrote, each read at the Delta version its stage
 The partitions are read one at a time (a suite's memory follows the largest partition); the
 residual estimate reads the record ids of every partition, draws its sample from them and then
 reads only the sampled rows. Reading is ``dataset:read`` for the acting principal, audited.
+
+Outcomes are cached (:mod:`vault_core.check_cache`): a suite's outcome per partition, under its
+data and Delta versions, the suite and the validation code; the residual estimate whole, under
+every partition's versions, the check's settings, the engine and its code. A rerun over
+partitions whose stages skipped (unchanged inputs) reads and validates none of them again and
+reports the same result, failures included.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
+from dataclasses import asdict, replace
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as ds
 
 from vault_core import partition_tables as ptables
+from vault_core.check_cache import WHOLE, CheckCache, code_version, entry_key
 from vault_core.child_process import shared_child
 from vault_core.dataset import DatasetSpec
 from vault_core.ingest import RECORD_ID
 from vault_core.partition_state import PartitionState
+from vault_core.pii.engine import PiiEngineConfig
 from vault_core.quality.residual import (
+    RESIDUAL_CHECK,
+    RateEstimate,
     ResidualEstimate,
     ResidualPiiSpec,
     TableDetector,
@@ -28,7 +39,13 @@ from vault_core.quality.residual import (
     sample_rows,
 )
 from vault_core.quality.suite import ExpectationSuiteSpec
-from vault_core.stages._common import PARTITION, StageNotRunError, _options, states
+from vault_core.stages._common import (
+    PARTITION,
+    StageNotRunError,
+    _detector_digest,
+    _options,
+    states,
+)
 from vault_core.tables import open_dataset
 from vault_core.vault import Vault
 
@@ -61,6 +78,31 @@ def _tables(vault: Vault, spec: DatasetSpec, chosen: list[PartitionState]) -> It
         yield state.partition, table.drop_columns([PARTITION])
 
 
+def check_cache(vault: Vault, spec: DatasetSpec) -> CheckCache:
+    """Where the checks of ``spec`` keep their outcomes: beside the stages' partition states."""
+    return CheckCache(f"{states(vault, spec).root}/checks", _options(vault))
+
+
+SUITE_CODE = ("vault_core.quality.validate", "vault_core.stages.checks")
+SUITE_LIBRARIES = ("great_expectations", "pandas", "pyarrow", "numpy")
+
+
+def suite_digest(suite: ExpectationSuiteSpec) -> str:
+    """Digest of what a suite checks and how it reports (its file's path aside)."""
+    return entry_key(suite=suite.model_dump(mode="json", exclude={"file"}))
+
+
+def _suite_key(suite: ExpectationSuiteSpec, state: PartitionState) -> str:
+    return entry_key(
+        partition=state.partition,
+        # The Delta version too: a partition's rows are read with the table's schema at that
+        # version (columns another partition added come back as nulls).
+        data_version=[state.data_version, state.delta_version],
+        suite=suite_digest(suite),
+        code=code_version(SUITE_CODE, SUITE_LIBRARIES),
+    )
+
+
 def run_suite(
     vault: Vault,
     spec: DatasetSpec,
@@ -72,13 +114,34 @@ def run_suite(
 
     Great Expectations runs in the process's check child (:mod:`vault_core.child_process`):
     its import (~150 MB) and each partition's pandas frame stay out of the worker. Each
-    partition's Arrow table goes over the child's stdin, one at a time."""
-    from vault_core.quality.validate import validate_partitions
+    partition's Arrow table goes over the child's stdin, one at a time. A partition whose
+    outcome is cached under the same versions, suite and code is not read: its outcome is
+    merged as it was (``SuiteResult.reused`` counts them), so the result equals a fresh one."""
+    from vault_core.quality.validate import ExpectationOutcome, SuiteResult, merge
 
     chosen = checked_states(vault, spec, partitions)
     vault.access.require("dataset:read", spec.name, details={"check": suite.check_name})
+    cache = check_cache(vault, spec)
+    keys = {state.partition: _suite_key(suite, state) for state in chosen}
+    done: dict[str, tuple[str, int, list[ExpectationOutcome]]] = {}
+    for state in chosen:
+        found = cache.get(suite.check_name, state.partition, keys[state.partition])
+        if found is not None:
+            outcomes = [ExpectationOutcome(**o) for o in found["outcomes"]]
+            done[state.partition] = (state.partition, int(found["rows"]), outcomes)
+    reused = len(done)
+    missing = [state for state in chosen if state.partition not in done]
     in_child = functools.partial(shared_child().call, "vault_core.quality.validate:validate_table")
-    return validate_partitions(suite, _tables(vault, spec, chosen), in_child)
+    for partition, table in _tables(vault, spec, missing):
+        outcomes = in_child(suite, table)
+        done[partition] = (partition, table.num_rows, outcomes)
+        if not vault.read_only:
+            outcome = {"rows": table.num_rows, "outcomes": [asdict(o) for o in outcomes]}
+            cache.put(suite.check_name, partition, keys[partition], outcome)
+        del table
+    if not done:
+        return SuiteResult(suite.name, suite.severity, [], 0, [])
+    return replace(merge(suite, [done[state.partition] for state in chosen]), reused=reused)
 
 
 def residual_columns(spec: DatasetSpec, schema: pa.Schema) -> list[str]:
@@ -89,6 +152,35 @@ def residual_columns(spec: DatasetSpec, schema: pa.Schema) -> list[str]:
     return [f.name for f in schema if f.name not in skipped]
 
 
+RESIDUAL_CODE = ("vault_core.pii", "vault_core.quality.residual", "vault_core.stages.checks")
+RESIDUAL_LIBRARIES = ("presidio_analyzer", "spacy", "pyarrow", "numpy")
+
+
+def _residual_key(
+    spec: DatasetSpec, engine: TableDetector, check: ResidualPiiSpec, chosen: list[PartitionState]
+) -> str | None:
+    """The residual estimate's cache key; None (not cached) for an engine whose configuration
+    is unknown."""
+    config = getattr(engine, "config", None)
+    if not isinstance(config, PiiEngineConfig):
+        return None
+    return entry_key(
+        partitions=sorted([s.partition, s.data_version, s.delta_version] for s in chosen),
+        check=check.model_dump(mode="json"),
+        # What decides the columns scanned (the schema is the pinned versions').
+        columns=spec.model_dump(mode="json", include={"entity_columns", "passthrough_columns"}),
+        # The number of NER processes never changes what an engine finds (tested).
+        engine=config.model_dump(mode="json", exclude={"n_process"}),
+        detectors=_detector_digest(config.detectors.model_dump_json()),
+        code=code_version(RESIDUAL_CODE, (*RESIDUAL_LIBRARIES, config.spacy_model)),
+    )
+
+
+def _estimate_of(found: dict[str, Any]) -> ResidualEstimate:
+    by_type = {kind: RateEstimate(**rate) for kind, rate in found["by_type"].items()}
+    return ResidualEstimate(**{**found, "by_type": by_type})
+
+
 def residual_estimate(
     vault: Vault,
     spec: DatasetSpec,
@@ -97,9 +189,16 @@ def residual_estimate(
     partitions: Sequence[str] | None = None,
 ) -> ResidualEstimate:
     """The residual-PII estimate of the anonymized rows of ``partitions`` (``engine``: the full
-    engine, NER included, or an isolated one that runs it in a child process)."""
+    engine, NER included, or an isolated one that runs it in a child process).
+
+    The sample is drawn over all of them, so the estimate is cached whole: when every
+    partition's versions, the check's settings and the engine are those of the cached one, it
+    is returned as it was (``reused``) without reading a row or starting the engine."""
     chosen = checked_states(vault, spec, partitions)
     vault.access.require("dataset:read", spec.name, details={"check": "residual_pii"})
+    cache, key = check_cache(vault, spec), _residual_key(spec, engine, check, chosen)
+    if key is not None and (found := cache.get(RESIDUAL_CHECK, WHOLE, key)) is not None:
+        return replace(_estimate_of(found), partitions=len(chosen), reused=True)
     url, options = vault.table_url(spec.name, "anonymized"), _options(vault)
     ids = []
     for state in chosen:
@@ -111,7 +210,10 @@ def residual_estimate(
         )  # fmt: skip
     population = pa.concat_tables(ids)
     sample = sample_rows(population, check.sample_size, check.seed, RECORD_ID)
-    schema = open_dataset(url, version=chosen[-1].delta_version, storage_options=options).schema
+    # The latest of the pinned versions (its schema holds every partition's columns), whatever
+    # the order the run wrote them in: the same partitions give the same estimate (and key).
+    latest = max(state.delta_version for state in chosen)
+    schema = open_dataset(url, version=latest, storage_options=options).schema
     columns = residual_columns(spec, schema)
     parts = []
     for state in chosen:
@@ -125,4 +227,8 @@ def residual_estimate(
                 )
             )  # fmt: skip
     rows = pa.concat_tables(parts) if parts else schema.empty_table().select([RECORD_ID, *columns])
-    return estimate(rows, columns, engine, check, population=population.num_rows)
+    found_now = estimate(rows, columns, engine, check, population=population.num_rows)
+    result = replace(found_now, partitions=len(chosen))
+    if key is not None and not vault.read_only:
+        cache.put(RESIDUAL_CHECK, WHOLE, key, asdict(replace(result, partitions=0)))
+    return result

@@ -19,7 +19,9 @@ from vault_core.erasure.retention import (
     window_end,
 )
 from vault_core.pii import PiiEngine, PiiEngineConfig
+from vault_core.quality.contract import contract_suite
 from vault_core.settings import VaultSettings
+from vault_core.stages import checks
 from vault_core.vault import Vault
 
 SECRET = "test-master-secret-0123456789abcdef"
@@ -78,6 +80,9 @@ def test_when_files_partitions_age_then_they_expire_by_ingest_time_and_stay_purg
         stages.find_pii(vault, spec, PATTERNS, key)
         stages.anonymize(vault, spec, PATTERNS, key)
     stages.register(vault, spec, upstream={})
+    checks.run_suite(vault, spec, contract_suite(spec), ["a.jsonl", "b.jsonl"])
+    cached = Path(checks.check_cache(vault, spec).root)
+    assert len(list(cached.rglob("*.json"))) == 2
     now = datetime.now(UTC)
     assert expired_partitions(vault, spec, now + timedelta(days=6)) == []
     assert expired_partitions(vault, spec, now + timedelta(days=8)) == ["a.jsonl", "b.jsonl"]
@@ -92,5 +97,6 @@ def test_when_files_partitions_age_then_they_expire_by_ingest_time_and_stay_purg
     assert done.new_version is None
     assert done.expired_versions == ["notes@1.0.0"]
     assert vault.read_table("notes", "anonymized").num_rows == 0
+    assert list(cached.rglob("*.json")) == []  # the checks' outcomes of the days went too
     with pytest.raises(PartitionExpiredError, match="purged by its retention"):
         stages.ingest_raw(vault, spec, "a.jsonl")
