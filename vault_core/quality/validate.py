@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -281,17 +281,3 @@ def validate_table(spec: ExpectationSuiteSpec, table: Any) -> list[ExpectationOu
         # validating partitions one after the other kept it beside the next one. Collected
         # once per frame (tens of ms beside the validation's seconds).
         gc.collect()
-
-
-def validate_partitions(
-    spec: ExpectationSuiteSpec,
-    parts: Iterable[tuple[str, Any]],
-    validate: Callable[[ExpectationSuiteSpec, Any], list[ExpectationOutcome]] = validate_frame,
-) -> SuiteResult:
-    """Run ``spec`` on each (partition, data) one at a time (memory follows the largest
-    partition) and merge the outcomes; ``validate`` runs the suite on one part's data (a
-    pandas frame by default)."""
-    done = [(key, len(data), validate(spec, data)) for key, data in parts]
-    if not done:
-        return SuiteResult(spec.name, spec.severity, [], 0, [])
-    return merge(spec, done)

@@ -13,9 +13,16 @@ import pyarrow as pa
 import pytest
 
 from vault_core.quality import ExpectationSuiteSpec, SuiteDefinitionError, validate
-from vault_core.quality.validate import validate_frame, validate_partitions, validate_table
+from vault_core.quality.validate import SuiteResult, merge, validate_frame, validate_table
 
 SECRET = "Zebulon Quartermaine-Oyelaran"
+
+
+def _validate_parts(
+    suite: ExpectationSuiteSpec, parts: list[tuple[str, pd.DataFrame]]
+) -> SuiteResult:
+    """Each part validated on its own, then merged (what ``run_suite`` does per partition)."""
+    return merge(suite, [(key, len(frame), validate_frame(suite, frame)) for key, frame in parts])
 
 
 def _suite(*expectations: dict[str, object], severity: str = "ERROR") -> ExpectationSuiteSpec:
@@ -50,7 +57,7 @@ def test_when_expectations_fail_then_counts_are_reported_and_no_row_value(
         _expect("expect_table_row_count_to_be_between", min_value=1),
         _expect("expect_column_mean_to_be_between", column="score", max_value=100),
     )
-    result = validate_partitions(suite, [("all", frame)])
+    result = _validate_parts(suite, [("all", frame)])
     outcomes = {o.type: o for o in result.outcomes}
     assert not result.success
     assert result.rows == 4
@@ -79,7 +86,7 @@ def test_when_partitions_are_checked_then_counts_and_row_counts_add_up(
         _expect("expect_column_values_to_not_be_null", column="body"),
         _expect("expect_table_row_count_to_be_between", min_value=1),
     )
-    result = validate_partitions(suite, [("a", frame), ("b", frame.iloc[:1])])
+    result = _validate_parts(suite, [("a", frame), ("b", frame.iloc[:1])])
     null, rows = result.outcomes
     assert (null.counts["element_count"], null.counts["unexpected_count"]) == (5, 1)
     assert rows.observed == 5
