@@ -6,6 +6,7 @@ succeeds, brings nothing back, and its data versions follow the erasure (issue 1
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -125,7 +126,9 @@ def test_when_erased_between_runs_then_the_job_succeeds_and_brings_nothing_back(
     assert vault.erase([EMAIL, PHONE], reason="request 77 check", dry_run=True).records == 0
     table = json.dumps(vault.load("tickets").to_dicts()).lower()
     assert "jane.doe" not in table
-    assert "7946" not in table
+    # A fragment of her phone number, not inside a longer hex run: record ids are keyed digests
+    # (random key) and hold any four digits now and then.
+    assert re.search(r"(?<![0-9a-f])7946(?![0-9a-f])", table) is None
 
     # An index rebuilt from the instance alone has the erasure's version.
     rebuilt = Registry.open(str(tmp_path / "rebuilt"))

@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import methodcaller
+from itertools import compress, repeat
+from operator import methodcaller, not_
 from typing import Any, Final
 
 import blake3
@@ -397,15 +397,20 @@ class IngestStream:
             first_line = flat.first_line + start
             # keyed_record_digest, inlined
             digests = [hasher(row_bytes, key=key).digest(length=16) for row_bytes in canonical]
-            if (
-                all(all(map(getter, values)) for getter in self._required_getters)
-                and len(set(digests)) == len(digests)
-                and seen.isdisjoint(digests)
-                and final.keys() >= set().union(*values)
-            ):
+            unfilled = [getter for getter in self._required_getters if not all(map(getter, values))]
+            distinct = set(digests)
+            repeated = len(distinct) != len(digests)
+            known = not seen.isdisjoint(distinct)
+            new_names = not final.keys() >= set().union(*values)
+            if not (unfilled or repeated or known or new_names):
                 self._append_records(state, first_line, values, digests)
             else:
-                self._take_flat_apart(state, first_line, values, canonical, digests)
+                apart = _failing_rows(
+                    values, digests, unfilled,
+                    repeated=repeated, known=seen.intersection(distinct) if known else set(),
+                    names=final.keys() if new_names else None,
+                )  # fmt: skip
+                self._take_flat_apart(state, first_line, values, canonical, digests, apart)
             start = stop
             if len(pending.ids) + len(pending.rejects) >= self._batch_rows:
                 yield self._flush()
@@ -429,19 +434,10 @@ class IngestStream:
         values: list[dict[str, Any]],
         canonical: list[bytes],
         digests: list[bytes],
+        apart: list[int],
     ) -> None:
-        """A run where some row fails a check: those rows (every copy of an id that repeats
-        within the run too) one by one as :meth:`_take` takes them, the others together."""
-        seen, required, final = self._seen, self._required, self._names.final
-        repeated = {digest for digest, count in Counter(digests).items() if count > 1}
-        apart = [
-            index
-            for index, (row, digest) in enumerate(zip(values, digests, strict=True))
-            if not all(map(row.get, required))
-            or digest in seen
-            or digest in repeated
-            or not final.keys() >= row.keys()
-        ]
+        """A run where some rows (``apart``, see :func:`_failing_rows`) fail a check: those one
+        by one as :meth:`_take` takes them, the others together."""
         start = 0
         for index in [*apart, len(values)]:
             if index > start:  # none of these meets another row's id or a new name
@@ -493,6 +489,36 @@ class IngestStream:
         return IngestBatch(
             records=records.take(by_id), origins=origins.take(by_id), rejects=pending.rejects
         )
+
+
+def _failing_rows(
+    values: list[dict[str, Any]],
+    digests: list[bytes],
+    unfilled: list[methodcaller],
+    *,
+    repeated: bool,
+    known: set[bytes],
+    names: Any,
+) -> list[int]:
+    """Positions of the rows of a run that fail a check, in order: a required column missing or
+    empty (``unfilled``: the getters of the columns some row lacks), an id seen before
+    (``known``: those ids), an id repeated within the run (every copy; ``repeated``: some id
+    is), a column name not yet known (``names``: the known names' keys view, None when every
+    name is known). Only the checks the run failed as a whole are asked row by row, each as
+    one pass of C-level iterators over the run (per row in Python, the checks cost as much as
+    hashing the rows' ids; issue 13)."""
+    rows = range(len(values))
+    failing: set[int] = set()
+    for getter in unfilled:
+        failing.update(compress(rows, map(not_, map(getter, values))))
+    bad = set(known)
+    if repeated:
+        bad.update(digest for digest, count in Counter(digests).items() if count > 1)
+    if bad:
+        failing.update(compress(rows, map(bad.__contains__, digests)))
+    if names is not None:
+        failing.update(compress(rows, map(not_, map(names.__ge__, map(dict.keys, values)))))
+    return sorted(failing)
 
 
 def _guarded(blocks: Iterator[RowBlock], failures: list[Exception]) -> Iterator[RowBlock]:
