@@ -455,3 +455,75 @@ def test_when_regex_read_in_ascii_classes_then_prefiltered_only_if_it_widens(
     assert prefilter._ascii_classes_widen(regex) is widens
     detector = PatternDetector("Probe", "PROBE_ID", regex, 0.9, rare=True)
     assert bool(prefilter.Prefilter([detector]).detectors) is widens
+
+
+def test_when_digit_groups_read_off_runs_then_same_findings_as_scanned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vault_core.pii.scan import digit_groups
+
+    rng = random.Random(15)
+    pieces = [*_VALID_IDS, "123 456 789", "123-456-7890", "2345 6789 0123", "12 345 678 901",
+              "1234.56.789", "123.456.789-01", "3456 78901 2", "é", "ж ", "sin", "nhs", " ", "-",
+              "7", "\n", "aadhaar", "."]  # fmt: skip
+    texts = [
+        *_long_texts(),
+        " ".join(_VALID_IDS),
+        *(value for value in _VALID_IDS),
+        *("".join(rng.choice(pieces) for _ in range(300)) for _ in range(3)),
+    ]
+    grouped = [d.name for d in DETECTORS if digit_groups.shape(d) is not None]
+    assert {"CaSin", "UkNhs", "InAadhaar", "AuMedicare", "DeTaxId"} <= set(grouped)
+    entities = pattern_entities()
+    assert digit_groups.ENABLED
+    read_off = _in_order(scan_texts(texts, entities=entities, threshold=0.0))
+    monkeypatch.setattr(digit_groups, "ENABLED", False)
+    assert _in_order(scan_texts(texts, entities=entities, threshold=0.0)) == read_off
+    assert sum(f.detector in {f"vault:{n}" for n in grouped} for fs in read_off for f in fs) > 50
+
+
+# Digit-group detectors whose candidates overlap: "12-34" of the first ends where the lead of
+# "34-56" would be; the second's lead holds only digits.
+_GROUPED = (
+    PatternDetector("PairDash", "PAIR_ID", r"[0-9]{2}-[0-9]{2}", 0.9, lead=r"[\w-]"),
+    PatternDetector("TripleSpace", "TRIPLE_ID", r"[1-9][0-9]{2}[ .][0-9]{3}", 0.9, lead="[0-9]"),
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["12-34-56-78", "x 12-34 56-78-9 and 123 456 789.012", "é12-34ж99-99", "12-3", "12-345",
+     "012 345 678 901 234", "12-34\n56-78", "-12-34 a12-34 _12-34", ""],
+)  # fmt: skip
+def test_when_digit_group_candidates_overlap_then_same_as_match_by_match(text: str) -> None:
+    from vault_core.pii.scan import digit_groups
+
+    assert all(digit_groups.shape(d) is not None for d in _GROUPED)
+    [together] = _columnar([text, text * 3], 0.0, detectors=_GROUPED)[:1]
+    assert _key(together) == _key(_one_by_one(text, 0.0, detectors=_GROUPED))
+    thrice = _columnar([text * 3], 0.0, detectors=_GROUPED)[0]
+    assert _key(thrice) == _key(_one_by_one(text * 3, 0.0, detectors=_GROUPED))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "lead", "shape"),
+    [
+        (r"[0-9]{3}[ -][0-9]{3}", r"[\w-]", ((3, 3), (frozenset(b" -"),), ())),
+        (r"[2-9][0-9]{3} [0-9]{4}", r"[\w]",
+         ((4, 4), (frozenset(b" "),), ((0, frozenset(b"23456789")),))),
+        (r"[0-9]{3}[ -][0-9]{3}", r"[a-z]", None),  # a digit may lead
+        (r"[0-9]{3}[ -]?[0-9]{3}", r"[\w]", None),  # not of fixed width
+        (r"[0-9]{3}[ a0][0-9]{3}", r"[\w]", None),  # a separator that may be a digit
+        (r"[0-9]{3}  [0-9]{3}", r"[\w]", None),  # two separators
+        (r"[0-9]{3}[\s][0-9]{3}", r"[\w]", None),  # a category
+        (r"[0-9]{3}-", r"[\w]", None),  # a separator last
+    ],
+)  # fmt: skip
+def test_when_pattern_is_digit_groups_then_shape_read_else_none(
+    pattern: str, lead: str, shape: tuple[object, ...] | None
+) -> None:
+    from vault_core.pii.scan import digit_groups
+
+    detector = PatternDetector("Probe", "PROBE_ID", pattern, 0.9, lead=lead)
+    expected = None if shape is None else digit_groups.Shape(*shape)  # type: ignore[arg-type]
+    assert digit_groups.shape(detector) == expected

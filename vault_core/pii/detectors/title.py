@@ -9,6 +9,5 @@ DETECTORS = (
         "Title", "TITLE",
         r"(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.",
         0.6, lead=r"[\w.]", followed_by=" [A-Z]", lead_after=True,
-        rare=True,
     ),
 )  # fmt: skip

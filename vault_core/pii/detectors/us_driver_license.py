@@ -19,7 +19,6 @@ DETECTORS = (
         "UsDriverLicense", "US_DRIVER_LICENSE",
         r"[A-Z][0-9]{6,12}",
         0.2, lead=NUMBER_EDGE, trail=NUMBER_EDGE, context=_CONTEXT,
-        rare=True,
     ),
     PatternDetector(
         "UsDriverLicenseInContext", "US_DRIVER_LICENSE",

@@ -15,8 +15,11 @@ common subset, so the matches are those ``re.finditer`` would give for
 :attr:`~vault_core.pii.detectors.PatternDetector.search`. Two shortcuts keep those matches while
 scanning less: a detector whose matches all hold a run of digits is scanned only in windows
 around such runs (:meth:`~vault_core.pii.joined_text.Corpus.near_digits`), and one whose value
-holds a literal is scanned without its lead, checked afterwards. The joined texts, their
-windows and the context words' places are in :mod:`vault_core.pii.joined_text`.
+holds a literal is scanned without its lead, checked afterwards. Rarely matching detectors
+are found by one Hyperscan pass (:mod:`.prefilter`); digit groups with one-character
+separators (3-3-3, 4-4-4) are read off the digit runs, unscanned (:mod:`.digit_groups`).
+The joined texts, their windows and the context words' places are in
+:mod:`vault_core.pii.joined_text`.
 """
 
 from vault_core.pii.scan.batches import Texts as Texts

@@ -20,6 +20,7 @@ from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.hits import Hits
 from vault_core.pii.joined_text import ContextWords, Corpus, Haystack
 from vault_core.pii.regex_bounds import first_characters, narrowest, widest
+from vault_core.pii.scan import digit_groups
 from vault_core.pii.scan import prefilter as rare_prefilter
 from vault_core.pii.scan.judge import code_table, in_class, judge, match_each, python_search
 from vault_core.pii.scan.plan import (
@@ -51,6 +52,13 @@ def scan_columnar(
     names = {detector.name for detector in active}
     derived = [d for d in active if d.within and names.issuperset(d.within)]
     scanned = [d for d in active if d not in derived]
+    # Digit groups with one-character separators (3-3-3, 4-4-4): read off the digit runs
+    # (see vault_core.pii.scan.digit_groups), no scan.
+    grouped: list[tuple[PatternDetector, digit_groups.Shape]] = []
+    if digit_groups.ENABLED:
+        shapes = [(d, digit_groups.shape(d)) for d in scanned]
+        grouped = [(d, shape) for d, shape in shapes if shape is not None]
+        scanned = [d for d, shape in shapes if shape is None]
     # Rare detectors: the texts that may hold a match come from one shared Hyperscan pass,
     # and only those are scanned (see vault_core.pii.scan.prefilter).
     rare: tuple[PatternDetector, ...] = ()
@@ -129,6 +137,14 @@ def scan_columnar(
             corpus,
             placeholders=first.get_column(PLACEHOLDERS) if words else None,
         )
+        runs = digit_groups.Runs.of(corpus) if grouped else None
+        for detector, shape in grouped:
+            assert runs is not None
+            start, end = digit_groups.matches(detector, shape, corpus, runs)
+            matches[detector.name] = start, end
+            found.append(
+                judge(detector, corpus, start, end, threshold, flags[detector.name], context)
+            )
         for detector, ends in zip(rare, rare_ends, strict=True):
             start, end = rare_prefilter.matches_in(detector, corpus, ends)
             matches[detector.name] = start, end

@@ -81,3 +81,17 @@ def test_when_regions_change_then_digest_changes() -> None:
 def test_when_region_unknown_then_detector_error() -> None:
     with pytest.raises(DetectorError, match="ISO 3166"):
         national_phone_detectors(["XX"])
+
+
+def test_when_validated_in_one_batch_then_same_as_each_value_alone() -> None:
+    # Group sizes come from the digit runs of the whole batch laid end to end: a value
+    # beginning with a digit first, values without digits, empty and widest values between.
+    values = ["0490 75 40 81", "", "(37) 788-063", "abc", "07700 063 966", "60-56-85-91",
+              "04.90.75.40.81", "0123456789012345678", "612 34 56 78", "2021-02-11 10",
+              "415 555 0132", "1 415 555 0132", "0-0", "07.700.063.966",
+              "0000 000 000"]  # fmt: skip
+    validate = NationalPhoneNumbers()
+    together = validate(Values.of(values)).tolist()
+    assert together == [int(validate(Values.of([value]))[0]) for value in values]
+    assert together[0] == len(values[0])
+    assert together[3] == 0

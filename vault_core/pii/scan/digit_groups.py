@@ -1,0 +1,168 @@
+"""Detectors whose value is groups of digits with one separator character between them (a SIN's
+3-3-3, an Aadhaar number's 4-4-4): their matches are read off the corpus's runs of digits in
+numpy, without a regex scan.
+
+The value of such a detector begins where a run of digits begins (its lead class holds every
+digit, so no digit precedes it), each group but the last is a whole run (a separator, not a
+digit, follows it), and the last group is the first digits of a run (the trail is checked
+later, as for any match). A search's leftmost-first matches in a text are then the candidates
+that do not begin inside the previous kept match (its lead character included): every
+candidate has exactly one match width, so the search meets them in order.
+"""
+
+from __future__ import annotations
+
+import re._constants as re_constants  # type: ignore[import-not-found]
+import re._parser as re_parser  # type: ignore[import-not-found]
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from vault_core.pii.detectors import PatternDetector
+from vault_core.pii.joined_text import Corpus
+from vault_core.pii.scan.judge import class_table, code_table, in_class
+
+ENABLED = True
+"""Whether detectors of digit-group shape are matched from the digit runs; when False (tests),
+the columnar pass scans them like the others, with the same findings."""
+
+_DIGITS = frozenset(range(ord("0"), ord("9") + 1))
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A value of digit groups: each group's length and each separator's characters; per
+    digit place, the codes it may hold where narrower than every digit."""
+
+    lengths: tuple[int, ...]
+    separators: tuple[frozenset[int], ...]
+    narrower: tuple[tuple[int, frozenset[int]], ...]
+
+
+@cache
+def shape(detector: PatternDetector) -> Shape | None:
+    """The detector's digit-group shape, or None if its matches are not read off digit runs:
+    a pattern of fixed-width ASCII classes that is digit groups with one separator character
+    (never a digit or a line break) between them, behind a lead class holding every digit,
+    with no prefix, suffix or lead checked after the scan."""
+    if detector.prefix is not None or detector.suffix is not None or detector.lead is None:
+        return None
+    if detector.lead_after or not class_table(detector.lead)[sorted(_DIGITS)].all():
+        return None
+    places = _places(re_parser.parse(detector.pattern))
+    if not places:
+        return None
+    lengths: list[int] = []
+    separators: list[frozenset[int]] = []
+    narrower: list[tuple[int, frozenset[int]]] = []
+    previous_digit = False
+    for offset, codes in enumerate(places):
+        if codes <= _DIGITS:
+            if codes != _DIGITS:
+                narrower.append((offset, codes))
+            if previous_digit:
+                lengths[-1] += 1
+            else:
+                lengths.append(1)
+            previous_digit = True
+        elif codes & _DIGITS or 10 in codes or not previous_digit:
+            return None  # a class of digits and others; a line break; two separators
+        else:
+            separators.append(codes)
+            previous_digit = False
+    if not previous_digit:
+        return None
+    return Shape(tuple(lengths), tuple(separators), tuple(narrower))
+
+
+def _places(items: Any) -> list[frozenset[int]] | None:
+    """The codes each character of a fixed-width pattern may be, or None for other patterns."""
+    places: list[frozenset[int]] = []
+    for op, value in items:
+        if op is re_constants.MAX_REPEAT and value[0] == value[1]:
+            inner = _places(value[2])
+            if inner is None:
+                return None
+            places.extend(inner * value[0])
+            continue
+        codes = _codes(op, value)
+        if codes is None:
+            return None
+        places.append(codes)
+    return places
+
+
+def _codes(op: Any, value: Any) -> frozenset[int] | None:
+    """The ASCII codes a literal or a class of literals and ranges matches, else None."""
+    if op is re_constants.LITERAL:
+        return frozenset({value}) if value < 128 else None
+    if op is not re_constants.IN:
+        return None
+    codes: set[int] = set()
+    for kind, member in value:
+        if kind is re_constants.LITERAL and member < 128:
+            codes.add(member)
+        elif kind is re_constants.RANGE and member[1] < 128:
+            codes.update(range(member[0], member[1] + 1))
+        else:
+            return None
+    return frozenset(codes)
+
+
+@dataclass(frozen=True)
+class Runs:
+    """The corpus's maximal runs of ASCII digits, as every digit-group detector reads them."""
+
+    starts: np.ndarray
+    lengths: np.ndarray
+    linked: np.ndarray
+    """Whether the next run begins two characters after this one ends (one between)."""
+    between: np.ndarray
+    """The code of the character after each run."""
+
+    @classmethod
+    def of(cls, corpus: Corpus) -> Runs:
+        starts, ends = corpus.digit_runs
+        linked = np.zeros(len(starts), dtype=bool)
+        np.equal(starts[1:], ends[:-1] + 1, out=linked[:-1])
+        return cls(starts, ends - starts, linked, corpus.codes[ends])
+
+
+def matches(
+    detector: PatternDetector, found: Shape, corpus: Corpus, runs: Runs
+) -> tuple[np.ndarray, np.ndarray]:
+    """Byte spans into the joined text of the detector's values (group 2 of its search's
+    leftmost-first matches in each text)."""
+    count = len(found.lengths)
+    # Candidate i: runs i .. i + count - 1 are the groups (checked group by group, on the
+    # candidates left: the first check keeps few).
+    first = found.lengths[0]
+    candidate = np.flatnonzero(runs.lengths == first if count > 1 else runs.lengths >= first)
+    for group in range(1, count):
+        at = candidate + (group - 1)
+        candidate = candidate[
+            runs.linked[at] & code_table(found.separators[group - 1])[runs.between[at]]
+        ]
+        size = runs.lengths[candidate + group]
+        wanted = found.lengths[group]
+        candidate = candidate[size == wanted if group < count - 1 else size >= wanted]
+    value_start = runs.starts[candidate]
+    codes = corpus.codes
+    for offset, allowed in found.narrower:
+        value_start = value_start[code_table(allowed)[codes[value_start + offset]]]
+    assert detector.lead is not None
+    value_start = value_start[~in_class(detector.lead, corpus, value_start - 1)]
+    width = sum(found.lengths) + len(found.separators)
+    value_end = value_start + width
+    # A candidate whose lead lies inside the previous kept match is not met by the search.
+    if len(value_start) > 1 and (value_start[1:] - 1 < value_end[:-1]).any():
+        kept: list[int] = []
+        reached = -1
+        for index, begin in enumerate(value_start.tolist()):
+            if begin - 1 >= reached:
+                kept.append(index)
+                reached = begin + width
+        value_start, value_end = value_start[kept], value_end[kept]
+    return corpus.bytes_of(value_start), corpus.bytes_of(value_end)
