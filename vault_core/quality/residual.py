@@ -5,9 +5,9 @@ found, with a Wilson score interval.
 Why a sample and the full engine: ``no_pii_left`` scans every row with the pattern recognizers
 that did the anonymizing, so a name NER missed passes it. NER on every row would cost as much as
 the findings stage again (about 5 CPU-s per MB here); a few hundred records bound the rate
-tightly enough to gate on. The sample is drawn from the rows ordered by record id (Delta keeps
-no row order) with a seeded generator: the same table version, size and seed give the same
-sample, and both are recorded.
+tightly enough to gate on. The sample is the records whose ids' digests keyed by the seed come
+first (Delta keeps no row order, and a sample drawn this way can be taken one partition at a
+time): the same rows, size and seed give the same sample, and both are recorded.
 
 Findings that lie inside a placeholder the policy wrote (``<TYPE>``, a token, a pseudonym: see
 :mod:`vault_core.pii.placeholders`) are not residual PII: they are counted apart
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any, Protocol
 
+import blake3
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -143,14 +144,44 @@ class ResidualEstimate:
         }
 
 
+def sample_keys(ids: pa.Array | pa.ChunkedArray, seed: int) -> np.ndarray:
+    """Each record id's place in the sample of ``seed``: the first 8 bytes of its BLAKE3 digest
+    keyed by the seed, as unsigned integers (a stable, uniform order unrelated to the ids')."""
+    key = blake3.blake3(f"vault residual sample {seed}".encode()).digest()
+    return np.fromiter(
+        (
+            int.from_bytes(blake3.blake3(value.encode(), key=key).digest(length=8), "little")
+            for value in ids.to_pylist()
+        ),
+        dtype=np.uint64,
+        count=len(ids),
+    )
+
+
+def smallest(table: pa.Table, size: int, seed: int, id_column: str) -> pa.Table:
+    """The ``size`` rows of ``table`` whose ids come first in the sample of ``seed`` (see
+    :func:`sample_keys`), ordered by id: the seeded sample without replacement. The sample of
+    the union of tables is the sample of their samples, so it is drawn one partition at a time
+    in memory bounded by a partition's ids."""
+    if table.num_rows <= size:
+        chosen = np.arange(table.num_rows)
+    else:
+        keys = sample_keys(table.column(id_column), seed)
+        kth = np.partition(keys, size - 1)[size - 1]
+        candidates = np.flatnonzero(keys <= kth)
+        # Ties (equal 64-bit keys) broken by id, whatever the storage order.
+        ids = table.column(id_column).take(pa.array(candidates)).to_pylist()
+        order = sorted(range(len(candidates)), key=lambda i: (int(keys[candidates[i]]), ids[i]))
+        chosen = candidates[order[:size]]
+    picked = table.take(pa.array(chosen, type=pa.int64()))
+    return picked.take(pc.sort_indices(picked, sort_keys=[(id_column, "ascending")]))
+
+
 def sample_rows(table: pa.Table, size: int, seed: int, id_column: str) -> pa.Table:
-    """``size`` rows of ``table`` drawn without replacement by a generator seeded with ``seed``,
-    from the rows sorted by ``id_column`` (so the storage order does not matter)."""
-    ordered = table.take(pc.sort_indices(table, sort_keys=[(id_column, "ascending")]))
-    if ordered.num_rows <= size:
-        return ordered
-    chosen = np.sort(np.random.default_rng(seed).choice(ordered.num_rows, size, replace=False))
-    return ordered.take(pa.array(chosen))
+    """``size`` rows of ``table`` drawn without replacement under ``seed``: the rows whose keyed
+    digests of their id come first (:func:`smallest`), so neither the storage order nor the
+    partitions the rows are read in change the sample."""
+    return smallest(table, size, seed, id_column)
 
 
 def estimate(

@@ -36,7 +36,7 @@ from vault_core.quality.residual import (
     ResidualPiiSpec,
     TableDetector,
     estimate,
-    sample_rows,
+    smallest,
 )
 from vault_core.quality.suite import ExpectationSuiteSpec
 from vault_core.stages._common import (
@@ -200,16 +200,20 @@ def residual_estimate(
     if key is not None and (found := cache.get(RESIDUAL_CHECK, WHOLE, key)) is not None:
         return replace(_estimate_of(found), partitions=len(chosen), reused=True)
     url, options = vault.table_url(spec.name, "anonymized"), _options(vault)
-    ids = []
+    # The sample of every partition is the sample of the partitions' own samples
+    # (:func:`~vault_core.quality.residual.smallest`): drawn one partition at a time, memory
+    # follows one partition's record ids, not the whole range's (5.1M ids over 20 days held
+    # ~400 MB in the worker).
+    population, drawn = 0, []
     for state in chosen:
-        ids.append(
-            ptables.read_partition(
-                url, state.partition, version=state.delta_version, columns=[RECORD_ID, PARTITION],
-                storage_options=options,
-            )
+        ids = ptables.read_partition(
+            url, state.partition, version=state.delta_version, columns=[RECORD_ID, PARTITION],
+            storage_options=options,
         )  # fmt: skip
-    population = pa.concat_tables(ids)
-    sample = sample_rows(population, check.sample_size, check.seed, RECORD_ID)
+        population += ids.num_rows
+        drawn.append(smallest(ids, check.sample_size, check.seed, RECORD_ID))
+        del ids
+    sample = smallest(pa.concat_tables(drawn), check.sample_size, check.seed, RECORD_ID)
     # The latest of the pinned versions (its schema holds every partition's columns), whatever
     # the order the run wrote them in: the same partitions give the same estimate (and key).
     latest = max(state.delta_version for state in chosen)
@@ -227,7 +231,7 @@ def residual_estimate(
                 )
             )  # fmt: skip
     rows = pa.concat_tables(parts) if parts else schema.empty_table().select([RECORD_ID, *columns])
-    found_now = estimate(rows, columns, engine, check, population=population.num_rows)
+    found_now = estimate(rows, columns, engine, check, population=population)
     result = replace(found_now, partitions=len(chosen))
     if key is not None and not vault.read_only:
         cache.put(RESIDUAL_CHECK, WHOLE, key, asdict(replace(result, partitions=0)))

@@ -7,7 +7,7 @@ import pytest
 
 from vault_core.pii import PiiEngine, PiiEngineConfig
 from vault_core.quality import ResidualPiiSpec, wilson_interval
-from vault_core.quality.residual import estimate, sample_rows
+from vault_core.quality.residual import estimate, sample_rows, smallest
 
 
 @pytest.mark.parametrize(
@@ -39,6 +39,28 @@ def test_when_seed_and_size_are_the_same_then_the_same_rows_whatever_the_storage
     first = sample_rows(table, 50, seed=7, id_column="record_id")
     assert first.equals(sample_rows(shuffled, 50, seed=7, id_column="record_id"))
     assert not first.equals(sample_rows(table, 50, seed=8, id_column="record_id"))
+
+
+@pytest.mark.parametrize("size", [1, 37, 200, 600])
+def test_when_the_sample_is_drawn_part_by_part_then_it_is_the_whole_tables_sample(
+    size: int,
+) -> None:
+    # residual_estimate draws each partition's sample, then the sample of those: the same rows
+    # as drawing from every partition at once, in memory bounded by one partition's ids.
+    table = _table(500, set())
+    parts = [table.slice(0, 120), table.slice(120, 300), table.slice(420, 80)]
+    whole = sample_rows(table, size, seed=11, id_column="record_id")
+    drawn = [smallest(part, size, 11, "record_id") for part in parts]
+    assert smallest(pa.concat_tables(drawn), size, 11, "record_id").equals(whole)
+    assert whole.num_rows == min(size, 500)
+
+
+def test_when_the_sample_is_drawn_then_it_spreads_over_the_id_range() -> None:
+    # The keyed digest's order is unrelated to the ids': a sample of 100 of 1,000 sequential
+    # ids falls in every tenth of the range (a sample of the lowest ids would not).
+    ids = sample_rows(_table(1000, set()), 100, seed=0, id_column="record_id")["record_id"]
+    tenths = {int(value[1:]) // 100 for value in ids.to_pylist()}
+    assert tenths == set(range(10))
 
 
 def test_when_some_records_keep_pii_then_the_rate_per_type_is_estimated_with_an_interval() -> None:
