@@ -125,6 +125,10 @@ class _Writer:
     panics ("Cannot start a runtime from within a runtime"). Here the producer runs on the
     calling thread and only finished batches cross over; the queue holds at most two, so memory
     stays bounded, and producing the next batch overlaps with writing the last.
+
+    The producer must not call deltalake while the writer runs either: a ``DeltaTable(...)`` on
+    the calling thread while ``write_deltalake`` waited for its first batch deadlocked once (both
+    threads idle, in a CI run). The stages read what they need from Delta before they feed.
     """
 
     def __init__(

@@ -199,8 +199,11 @@ def anonymize(
         == combine_digests({"code": code_version(spec, "pii_findings"), "raw": raw.data_version})
     )
 
+    # Read before the writer starts: no deltalake call on this thread while it writes.
+    objects = _objects(vault, spec, raw)
+
     def batches() -> Iterator[pa.RecordBatch]:
-        for address in _objects(vault, spec, raw):
+        for address in objects:
             records = _records(vault, spec, address, record_schema)
             records = columns.as_text(
                 records, [n for n in plan.rewritten if n in plan.entity or n in with_findings]

@@ -84,9 +84,12 @@ def find_pii(
     index_key = subject_key(vault, spec.name, create=True)
     indexed: list[pa.Table] = []  # keyed hashes and record ids: small beside the findings
 
+    # Read before the writer starts: no deltalake call on this thread while it writes.
+    objects = _objects(vault, spec, raw)
+
     def batches() -> Iterator[pa.RecordBatch]:
         nonlocal scanned
-        for address in _objects(vault, spec, raw):
+        for address in objects:
             records = _records(vault, spec, address, schema)
             plan = column_plan(spec, records.schema)
             texts = columns.as_text(records, plan.rewritten)
