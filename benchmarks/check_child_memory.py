@@ -31,7 +31,6 @@ from typing import Any
 
 MB = 1_000_000
 SECRET = "check-child-memory bench secret"
-DATASET = "tickets"
 
 
 def _status(pid: int) -> dict[str, float]:
@@ -50,20 +49,9 @@ def _reset_peak(pid: int) -> None:
 
 
 def _spec(landing: Path) -> Any:
-    from vault_core.dataset import DatasetSpec
-    from vault_core.pii import PiiEngineConfig
+    from scale_bench import _spec as scale_spec  # the scale benchmark's ticket dataset
 
-    return DatasetSpec(
-        name=DATASET,
-        source=f"{landing}/{{date}}/*.jsonl",
-        format="jsonl",
-        text_columns=["subject", "body"],
-        passthrough_columns=["ticket_id", "created_at", "channel", "priority"],
-        required_columns=["ticket_id", "body"],
-        partitioning="daily",
-        partition_start="2026-01-01",
-        pii=PiiEngineConfig(mode="patterns"),
-    )
+    return scale_spec(str(landing), "patterns")
 
 
 def build(cache: Path, work: Path, days: int) -> tuple[Any, Any, list[str]]:

@@ -73,22 +73,30 @@ def first_characters(regex: str) -> frozenset[int] | None:
     return _first(re_parser.parse(regex))
 
 
+def ascii_codes(op: Any, value: Any) -> frozenset[int] | None:
+    """The ASCII codes a parsed literal or class of literals and ranges matches (None for any
+    other item, or one that may match a non-ASCII character)."""
+    if op is re_constants.LITERAL:
+        return frozenset([value]) if value < 128 else None
+    if op is not re_constants.IN:
+        return None
+    codes: set[int] = set()
+    for kind, member in value:
+        if kind is re_constants.LITERAL and member < 128:
+            codes.add(member)
+        elif kind is re_constants.RANGE and member[1] < 128:
+            codes.update(range(member[0], member[1] + 1))
+        else:
+            return None
+    return frozenset(codes)
+
+
 def _first(items: Any) -> frozenset[int] | None:
     if not len(items):
         return None
     op, value = items[0]
-    if op is re_constants.LITERAL:
-        return frozenset([value]) if value < 128 else None
-    if op is re_constants.IN:
-        codes: set[int] = set()
-        for kind, member in value:
-            if kind is re_constants.LITERAL and member < 128:
-                codes.add(member)
-            elif kind is re_constants.RANGE and member[1] < 128:
-                codes.update(range(member[0], member[1] + 1))
-            else:
-                return None
-        return frozenset(codes)
+    if op is re_constants.LITERAL or op is re_constants.IN:
+        return ascii_codes(op, value)
     if op is re_constants.SUBPATTERN:
         return _first(value[-1])
     if op is re_constants.BRANCH:

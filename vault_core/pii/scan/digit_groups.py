@@ -22,6 +22,7 @@ import numpy as np
 
 from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.joined_text import Corpus
+from vault_core.pii.regex_bounds import ascii_codes
 from vault_core.pii.scan.judge import class_table, code_table, in_class
 
 ENABLED = True
@@ -87,28 +88,11 @@ def _places(items: Any) -> list[frozenset[int]] | None:
                 return None
             places.extend(inner * value[0])
             continue
-        codes = _codes(op, value)
+        codes = ascii_codes(op, value)
         if codes is None:
             return None
         places.append(codes)
     return places
-
-
-def _codes(op: Any, value: Any) -> frozenset[int] | None:
-    """The ASCII codes a literal or a class of literals and ranges matches, else None."""
-    if op is re_constants.LITERAL:
-        return frozenset({value}) if value < 128 else None
-    if op is not re_constants.IN:
-        return None
-    codes: set[int] = set()
-    for kind, member in value:
-        if kind is re_constants.LITERAL and member < 128:
-            codes.add(member)
-        elif kind is re_constants.RANGE and member[1] < 128:
-            codes.update(range(member[0], member[1] + 1))
-        else:
-            return None
-    return frozenset(codes)
 
 
 @dataclass(frozen=True)
