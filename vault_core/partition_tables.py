@@ -17,7 +17,7 @@ from __future__ import annotations
 import queue
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import blake3
@@ -272,12 +272,15 @@ def read_partition(
     columns: list[str] | None = None,
     row_filter: ds.Expression | None = None,
     storage_options: StorageOptions | None = None,
+    dictionary_columns: Sequence[str] = (),
 ) -> pa.Table:
-    """One partition's rows as a table (for what is small: manifests' addresses, findings)."""
+    """One partition's rows as a table (for what is small: manifests' addresses, findings);
+    ``dictionary_columns`` come dictionary-encoded (see :func:`vault_core.tables.open_dataset`)."""
     only = ds.field(PARTITION) == partition
     dataset = open_dataset(
-        url, version=version, storage_options=storage_options, partition_filter=only
-    )
+        url, version=version, storage_options=storage_options, partition_filter=only,
+        dictionary_columns=dictionary_columns,
+    )  # fmt: skip
     condition = only if row_filter is None else only & row_filter
     return dataset.to_table(columns=columns, filter=condition, batch_size=_WHOLE_ROW_GROUP)
 

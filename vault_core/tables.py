@@ -8,7 +8,7 @@ no-op, so a rerun over unchanged input leaves every table at the same Delta vers
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,9 +114,12 @@ def open_dataset(
     version: int | None = None,
     storage_options: StorageOptions | None = None,
     partition_filter: ds.Expression | None = None,
+    dictionary_columns: Sequence[str] = (),
 ) -> ds.Dataset:
     """The table at ``url`` (latest, or exactly Delta ``version``) as an Arrow dataset to scan
-    in batches; ``partition_filter`` prunes files by their partition values."""
+    in batches; ``partition_filter`` prunes files by their partition values.
+    ``dictionary_columns`` are read dictionary-encoded (for strings that repeat: each distinct
+    value is held once per batch)."""
     if not deltalake.DeltaTable.is_deltatable(
         url, storage_options=delta_options(storage_options, url)
     ):
@@ -137,11 +140,14 @@ def open_dataset(
     # ReadRangeCache::LazyImpl::~LazyImpl`` on an ``arrow::internal::ThreadPool`` worker). So no
     # Python object may reach Arrow's threads: local tables are read through Arrow's native
     # filesystem, other stores' files are copied into Arrow memory on this thread first.
+    read = ds.ParquetReadOptions(dictionary_columns=list(dictionary_columns))
     if _is_local(url):
         local, root = pafs.FileSystem.from_uri(dt.table_uri)  # decodes %20 and the like
-        dataset = dt.to_pyarrow_dataset(filesystem=pafs.SubTreeFileSystem(root, local))
+        dataset = dt.to_pyarrow_dataset(
+            filesystem=pafs.SubTreeFileSystem(root, local), parquet_read_options=read
+        )
         return dataset if partition_filter is None else dataset.filter(partition_filter)
-    return _in_arrow_memory(dt.to_pyarrow_dataset(), partition_filter)
+    return _in_arrow_memory(dt.to_pyarrow_dataset(parquet_read_options=read), partition_filter)
 
 
 def _is_local(url: str) -> bool:

@@ -93,3 +93,19 @@ def test_when_a_partition_is_read_then_its_chunks_do_not_share_buffers(tmp_path:
     pickle.dumps(table, protocol=5, buffer_callback=buffers.append)
     assert table.num_rows == rows
     assert sum(b.raw().nbytes for b in buffers) < 1.1 * table.nbytes  # was 2x
+
+
+def test_when_columns_are_read_as_dictionaries_then_the_values_are_the_same(
+    tmp_path: Path,
+) -> None:
+    schema = pa.schema([("kind", pa.string()), ("x", pa.int64()), (ptables.PARTITION, pa.string())])
+    kinds = [f"kind {i % 7}" for i in range(1_000)]
+    batch = pa.record_batch(
+        [pa.array(kinds), pa.array(range(1_000)), pa.array(["p"] * 1_000)], schema=schema
+    )
+    url = str(tmp_path / "table")
+    ptables.write_partition(url, schema, iter([batch]), "p")
+    table = ptables.read_partition(url, "p", columns=["kind", "x"], dictionary_columns=["kind"])
+    assert pa.types.is_dictionary(table.schema.field("kind").type)
+    assert table.schema.field("x").type == pa.int64()
+    assert table["kind"].cast(pa.string()).to_pylist() == kinds

@@ -168,8 +168,12 @@ def _objects(vault: Vault, spec: DatasetSpec, raw: PartitionState) -> list[str]:
         version=raw.delta_version,
         columns=[OBJECT_ADDRESS],
         storage_options=_options(vault),
+        dictionary_columns=[OBJECT_ADDRESS],  # one row per record, a few hundred objects
     )
-    return list(dict.fromkeys(manifest[OBJECT_ADDRESS].to_pylist()))
+    # Arrow's unique keeps the order of first appearance.
+    unique = pc.unique(manifest[OBJECT_ADDRESS].unify_dictionaries())
+    addresses: list[str] = unique.dictionary_decode().to_pylist()
+    return addresses
 
 
 def _records(vault: Vault, spec: DatasetSpec, address: str, schema: pa.Schema) -> pa.Table:

@@ -127,34 +127,49 @@ def _output_schema(
     return _with_partition(pa.schema(fields)), plan
 
 
+# The findings' strings that repeat from row to row, read dictionary-encoded: each distinct
+# value is held once per batch. Held whole as plain strings, a 100 MB day's findings made the
+# anonymized step the worker's memory peak (issue 13; benchmarks/stage_memory.py).
+_REPEATED_STRINGS = ["record_id", "column", "entity_type", "detector", OBJECT_ADDRESS]
+
+
 class _FindingsByObject:
     """A partition's findings, read once, handed out object by object (a filtered read per
-    object would scan the whole partition's findings each time)."""
+    object would scan the whole partition's findings each time). Held with their repeated
+    strings dictionary-encoded; each object's slice is decoded when it is handed out."""
 
     def __init__(self, table: pa.Table) -> None:
-        findings = table.select(FINDINGS_SCHEMA.names).cast(FINDINGS_SCHEMA)
-        self.columns = set(pc.unique(findings["column"]).to_pylist())
-        addresses = pc.dictionary_encode(table[OBJECT_ADDRESS].combine_chunks())
-        codes = addresses.indices.to_numpy(zero_copy_only=False)
+        addresses = table[OBJECT_ADDRESS]
+        if pa.types.is_dictionary(addresses.type):
+            addresses = addresses.unify_dictionaries()
+        else:
+            addresses = pc.dictionary_encode(addresses)  # one dictionary for every chunk
+        dictionary = (
+            addresses.chunk(0).dictionary if addresses.num_chunks else pa.array([], pa.string())
+        )
+        codes = np.concatenate(
+            [np.zeros(0, np.int64)]
+            + [c.indices.to_numpy(zero_copy_only=False) for c in addresses.chunks]
+        )
+        self.columns = set(pc.unique(table["column"].cast(pa.string())).to_pylist())
+        findings = table.select(FINDINGS_SCHEMA.names)
         # The stage writes findings object by object: usually each object's rows are already
-        # together (codes number objects by first appearance) and slices cost nothing.
+        # together in code order and slices cost nothing.
         if len(codes) > 1 and bool((np.diff(codes) < 0).any()):
             # Stable: each object's findings keep their order in the table.
             findings = findings.take(pa.array(np.argsort(codes, kind="stable")))
         self._table = findings
-        counts = np.bincount(codes, minlength=len(addresses.dictionary))
+        counts = np.bincount(codes, minlength=len(dictionary))
         ends = np.cumsum(counts)
         self._slices = {
             str(address): (int(end - count), int(count))
-            for address, count, end in zip(
-                addresses.dictionary.to_pylist(), counts, ends, strict=True
-            )
+            for address, count, end in zip(dictionary.to_pylist(), counts, ends, strict=True)
         }
 
     def of(self, address: str) -> pa.Table:
         """The findings of the records sealed in object ``address``, in table order."""
         start, count = self._slices.get(address, (0, 0))
-        return self._table.slice(start, count)
+        return self._table.slice(start, count).cast(FINDINGS_SCHEMA)
 
 
 def anonymize(
@@ -185,6 +200,7 @@ def anonymize(
             vault.table_url(spec.name, "pii_findings"), partition,
             version=findings_state.delta_version,
             columns=[*FINDINGS_SCHEMA.names, OBJECT_ADDRESS], storage_options=options,
+            dictionary_columns=_REPEATED_STRINGS,
         )
     )  # fmt: skip
     with_findings = findings.columns

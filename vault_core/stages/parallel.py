@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from vault_core.dataset import DatasetSpec
+from vault_core.memory import release_freed_memory
 from vault_core.pii import PiiEngine, PiiEngineConfig
 from vault_core.settings import VaultSettings
 from vault_core.stages.anonymized import AnonymizedResult, anonymize
@@ -75,13 +76,17 @@ def run_task(task: PartitionTask) -> StageResult:
 
 
 def run_stage(task: PartitionTask, vault: Vault, engine: PiiEngine | None) -> StageResult:
-    """The stage function a serial run calls, for ``task``'s partition."""
-    if task.stage == "raw":
-        return ingest_raw(vault, task.spec, task.partition)
-    assert engine is not None, f"{task.stage} needs a PII engine"
-    if task.stage == "pii_findings":
-        return find_pii(vault, task.spec, engine, task.partition)
-    return anonymize(vault, task.spec, engine, task.partition)
+    """The stage function a serial run calls, for ``task``'s partition; what it freed goes back
+    to the system before the next stage starts (see :mod:`vault_core.memory`)."""
+    try:
+        if task.stage == "raw":
+            return ingest_raw(vault, task.spec, task.partition)
+        assert engine is not None, f"{task.stage} needs a PII engine"
+        if task.stage == "pii_findings":
+            return find_pii(vault, task.spec, engine, task.partition)
+        return anonymize(vault, task.spec, engine, task.partition)
+    finally:
+        release_freed_memory()
 
 
 def _one_math_thread() -> None:

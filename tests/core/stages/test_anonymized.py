@@ -13,7 +13,7 @@ import pytest
 from vault_core import columns
 from vault_core.pii import FINDINGS_SCHEMA, Finding, PiiEngine, PiiEngineConfig, findings_to_table
 from vault_core.stages import OBJECT_ADDRESS, audit
-from vault_core.stages.anonymized import _FindingsByObject
+from vault_core.stages.anonymized import _REPEATED_STRINGS, _FindingsByObject
 from vault_demo.synthetic import _build_pools, _ticket_lines
 
 PATTERNS = PiiEngine(PiiEngineConfig(mode="patterns"))
@@ -77,14 +77,30 @@ def _findings(rows: list[tuple[str, str]]) -> pa.Table:
     return table.append_column(OBJECT_ADDRESS, pa.array([address for _, address in rows]))
 
 
+def _as_read(table: pa.Table) -> pa.Table:
+    """``table`` as the stage reads it: repeated strings dictionary-encoded, in two chunks whose
+    dictionaries differ (one per row group)."""
+    half = table.num_rows // 2
+    chunks = [table.slice(0, half), table.slice(half)]
+    encoded = []
+    for chunk in chunks:
+        for name in _REPEATED_STRINGS:
+            index = chunk.schema.get_field_index(name)
+            chunk = chunk.set_column(index, name, pc.dictionary_encode(chunk[name]))
+        encoded.append(chunk)
+    return pa.concat_tables(encoded)
+
+
+@pytest.mark.parametrize("read", [False, True])
 @pytest.mark.parametrize("grouped", [True, False])
 def test_when_findings_are_split_by_object_then_each_object_gets_its_own_in_table_order(
-    grouped: bool,
+    grouped: bool, read: bool
 ) -> None:
     rows = [("a", "o1"), ("b", "o1"), ("c", "o2"), ("d", "o3"), ("e", "o3")]
     if not grouped:  # the table holds no promise of order
         rows = [rows[3], rows[0], rows[2], rows[4], rows[1]]
-    by_object = _FindingsByObject(_findings(rows))
+    table = _findings(rows)
+    by_object = _FindingsByObject(_as_read(table) if read else table)
     assert by_object.columns == {"body"}
     for address in ("o1", "o2", "o3"):
         part = by_object.of(address)
