@@ -20,7 +20,6 @@ import dagster as dg
 
 from vault_core.dataset import DatasetSpec
 from vault_core.partitions import UNPARTITIONED
-from vault_core.pii.isolated import IsolatedEngine
 from vault_core.quality import RESIDUAL_CHECK, ExpectationSuiteSpec
 from vault_core.quality.contract import dataset_suites
 from vault_core.registry import TRAINING_READY
@@ -105,9 +104,7 @@ def _suite_check(
 def _residual_check(spec: DatasetSpec, key: dg.AssetKey) -> dg.AssetChecksDefinition:
     check = spec.residual_pii
     assert check is not None
-    # The full engine runs in a child process (one per worker, loaded once): loaded in the
-    # worker, its models (~500 MB) would sit beside the patterns-mode stages' batches.
-    engine = IsolatedEngine(spec.pii.model_copy(update={"mode": "full"}))
+    engine = check_stage.residual_engine(spec)  # in the worker's check child, loaded once
 
     @dg.asset_check(
         asset=key,

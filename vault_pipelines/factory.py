@@ -45,6 +45,7 @@ from vault_core.dataset import DatasetSpec
 from vault_core.digest import combine_digests
 from vault_core.pii import PiiEngineConfig
 from vault_core.registry import AssetVersion, Provenance, UpstreamRef, head_commit
+from vault_core.stages.checks import warm_check_child
 from vault_core.stages.parallel import (
     PartitionTask,
     Stage,
@@ -151,6 +152,8 @@ def dataset_assets(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChec
         ):
             results = list(_stage_results(context, spec, "raw", vault, pii, workers, None))
             step.describe(lambda ol: ol.raw_datasets(the_vault, spec, results))
+        if any(not r.skipped for r in results):  # else the checks reuse their outcomes
+            _warm_checks(context, spec, anonymized_key)
         for result in results:
             assert isinstance(result, stages.RawResult)
             context.log.info(
@@ -407,6 +410,29 @@ def registration_event(record: AssetVersion, metadata: dict[str, Any]) -> dg.Ass
         ),
         tags={"dagster/data_version": f"{record.version}+{record.data_version}"},
     )
+
+
+# Executors that run every step of a run in the process that runs the first one.
+_IN_PROCESS_EXECUTORS = frozenset({"in_process", "execute_in_process_executor"})
+
+
+def _warm_checks(
+    context: dg.AssetExecutionContext, spec: DatasetSpec, anonymized_key: dg.AssetKey
+) -> None:
+    """When this run's checks of ``anonymized_key`` will run in this process, start loading
+    what they load in the check child now, while the next stages run (see
+    ``warm_check_child``). In a run of one small partition, Great Expectations' import and the
+    residual engine's load were most of the checks' step time. A step process of the
+    multiprocess executor ends after its step: a child warmed there would be lost."""
+    if context.job_def.executor_def.name not in _IN_PROCESS_EXECUTORS:
+        return
+    run = context.run
+    if run.asset_check_selection is not None:
+        wanted = any(key.asset_key == anonymized_key for key in run.asset_check_selection)
+    else:
+        wanted = run.asset_selection is None or anonymized_key in run.asset_selection
+    if wanted:
+        warm_check_child(spec)
 
 
 def _stage_results(

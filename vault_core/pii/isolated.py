@@ -53,10 +53,29 @@ class IsolatedEngine:
             raise DetectionError(f"PII detection in a child process failed: {exc}") from exc
         return found
 
+    def load(self) -> None:
+        """:meth:`PiiEngine.load` in the child: its models loaded before the first detection.
+
+        Raises:
+            PiiError: What loading raised in the child (a model not installed, for instance).
+            DetectionError: If the child ended without a result.
+        """
+        try:
+            self.child.call("vault_core.pii.isolated:load_in_child", self.config.model_dump_json())
+        except ChildProcessError as exc:
+            raise DetectionError(
+                f"loading the PII engine in a child process failed: {exc}"
+            ) from exc
+
 
 def detect_in_child(config: str, table: pa.Table, text_columns: list[str]) -> pa.Table:
     """The child's side of :meth:`IsolatedEngine.detect_table`."""
     return _engine(config).detect_table(table, text_columns=text_columns)
+
+
+def load_in_child(config: str) -> None:
+    """The child's side of :meth:`IsolatedEngine.load`."""
+    _engine(config).load()
 
 
 @functools.lru_cache(maxsize=4)

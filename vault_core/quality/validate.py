@@ -118,6 +118,12 @@ class SuiteResult:
         }
 
 
+def load() -> None:
+    """Import Great Expectations and open its context now (several CPU-seconds, most of a
+    small partition's validation), ahead of the first validation."""
+    _context()
+
+
 def _context() -> Any:
     import great_expectations as gx
 

@@ -15,7 +15,9 @@ reports the same result, failures included.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -29,6 +31,8 @@ from vault_core.dataset import DatasetSpec
 from vault_core.ingest import RECORD_ID
 from vault_core.partition_state import PartitionState
 from vault_core.pii.engine import PiiEngineConfig
+from vault_core.pii.isolated import IsolatedEngine
+from vault_core.quality.contract import dataset_suites
 from vault_core.quality.residual import (
     RESIDUAL_CHECK,
     RateEstimate,
@@ -48,6 +52,8 @@ from vault_core.stages._common import (
 )
 from vault_core.tables import open_dataset
 from vault_core.vault import Vault
+
+_log = logging.getLogger(__name__)
 
 
 def checked_states(
@@ -236,3 +242,40 @@ def residual_estimate(
     if key is not None and not vault.read_only:
         cache.put(RESIDUAL_CHECK, WHOLE, key, asdict(replace(result, partitions=0)))
     return result
+
+
+def residual_engine(spec: DatasetSpec) -> IsolatedEngine:
+    """The residual check's engine: the dataset's detectors in ``full`` mode, run in the check
+    child (loaded in the worker, its models, ~500 MB, would sit beside the stages' batches)."""
+    return IsolatedEngine(spec.pii.model_copy(update={"mode": "full"}))
+
+
+def warm_check_child(spec: DatasetSpec) -> threading.Thread | None:
+    """Start loading, in the process's check child, what the checks of ``spec``'s anonymized
+    zone load at their first run (Great Expectations, the residual check's full engine), and
+    return at once (None: the dataset has no such checks).
+
+    For a worker that will run those checks after its stages (an in-process run): the child
+    loads on the other core while the stages run, instead of in the check's own time (most of
+    a small run's checks). The checks' calls wait for the loading to end (the child takes one
+    call at a time). A load that fails is only logged here, by its type: the check that needs
+    it raises it again.
+    """
+    loads: list[Callable[[], None]] = []
+    if dataset_suites(spec):
+        loads.append(functools.partial(shared_child().call, "vault_core.quality.validate:load"))
+    if spec.residual_pii is not None:
+        loads.append(residual_engine(spec).load)
+    if not loads:
+        return None
+
+    def load_all() -> None:
+        for load in loads:
+            try:
+                load()
+            except Exception as exc:  # raised again, with its message, by the check itself
+                _log.info("warming the check child: %s; the check loads it", type(exc).__name__)
+
+    thread = threading.Thread(target=load_all, name="vault-warm-check-child", daemon=True)
+    thread.start()
+    return thread

@@ -226,3 +226,36 @@ def test_when_the_vault_is_read_only_then_nothing_is_cached(
     assert checks.run_suite(reader, spec, contract_suite(spec), DAYS).reused == 0
     assert checks.run_suite(reader, spec, contract_suite(spec), DAYS).reused == 0
     assert not Path(checks.check_cache(vault, spec).root).exists()
+
+
+def _mapped(pid: int) -> str:
+    with open(f"/proc/{pid}/maps") as maps:
+        return maps.read()
+
+
+def _warmed(spec: DatasetSpec) -> str:
+    """The shared objects a fresh check child maps once warmed for ``spec``."""
+    from vault_core.child_process import shared_child
+
+    shared_child().close()  # a fresh child: nothing loaded yet
+    thread = checks.warm_check_child(spec)
+    assert thread is not None
+    thread.join(timeout=300)
+    assert not thread.is_alive()
+    pid = shared_child().pid
+    assert pid is not None
+    return _mapped(pid)
+
+
+def test_when_the_child_is_warmed_then_it_holds_great_expectations_and_the_full_engine(
+    tmp_path: Path,
+) -> None:
+    loaded = _warmed(_spec(tmp_path, residual_pii=ResidualPiiSpec(sample_size=10)))
+    assert "/spacy/" in loaded  # the residual check's full engine (NER)
+    assert "/pandas/_libs/" in loaded  # Great Expectations' frames
+
+
+def test_when_a_dataset_has_no_residual_check_then_no_engine_is_loaded(tmp_path: Path) -> None:
+    loaded = _warmed(_spec(tmp_path, residual_pii=None))
+    assert "/pandas/_libs/" in loaded
+    assert "/spacy/" not in loaded
