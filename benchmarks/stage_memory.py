@@ -6,7 +6,9 @@ sets it. Each of the first ``--days`` of ``--landing-cache`` (a folder of days m
 findings and anonymized stages in this process as a serial step runs them (``run_stage``;
 ``patterns`` mode, the scale benchmark's ticket dataset). ``VmHWM`` is reset before each
 stage (``clear_refs`` 5), so each row's peak is that stage's own; ``VmRSS`` after it shows what
-the stage left behind, and "Arrow after" what Arrow's pool still had allocated.
+the stage left behind, "Arrow after" what Arrow's pool still had allocated, and the JSON lines
+on stderr also the number of objects the garbage collector tracks (a leak of Python objects
+would show there).
 
 Usage: ``python benchmarks/stage_memory.py --landing-cache
 /work/landing-cache/200mb-100mb-per-day [--days 2] [--work /tmp/stage-memory]``.
@@ -72,6 +74,7 @@ def main() -> int:
         work()
         rows.append({"stage": name, **_status(os.getpid()),
                      "arrow": pa.total_allocated_bytes() / 1e6,
+                     "objects": len(gc.get_objects()),
                      "cpu_s": round(time.process_time() - started, 2)})  # fmt: skip
         print(rows[-1], file=sys.stderr)
 
