@@ -112,17 +112,21 @@ def _branch(items: list[Any]) -> Branch | None:
     if not items or len(items) > 3:
         return None
     first = ascii_codes(*items[0])
-    if first is None or not first <= _DIGITS:
-        return None
-    head, rest = (1, 1), items[1:]
-    if len(rest) == 2:
-        more = _digit_repeat(rest[0])
+    if first is not None and len(items) == 3:
+        more = _digit_repeat(items[1])
         if more is None:
             return None
-        head, rest = (1 + more[0], 1 + more[1]), rest[1:]
-    if len(rest) != 1 or rest[0][0] is not re_constants.MAX_REPEAT:
+        head = (1 + more[0], 1 + more[1])
+    elif first is not None and len(items) == 2:
+        head = (1, 1)
+    else:  # the head a repeated class of every digit: [0-9]{a,b}
+        repeat = _digit_repeat(items[0])
+        if repeat is None or repeat[0] < 1 or len(items) != 2:
+            return None
+        first, head = _DIGITS, repeat
+    if not first <= _DIGITS or items[-1][0] is not re_constants.MAX_REPEAT:
         return None
-    least, most, inner = rest[0][1]
+    least, most, inner = items[-1][1]
     if len(inner) != 2:
         return None
     separators = ascii_codes(*inner[0])
@@ -167,11 +171,15 @@ def matches(
     ends: list[np.ndarray] = []
     for branch in found.branches:
         low, high = branch.head
-        run = np.flatnonzero(
-            code_table(branch.first)[leading] & (lengths >= low) & (lengths <= high)
-        )
+        grows = _grows(branch, runs)
+        head = code_table(branch.first)[leading] & (lengths >= low)
+        if branch.repeats[0]:
+            # The head is the whole run (a group must follow it); most runs are followed by
+            # no group, which keeps few.
+            head &= (lengths <= high) & grows
+        run = np.flatnonzero(head)
         run = run[~in_class(detector.lead, corpus, starts[run] - 1)]
-        start, end = _read_groups(branch, runs, run)
+        start, end = _read_groups(branch, runs, grows, run)
         begins.append(start)
         ends.append(end)
     if found.openers:
@@ -186,26 +194,30 @@ def matches(
     return corpus.bytes_of(start[kept]), corpus.bytes_of(end[kept])
 
 
+def _grows(branch: Branch, runs: Runs) -> np.ndarray:
+    """Per run: whether a separator of the branch and a group's fewest digits follow it."""
+    grows = runs.linked & code_table(branch.separators)[runs.between]
+    grows[:-1] &= runs.lengths[1:] >= branch.group[0]
+    return grows
+
+
 def _read_groups(
-    branch: Branch, runs: Runs, run: np.ndarray
+    branch: Branch, runs: Runs, grows: np.ndarray, run: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Character spans of the branch's values whose head is each of ``run``."""
     starts, lengths = runs.starts, runs.lengths
-    end = starts[run] + lengths[run]
+    # A head shorter than its run ends the value inside it (no group can follow).
+    end = starts[run] + np.minimum(lengths[run], branch.head[1])
     count = np.zeros(len(run), dtype=np.int64)
     at = run.copy()
-    going = np.arange(len(run))
-    separator = code_table(branch.separators)
-    fewest, most = branch.group
-    for _ in range(min(branch.repeats[1], len(runs.starts))):
-        current = at[going]
-        going = going[runs.linked[current] & separator[runs.between[current]]]
-        following = at[going] + 1
-        size = lengths[following]
-        wide = size >= fewest
-        going, following, size = going[wide], following[wide], size[wide]
+    going = np.flatnonzero(lengths[run] <= branch.head[1])
+    most = branch.group[1]
+    for _ in range(min(branch.repeats[1], len(starts))):
+        going = going[grows[at[going]]]
         if not len(going):
             break
+        following = at[going] + 1
+        size = lengths[following]
         end[going] = starts[following] + np.minimum(size, most)
         count[going] += 1
         at[going] = following
