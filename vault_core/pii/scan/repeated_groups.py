@@ -169,18 +169,18 @@ def matches(
     begins: list[np.ndarray] = []
     ends: list[np.ndarray] = []
     for branch in found.branches:
-        # The cheapest tests first, on every run; the others on the runs left.
+        # Contiguous passes over every run, then the tests on the few runs left.
         low, high = branch.head
+        grows = _grows(branch, runs)
         if branch.repeats[0]:
             # The head is the whole run, and a group follows it (most runs have none).
-            run = np.flatnonzero((lengths >= low) & (lengths <= high) & runs.linked)
-            run = run[_grows(branch, runs, run)]
+            run = np.flatnonzero((lengths >= low) & (lengths <= high) & grows)
         else:
             run = np.flatnonzero(lengths >= low)
         if branch.first != _DIGITS:
             run = run[code_table(branch.first)[corpus.codes[starts[run]]]]
         run = run[~in_class(detector.lead, corpus, starts[run] - 1)]
-        start, end = _read_groups(branch, runs, run)
+        start, end = _read_groups(branch, runs, grows, run)
         begins.append(start)
         ends.append(end)
     if found.openers:
@@ -195,14 +195,16 @@ def matches(
     return corpus.bytes_of(start[kept]), corpus.bytes_of(end[kept])
 
 
-def _grows(branch: Branch, runs: Runs, run: np.ndarray) -> np.ndarray:
-    """Whether a separator of the branch and a group's fewest digits follow each run."""
-    grows = runs.linked[run] & code_table(branch.separators)[runs.between[run]]
-    grows[grows] = runs.lengths[run[grows] + 1] >= branch.group[0]  # (a linked run has a next)
+def _grows(branch: Branch, runs: Runs) -> np.ndarray:
+    """Per run: whether a separator of the branch and a group's fewest digits follow it."""
+    grows = runs.linked & code_table(branch.separators)[runs.between]
+    grows[:-1] &= runs.lengths[1:] >= branch.group[0]
     return grows
 
 
-def _read_groups(branch: Branch, runs: Runs, run: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _read_groups(
+    branch: Branch, runs: Runs, grows: np.ndarray, run: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Character spans of the branch's values whose head is each of ``run``."""
     starts, lengths = runs.starts, runs.lengths
     # A head shorter than its run ends the value inside it (no group can follow).
@@ -212,7 +214,7 @@ def _read_groups(branch: Branch, runs: Runs, run: np.ndarray) -> tuple[np.ndarra
     going = np.flatnonzero(lengths[run] <= branch.head[1])
     most = branch.group[1]
     for _ in range(min(branch.repeats[1], len(starts))):
-        going = going[_grows(branch, runs, at[going])]
+        going = going[grows[at[going]]]
         if not len(going):
             break
         following = at[going] + 1
