@@ -537,8 +537,11 @@ _REPEATED = (
     PatternDetector("OptionalGroups", "OPT_ID", r"[1-9](?:[ /][0-9]{3}){0,2}", 0.9, lead=r"[\w]"),
     PatternDetector("LongGroups", "LONG_ID", r"0[0-9]*(?:-[0-9]{1,3})+", 0.9, lead=r"[\w-]"),
     PatternDetector(
-        "Bracketed", "BRACKET_ID", r"[0-9]{1,2}(?:\.[0-9]{2}){1,3}|<[0-9]?[0-9]>-[0-9]{2}|#0",
-        0.9, lead=r"[\w<#]",
+        "Bracketed",
+        "BRACKET_ID",
+        r"[0-9]{1,2}(?:\.[0-9]{2}){1,3}|<[0-9]?[0-9]>-[0-9]{2}|#0",
+        0.9,
+        lead=r"[\w<#]",
     ),
 )
 _PHONE_PIECES = st.one_of(

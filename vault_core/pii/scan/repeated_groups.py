@@ -197,7 +197,7 @@ def matches(
 
 def _grows(branch: Branch, runs: Runs) -> np.ndarray:
     """Per run: whether a separator of the branch and a group's fewest digits follow it."""
-    grows = runs.linked & code_table(branch.separators)[runs.between]
+    grows: np.ndarray = runs.linked & code_table(branch.separators)[runs.between]
     grows[:-1] &= runs.lengths[1:] >= branch.group[0]
     return grows
 
