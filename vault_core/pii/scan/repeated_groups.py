@@ -235,6 +235,9 @@ def _opened(
     assert detector.lead is not None
     place = runs.starts[code_table(openers)[corpus.codes[runs.starts - 1]]] - 1
     place = place[~in_class(detector.lead, corpus, place - 1)]
+    if not len(place):  # (the joined text is decoded only when a place needs it)
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
     text = np.searchsorted(corpus.starts, place, side="right") - 1
     search = python_search(f"(?:{detector.pattern})")
     joined = corpus.joined
