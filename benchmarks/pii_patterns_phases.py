@@ -32,6 +32,7 @@ _WRAPPED = (
     ("vault_core.pii.scan.prefilter", "matches_in", True),
     ("vault_core.pii.scan.digit_groups", "matches", True),
     ("vault_core.pii.scan.digit_groups", "Runs.of", False),
+    ("vault_core.pii.scan.repeated_groups", "matches", True),
     ("vault_core.pii.engine", "PiiEngine.detect_table", False),
 )
 

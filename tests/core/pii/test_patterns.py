@@ -527,3 +527,97 @@ def test_when_pattern_is_digit_groups_then_shape_read_else_none(
     detector = PatternDetector("Probe", "PROBE_ID", pattern, 0.9, lead=lead)
     expected = None if shape is None else digit_groups.Shape(*shape)  # type: ignore[arg-type]
     assert digit_groups.shape(detector) == expected
+
+
+# Detectors read off the digit runs as a head run then separated groups: NationalPhone and
+# ZipCode, and shapes they do not have (unbounded groups and repeats, an opener before a digit
+# run that may be absent).
+_REPEATED = (
+    *(d for d in DETECTORS if d.name in ("NationalPhone", "ZipCode")),
+    PatternDetector("OptionalGroups", "OPT_ID", r"[1-9](?:[ /][0-9]{3}){0,2}", 0.9, lead=r"[\w]"),
+    PatternDetector("LongGroups", "LONG_ID", r"0[0-9]*(?:-[0-9]{1,3})+", 0.9, lead=r"[\w-]"),
+    PatternDetector(
+        "Bracketed",
+        "BRACKET_ID",
+        r"[0-9]{1,2}(?:\.[0-9]{2}){1,3}|<[0-9]?[0-9]>-[0-9]{2}|#0",
+        0.9,
+        lead=r"[\w<#]",
+    ),
+)
+_PHONE_PIECES = st.one_of(
+    st.sampled_from([*" -./()<>#\n", " (", ") ", "(0", "é", "ж", "a", "_", "+", "07700 063 966",
+                     "0490 75 40 81", "(37) 788-063", "60-56-85-91", "04.90.75.40.81"]),
+    st.integers(0, 10**12).map(str),
+    st.text("0123456789", min_size=1, max_size=10),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_PHONE_PIECES, max_size=30).map("".join), min_size=1, max_size=4))
+def test_when_repeated_groups_read_off_runs_then_same_matches_as_search(texts: list[str]) -> None:
+    import re
+
+    from vault_core.pii.joined_text import Corpus
+    from vault_core.pii.scan import digit_groups, repeated_groups
+
+    corpus = Corpus.of_texts(texts)
+    runs = digit_groups.Runs.of(corpus)
+    for detector in _REPEATED:
+        shape = repeated_groups.shape(detector)
+        assert shape is not None, detector.name
+        start, end = repeated_groups.matches(detector, shape, corpus, runs)
+        read = list(zip(corpus.chars(start).tolist(), corpus.chars(end).tolist(), strict=True))
+        searched = [
+            (int(origin) + match.start(2), int(origin) + match.end(2))
+            for text, origin in zip(texts, corpus.starts, strict=True)
+            for match in re.finditer(detector.search, text)
+        ]
+        assert read == searched, detector.name
+
+
+def test_when_repeated_groups_read_off_runs_then_same_findings_as_scanned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vault_core.pii.scan import repeated_groups
+
+    rng = random.Random(16)
+    pieces = ["07700 063 966", "0490 75 40 81", "(37) 788-063", "60-56-85-91", "612 34 56 78",
+              "04.90.75.40.81", "(030) 1234567", "0201-234-5678", "2021-02-11", "é", "ж ", " ",
+              "-", ".", "(", ")", "7", "\n", "phone ", "123456789", "0", "94105", "62704-1234",
+              "CA ", "zip "]  # fmt: skip
+    texts = [
+        *_long_texts(),
+        *("".join(rng.choice(pieces) for _ in range(300)) for _ in range(3)),
+    ]
+    repeated = [d.name for d in DETECTORS if repeated_groups.shape(d) is not None]
+    assert repeated == ["NationalPhone", "ZipCode"]
+    entities = pattern_entities()
+    assert repeated_groups.ENABLED
+    read_off = _in_order(scan_texts(texts, entities=entities, threshold=0.0))
+    monkeypatch.setattr(repeated_groups, "ENABLED", False)
+    assert _in_order(scan_texts(texts, entities=entities, threshold=0.0)) == read_off
+    for name in repeated:
+        assert sum(f.detector == f"vault:{name}" for fs in read_off for f in fs) > 50
+
+
+@pytest.mark.parametrize(
+    ("pattern", "lead", "readable"),
+    [
+        (r"0[0-9]{1,4}(?:[ .-][0-9]{2,8}){1,4}", r"[\w]", True),
+        (r"[1-9](?:-[0-9]{2}){2}|\((?:[0-9]{2})\)(?: [0-9]{3})?", r"[\w(]", True),
+        (r"[0-9]{2}(?:-[0-9]{2}){2}", r"[a-z]", False),  # a digit may lead
+        (r"[0-9](?:-[0-9]{2}){2}|[1-9](?: [0-9]{2})+", r"[\w]", False),  # both may begin 1
+        (r"[0-9](?:[ 0][0-9]{2})+", r"[\w]", False),  # a separator that may be a digit
+        (r"[0-9](?:[\n ][0-9]{2})+", r"[\w]", False),  # a line break
+        (r"[0-9](?: [0-9]{0,2})+", r"[\w]", False),  # a group that may be empty
+        (r"[0-9]{3}[ -][0-9]{3}", r"[\w]", False),  # one group: digit_groups' shape
+        (r"[0-9](?: [0-9])+|\(x[0-9]\)", r"[\w]", False),  # an opener without a digit after
+    ],
+)  # fmt: skip
+def test_when_pattern_is_repeated_groups_then_shape_read_else_none(
+    pattern: str, lead: str, readable: bool
+) -> None:
+    from vault_core.pii.scan import repeated_groups
+
+    detector = PatternDetector("Probe", "PROBE_ID", pattern, 0.9, lead=lead)
+    assert (repeated_groups.shape(detector) is not None) is readable

@@ -20,7 +20,7 @@ from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.hits import Hits
 from vault_core.pii.joined_text import ContextWords, Corpus, Haystack
 from vault_core.pii.regex_bounds import first_characters, narrowest, widest
-from vault_core.pii.scan import digit_groups
+from vault_core.pii.scan import digit_groups, repeated_groups
 from vault_core.pii.scan import prefilter as rare_prefilter
 from vault_core.pii.scan.judge import code_table, in_class, judge, match_each, python_search
 from vault_core.pii.scan.plan import (
@@ -59,6 +59,13 @@ def scan_columnar(
         shapes = [(d, digit_groups.shape(d)) for d in scanned]
         grouped = [(d, shape) for d, shape in shapes if shape is not None]
         scanned = [d for d, shape in shapes if shape is None]
+    # Alternatives of a digit run then separated groups (national phone numbers): read off
+    # the digit runs too (see vault_core.pii.scan.repeated_groups).
+    repeated: list[tuple[PatternDetector, repeated_groups.Shape]] = []
+    if repeated_groups.ENABLED:
+        forms = [(d, repeated_groups.shape(d)) for d in scanned]
+        repeated = [(d, form) for d, form in forms if form is not None]
+        scanned = [d for d, form in forms if form is None]
     # Rare detectors: the texts that may hold a match come from one shared Hyperscan pass,
     # and only those are scanned (see vault_core.pii.scan.prefilter).
     rare: tuple[PatternDetector, ...] = ()
@@ -137,10 +144,17 @@ def scan_columnar(
             corpus,
             placeholders=first.get_column(PLACEHOLDERS) if words else None,
         )
-        runs = digit_groups.Runs.of(corpus) if grouped else None
+        runs = digit_groups.Runs.of(corpus) if grouped or repeated else None
         for detector, shape in grouped:
             assert runs is not None
             start, end = digit_groups.matches(detector, shape, corpus, runs)
+            matches[detector.name] = start, end
+            found.append(
+                judge(detector, corpus, start, end, threshold, flags[detector.name], context)
+            )
+        for detector, form in repeated:
+            assert runs is not None
+            start, end = repeated_groups.matches(detector, form, corpus, runs)
             matches[detector.name] = start, end
             found.append(
                 judge(detector, corpus, start, end, threshold, flags[detector.name], context)
