@@ -313,7 +313,7 @@ def audit(
     and overlap resolution can let a candidate through once the finding that hid it is
     replaced. A window around each replacement could miss a finding that the whole cell shows,
     so every changed cell is scanned in full. Skipping anonymized values already audited in
-    another object of the partition would be safe, but on the tickets it would spare about 11%
+    another object of the partition would be safe, but on the tickets it would spare at most 11%
     of the scanned bytes at the price of a partition-wide lookup: not done. Passthrough columns
     were never scanned by the first pass, so their scan has nothing to reuse.
     """
