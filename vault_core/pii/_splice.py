@@ -3,8 +3,8 @@
 A Python loop that slices each text and joins the pieces costs a few hundred nanoseconds per
 span; with hundreds of thousands of spans per batch that was a large part of the anonymized
 stage (issue 13). Here the cells stay one UTF-8 buffer: character offsets become byte offsets
-with NumPy, and the output buffer is one ``bytes.join`` of slices (no per-byte index array, so
-memory stays about twice the cells' bytes).
+with NumPy, and the output is one Arrow ``take`` of the buffer's pieces between spans and of
+the replacements (no per-byte index array, so memory stays about twice the cells' bytes).
 """
 
 from __future__ import annotations
