@@ -165,8 +165,9 @@ def merge_cells(findings: FindingColumns, which: Ints, rows: Ints) -> MergedSpan
     member with the highest score (then the longest, then the first by start, end and table
     order); touching spans stay separate."""
     start, end = findings.start[which], findings.end[which]
-    order = np.lexsort((which, end, start, rows))
-    which, rows, start, end = which[order], rows[order], start[order], end[order]
+    if not _in_order(rows, start, end, which):  # the engine's findings usually are
+        order = np.lexsort((which, end, start, rows))
+        which, rows, start, end = which[order], rows[order], start[order], end[order]
     count = len(which)
     if count == 0:
         empty = np.empty(0, np.int64)
@@ -182,12 +183,17 @@ def merge_cells(findings: FindingColumns, which: Ints, rows: Ints) -> MergedSpan
     span_of = np.cumsum(new_span) - 1
     firsts = np.flatnonzero(new_span)
     merged_end = np.maximum.reduceat(end, firsts)
-    # The best member: highest score, then longest, then first in the order above.
-    score = findings.score[which]
-    best_order = np.lexsort((np.arange(count), -(end - start), -score, span_of))
-    best = best_order[
-        np.flatnonzero(np.r_[True, span_of[best_order][1:] != span_of[best_order][:-1]])
-    ]
+    # The best member: highest score, then longest, then first in the order above. Only spans
+    # of several members are sorted (most spans are one finding).
+    best = firsts.copy()
+    several = np.flatnonzero(np.diff(np.r_[firsts, count]) > 1)
+    if len(several):
+        members = np.flatnonzero(np.isin(span_of, several))
+        score = findings.score[which[members]]
+        length = (end - start)[members]
+        best_order = members[np.lexsort((members, -length, -score, span_of[members]))]
+        ranked = span_of[best_order]
+        best[several] = best_order[np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])]
     cell_firsts = np.flatnonzero(new_cell[firsts])
     return MergedSpans(
         rows=rows[firsts][cell_firsts],
@@ -196,3 +202,20 @@ def merge_cells(findings: FindingColumns, which: Ints, rows: Ints) -> MergedSpan
         end=merged_end,
         entity=findings.entity[which[best]],
     )
+
+
+def _in_order(rows: Ints, start: Ints, end: Ints, which: Ints) -> bool:
+    """Whether ``(rows, start, end, which)`` is already in lexicographic order, i.e. the stable
+    sort on those keys would leave it as it is."""
+    if len(rows) < 2:
+        return True
+    keys = (rows, start, end, which)
+    ordered = np.zeros(len(rows) - 1, bool)
+    tied = np.ones(len(rows) - 1, bool)
+    for key in keys:
+        step = np.diff(key)
+        ordered |= tied & (step > 0)
+        tied &= step == 0
+        if bool((~ordered & ~tied).any()):  # some pair decreases on this key and ties before
+            return False
+    return True

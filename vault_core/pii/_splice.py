@@ -3,8 +3,8 @@
 A Python loop that slices each text and joins the pieces costs a few hundred nanoseconds per
 span; with hundreds of thousands of spans per batch that was a large part of the anonymized
 stage (issue 13). Here the cells stay one UTF-8 buffer: character offsets become byte offsets
-with NumPy, and the output buffer is one ``bytes.join`` of slices (no per-byte index array, so
-memory stays about twice the cells' bytes).
+with NumPy, and the output is one Arrow ``take`` of the buffer's pieces between spans and of
+the replacements (no per-byte index array, so memory stays about twice the cells' bytes).
 """
 
 from __future__ import annotations
@@ -69,26 +69,33 @@ class CellBytes:
         sizes = np.diff(bounds)
         cell_of = np.repeat(np.arange(cells), sizes)
         piece_sizes = np.array([len(piece) for piece in pieces], np.int64)
-        piece_at = len(self.data) + np.r_[0, np.cumsum(piece_sizes)[:-1]].astype(np.int64)
-        # Segments in output order: per cell, (kept text, replacement) per span, then the tail.
-        position = 2 * np.arange(spans) + cell_of
+        # The cells' bytes cut at every span's start and end are tiles that follow each other
+        # (per cell: kept text, span, kept text, ..., tail; cells are contiguous): one Arrow
+        # array over the same buffer, the pieces as tiles after them. The output is those
+        # tiles taken in order, spans swapped for their pieces, by one Arrow ``take`` (a Python
+        # slice per segment and a join cost ~25 ms per 20k rows of tickets).
+        tiles = 2 * spans + cells
+        position = 2 * np.arange(spans) + cell_of  # kept text before span j; j is next
         tails = 2 * bounds[1:] + np.arange(cells)
-        seg_from = np.empty(2 * spans + cells, np.int64)
-        seg_to = np.empty(2 * spans + cells, np.int64)
         previous_end = np.r_[0, ends[:-1]]
         previous_end[bounds[:-1]] = self.offsets[:-1]
-        seg_from[position], seg_to[position] = previous_end, starts
-        seg_from[position + 1] = piece_at[piece_of]
-        seg_to[position + 1] = piece_at[piece_of] + piece_sizes[piece_of]
-        seg_from[tails], seg_to[tails] = ends[bounds[1:] - 1], self.offsets[1:]
-        source = self.data + b"".join(pieces)
-        out = b"".join(
-            [source[a:b] for a, b in zip(seg_from.tolist(), seg_to.tolist(), strict=True)]
+        tile_start = np.empty(tiles, np.int64)
+        tile_start[position], tile_start[position + 1] = previous_end, starts
+        tile_start[tails] = ends[bounds[1:] - 1]
+        piece_start = len(self.data) + np.r_[0, np.cumsum(piece_sizes)].astype(np.int64)
+        source = pa.LargeStringArray.from_buffers(
+            tiles + len(pieces),
+            pa.py_buffer(np.r_[tile_start, piece_start].astype(np.int64).tobytes()),
+            pa.py_buffer(self.data + b"".join(pieces)),
         )
-        removed = np.add.reduceat(ends - starts, bounds[:-1])
-        added = np.add.reduceat(piece_sizes[piece_of], bounds[:-1])
-        lengths = np.diff(self.offsets) - removed + added
-        offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+        order = np.arange(tiles, dtype=np.int64)
+        order[position + 1] = tiles + piece_of
+        taken = source.take(pa.array(order))
+        _, taken_offsets, out = taken.buffers()
+        ends_at = np.frombuffer(taken_offsets, np.int64)[taken.offset : taken.offset + tiles + 1]
+        # Cell k ends where its tail (tile tails[k]) ends.
+        offsets = ends_at[np.r_[0, tails + 1]] - ends_at[0]
+        data = pa.py_buffer(b"") if out is None else out.slice(int(ends_at[0]))
         return pa.LargeStringArray.from_buffers(
-            cells, pa.py_buffer(offsets.tobytes()), pa.py_buffer(out)
+            cells, pa.py_buffer(offsets.astype(np.int64).tobytes()), data
         )

@@ -148,14 +148,14 @@ def sample_keys(ids: pa.Array | pa.ChunkedArray, seed: int) -> np.ndarray:
     """Each record id's place in the sample of ``seed``: the first 8 bytes of its BLAKE3 digest
     keyed by the seed, as unsigned integers (a stable, uniform order unrelated to the ids')."""
     key = blake3.blake3(f"vault residual sample {seed}".encode()).digest()
-    return np.fromiter(
-        (
-            int.from_bytes(blake3.blake3(value.encode(), key=key).digest(length=8), "little")
-            for value in ids.to_pylist()
-        ),
-        dtype=np.uint64,
-        count=len(ids),
+    # The ids' UTF-8 bytes straight from Arrow, the digests read as little-endian integers in one
+    # go: the same keys, without a str, an encode and an int per id (~1.4x on a day's ids).
+    values = pc.cast(ids, pa.large_binary())
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    digests = b"".join(
+        [blake3.blake3(value, key=key).digest(length=8) for value in values.to_pylist()]
     )
+    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
 
 
 def smallest(table: pa.Table, size: int, seed: int, id_column: str) -> pa.Table:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import blake3
 import pyarrow as pa
 import pytest
 
 from vault_core.pii import PiiEngine, PiiEngineConfig
 from vault_core.quality import ResidualPiiSpec, wilson_interval
-from vault_core.quality.residual import estimate, sample_rows, smallest
+from vault_core.quality.residual import estimate, sample_keys, sample_rows, smallest
 
 
 @pytest.mark.parametrize(
@@ -84,3 +85,15 @@ def test_when_only_placeholders_are_found_then_they_are_not_residual_pii() -> No
     found = estimate(table, ["body"], engine, ResidualPiiSpec(sample_size=50, max_rate=0.0))
     assert found.passed
     assert found.by_type["ANY"].records == 0
+
+
+def test_when_ids_are_keyed_then_each_key_is_its_blake3_digests_first_8_bytes() -> None:
+    # The documented sample order (docs/quality.md): recorded samples stay reproducible.
+    ids = pa.chunked_array([["a", "é-2"], ["0" * 32, ""]])
+    key = blake3.blake3(b"vault residual sample 7").digest()
+    expected = [
+        int.from_bytes(blake3.blake3(i.encode(), key=key).digest(length=8), "little")
+        for i in ["a", "é-2", "0" * 32, ""]
+    ]
+    assert sample_keys(ids, 7).tolist() == expected
+    assert sample_keys(ids.combine_chunks(), 7).tolist() == expected
