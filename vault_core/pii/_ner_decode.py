@@ -95,10 +95,9 @@ class Decoder:
         # contribution to the hidden layer at each of the 3 feature slots (row 0: padding).
         tokvecs = self._model.layers[0].predict(list(docs))
         cached, _ = self._lower(tokvecs, False)
-        n_features = cached.shape[1]
         width = cached.shape[2] * cached.shape[3]
-        table = [np.ascontiguousarray(cached[:, f].reshape(cached.shape[0], width))
-                 for f in range(n_features)]  # fmt: skip
+        # (token + 1, feature slot, hidden x piece); a view, as big as spaCy's own cache.
+        table = cached.reshape(cached.shape[0], cached.shape[1], width)
         bias = self._lower.get_param("b").reshape(width)
         pieces = cached.shape[3]
         arrays = [doc.to_array([IS_SPACE, SENT_START, ENT_IOB]) for doc in docs if len(doc)]
@@ -130,8 +129,8 @@ class Decoder:
             # the token before B(0) if one is open. -1 (padding) otherwise; +1 for row 0.
             f1 = np.where(opened, base + ent_start[:active] + 1, 0)
             f2 = np.where(opened, b0, 0)
-            hidden = table[0][b0 + 1] + table[1][f1]
-            hidden += table[2][f2]
+            hidden = table[b0 + 1, 0] + table[f1, 1]
+            hidden += table[f2, 2]
             hidden += bias
             hidden = hidden.reshape(active, -1, pieces).max(axis=2)
             scores = hidden @ self._upper_w.T
