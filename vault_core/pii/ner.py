@@ -1,5 +1,6 @@
 """Named-entity recognition in ``full`` mode: spaCy NER on the pieces of text that can hold a
-name, each distinct piece once, on ``n_process`` forked workers.
+name, each distinct piece once, on ``n_process`` forked workers: spaCy's network, its
+transitions decoded with numpy (:mod:`vault_core.pii._ner_decode`, same entities).
 
 A piece is a run of sentences with a capitalised word after a lower-case one (or a short text
 with a capital) that lies outside the pattern detectors' findings; pieces holding only common
