@@ -1,5 +1,6 @@
 """Named-entity recognition in ``full`` mode: spaCy NER on the pieces of text that can hold a
-name, each distinct piece once, on ``n_process`` forked workers.
+name, each distinct piece once, on ``n_process`` forked workers: spaCy's network, its
+transitions decoded with numpy (:mod:`vault_core.pii._ner_decode`, same entities).
 
 A piece is a run of sentences with a capitalised word after a lower-case one (or a short text
 with a capital) that lies outside the pattern detectors' findings; pieces holding only common
@@ -17,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from vault_core.pii import offline
+from vault_core.pii._ner_decode import Decoder, TokenEntity, supports
 from vault_core.pii.exceptions import DetectionError
 from vault_core.pii.finding import NER_DETECTOR, Finding
 from vault_core.pii.first_names import first_names, name_word_frequencies
@@ -111,6 +113,7 @@ class Ner:
         self._label_words = _LABEL_WORDS | context_words
         self._lock = threading.Lock()
         self._nlp: Any = None
+        self._decoder: Decoder | None = None
         self._fitter: NameFitter | None = None
 
     def nlp(self) -> Any:
@@ -122,7 +125,12 @@ class Ner:
         with self._lock:
             if self._nlp is None:
                 self._fitter = NameFitter(first_names(), name_word_frequencies())
-                self._nlp = offline.load_spacy_for_ner(self.spacy_model)
+                nlp = offline.load_spacy_for_ner(self.spacy_model)
+                ner = nlp.get_pipe("ner")
+                # Only NER left (see load_spacy_for_ner): decode its entities with numpy.
+                if nlp.pipe_names == ["ner"] and supports(ner):
+                    self._decoder = Decoder(ner)
+                self._nlp = nlp
             return self._nlp
 
     def fitter(self) -> NameFitter:
@@ -166,7 +174,9 @@ class Ner:
             n_process = 1
         pieces = list(units)
         try:
-            entities = _ner_entities(nlp, self.fitter(), pieces, self.batch_size, n_process)
+            entities = _ner_entities(
+                _Runner(nlp, self._decoder, self.fitter()), pieces, self.batch_size, n_process
+            )
             for piece, ents in zip(pieces, entities, strict=True):
                 for start, end, label, text in ents:
                     entity_type = SPACY_LABEL_TO_ENTITY.get(label)
@@ -231,23 +241,59 @@ def _first_is_name(text: str, start: int, end: int, fitter: NameFitter) -> bool:
 _Entity = tuple[int, int, str, str | None]
 
 
-def _doc_entities(doc: Any, fitter: NameFitter) -> list[_Entity]:
-    text = doc.text
-    fitted = fitter.fit(text, [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents])
+def _fitted(text: str, ents: list[tuple[int, int, str]], fitter: NameFitter) -> list[_Entity]:
+    fitted = fitter.fit(text, ents)
     return [
         (start, end, label, None if " " in text[start:end] else text[start:end])
         for start, end, label in fitted
     ]
 
 
-_worker_nlp: Any = None
-_worker_fitter: NameFitter | None = None
+class _Runner:
+    """The NER of a list of pieces: spaCy's network, then :mod:`vault_core.pii._ner_decode`'s
+    decoding where the model allows it (else ``nlp.pipe``), then the name fitting."""
+
+    def __init__(self, nlp: Any, decoder: Decoder | None, fitter: NameFitter) -> None:
+        self.nlp = nlp
+        self.decoder = decoder
+        self.fitter = fitter
+
+    def entities(self, pieces: list[str], batch_size: int) -> list[list[_Entity]]:
+        fitter = self.fitter
+        if self.decoder is None:
+            return [
+                _fitted(doc.text, [(e.start_char, e.end_char, e.label_) for e in doc.ents], fitter)
+                for doc in self.nlp.pipe(pieces, batch_size=batch_size)
+            ]
+        make_doc = self.nlp.make_doc
+        found: list[list[_Entity]] = []
+        # spaCy's batching (Parser.pipe): batches of batch_size, each sorted by length and cut
+        # into quarters; the network's floats depend on the batch, so the same batches give
+        # the same entities as nlp.pipe.
+        sub_size = max(batch_size // 4, 2)
+        for first in range(0, len(pieces), batch_size):
+            docs = [make_doc(piece) for piece in pieces[first : first + batch_size]]
+            by_length = sorted(docs, key=len)
+            spans_of: dict[int, list[TokenEntity]] = {}
+            for sub in range(0, len(by_length), sub_size):
+                part = by_length[sub : sub + sub_size]
+                for doc, spans in zip(part, self.decoder.entities(part), strict=True):
+                    spans_of[id(doc)] = spans
+            for doc in docs:
+                ents = [
+                    (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), label)
+                    for start, end, label in spans_of[id(doc)]
+                ]
+                found.append(_fitted(doc.text, ents, fitter))
+        return found
 
 
-def _init_worker(nlp: Any, fitter: NameFitter) -> None:
-    global _worker_nlp, _worker_fitter
-    _worker_nlp = nlp
-    _worker_fitter = fitter
+_worker_runner: _Runner | None = None
+
+
+def _init_worker(runner: _Runner) -> None:
+    global _worker_runner
+    _worker_runner = runner
     # Each worker multiplies with one BLAS thread: OpenBLAS's default of one thread per core in
     # every worker oversubscribed the cores (see benchmarks/RESULTS.md). threadpoolctl comes
     # with the scientific stack; without it the default stands.
@@ -260,15 +306,12 @@ def _init_worker(nlp: Any, fitter: NameFitter) -> None:
 
 def _worker_entities(job: tuple[list[str], int]) -> list[list[_Entity]]:
     pieces, batch_size = job
-    assert _worker_fitter is not None
-    return [
-        _doc_entities(doc, _worker_fitter)
-        for doc in _worker_nlp.pipe(pieces, batch_size=batch_size)
-    ]
+    assert _worker_runner is not None
+    return _worker_runner.entities(pieces, batch_size)
 
 
 def _ner_entities(
-    nlp: Any, fitter: NameFitter, pieces: list[str], batch_size: int, n_process: int
+    runner: _Runner, pieces: list[str], batch_size: int, n_process: int
 ) -> list[list[_Entity]]:
     """The entities of each piece, on ``n_process`` forked workers when above one.
 
@@ -283,12 +326,12 @@ def _ner_entities(
         step = max(batch_size, -(-len(pieces) // (n_process * 4)))
         jobs = [(pieces[i : i + step], batch_size) for i in range(0, len(pieces), step)]
         context = multiprocessing.get_context("fork")
-        with context.Pool(n_process, initializer=_init_worker, initargs=(nlp, fitter)) as pool:
+        with context.Pool(n_process, initializer=_init_worker, initargs=(runner,)) as pool:
             found: list[list[_Entity]] = []
             for part in pool.imap(_worker_entities, jobs):
                 found.extend(part)
             return found
-    return [_doc_entities(doc, fitter) for doc in nlp.pipe(pieces, batch_size=batch_size)]
+    return runner.entities(pieces, batch_size)
 
 
 class _Coverage:

