@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -56,6 +55,8 @@ def _spec(landing: Path) -> Any:
 
 def build(cache: Path, work: Path, days: int) -> tuple[Any, Any, list[str]]:
     """The vault with each of the first ``days`` of ``cache`` anonymized (built once)."""
+    from scale_bench import link_days
+
     from vault_core import stages
     from vault_core.pii import PiiEngine
     from vault_core.settings import VaultSettings
@@ -63,15 +64,7 @@ def build(cache: Path, work: Path, days: int) -> tuple[Any, Any, list[str]]:
 
     keys = sorted(p.name for p in cache.iterdir() if p.is_dir())[:days]
     landing = work / "landing"
-    for key in keys:
-        (landing / key).mkdir(parents=True, exist_ok=True)
-        for file in (cache / key).iterdir():
-            target = landing / key / file.name
-            if not target.exists():
-                try:
-                    os.link(file, target)
-                except OSError:
-                    shutil.copy2(file, target)
+    link_days(cache, landing, keys)
     spec = _spec(landing)
     vault = Vault(VaultSettings(home=str(work / "home")))
     engine = PiiEngine(spec.pii)

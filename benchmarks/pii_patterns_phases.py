@@ -41,41 +41,21 @@ def main() -> int:
     repo, corpus_name, calls = sys.argv[1], sys.argv[2], int(sys.argv[3])
     sys.path.insert(0, str(Path(repo).resolve()))
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import pyarrow as pa
+    from pii_patterns_cpu import corpus_table
 
     spent: defaultdict[str, float] = defaultdict(float)
     for module, name, per_detector in _WRAPPED:
         _wrap(module, name, per_detector, spent)
     from vault_core.pii import PiiEngine, PiiEngineConfig
 
-    if corpus_name == "vault":
-        from _pii_corpus import build_corpus
-
-        corpus = build_corpus()
-        texts = [s.text for s in (*corpus.short, *corpus.long)]
-        cells = {name: [c.text for c in values] for name, values in corpus.columns.items()}
-    else:
-        from _pii_corpus_independent import build_independent_corpus
-
-        texts = [s.text for s in build_independent_corpus(3000).samples]
-        cells = {}
-    rows = max([len(texts), *(len(values) for values in cells.values())])
-    table = pa.table(
-        {
-            "record_id": [f"r{i}" for i in range(rows)],
-            **{
-                name: values + [None] * (rows - len(values))
-                for name, values in {"text": texts, **cells}.items()
-            },
-        }
-    )
+    table, columns = corpus_table(corpus_name)
     engine = PiiEngine(PiiEngineConfig(mode="patterns"))
     engine.load()
     for _ in range(2):
-        engine.detect_table(table, text_columns=["text", *cells])
+        engine.detect_table(table, text_columns=columns)
     spent.clear()
     for _ in range(calls):
-        engine.detect_table(table, text_columns=["text", *cells])
+        engine.detect_table(table, text_columns=columns)
     for label, seconds in sorted(spent.items(), key=lambda item: -item[1]):
         if 1000 * seconds / calls >= 0.05:
             print(f"{1000 * seconds / calls:7.2f} {label}")

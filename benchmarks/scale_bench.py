@@ -111,14 +111,23 @@ def cached_landing(cache: Path, landing: Path, total_mb: float, day_mb: float) -
         generate(source, total_mb, day_mb)
         (source / ".complete").touch()
     keys = sorted(p.name for p in source.iterdir() if p.is_dir())
+    link_days(source, landing, keys)
+    return keys
+
+
+def link_days(source: Path, landing: Path, keys: list[str]) -> None:
+    """Each day folder ``keys`` of ``source`` in ``landing``: its files hard-linked (copied
+    across file systems); files already there are kept."""
     for key in keys:
         (landing / key).mkdir(parents=True, exist_ok=True)
         for file in (source / key).iterdir():
+            target = landing / key / file.name
+            if target.exists():
+                continue
             try:
-                os.link(file, landing / key / file.name)
+                os.link(file, target)
             except OSError:
-                shutil.copy2(file, landing / key / file.name)
-    return keys
+                shutil.copy2(file, target)
 
 
 def landing_bytes(landing: Path, keys: list[str] | None = None) -> int:

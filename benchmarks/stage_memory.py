@@ -28,18 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from check_child_memory import SECRET, _reset_peak, _spec, _status
-
-
-def _link_days(cache: Path, landing: Path, days: int) -> list[str]:
-    keys = sorted(p.name for p in cache.iterdir() if p.is_dir())[:days]
-    for key in keys:
-        (landing / key).mkdir(parents=True, exist_ok=True)
-        for file in (cache / key).iterdir():
-            try:
-                os.link(file, landing / key / file.name)
-            except OSError:
-                shutil.copy2(file, landing / key / file.name)
-    return keys
+from scale_bench import link_days
 
 
 def main() -> int:
@@ -58,7 +47,8 @@ def main() -> int:
     from vault_core.stages.parallel import PartitionTask, Stage, run_stage
     from vault_core.vault import Vault
 
-    keys = _link_days(args.landing_cache, args.work / "landing", args.days)
+    keys = sorted(p.name for p in args.landing_cache.iterdir() if p.is_dir())[: args.days]
+    link_days(args.landing_cache, args.work / "landing", keys)
     spec = _spec(args.work / "landing")
     settings = VaultSettings(home=str(args.work / "home"))
     vault = Vault(settings)
