@@ -227,6 +227,28 @@ def _statistic(value: Any) -> float | int | str | None:
     return number if isinstance(number, (int, float)) else None
 
 
+_TYPE_LIST = "expect_column_values_to_be_in_type_list"
+
+
+def _typed_per_value(spec: ExpectationSuiteSpec, frame: Any) -> Any:
+    """``frame`` with the text columns that ``spec``'s type-list expectations name as Python
+    objects.
+
+    On any dtype but ``object`` Great Expectations compares the column's dtype with the dtypes
+    it builds from the list's names, and no name builds pandas 3's ``str`` dtype (a
+    ``StringDtype`` whose missing value is NaN): ``["str"]`` failed on every text column. On an
+    ``object`` column it checks each value's Python type, as on pandas 2's text columns. The
+    Python string per cell is paid only for the columns such an expectation names.
+    """
+    import pandas as pd
+
+    named = {e["kwargs"].get("column") for e in spec.expectations if e["type"] == _TYPE_LIST}
+    for column in sorted(named.intersection(frame.columns)):
+        if isinstance(frame[column].dtype, pd.StringDtype):
+            frame[column] = frame[column].astype(object)
+    return frame
+
+
 def merge(
     spec: ExpectationSuiteSpec, parts: Sequence[tuple[str, int, list[ExpectationOutcome]]]
 ) -> SuiteResult:
@@ -272,12 +294,13 @@ def validate_table(spec: ExpectationSuiteSpec, table: Any) -> list[ExpectationOu
     The frame is pandas' own conversion: with pandas 3 its text columns are the ``str`` dtype,
     backed by the table's Arrow buffers (a new offsets buffer per column, ~14 MB for a 91 MB
     partition; no Python object per cell), and each expectation counts as on Python strings
-    (tested). Only type expectations report differently: ``expect_column_values_to_be_of_type``
-    compares the column's dtype (observed ``"str"``) instead of checking each value, and
-    ``expect_column_values_to_be_in_type_list`` does not recognize the ``str`` dtype. Every
-    column is converted, named by an expectation or not: at that cost, choosing columns would
-    save little and would need the table-level expectations' columns handled apart."""
-    frame = table.to_pandas()
+    (tested). Only ``expect_column_values_to_be_of_type`` reports differently: it compares the
+    column's dtype (observed ``"str"``) instead of checking each value. Every column is
+    converted, named by an expectation or not: at that cost, choosing columns would save little
+    and would need the table-level expectations' columns handled apart. A text column named by
+    ``expect_column_values_to_be_in_type_list`` is the exception (see :func:`_typed_per_value`).
+    """
+    frame = _typed_per_value(spec, table.to_pandas())
     try:
         return validate_frame(spec, frame)
     finally:

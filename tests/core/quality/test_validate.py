@@ -194,6 +194,25 @@ def test_when_a_text_column_type_is_expected_then_str_passes_on_both_frames(
     assert plain.counts["unexpected_count"] == 0
 
 
+def test_when_a_text_column_is_expected_in_a_type_list_then_str_passes_and_int_fails(
+    table: pa.Table,
+) -> None:
+    # pandas 3's "str" dtype matched no name of a type list: ["str"] failed on every text column.
+    suite = _suite(
+        _expect("expect_column_values_to_be_in_type_list", column="body", type_list=["str"]),
+        _expect("expect_column_values_to_be_in_type_list", column="channel", type_list=["int"]),
+        _expect("expect_column_values_to_be_in_type_list", column="x", type_list=["float64"]),
+    )
+    body, channel, x = validate_table(suite, table)
+    assert body.success
+    assert body.counts["unexpected_count"] == 0
+    assert not channel.success
+    assert channel.counts["unexpected_count"] == 5  # the non-null values
+    assert x.success  # a typed column keeps its dtype: compared as a dtype
+    plain = table.to_pandas().astype(dict.fromkeys(TEXT, object))
+    assert validate_frame(suite, plain) == [body, channel, x]
+
+
 def test_when_a_suite_runs_then_great_expectations_does_not_hash_the_frame(
     table: pa.Table, monkeypatch: pytest.MonkeyPatch
 ) -> None:
