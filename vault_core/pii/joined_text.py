@@ -117,6 +117,12 @@ class Corpus:
         edges += 1
         return edges[0::2], edges[1::2]
 
+    @cached_property
+    def digit_runs_in_bytes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Byte starts and ends of the maximal runs of ASCII digits (as validators read them)."""
+        starts, ends = self.digit_runs
+        return self.bytes_of(starts), self.bytes_of(ends)
+
     def whole(self) -> Haystack:
         """The whole joined text as one haystack."""
         # The joined text begins with a line break already.
