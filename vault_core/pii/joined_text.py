@@ -208,10 +208,15 @@ class Haystack:
         return cls(np.frombuffer(data, dtype=np.uint8), content, origin)
 
     @cached_property
+    def data(self) -> bytes:
+        """The haystack's bytes."""
+        return self._data.tobytes()
+
+    @cached_property
     def _row_bounds(self) -> np.ndarray:
         """Where the rows of :attr:`frame` begin in the haystack, and its size: rows of about
         ``ROW_CHARS`` bytes, cut before line breaks."""
-        raw = self._data.tobytes()
+        raw = self.data
         bounds = [0]
         while bounds[-1] + ROW_CHARS < len(raw):
             cut = raw.find(b"\n", bounds[-1] + ROW_CHARS)

@@ -410,6 +410,39 @@ def test_when_rare_detectors_prefiltered_then_same_findings_as_scanned_with_the_
     assert sum(map(len, filtered)) > 500
 
 
+def test_when_long_digit_ids_prefiltered_in_windows_then_same_findings_as_scanned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vault_core.pii.scan import prefilter
+    from vault_core.pii.scan.plan import haystack_plan
+
+    rare = prefilter.prefilter(tuple(d for d in DETECTORS if d.rare))
+    plan = haystack_plan([d for d in DETECTORS if d not in rare.detectors])
+    windows = max(key for key in plan if key is not None)
+    placed = prefilter.prefilter(tuple(d for d in DETECTORS if d.rare), windows)
+    assert placed.windows == windows
+    inside = {d.name for d in placed.detectors if prefilter._fits(d, windows)}
+    assert {"EsNif", "EsNie", "FiHetu", "SePersonnummer", "SgNric"} <= inside
+    # IDs at the edges of texts and windows, between digits, after non-ASCII letters; texts
+    # without a long run of digits (no windows at all) too.
+    ids = ["39548620M", "Y8612213S", "250886-561V", "730308-0134", "7303080134", "S1234567D"]
+    rng = random.Random(7)
+    texts = [
+        *ids, " ".join(ids), "".join(ids), "no digits here", "12 345", "",
+        *("".join(rng.choice([*ids, "é", "ж ", "1", "12345", " ", "-", "x" * 20, "\t"])
+                  for _ in range(rng.randint(1, 60))) for _ in range(60)),
+    ]  # fmt: skip
+    entities = pattern_entities()
+    filler = "Nothing to see in this line of filler text at all. " * 50  # past scan_small
+    for batch in (texts, [texts[6], filler], [ids[0], filler]):
+        filtered = _in_order(scan_texts(batch, entities=entities, threshold=0.0))
+        with monkeypatch.context() as patched:
+            patched.setattr(prefilter, "ENABLED", False)
+            assert _in_order(scan_texts(batch, entities=entities, threshold=0.0)) == filtered
+    found = scan_texts(texts, entities=entities, threshold=0.0)
+    assert sum(f.detector.removeprefix("vault:") in inside for fs in found for f in fs) > 30
+
+
 # Rare detectors whose candidates overlap: "12-345" of the first covers where "345-678" of the
 # second begins; a run of them makes one long span around Hyperscan's reports.
 _OVERLAPPING = (

@@ -70,8 +70,8 @@ def scan_columnar(
     # and only those are scanned (see vault_core.pii.scan.prefilter).
     rare: tuple[PatternDetector, ...] = ()
     if rare_prefilter.ENABLED and any(d.rare for d in scanned):
-        prefilter = rare_prefilter.prefilter(tuple(d for d in scanned if d.rare))
-        rare = prefilter.detectors
+        candidates = tuple(d for d in scanned if d.rare)
+        rare = rare_prefilter.prefilter(candidates).detectors
         scanned = [d for d in scanned if not any(d is r for r in rare)]
     flags = {detector.name: flag for detector, flag in zip(active, hinted, strict=True)}
     haystacks: dict[tuple[int, int] | None, Haystack] = {None: corpus.whole()}
@@ -124,6 +124,10 @@ def scan_columnar(
     # words.
     plan = haystack_plan(scanned)
     chunks = selects(plan)
+    if rare:
+        # Those needing long digit runs prefiltered in the narrowest windows built anyway.
+        windows = max((key for key in plan if key is not None), default=None)
+        prefilter = rare_prefilter.prefilter(candidates, windows)
     words = tuple(sorted({word for detector in active for word in detector.context}))
     found: list[Hits] = []
     matches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -134,7 +138,7 @@ def scan_columnar(
             if key is not None:
                 haystacks[key] = corpus.near_digits(*key)
         pending.extend(scan(scanner, *chunk, ()) for chunk in chunks[1:_LOOKAHEAD])
-        rare_ends = prefilter.ends(corpus) if rare else []
+        rare_ends = prefilter.ends(corpus, haystacks.get(prefilter.windows)) if rare else []
         first = pending[0].result()
         assert first is not None  # the whole text holds a line break at least
         context = ContextWords.of_found(
