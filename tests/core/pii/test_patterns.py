@@ -538,6 +538,34 @@ def test_when_digit_group_candidates_overlap_then_same_as_match_by_match(text: s
     assert _key(thrice) == _key(_one_by_one(text * 3, 0.0, detectors=_GROUPED))
 
 
+# Digit-group detectors whose values begin alike (their first steps are read once, shared):
+# 3-3 then a third group of 3 or at least 4, one of them narrower in its first digit.
+_SHARED_STEPS = (
+    PatternDetector("ThreeThreeThree", "A_ID", r"[0-9]{3}[ -][0-9]{3}[ -][0-9]{3}", 0.9,
+                    lead=r"[\w-]"),
+    PatternDetector("ThreeThreeFour", "B_ID", r"[0-9]{3}[ -][0-9]{3}[ -][0-9]{4}", 0.9,
+                    lead=r"[\w-]"),
+    PatternDetector("NarrowThreeThree", "C_ID", r"[1-3][0-9]{2}[ -][0-9]{3}", 0.9, lead=r"[\w]"),
+    PatternDetector("ThreeDotThree", "D_ID", r"[0-9]{3}\.[0-9]{3}", 0.9, lead=r"[\w]"),
+)  # fmt: skip
+_GROUP_PIECES = st.one_of(
+    st.sampled_from([" ", "-", ".", "é", "a", "\n", "123 456 789", "123-456-7890", "123.456",
+                     "234 5678", "345-678 901"]),
+    st.text("0123456789", min_size=1, max_size=5),
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_GROUP_PIECES, max_size=30).map("".join), min_size=1, max_size=4))
+def test_when_digit_group_steps_shared_then_same_as_match_by_match(texts: list[str]) -> None:
+    from vault_core.pii.scan import digit_groups
+
+    assert all(digit_groups.shape(d) is not None for d in _SHARED_STEPS)
+    together = _columnar(texts, 0.0, detectors=_SHARED_STEPS)
+    for text, found in zip(texts, together, strict=True):
+        assert _key(found) == _key(_one_by_one(text, 0.0, detectors=_SHARED_STEPS))
+
+
 @pytest.mark.parametrize(
     ("pattern", "lead", "shape"),
     [
@@ -550,6 +578,7 @@ def test_when_digit_group_candidates_overlap_then_same_as_match_by_match(text: s
         (r"[0-9]{3}  [0-9]{3}", r"[\w]", None),  # two separators
         (r"[0-9]{3}[\s][0-9]{3}", r"[\w]", None),  # a category
         (r"[0-9]{3}-", r"[\w]", None),  # a separator last
+        (r"[0-9]{3}-[0-9]{63}", r"[\w]", None),  # a later group too long for Runs.steps
     ],
 )  # fmt: skip
 def test_when_pattern_is_digit_groups_then_shape_read_else_none(
