@@ -566,6 +566,34 @@ def test_when_digit_group_steps_shared_then_same_as_match_by_match(texts: list[s
         assert _key(found) == _key(_one_by_one(text, 0.0, detectors=_SHARED_STEPS))
 
 
+# Detectors derived from another's matches (``within``) with its very pattern: taken as they
+# are when the pattern is plain ASCII, asked one by one otherwise (a \w the scan reads as Rust
+# does).
+_DERIVED = (
+    PatternDetector("Groups", "A_ID", r"[0-9]{3}[ -][0-9]{3}", 0.9, lead=r"[\w-]"),
+    PatternDetector("SameGroups", "B_ID", r"[0-9]{3}[ -][0-9]{3}", 0.8, lead=r"[\w-]",
+                    within=("Groups",)),
+    PatternDetector("Words", "D_ID", r"\w{2}-[0-9]{2}", 0.9, lead=r"[\w-]"),
+    PatternDetector("SameWords", "E_ID", r"\w{2}-[0-9]{2}", 0.8, lead=r"[\w-]",
+                    within=("Words",)),
+)  # fmt: skip
+
+
+_DERIVED_PIECES = st.sampled_from(
+    ["123 456", "123-4567", "ab-12", "éa-34", "жb-56", " ", "-", "7", "\n"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_DERIVED_PIECES, max_size=20).map("".join), min_size=1, max_size=4))
+def test_when_derived_with_the_pattern_of_its_source_then_same_as_match_by_match(
+    texts: list[str],
+) -> None:
+    together = _columnar(texts, 0.0, detectors=_DERIVED)
+    for text, found in zip(texts, together, strict=True):
+        assert _key(found) == _key(_one_by_one(text, 0.0, detectors=_DERIVED))
+
+
 @pytest.mark.parametrize(
     ("pattern", "lead", "shape"),
     [
