@@ -167,7 +167,6 @@ def _plain_characters(items: list[Any]) -> frozenset[int] | None:
 
 
 @cache
-@cache
 def plain_ascii(regex: str) -> bool:
     """Whether ``regex`` is made of ASCII literals and classes of ASCII literals and ranges
     only (groups, alternatives, repeats): no anchor, lookaround, back reference or category.
@@ -194,6 +193,7 @@ def _plain_ascii(items: Any) -> bool:
     return True
 
 
+@cache
 def digit_run(regex: str) -> int:
     """The fewest consecutive ASCII digits (``[0-9]``) every match of ``regex`` holds."""
     return _sequence(re_parser.parse(regex)).best
