@@ -9,12 +9,14 @@ context words occur in it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.lib.stride_tricks import sliding_window_view
 
 from vault_core.pii.detectors._pattern import CONTEXT_AFTER, CONTEXT_WINDOW, PatternDetector
 from vault_core.pii.offline import sanitize
@@ -117,6 +119,12 @@ class Corpus:
         edges += 1
         return edges[0::2], edges[1::2]
 
+    @cached_property
+    def digit_runs_in_bytes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Byte starts and ends of the maximal runs of ASCII digits (as validators read them)."""
+        starts, ends = self.digit_runs
+        return self.bytes_of(starts), self.bytes_of(ends)
+
     def whole(self) -> Haystack:
         """The whole joined text as one haystack."""
         # The joined text begins with a line break already.
@@ -202,10 +210,15 @@ class Haystack:
         return cls(np.frombuffer(data, dtype=np.uint8), content, origin)
 
     @cached_property
+    def data(self) -> bytes:
+        """The haystack's bytes."""
+        return self._data.tobytes()
+
+    @cached_property
     def _row_bounds(self) -> np.ndarray:
         """Where the rows of :attr:`frame` begin in the haystack, and its size: rows of about
         ``ROW_CHARS`` bytes, cut before line breaks."""
-        raw = self._data.tobytes()
+        raw = self.data
         bounds = [0]
         while bounds[-1] + ROW_CHARS < len(raw):
             cut = raw.find(b"\n", bounds[-1] + ROW_CHARS)
@@ -298,19 +311,21 @@ class ContextWords:
         # Which words begin at each start: the ASCII-lower-cased characters there, read as
         # two little-endian integers of eight characters each and masked to a word's length,
         # against the word's (cheaper than having polars extract every match, or comparing
-        # character matrices).
-        chars = corpus.codes[np.minimum(start[:, None] + np.arange(16), len(corpus.codes) - 1)]
+        # character matrices): per word length, a binary search among that length's words.
+        chars = _sixteen(corpus.codes, start)
         chars += ((chars >= 65) & (chars <= 90)) * np.uint8(32)
         keys = np.ascontiguousarray(chars).view("<u8")
         starts, indices = [], []
-        for index, word in enumerate(words):
-            first, second = _word_key(word)
-            low_mask, high_mask = _key_masks(len(word))
-            at_word = start[
-                ((keys[:, 0] & low_mask) == first) & ((keys[:, 1] & high_mask) == second)
-            ]
-            starts.append(at_word)
-            indices.append(np.full(len(at_word), index, dtype=np.int64))
+        for length, first_keys, second_keys, numbers, hashed in _words_by_length(tuple(words)):
+            low_mask, high_mask = _key_masks(length)
+            first = keys[:, 0] & low_mask
+            slot = hashed.slots[(first * hashed.factor) >> hashed.shift]
+            hit = first_keys[slot] == first
+            if length > 8:
+                hit &= second_keys[slot] == (keys[:, 1] & high_mask)
+            at_word = np.flatnonzero(hit)
+            starts.append(start[at_word])
+            indices.append(numbers[slot[at_word]])
         places, numbers = np.concatenate(starts), np.concatenate(indices)
         if placeholders is not None and len(places):
             low, high = haystack.marked_spans(placeholders)
@@ -378,6 +393,75 @@ def _overlaps(start: np.ndarray, end: np.ndarray, low: np.ndarray, high: np.ndar
     first = np.searchsorted(high, start, side="right")
     result: np.ndarray = (first < len(low)) & (low[np.minimum(first, len(low) - 1)] < end)
     return result
+
+
+def _sixteen(codes: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The 16 codes from each start (the last code repeated past the end), one row each."""
+    limit = len(codes) - 16
+    if limit < 0:
+        rows: np.ndarray = codes[np.minimum(start[:, None] + np.arange(16), len(codes) - 1)]
+        return rows
+    # Rows of a sliding view (no index matrix); the few starts near the end redone.
+    rows = sliding_window_view(codes, 16)[np.minimum(start, limit)]
+    late = np.flatnonzero(start > limit)
+    if len(late):
+        rows[late] = codes[np.minimum(start[late, None] + np.arange(16), len(codes) - 1)]
+    return rows
+
+
+@dataclass(frozen=True)
+class _Hashed:
+    """A perfect hash of distinct 64-bit keys: key i lies at ``slots[(key * factor) >> shift]``
+    (a multiplicative hash; a binary search over a few keys cost 10x per value)."""
+
+    factor: np.uint64
+    shift: np.uint64
+    slots: np.ndarray
+
+    @classmethod
+    def of(cls, keys: np.ndarray) -> _Hashed:
+        bits = len(keys).bit_length() + 1
+        factors = np.random.default_rng(0).integers(1, 2**63, size=10_000, dtype=np.uint64)
+        while True:
+            for factor in factors | np.uint64(1):  # odd
+                shift = np.uint64(64 - bits)
+                places = (keys * factor) >> shift
+                if len(np.unique(places)) == len(keys):
+                    slots = np.zeros(1 << bits, dtype=np.int64)
+                    slots[places] = np.arange(len(keys))
+                    return cls(factor, shift, slots)
+            bits += 1
+
+
+@cache
+def _words_by_length(
+    words: tuple[str, ...],
+) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray, _Hashed]]:
+    """Per word length: the words' two keys (see :func:`_word_key`), their numbers in
+    ``words``, and a perfect hash of their first keys; a length whose words share a first key
+    (beyond eight characters) is split into groups that do not."""
+    groups: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, _Hashed]] = []
+    for length in sorted({len(word) for word in words}):
+        chosen = sorted(
+            (_word_key(word), number) for number, word in enumerate(words) if len(word) == length
+        )
+        while chosen:
+            # Each pass takes one word per first key.
+            taken = [
+                item for i, item in enumerate(chosen) if i == 0 or item[0][0] != chosen[i - 1][0][0]
+            ]
+            chosen = [item for item in chosen if item not in taken]
+            first_keys = np.array([key[0] for key, _ in taken], dtype=np.uint64)
+            groups.append(
+                (
+                    length,
+                    first_keys,
+                    np.array([key[1] for key, _ in taken], dtype=np.uint64),
+                    np.array([number for _, number in taken], dtype=np.int64),
+                    _Hashed.of(first_keys),
+                )
+            )
+    return groups
 
 
 @cache

@@ -167,6 +167,33 @@ def _plain_characters(items: list[Any]) -> frozenset[int] | None:
 
 
 @cache
+def plain_ascii(regex: str) -> bool:
+    """Whether ``regex`` is made of ASCII literals and classes of ASCII literals and ranges
+    only (groups, alternatives, repeats): no anchor, lookaround, back reference or category.
+    Python and Rust then read it alike, and whatever it matches in a text it matches alone."""
+    return _plain_ascii(re_parser.parse(regex))
+
+
+def _plain_ascii(items: Any) -> bool:
+    for op, value in items:
+        if op is re_constants.LITERAL or op is re_constants.IN:
+            if ascii_codes(op, value) is None:
+                return False
+        elif op is re_constants.SUBPATTERN:
+            if not _plain_ascii(value[-1]):
+                return False
+        elif op is re_constants.BRANCH:
+            if not all(_plain_ascii(alternative) for alternative in value[1]):
+                return False
+        elif op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT):
+            if not _plain_ascii(value[2]):
+                return False
+        else:
+            return False
+    return True
+
+
+@cache
 def digit_run(regex: str) -> int:
     """The fewest consecutive ASCII digits (``[0-9]``) every match of ``regex`` holds."""
     return _sequence(re_parser.parse(regex)).best

@@ -28,10 +28,19 @@ _ZERO, _NINE, _SPACE, _DASH, _COLON = 48, 57, 32, 45, 58
 class Values:
     """A batch of candidate values: the bytes ``utf8[start[i]:end[i]]`` of one text buffer."""
 
-    def __init__(self, utf8: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
+    def __init__(
+        self,
+        utf8: np.ndarray,
+        start: np.ndarray,
+        end: np.ndarray,
+        runs: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> None:
+        """``runs``, if given, returns the byte starts and ends of the maximal runs of ASCII
+        digits of ``utf8`` (in order; the scanned corpus has them at hand)."""
         self.utf8 = utf8
         self.start = start
         self.end = end
+        self._runs = runs
         self._right: dict[int, np.ndarray] = {}
 
     @classmethod
@@ -50,6 +59,22 @@ class Values:
         """Length of each value in bytes."""
         result: np.ndarray = self.end - self.start
         return result
+
+    @cached_property
+    def digit_runs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Byte starts and ends, in order, of maximal runs of ASCII digits of the buffer: at
+        least those overlapping a value (a value's digit groups are these runs cut at its
+        bounds)."""
+        if self._runs is not None:
+            return self._runs()
+        if not len(self) or not len(self.utf8):
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        low, high = int(self.start.min()), int(self.end.max())
+        is_digit = np.zeros(high - low + 2, dtype=bool)
+        np.less(self.utf8[low:high] - np.uint8(_ZERO), 10, out=is_digit[1:-1])  # uint8 wraps
+        edges = np.flatnonzero(is_digit[1:] != is_digit[:-1]) + low
+        return edges[0::2], edges[1::2]
 
     def strings(self) -> list[str]:
         """The values as Python strings (for a few hundred: no polars call)."""

@@ -410,6 +410,39 @@ def test_when_rare_detectors_prefiltered_then_same_findings_as_scanned_with_the_
     assert sum(map(len, filtered)) > 500
 
 
+def test_when_long_digit_ids_prefiltered_in_windows_then_same_findings_as_scanned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vault_core.pii.scan import prefilter
+    from vault_core.pii.scan.plan import haystack_plan
+
+    rare = prefilter.prefilter(tuple(d for d in DETECTORS if d.rare))
+    plan = haystack_plan([d for d in DETECTORS if d not in rare.detectors])
+    windows = max(key for key in plan if key is not None)
+    placed = prefilter.prefilter(tuple(d for d in DETECTORS if d.rare), windows)
+    assert placed.windows == windows
+    inside = {d.name for d in placed.detectors if prefilter._fits(d, windows)}
+    assert {"EsNif", "EsNie", "FiHetu", "SePersonnummer", "SgNric"} <= inside
+    # IDs at the edges of texts and windows, between digits, after non-ASCII letters; texts
+    # without a long run of digits (no windows at all) too.
+    ids = ["39548620M", "Y8612213S", "250886-561V", "730308-0134", "7303080134", "S1234567D"]
+    rng = random.Random(7)
+    texts = [
+        *ids, " ".join(ids), "".join(ids), "no digits here", "12 345", "",
+        *("".join(rng.choice([*ids, "é", "ж ", "1", "12345", " ", "-", "x" * 20, "\t"])
+                  for _ in range(rng.randint(1, 60))) for _ in range(60)),
+    ]  # fmt: skip
+    entities = pattern_entities()
+    filler = "Nothing to see in this line of filler text at all. " * 50  # past scan_small
+    for batch in (texts, [texts[6], filler], [ids[0], filler]):
+        filtered = _in_order(scan_texts(batch, entities=entities, threshold=0.0))
+        with monkeypatch.context() as patched:
+            patched.setattr(prefilter, "ENABLED", False)
+            assert _in_order(scan_texts(batch, entities=entities, threshold=0.0)) == filtered
+    found = scan_texts(texts, entities=entities, threshold=0.0)
+    assert sum(f.detector.removeprefix("vault:") in inside for fs in found for f in fs) > 30
+
+
 # Rare detectors whose candidates overlap: "12-345" of the first covers where "345-678" of the
 # second begins; a run of them makes one long span around Hyperscan's reports.
 _OVERLAPPING = (
@@ -505,6 +538,62 @@ def test_when_digit_group_candidates_overlap_then_same_as_match_by_match(text: s
     assert _key(thrice) == _key(_one_by_one(text * 3, 0.0, detectors=_GROUPED))
 
 
+# Digit-group detectors whose values begin alike (their first steps are read once, shared):
+# 3-3 then a third group of 3 or at least 4, one of them narrower in its first digit.
+_SHARED_STEPS = (
+    PatternDetector("ThreeThreeThree", "A_ID", r"[0-9]{3}[ -][0-9]{3}[ -][0-9]{3}", 0.9,
+                    lead=r"[\w-]"),
+    PatternDetector("ThreeThreeFour", "B_ID", r"[0-9]{3}[ -][0-9]{3}[ -][0-9]{4}", 0.9,
+                    lead=r"[\w-]"),
+    PatternDetector("NarrowThreeThree", "C_ID", r"[1-3][0-9]{2}[ -][0-9]{3}", 0.9, lead=r"[\w]"),
+    PatternDetector("ThreeDotThree", "D_ID", r"[0-9]{3}\.[0-9]{3}", 0.9, lead=r"[\w]"),
+)  # fmt: skip
+_GROUP_PIECES = st.one_of(
+    st.sampled_from([" ", "-", ".", "é", "a", "\n", "123 456 789", "123-456-7890", "123.456",
+                     "234 5678", "345-678 901"]),
+    st.text("0123456789", min_size=1, max_size=5),
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_GROUP_PIECES, max_size=30).map("".join), min_size=1, max_size=4))
+def test_when_digit_group_steps_shared_then_same_as_match_by_match(texts: list[str]) -> None:
+    from vault_core.pii.scan import digit_groups
+
+    assert all(digit_groups.shape(d) is not None for d in _SHARED_STEPS)
+    together = _columnar(texts, 0.0, detectors=_SHARED_STEPS)
+    for text, found in zip(texts, together, strict=True):
+        assert _key(found) == _key(_one_by_one(text, 0.0, detectors=_SHARED_STEPS))
+
+
+# Detectors derived from another's matches (``within``) with its very pattern: taken as they
+# are when the pattern is plain ASCII, asked one by one otherwise (a \w the scan reads as Rust
+# does).
+_DERIVED = (
+    PatternDetector("Groups", "A_ID", r"[0-9]{3}[ -][0-9]{3}", 0.9, lead=r"[\w-]"),
+    PatternDetector("SameGroups", "B_ID", r"[0-9]{3}[ -][0-9]{3}", 0.8, lead=r"[\w-]",
+                    within=("Groups",)),
+    PatternDetector("Words", "D_ID", r"\w{2}-[0-9]{2}", 0.9, lead=r"[\w-]"),
+    PatternDetector("SameWords", "E_ID", r"\w{2}-[0-9]{2}", 0.8, lead=r"[\w-]",
+                    within=("Words",)),
+)  # fmt: skip
+
+
+_DERIVED_PIECES = st.sampled_from(
+    ["123 456", "123-4567", "ab-12", "éa-34", "жb-56", " ", "-", "7", "\n"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_DERIVED_PIECES, max_size=20).map("".join), min_size=1, max_size=4))
+def test_when_derived_with_the_pattern_of_its_source_then_same_as_match_by_match(
+    texts: list[str],
+) -> None:
+    together = _columnar(texts, 0.0, detectors=_DERIVED)
+    for text, found in zip(texts, together, strict=True):
+        assert _key(found) == _key(_one_by_one(text, 0.0, detectors=_DERIVED))
+
+
 @pytest.mark.parametrize(
     ("pattern", "lead", "shape"),
     [
@@ -517,6 +606,7 @@ def test_when_digit_group_candidates_overlap_then_same_as_match_by_match(text: s
         (r"[0-9]{3}  [0-9]{3}", r"[\w]", None),  # two separators
         (r"[0-9]{3}[\s][0-9]{3}", r"[\w]", None),  # a category
         (r"[0-9]{3}-", r"[\w]", None),  # a separator last
+        (r"[0-9]{3}-[0-9]{63}", r"[\w]", None),  # a later group too long for Runs.steps
     ],
 )  # fmt: skip
 def test_when_pattern_is_digit_groups_then_shape_read_else_none(

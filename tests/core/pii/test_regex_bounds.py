@@ -13,6 +13,7 @@ from vault_core.pii.regex_bounds import (
     digit_run,
     first_characters,
     narrowest,
+    plain_ascii,
     prefix_tail_characters,
     widest,
 )
@@ -111,3 +112,21 @@ def test_when_prefix_parsed_then_tail_characters_are_its_later_characters(
 ) -> None:
     found = prefix_tail_characters(regex)
     assert (None if found is None else "".join(sorted(map(chr, found)))) == expected
+
+
+@pytest.mark.parametrize(
+    ("regex", "plain"),
+    [
+        (r"[0-9]{3}[ -][0-9]{3}", True),
+        (r"(?:ab|c[d-f])+x?", True),
+        (r"[A-Z]?[0-9]{8,9}", True),
+        (r"\bx", False),  # an anchor: depends on the text around
+        (r"a(?=b)", False),  # a lookahead
+        (r"\d{3}", False),  # a category (Python and Rust read \d differently)
+        (r"[^0-9]", False),  # a negated class holds non-ASCII characters
+        (r"(a)\1", False),  # a back reference
+        (r"é", False),
+    ],
+)
+def test_when_regex_of_ascii_literals_and_classes_then_plain(regex: str, plain: bool) -> None:
+    assert plain_ascii(regex) is plain

@@ -19,7 +19,7 @@ import numpy as np
 from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.hits import Hits
 from vault_core.pii.joined_text import ContextWords, Corpus, Haystack
-from vault_core.pii.regex_bounds import first_characters, narrowest, widest
+from vault_core.pii.regex_bounds import first_characters, narrowest, plain_ascii, widest
 from vault_core.pii.scan import digit_groups, repeated_groups
 from vault_core.pii.scan import prefilter as rare_prefilter
 from vault_core.pii.scan.judge import code_table, in_class, judge, match_each, python_search
@@ -50,6 +50,8 @@ def scan_columnar(
 ) -> Hits:
     """Hits of the detectors in one batch of joined texts (``text`` numbered within it)."""
     names = {detector.name for detector in active}
+    # Patterns whose values a derived detector may take as they are (see plain_ascii).
+    patterns = {d.name: d.pattern for d in active if plain_ascii(d.pattern)}
     derived = [d for d in active if d.within and names.issuperset(d.within)]
     scanned = [d for d in active if d not in derived]
     # Digit groups with one-character separators (3-3-3, 4-4-4): read off the digit runs
@@ -70,8 +72,8 @@ def scan_columnar(
     # and only those are scanned (see vault_core.pii.scan.prefilter).
     rare: tuple[PatternDetector, ...] = ()
     if rare_prefilter.ENABLED and any(d.rare for d in scanned):
-        prefilter = rare_prefilter.prefilter(tuple(d for d in scanned if d.rare))
-        rare = prefilter.detectors
+        candidates = tuple(d for d in scanned if d.rare)
+        rare = rare_prefilter.prefilter(candidates).detectors
         scanned = [d for d in scanned if not any(d is r for r in rare)]
     flags = {detector.name: flag for detector, flag in zip(active, hinted, strict=True)}
     haystacks: dict[tuple[int, int] | None, Haystack] = {None: corpus.whole()}
@@ -124,6 +126,10 @@ def scan_columnar(
     # words.
     plan = haystack_plan(scanned)
     chunks = selects(plan)
+    if rare:
+        # Those needing long digit runs prefiltered in the narrowest windows built anyway.
+        windows = max((key for key in plan if key is not None), default=None)
+        prefilter = rare_prefilter.prefilter(candidates, windows)
     words = tuple(sorted({word for detector in active for word in detector.context}))
     found: list[Hits] = []
     matches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -134,7 +140,7 @@ def scan_columnar(
             if key is not None:
                 haystacks[key] = corpus.near_digits(*key)
         pending.extend(scan(scanner, *chunk, ()) for chunk in chunks[1:_LOOKAHEAD])
-        rare_ends = prefilter.ends(corpus) if rare else []
+        rare_ends = prefilter.ends(corpus, haystacks.get(prefilter.windows)) if rare else []
         first = pending[0].result()
         assert first is not None  # the whole text holds a line break at least
         context = ContextWords.of_found(
@@ -177,7 +183,14 @@ def scan_columnar(
             # A derived detector is judged as soon as its sources are, while later selects run.
             for detector in [d for d in derived if matches.keys() >= set(d.within)]:
                 derived.remove(detector)
-                start, end = _matched_whole(detector, corpus, [matches[n] for n in detector.within])
+                sources = [matches[n] for n in detector.within]
+                if all(patterns.get(n) == detector.pattern for n in detector.within):
+                    # Its sources' own pattern (AuTfn's is CaSin's): all their values, as the
+                    # match below would keep them.
+                    start = np.concatenate([begin for begin, _ in sources])
+                    end = np.concatenate([finish for _, finish in sources])
+                else:
+                    start, end = _matched_whole(detector, corpus, sources)
                 found.append(
                     judge(detector, corpus, start, end, threshold, flags[detector.name], context)
                 )

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re._constants as re_constants  # type: ignore[import-not-found]
 import re._parser as re_parser  # type: ignore[import-not-found]
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,8 @@ ENABLED = True
 the columnar pass scans them like the others, with the same findings."""
 
 _DIGITS = frozenset(range(ord("0"), ord("9") + 1))
+# Run lengths in Runs.steps are capped here: a shape's groups are shorter.
+_LONGEST = 63
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def shape(detector: PatternDetector) -> Shape | None:
         else:
             separators.append(codes)
             previous_digit = False
-    if not previous_digit:
+    if not previous_digit or max(lengths[1:], default=0) >= _LONGEST:
         return None
     return Shape(tuple(lengths), tuple(separators), tuple(narrower))
 
@@ -105,6 +107,19 @@ class Runs:
     """Whether the next run begins two characters after this one ends (one between)."""
     between: np.ndarray
     """The code of the character after each run."""
+    shared: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict, compare=False)
+    """Candidates of the groups read so far, by the groups' lengths and separators: detectors
+    whose values begin alike (a SIN's and an NHS number's 3-3) share those steps."""
+
+    @cached_property
+    def steps(self) -> np.ndarray:
+        """Per run, the step to the next group in one code: the character after the run
+        times 64 plus the length of the next run (at most 63), or 0 if no run is linked."""
+        codes = self.between.astype(np.uint16)
+        codes <<= 6
+        codes[:-1] |= np.minimum(self.lengths[1:], _LONGEST).astype(np.uint16)
+        codes *= self.linked
+        return codes
 
     @classmethod
     def of(cls, corpus: Corpus) -> Runs:
@@ -119,19 +134,7 @@ def matches(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Byte spans into the joined text of the detector's values (group 2 of its search's
     leftmost-first matches in each text)."""
-    count = len(found.lengths)
-    # Candidate i: runs i .. i + count - 1 are the groups (checked group by group, on the
-    # candidates left: the first check keeps few).
-    first = found.lengths[0]
-    candidate = np.flatnonzero(runs.lengths == first if count > 1 else runs.lengths >= first)
-    for group in range(1, count):
-        at = candidate + (group - 1)
-        candidate = candidate[
-            runs.linked[at] & code_table(found.separators[group - 1])[runs.between[at]]
-        ]
-        size = runs.lengths[candidate + group]
-        wanted = found.lengths[group]
-        candidate = candidate[size == wanted if group < count - 1 else size >= wanted]
+    candidate = _candidates(found, runs)
     value_start = runs.starts[candidate]
     codes = corpus.codes
     for offset, allowed in found.narrower:
@@ -142,11 +145,60 @@ def matches(
     value_end = value_start + width
     # A candidate whose lead lies inside the previous kept match is not met by the search.
     if len(value_start) > 1 and (value_start[1:] - 1 < value_end[:-1]).any():
-        kept: list[int] = []
-        reached = -1
-        for index, begin in enumerate(value_start.tolist()):
-            if begin - 1 >= reached:
-                kept.append(index)
-                reached = begin + width
+        kept = leftmost_first(value_start - 1, value_end)
         value_start, value_end = value_start[kept], value_end[kept]
     return corpus.bytes_of(value_start), corpus.bytes_of(value_end)
+
+
+def _candidates(found: Shape, runs: Runs) -> np.ndarray:
+    """The runs where a value of the shape begins: run i, i + 1, ... are its groups (checked
+    group by group on the candidates left, the first check keeping few; steps already taken
+    for another detector are read from ``runs.shared``)."""
+    count = len(found.lengths)
+    first = found.lengths[0]
+    key: tuple[Any, ...] = ((first, count > 1),)
+    candidate = runs.shared.get(key)
+    if candidate is None:
+        exact = runs.lengths == first if count > 1 else runs.lengths >= first
+        candidate = runs.shared[key] = np.flatnonzero(exact)
+    for group in range(1, count):
+        wanted = found.lengths[group]
+        key = (*key, (found.separators[group - 1], wanted, group < count - 1))
+        known = runs.shared.get(key)
+        if known is not None:
+            candidate = known
+            continue
+        table = _step_table(found.separators[group - 1], wanted, group < count - 1)
+        candidate = runs.shared[key] = candidate[table[runs.steps[candidate + (group - 1)]]]
+    return candidate
+
+
+@cache
+def _step_table(separators: frozenset[int], wanted: int, exact: bool) -> np.ndarray:
+    """Which codes of :attr:`Runs.steps` lead to a group of ``wanted`` digits (at least, if not
+    ``exact``) behind one of ``separators``."""
+    length = np.arange(64)
+    fits = length == wanted if exact else length >= wanted
+    table = np.zeros((256, 64), dtype=bool)
+    table[sorted(separators)] = fits & (length >= 1)
+    result: np.ndarray = table.ravel()
+    return result
+
+
+def leftmost_first(lead: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Which candidates (ordered by start; each one's lead character at ``lead``) a
+    leftmost-first search meets: those not beginning inside an earlier one it meets.
+
+    In rounds over the undecided ones: where a candidate's lead lies past every earlier
+    undecided candidate's end, nothing can cover it (it is met), and the later candidates
+    that it covers are not; each round decides at least one."""
+    met = np.zeros(len(lead), dtype=bool)
+    alive = np.arange(len(lead))
+    while len(alive):
+        low, high = lead[alive], end[alive]
+        fresh = np.ones(len(alive), dtype=bool)
+        fresh[1:] = low[1:] >= np.maximum.accumulate(high)[:-1]
+        met[alive[fresh]] = True
+        covering = high[fresh][np.cumsum(fresh) - 1]
+        alive = alive[~fresh & (low >= covering)]
+    return met

@@ -62,7 +62,8 @@ def judge(
     if detector.validate is not None and keep.any():
         start, end, text = start[keep], end[keep], text[keep]
         byte_start, byte_end = byte_start[keep], byte_end[keep]
-        accepted = detector.validate(Values(corpus.utf8, byte_start, byte_end))
+        runs = lambda: corpus.digit_runs_in_bytes  # noqa: E731 (computed if a validator asks)
+        accepted = detector.validate(Values(corpus.utf8, byte_start, byte_end, runs))
         keep = accepted > 0
         end = start + accepted
     start, end, text = start[keep], end[keep], text[keep]

@@ -24,8 +24,8 @@ import hyperscan
 import numpy as np
 
 from vault_core.pii.detectors import PatternDetector
-from vault_core.pii.joined_text import Corpus
-from vault_core.pii.regex_bounds import widest
+from vault_core.pii.joined_text import Corpus, Haystack
+from vault_core.pii.regex_bounds import digit_run, widest
 from vault_core.pii.scan.judge import python_search
 
 ENABLED = True
@@ -36,21 +36,36 @@ the others, with the same findings."""
 class Prefilter:
     """A Hyperscan database of rare detectors' search regexes (in prefilter mode)."""
 
-    def __init__(self, detectors: Sequence[PatternDetector]) -> None:
+    def __init__(
+        self, detectors: Sequence[PatternDetector], windows: tuple[int, int] | None = None
+    ) -> None:
         """Compile the detectors whose search regex is bounded and whose classes only widen
         with ASCII ``\\w``, ``\\d`` and ``\\s`` (:attr:`detectors`, see
         :func:`_ascii_classes_widen`); the others are scanned the ordinary way. (In prefilter
-        mode Hyperscan approximates what it cannot run exactly.)"""
+        mode Hyperscan approximates what it cannot run exactly.)
+
+        ``windows``: ``(least, width)`` of a haystack of :meth:`Corpus.near_digits` that the
+        columnar pass builds anyway. The detectors whose every match holds a run of ``least``
+        digits and is at most ``width`` characters wide are scanned in those windows only,
+        which hold each of their matches (see :class:`~vault_core.pii.joined_text.Haystack`):
+        national IDs of long digit runs, ~0.9 MB of text against ~0.13 MB on the benchmark
+        corpus."""
         self.detectors = tuple(
             d for d in detectors if widest(d.search) is not None and _ascii_classes_widen(d.search)
         )
-        self._database = _database([d.search for d in self.detectors]) if self.detectors else None
+        near = [windows is not None and _fits(d, windows) for d in self.detectors]
+        self.windows = windows if any(near) else None
+        self._parts: list[tuple[bool, hyperscan.Database]] = []
+        for inside in (False, True):
+            ids = [index for index, placed in enumerate(near) if placed == inside]
+            if ids:
+                regexes = [self.detectors[index].search for index in ids]
+                self._parts.append((inside, _database(regexes, ids)))
 
-    def ends(self, corpus: Corpus) -> list[np.ndarray]:
+    def ends(self, corpus: Corpus, windows: Haystack | None = None) -> list[np.ndarray]:
         """Per detector of :attr:`detectors`: the character offsets into the joined text where
-        a match may end (every place where one does, in order)."""
-        if self._database is None:
-            return []
+        a match may end (every place where one does, in order). ``windows``: the haystack of
+        :attr:`windows`, if any."""
         ids: list[int] = []
         ends: list[int] = []
 
@@ -58,16 +73,34 @@ class Prefilter:
             ids.append(id_)
             ends.append(end)
 
-        self._database.scan(corpus.raw, match_event_handler=found)
+        for inside, database in self._parts:
+            if not inside:
+                database.scan(corpus.raw, match_event_handler=found)
+                continue
+            assert windows is not None, "the prefilter's windows were not given"
+            first = len(ends)
+            if windows.size:
+                database.scan(windows.data, match_event_handler=found)
+            # Each end after the last byte of a match in a window: moved as that byte is.
+            at = np.maximum(np.array(ends[first:], dtype=np.int64), 1)
+            ends[first:] = (windows.to_corpus(at - 1, at)[1]).tolist()
         detector = np.array(ids, dtype=np.int64)
         at = corpus.chars(np.array(ends, dtype=np.int64))
         return [np.unique(at[detector == index]) for index in range(len(self.detectors))]
 
 
+def _fits(detector: PatternDetector, windows: tuple[int, int]) -> bool:
+    """Whether every match of the detector's search lies in the windows ``(least, width)``."""
+    most = widest(detector.search)
+    return most is not None and most <= windows[1] and digit_run(detector.search) >= windows[0]
+
+
 @cache
-def prefilter(detectors: tuple[PatternDetector, ...]) -> Prefilter:
+def prefilter(
+    detectors: tuple[PatternDetector, ...], windows: tuple[int, int] | None = None
+) -> Prefilter:
     """The prefilter of these rare detectors (compiled once per process: ~0.25 s of CPU)."""
-    return Prefilter(detectors)
+    return Prefilter(detectors, windows)
 
 
 def matches_in(
@@ -167,11 +200,11 @@ def _widens(items: Any) -> bool:
     return True
 
 
-def _database(regexes: Sequence[str]) -> hyperscan.Database:
+def _database(regexes: Sequence[str], ids: Sequence[int]) -> hyperscan.Database:
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     database.compile(
         expressions=[regex.encode("utf-8") for regex in regexes],
-        ids=list(range(len(regexes))),
+        ids=list(ids),
         elements=len(regexes),
         flags=[_flags()] * len(regexes),
     )

@@ -30,7 +30,7 @@ import numpy as np
 from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.joined_text import Corpus
 from vault_core.pii.regex_bounds import ascii_codes
-from vault_core.pii.scan.digit_groups import Runs
+from vault_core.pii.scan.digit_groups import Runs, leftmost_first
 from vault_core.pii.scan.judge import class_table, code_table, in_class, python_search
 
 ENABLED = True
@@ -191,7 +191,7 @@ def matches(
     end = np.concatenate(ends)
     order = np.argsort(start, kind="stable")
     start, end = start[order], end[order]
-    kept = _leftmost_first(start - 1, end)
+    kept = leftmost_first(start - 1, end)
     return corpus.bytes_of(start[kept]), corpus.bytes_of(end[kept])
 
 
@@ -248,22 +248,3 @@ def _opened(
             spans.extend((begin, match.end()))
     found = np.array(spans, dtype=np.int64).reshape(-1, 2)
     return found[:, 0], found[:, 1]
-
-
-def _leftmost_first(lead: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Which candidates (ordered by start; each one's lead character at ``lead``) a
-    leftmost-first search meets: those not beginning inside an earlier one it meets.
-
-    In rounds over the undecided ones: where a candidate's lead lies past every earlier
-    undecided candidate's end, nothing can cover it (it is met), and the later candidates
-    that it covers are not; each round decides at least one."""
-    met = np.zeros(len(lead), dtype=bool)
-    alive = np.arange(len(lead))
-    while len(alive):
-        low, high = lead[alive], end[alive]
-        fresh = np.ones(len(alive), dtype=bool)
-        fresh[1:] = low[1:] >= np.maximum.accumulate(high)[:-1]
-        met[alive[fresh]] = True
-        covering = high[fresh][np.cumsum(fresh) - 1]
-        alive = alive[~fresh & (low >= covering)]
-    return met
