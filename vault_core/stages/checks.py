@@ -32,7 +32,6 @@ from vault_core.ingest import RECORD_ID
 from vault_core.partition_state import PartitionState
 from vault_core.pii.engine import PiiEngineConfig
 from vault_core.pii.isolated import IsolatedEngine
-from vault_core.quality.contract import dataset_suites
 from vault_core.quality.residual import (
     RESIDUAL_CHECK,
     RateEstimate,
@@ -250,10 +249,10 @@ def residual_engine(spec: DatasetSpec) -> IsolatedEngine:
     return IsolatedEngine(spec.pii.model_copy(update={"mode": "full"}))
 
 
-def warm_check_child(spec: DatasetSpec) -> threading.Thread | None:
+def warm_check_child(spec: DatasetSpec) -> threading.Thread:
     """Start loading, in the process's check child, what the checks of ``spec``'s anonymized
-    zone load at their first run (Great Expectations, the residual check's full engine), and
-    return at once (None: the dataset has no such checks).
+    zone load at their first run (Great Expectations for its suites, the contract always among
+    them; the residual check's full engine), and return at once.
 
     For a worker that will run those checks after its stages (an in-process run): the child
     loads on the other core while the stages run, instead of in the check's own time (most of
@@ -261,13 +260,11 @@ def warm_check_child(spec: DatasetSpec) -> threading.Thread | None:
     call at a time). A load that fails is only logged here, by its type: the check that needs
     it raises it again.
     """
-    loads: list[Callable[[], None]] = []
-    if dataset_suites(spec):
-        loads.append(functools.partial(shared_child().call, "vault_core.quality.validate:load"))
+    loads: list[Callable[[], None]] = [
+        functools.partial(shared_child().call, "vault_core.quality.validate:load")
+    ]
     if spec.residual_pii is not None:
         loads.append(residual_engine(spec).load)
-    if not loads:
-        return None
 
     def load_all() -> None:
         for load in loads:
