@@ -20,9 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from vault_core.pii.regex_bounds import ascii_codes
+from vault_core.pii.regex_bounds import DIGIT_CODES, ascii_codes
 
-_DIGITS = frozenset(range(ord("0"), ord("9") + 1))
 # More states than this and the table is not worth building (the phone plans need ~2,000).
 _MOST_STATES = 50_000
 
@@ -81,12 +80,12 @@ def _item(op: Any, value: Any, positions: _Positions) -> _Piece:
         if op is re_constants.IN and any(kind is re_constants.CATEGORY for kind, _ in value):
             if list(value) != [(re_constants.CATEGORY, re_constants.CATEGORY_DIGIT)]:
                 raise _Unsupported(value)
-            codes: frozenset[int] | None = _DIGITS
+            codes: frozenset[int] | None = DIGIT_CODES
         else:
             codes = ascii_codes(op, value)
         if codes is None:
             raise _Unsupported(value)
-        return positions.new(frozenset(code - ord("0") for code in codes & _DIGITS))
+        return positions.new(frozenset(code - ord("0") for code in codes & DIGIT_CODES))
     if op is re_constants.SUBPATTERN:
         return _sequence(value[-1], positions)
     if op is re_constants.BRANCH:

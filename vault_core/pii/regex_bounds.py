@@ -73,6 +73,10 @@ def first_characters(regex: str) -> frozenset[int] | None:
     return _first(re_parser.parse(regex))
 
 
+DIGIT_CODES = frozenset(range(ord("0"), ord("9") + 1))
+"""The ASCII codes of the digits 0-9."""
+
+
 def ascii_codes(op: Any, value: Any) -> frozenset[int] | None:
     """The ASCII codes a parsed literal or class of literals and ranges matches (None for any
     other item, or one that may match a non-ASCII character)."""

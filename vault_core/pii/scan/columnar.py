@@ -150,27 +150,24 @@ def scan_columnar(
             corpus,
             placeholders=first.get_column(PLACEHOLDERS) if words else None,
         )
+
+        def judged(detector: PatternDetector, spans: tuple[np.ndarray, np.ndarray]) -> None:
+            """Keep the values ``detector`` matched outside polars, and judge them."""
+            matches[detector.name] = spans
+            start, end = spans
+            found.append(
+                judge(detector, corpus, start, end, threshold, flags[detector.name], context)
+            )
+
         runs = digit_groups.Runs.of(corpus) if grouped or repeated else None
         for detector, shape in grouped:
             assert runs is not None
-            start, end = digit_groups.matches(detector, shape, corpus, runs)
-            matches[detector.name] = start, end
-            found.append(
-                judge(detector, corpus, start, end, threshold, flags[detector.name], context)
-            )
+            judged(detector, digit_groups.matches(detector, shape, corpus, runs))
         for detector, form in repeated:
             assert runs is not None
-            start, end = repeated_groups.matches(detector, form, corpus, runs)
-            matches[detector.name] = start, end
-            found.append(
-                judge(detector, corpus, start, end, threshold, flags[detector.name], context)
-            )
+            judged(detector, repeated_groups.matches(detector, form, corpus, runs))
         for detector, ends in zip(rare, rare_ends, strict=True):
-            start, end = rare_prefilter.matches_in(detector, corpus, ends)
-            matches[detector.name] = start, end
-            found.append(
-                judge(detector, corpus, start, end, threshold, flags[detector.name], context)
-            )
+            judged(detector, rare_prefilter.matches_in(detector, corpus, ends))
         for position, (key, chosen) in enumerate(chunks):
             spans = spans_of(key, chosen, pending.popleft().result())
             if position + _LOOKAHEAD < len(chunks):

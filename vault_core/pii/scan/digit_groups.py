@@ -22,14 +22,13 @@ import numpy as np
 
 from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.joined_text import Corpus
-from vault_core.pii.regex_bounds import ascii_codes
+from vault_core.pii.regex_bounds import DIGIT_CODES, ascii_codes
 from vault_core.pii.scan.judge import class_table, code_table, in_class
 
 ENABLED = True
 """Whether detectors of digit-group shape are matched from the digit runs; when False (tests),
 the columnar pass scans them like the others, with the same findings."""
 
-_DIGITS = frozenset(range(ord("0"), ord("9") + 1))
 # Run lengths in Runs.steps are capped here: a shape's groups are shorter.
 _LONGEST = 63
 
@@ -52,7 +51,7 @@ def shape(detector: PatternDetector) -> Shape | None:
     with no prefix, suffix or lead checked after the scan."""
     if detector.prefix is not None or detector.suffix is not None or detector.lead is None:
         return None
-    if detector.lead_after or not class_table(detector.lead)[sorted(_DIGITS)].all():
+    if detector.lead_after or not class_table(detector.lead)[sorted(DIGIT_CODES)].all():
         return None
     places = _places(re_parser.parse(detector.pattern))
     if not places:
@@ -62,15 +61,15 @@ def shape(detector: PatternDetector) -> Shape | None:
     narrower: list[tuple[int, frozenset[int]]] = []
     previous_digit = False
     for offset, codes in enumerate(places):
-        if codes <= _DIGITS:
-            if codes != _DIGITS:
+        if codes <= DIGIT_CODES:
+            if codes != DIGIT_CODES:
                 narrower.append((offset, codes))
             if previous_digit:
                 lengths[-1] += 1
             else:
                 lengths.append(1)
             previous_digit = True
-        elif codes & _DIGITS or 10 in codes or not previous_digit:
+        elif codes & DIGIT_CODES or 10 in codes or not previous_digit:
             return None  # a class of digits and others; a line break; two separators
         else:
             separators.append(codes)

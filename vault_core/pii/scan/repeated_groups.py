@@ -29,15 +29,13 @@ import numpy as np
 
 from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.joined_text import Corpus
-from vault_core.pii.regex_bounds import ascii_codes
+from vault_core.pii.regex_bounds import DIGIT_CODES, ascii_codes
 from vault_core.pii.scan.digit_groups import Runs, leftmost_first
 from vault_core.pii.scan.judge import class_table, code_table, in_class, python_search
 
 ENABLED = True
 """Whether detectors of this shape are matched from the digit runs; when False (tests), the
 columnar pass scans them like the others, with the same findings."""
-
-_DIGITS = frozenset(range(ord("0"), ord("9") + 1))
 
 
 @dataclass(frozen=True)
@@ -73,7 +71,7 @@ def shape(detector: PatternDetector) -> Shape | None:
     after the scan."""
     if detector.prefix is not None or detector.suffix is not None or detector.lead is None:
         return None
-    if detector.lead_after or not class_table(detector.lead)[sorted(_DIGITS)].all():
+    if detector.lead_after or not class_table(detector.lead)[sorted(DIGIT_CODES)].all():
         return None
     items = re_parser.parse(detector.pattern)
     if len(items) == 1 and items[0][0] is re_constants.BRANCH:
@@ -103,7 +101,7 @@ def _digit_repeat(item: Any) -> tuple[int, int] | None:
     op, value = item
     if op is not re_constants.MAX_REPEAT or len(value[2]) != 1:
         return None
-    if ascii_codes(*value[2][0]) != _DIGITS:
+    if ascii_codes(*value[2][0]) != DIGIT_CODES:
         return None
     return int(value[0]), int(value[1])
 
@@ -123,15 +121,15 @@ def _branch(items: list[Any]) -> Branch | None:
         repeat = _digit_repeat(items[0])
         if repeat is None or repeat[0] < 1 or len(items) != 2:
             return None
-        first, head = _DIGITS, repeat
-    if not first <= _DIGITS or items[-1][0] is not re_constants.MAX_REPEAT:
+        first, head = DIGIT_CODES, repeat
+    if not first <= DIGIT_CODES or items[-1][0] is not re_constants.MAX_REPEAT:
         return None
     least, most, inner = items[-1][1]
     if len(inner) != 2:
         return None
     separators = ascii_codes(*inner[0])
     group = _digit_repeat(inner[1])
-    if separators is None or separators & _DIGITS or 10 in separators:
+    if separators is None or separators & DIGIT_CODES or 10 in separators:
         return None
     if group is None or group[0] < 1:
         return None
@@ -144,18 +142,18 @@ def _opener(items: list[Any]) -> int | None:
     if len(items) < 2 or items[0][0] is not re_constants.LITERAL:
         return None
     code = int(items[0][1])
-    if code >= 128 or code in _DIGITS or code == 10:
+    if code >= 128 or code in DIGIT_CODES or code == 10:
         return None
     for op, value in items[1:]:
         if op is re_constants.MAX_REPEAT and len(value[2]) == 1:
             codes = ascii_codes(*value[2][0])
-            if codes is None or not codes <= _DIGITS:
+            if codes is None or not codes <= DIGIT_CODES:
                 return None
             if value[0] >= 1:
                 return code
             continue  # optional digits: the next item begins the value if they are absent
         codes = ascii_codes(op, value)
-        return code if codes is not None and codes <= _DIGITS else None
+        return code if codes is not None and codes <= DIGIT_CODES else None
     return None
 
 
@@ -177,7 +175,7 @@ def matches(
             run = np.flatnonzero((lengths >= low) & (lengths <= high) & grows)
         else:
             run = np.flatnonzero(lengths >= low)
-        if branch.first != _DIGITS:
+        if branch.first != DIGIT_CODES:
             run = run[code_table(branch.first)[corpus.codes[starts[run]]]]
         run = run[~in_class(detector.lead, corpus, starts[run] - 1)]
         start, end = _read_groups(branch, runs, grows, run)
