@@ -5,8 +5,11 @@
 REPO is a checkout whose ``vault_core`` is imported (a git worktree of an older commit beside
 this one); CORPUS is ``vault`` (benchmarks/_pii_corpus, as ``make bench-pii``'s columnar
 measure), ``anonymized`` (the same with every gold span replaced by ``<TYPE>``, text as the
-``no_pii_left`` audit reads it) or ``independent`` (presidio-evaluator's sentences); the
-corpus comes from this checkout's benchmarks/ either way. Two warm-up calls, then CALLS timed
+``no_pii_left`` audit reads it), ``independent`` (presidio-evaluator's sentences) or
+``landing=FOLDER`` (the first 20 MB of a scale benchmark's landing rows, ``subject`` and
+``body``, as ``scale_bench.py``'s "engine alone" scans them: the pipeline's shape, several
+4 MB batches, where the per-call costs of the small corpora weigh little); the corpus comes
+from this checkout's benchmarks/ either way. Two warm-up calls, then CALLS timed
 calls; prints one JSON line with the median process CPU (every thread: polars scans on its
 pool) and wall time.
 Alternate the checkouts, one process each, several rounds (the machine is shared), e.g.::
@@ -56,6 +59,10 @@ def corpus_table(corpus_name: str) -> tuple[Any, list[str]]:
     """The table of ``corpus_name`` (see the module docstring) and its text columns."""
     import pyarrow as pa
 
+    if corpus_name.startswith("landing="):
+        from scale_bench import landing_sample
+
+        return landing_sample(Path(corpus_name.removeprefix("landing=")), 20.0)
     if corpus_name in ("vault", "anonymized"):
         from _pii_corpus import build_corpus
 
