@@ -167,16 +167,44 @@ def build_cache() -> Path:
     return path
 
 
-def _cached_entries() -> dict[str, Place] | None:
+_Columns = tuple[list[str], list[str], list[int]]
+"""Names, their kinds and populations, in the same order."""
+
+
+def _cached_columns() -> _Columns | None:
+    """The names :func:`build_cache` wrote, as columns (None without the file). Read by Arrow's
+    CSV reader, and no :class:`Place` made per name: 0.1 s against 1.0 s for a line split and a
+    ``Place`` each over the 322,412 names (a ``Place`` is made for a match, in ``places``)."""
+    import pyarrow as pa
+    import pyarrow.csv as csv
+
     try:
-        text = cache_path().read_text(encoding="utf-8")
-    except (OSError, ValueError):  # no file, or a package's metadata missing
+        table = csv.read_csv(
+            cache_path(),
+            read_options=csv.ReadOptions(column_names=["name", "kind", "population"]),
+            parse_options=csv.ParseOptions(delimiter="\t", quote_char=False),
+            convert_options=csv.ConvertOptions(
+                column_types={"name": pa.string(), "kind": pa.string(), "population": pa.int64()},
+                strings_can_be_null=False,
+            ),
+        )
+    except (OSError, ValueError, pa.ArrowException):  # no file, or metadata missing
         return None
-    entries = {}
-    for line in text.splitlines():
-        key, kind, population = line.split("\t")
-        entries[key] = Place(kind, int(population))
-    return entries
+    names, kinds, populations = (table.column(i).to_pylist() for i in range(3))
+    return names, kinds, populations
+
+
+def _columns() -> _Columns:
+    """:func:`_entries` as columns, from the file when there is one."""
+    cached = _cached_columns()
+    if cached is not None:
+        return cached
+    entries = _entries()
+    return (
+        list(entries),
+        [place.kind for place in entries.values()],
+        [place.population for place in entries.values()],
+    )
 
 
 def _large_places_path() -> Path:
@@ -232,20 +260,19 @@ class Gazetteer:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._built: tuple[Any, list[str], list[Place]] | None = None
+        self._built: tuple[Any, _Columns] | None = None
 
-    def _automaton(self) -> tuple[Any, list[str], list[Place]]:
+    def _automaton(self) -> tuple[Any, _Columns]:
         with self._lock:
             if self._built is None:
                 import ahocorasick_rs
 
-                entries = _cached_entries() or _entries()
-                keys = list(entries)
+                columns = _columns()
                 automaton = ahocorasick_rs.AhoCorasick(
-                    [" " + key for key in keys],
+                    [" " + name for name in columns[0]],
                     matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
                 )
-                self._built = (automaton, keys, [entries[key] for key in keys])
+                self._built = (automaton, columns)
             return self._built
 
     def load(self) -> None:
@@ -254,7 +281,7 @@ class Gazetteer:
 
     def places(self, text: str) -> list[tuple[int, int, Place]]:
         """``(start, end, place)`` of each place name written as a name in ``text``."""
-        automaton, _, places = self._automaton()
+        automaton, (_, kinds, populations) = self._automaton()
         lowered = _lower(text)
         # Separators become spaces, so " name" matches at the start of any word.
         haystack = " " + _SEPARATORS.sub(" ", lowered)
@@ -266,7 +293,7 @@ class Gazetteer:
                 continue
             if not _written_as_name(text[start:end]):
                 continue
-            found.append((start, end, places[index]))
+            found.append((start, end, Place(kinds[index], populations[index])))
         return found
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from vault_core.pii import gazetteer as gazetteer_module
 from vault_core.pii.finding import NER_DETECTOR, Finding
-from vault_core.pii.gazetteer import Gazetteer, is_country, place_findings, relabel_places
+from vault_core.pii.gazetteer import Gazetteer, Place, is_country, place_findings, relabel_places
 
 
 @pytest.fixture(scope="module")
@@ -96,10 +96,13 @@ def test_names_kept_beside_the_environment_read_back_as_built(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(gazetteer_module, "cache_path", lambda: tmp_path / "names.tsv")
-    assert gazetteer_module._cached_entries() is None  # no file: built in memory
+    assert gazetteer_module._cached_columns() is None  # no file: built in memory
     built = gazetteer_module.large_place_names()
     assert {"Paris", "London", "Virginia"} <= set(built)
     gazetteer_module.build_cache()
-    assert gazetteer_module._cached_entries() == gazetteer_module._entries()
+    names, kinds, populations = gazetteer_module._cached_columns() or ([], [], [])
+    entries = gazetteer_module._entries()
+    assert names == list(entries)
+    assert [Place(k, p) for k, p in zip(kinds, populations, strict=True)] == [*entries.values()]
     assert (tmp_path / "names.large-places.txt").exists()
     assert gazetteer_module.large_place_names() == built
