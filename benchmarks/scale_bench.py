@@ -158,6 +158,20 @@ def engine_alone(landing: Path, sample_mb: float, mode: str) -> dict[str, float]
     return {"mb": mb, "seconds": seconds, "mbps": mb / seconds, "cpu_mbps": mb / min(cpu)}
 
 
+def _engine_again(
+    before: dict[str, float], landing: Path, sample_mb: float, mode: str
+) -> dict[str, float]:
+    """The engine alone measured again after the runs, printed, and the mean of both, which
+    the ratios use: this machine's speed drifts by tens of percent over minutes (the same
+    work's CPU seconds), so one figure from before the runs could flatter or wrong them."""
+    after = engine_alone(landing, sample_mb, mode)
+    mean = {key: (before[key] + after[key]) / 2 for key in before}
+    print(f"  PII engine alone again after the runs: {after['mbps']:.2f} MB/s "
+          f"(before them {before['mbps']:.2f}); the ratios use the mean, "
+          f"{mean['mbps']:.2f} MB/s")  # fmt: skip
+    return mean
+
+
 def landing_sample(landing: Path, sample_mb: float) -> tuple[Any, list[str]]:
     """The first ``sample_mb`` of landing rows as a table of ``record_id`` and the columns the
     pipeline scans (returned too); its schema's metadata holds the landing bytes read."""
@@ -374,7 +388,8 @@ def bench_size(
     mb = landing_bytes(landing) / MB
     print(f"\n== {mb:.0f} MB of landing, {len(keys)} days, mode {mode} "
           f"(generated in {time.perf_counter() - t:.0f} s) ==")  # fmt: skip
-    engine = engine_alone(landing, 20 if mode == "patterns" else 1, mode)
+    sample_mb = 20 if mode == "patterns" else 1
+    engine = engine_alone(landing, sample_mb, mode)
     print(f"  PII engine alone (detect_table, {engine['mb']:.1f} MB sample): "
           f"{engine['mbps']:.2f} MB/s, {engine['cpu_mbps']:.2f} MB per CPU-s")  # fmt: skip
 
@@ -395,6 +410,7 @@ def bench_size(
     )  # fmt: skip
 
     if serial_only:
+        engine = _engine_again(engine, landing, sample_mb, mode)
         ratio = mb / serial_wall / engine["mbps"]
         print(
             f"  serial {mb / serial_wall:.2f} MB/s = {ratio:.1%} of the engine alone by wall; "
@@ -425,6 +441,7 @@ def bench_size(
         + f" MB (registration {reg['maxrss_mb']:.0f} MB)",
     )  # fmt: skip
     speedup = serial_wall / parallel_wall
+    engine = _engine_again(engine, landing, sample_mb, mode)
     pipeline_mbps = mb / parallel_wall
     # The same without process start-up and per-run overhead: step time on the critical path.
     critical = max(sum(sum(r["seconds"].values()) for r in w["runs"]) for w in workers)
