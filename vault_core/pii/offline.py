@@ -30,6 +30,7 @@ PRESIDIO_LOGGER = "presidio-analyzer"
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _lock = threading.Lock()
+_plugins_lock = threading.Lock()  # one load at a time turns spaCy's plugin factories off
 _tldextract_done = False
 
 
@@ -146,7 +147,7 @@ def _without_plugin_factories() -> Iterator[None]:
     if plugins is None or not isinstance(getattr(plugins, "entry_points", None), bool):
         yield
         return
-    with _lock:
+    with _plugins_lock:
         was, plugins.entry_points = plugins.entry_points, False
         try:
             yield
