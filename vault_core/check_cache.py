@@ -1,6 +1,8 @@
 """What the anonymized zone's checks last found, so that a rerun over unchanged partitions reuses
 it instead of reading and validating them again: per (check, partition) the value-free outcome of
-an expectation suite, per check the residual-PII estimate (never a value from the data).
+an expectation suite; per partition what the residual-PII check found in each of its sampled
+records (counts per entity type, by record id), and the estimate whole per set of partitions
+(never a value from the data).
 
 Each entry is stored under the digest of everything its outcome depends on (the partitions'
 data and Delta versions, the check's definition, the code that computes it); an entry whose

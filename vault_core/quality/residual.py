@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 from typing import Any, Protocol
 
@@ -184,6 +184,15 @@ def sample_rows(table: pa.Table, size: int, seed: int, id_column: str) -> pa.Tab
     return smallest(table, size, seed, id_column)
 
 
+@dataclass(frozen=True)
+class RecordOutcome:
+    """What the scan of one sampled record found: findings per entity type (placeholders
+    aside) and findings inside placeholders. Counts only, never a value."""
+
+    findings: dict[str, int] = field(default_factory=dict)
+    placeholders: int = 0
+
+
 def estimate(
     table: pa.Table,
     columns: list[str],
@@ -202,6 +211,22 @@ def estimate(
     sample = sample_rows(
         table.select([id_column, *columns]), spec.sample_size, spec.seed, id_column
     )
+    outcomes = record_outcomes(sample, columns, engine, id_column=id_column)
+    return estimate_of(
+        list(zip(sample.column(id_column).to_pylist(), outcomes, strict=True)),
+        spec,
+        population=table.num_rows if population is None else population,
+        columns=columns,
+    )
+
+
+def record_outcomes(
+    sample: pa.Table, columns: list[str], engine: TableDetector, *, id_column: str = "record_id"
+) -> list[RecordOutcome]:
+    """What ``engine`` finds in each row of ``sample`` (its ``columns`` as text), in row order.
+    A cell's findings depend on its text and column alone, so a row's outcome does not depend
+    on the rows scanned with it (in ``full`` mode up to NER's batching, which moves a rare
+    borderline entity from run to run as BLAS threads do)."""
     text = pa.table(
         {
             id_column: sample.column(id_column),
@@ -209,36 +234,56 @@ def estimate(
         }
     )
     found = engine.detect_table(text, text_columns=columns) if columns else None
-    records: dict[str, set[str]] = {}
-    findings: Counter[str] = Counter()
-    placeholders = 0
+    ids = text.column(id_column).to_pylist()
+    by_row: dict[str, RecordOutcome] = {row_id: RecordOutcome() for row_id in ids}
     if found is not None and found.num_rows:
         cells = {
             (row_id, name): value
             for name in columns
-            for row_id, value in zip(
-                text.column(id_column).to_pylist(), text.column(name).to_pylist(), strict=True
-            )
+            for row_id, value in zip(ids, text.column(name).to_pylist(), strict=True)
         }
         for row_id, name, start, end, kind in zip(
             *(found.column(c).to_pylist() for c in ("record_id", "column", "start", "end")),
             found.column("entity_type").to_pylist(),
             strict=True,
         ):
+            outcome = by_row[row_id]
             if _in_placeholder(cells.get((row_id, name)) or "", start, end):
-                placeholders += 1
-                continue
-            findings[kind] += 1
+                by_row[row_id] = replace(outcome, placeholders=outcome.placeholders + 1)
+            else:
+                counts = {**outcome.findings, kind: outcome.findings.get(kind, 0) + 1}
+                by_row[row_id] = replace(outcome, findings=counts)
+    # Findings name record ids, not rows: a record id held by two rows of the sample (sent on
+    # two days) carries its findings on its first row.
+    return [by_row.pop(row_id, RecordOutcome()) for row_id in ids]
+
+
+def estimate_of(
+    outcomes: Sequence[tuple[str, RecordOutcome]],
+    spec: ResidualPiiSpec,
+    *,
+    population: int,
+    columns: list[str],
+) -> ResidualEstimate:
+    """The estimate of a sample from its records' outcomes (``(record id, outcome)``, one per
+    sampled row; a record id sent on two days counts once among the records found)."""
+    records: dict[str, set[str]] = {}
+    findings: Counter[str] = Counter()
+    placeholders = 0
+    for row_id, outcome in outcomes:
+        placeholders += outcome.placeholders
+        for kind, count in outcome.findings.items():
+            findings[kind] += count
             records.setdefault(kind, set()).add(row_id)
             records.setdefault(ANY_TYPE, set()).add(row_id)
-    n = sample.num_rows
+    n = len(outcomes)
     by_type = {}
     for kind in sorted({ANY_TYPE, *records}):
         hits = len(records.get(kind, ()))
         low, high = wilson_interval(hits, n, spec.confidence)
         by_type[kind] = RateEstimate(hits, hits / n if n else 0.0, low, high)
     return ResidualEstimate(
-        population=table.num_rows if population is None else population,
+        population=population,
         sample_size=n,
         seed=spec.seed,
         confidence=spec.confidence,

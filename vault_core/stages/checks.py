@@ -35,10 +35,12 @@ from vault_core.pii.isolated import IsolatedEngine
 from vault_core.quality.residual import (
     RESIDUAL_CHECK,
     RateEstimate,
+    RecordOutcome,
     ResidualEstimate,
     ResidualPiiSpec,
     TableDetector,
-    estimate,
+    estimate_of,
+    record_outcomes,
     smallest,
 )
 from vault_core.quality.suite import ExpectationSuiteSpec
@@ -166,18 +168,39 @@ def _residual_key(
 ) -> str | None:
     """The residual estimate's cache key; None (not cached) for an engine whose configuration
     is unknown."""
+    scan = _scan_key(spec, engine)
+    if scan is None:
+        return None
+    partitions = sorted([s.partition, s.data_version, s.delta_version] for s in chosen)
+    return entry_key(partitions=partitions, check=check.model_dump(mode="json"), scan=scan)
+
+
+def _scan_key(spec: DatasetSpec, engine: TableDetector) -> str | None:
+    """What a sampled record's outcome depends on besides its row: the columns the check
+    leaves out, the engine, its detectors and the code (None for an unknown engine)."""
     config = getattr(engine, "config", None)
     if not isinstance(config, PiiEngineConfig):
         return None
     return entry_key(
-        partitions=sorted([s.partition, s.data_version, s.delta_version] for s in chosen),
-        check=check.model_dump(mode="json"),
         # What decides the columns scanned (the schema is the pinned versions').
         columns=spec.model_dump(mode="json", include={"entity_columns", "passthrough_columns"}),
         # The number of NER processes never changes what an engine finds (tested).
         engine=config.model_dump(mode="json", exclude={"n_process"}),
         detectors=_detector_digest(config.detectors.model_dump_json()),
         code=code_version(RESIDUAL_CODE, (*RESIDUAL_LIBRARIES, config.spacy_model)),
+    )
+
+
+def _outcomes_key(
+    scan: str, check: ResidualPiiSpec, state: PartitionState, columns: list[str]
+) -> str:
+    """The key of one partition's sampled records' outcomes: its versions, its own sample
+    (size and seed), the columns scanned and :func:`_scan_key`."""
+    return entry_key(
+        partition=[state.partition, state.data_version, state.delta_version],
+        sample=[check.sample_size, check.seed],
+        columns=columns,
+        scan=scan,
     )
 
 
@@ -198,7 +221,9 @@ def residual_estimate(
 
     The sample is drawn over all of them, so the estimate is cached whole: when every
     partition's versions, the check's settings and the engine are those of the cached one, it
-    is returned as it was (``reused``) without reading a row or starting the engine."""
+    is returned as it was (``reused``) without reading a row or starting the engine. Each
+    sampled record's outcome is kept per partition too, so an estimate over another set of
+    partitions (a range after the daily runs) scans only the records no run scanned yet."""
     chosen = checked_states(vault, spec, partitions)
     vault.access.require("dataset:read", spec.name, details={"check": "residual_pii"})
     cache, key = check_cache(vault, spec), _residual_key(spec, engine, check, chosen)
@@ -224,23 +249,48 @@ def residual_estimate(
     latest = max(state.delta_version for state in chosen)
     schema = open_dataset(url, version=latest, storage_options=options).schema
     columns = residual_columns(spec, schema)
-    parts = []
+    # Each sampled record's outcome, per partition: the records of the sample in a partition
+    # are the first of that partition's own sample, so the outcomes kept for a partition (the
+    # records a run scanned there) serve any later sample over any set of partitions; a rerun
+    # of a range over unchanged days scans nothing and starts no engine.
+    scan = _scan_key(spec, engine)
+    outcomes: list[tuple[str, RecordOutcome]] = []
     for state in chosen:
-        wanted = sample.filter(ds.field(PARTITION) == state.partition)[RECORD_ID].combine_chunks()
-        if len(wanted):
-            parts.append(
-                ptables.read_partition(
-                    url, state.partition, version=state.delta_version,
-                    columns=[RECORD_ID, *columns], row_filter=ds.field(RECORD_ID).isin(wanted),
-                    storage_options=options,
-                )
+        wanted = sample.filter(ds.field(PARTITION) == state.partition)[RECORD_ID].to_pylist()
+        if not wanted:
+            continue
+        part_key = None if scan is None else _outcomes_key(scan, check, state, columns)
+        kept = {} if part_key is None else _kept_outcomes(cache, state.partition, part_key)
+        missing = sorted({row_id for row_id in wanted if row_id not in kept})
+        if missing:
+            rows = ptables.read_partition(
+                url, state.partition, version=state.delta_version,
+                columns=[RECORD_ID, *columns], row_filter=ds.field(RECORD_ID).isin(missing),
+                storage_options=options,
             )  # fmt: skip
-    rows = pa.concat_tables(parts) if parts else schema.empty_table().select([RECORD_ID, *columns])
-    found_now = estimate(rows, columns, engine, check, population=population)
-    result = replace(found_now, partitions=len(chosen))
+            rows = rows.sort_by([(RECORD_ID, "ascending")])
+            scanned = record_outcomes(rows, columns, engine, id_column=RECORD_ID)
+            kept.update(zip(rows[RECORD_ID].to_pylist(), scanned, strict=True))
+            if part_key is not None and not vault.read_only:
+                stored = {row_id: asdict(outcome) for row_id, outcome in kept.items()}
+                cache.put(RESIDUAL_CHECK, state.partition, part_key, {"records": stored})
+        outcomes.extend((row_id, kept.get(row_id, RecordOutcome())) for row_id in wanted)
+    result = replace(
+        estimate_of(outcomes, check, population=population, columns=columns),
+        partitions=len(chosen),
+    )
     if key is not None and not vault.read_only:
         cache.put(RESIDUAL_CHECK, WHOLE, key, asdict(replace(result, partitions=0)))
     return result
+
+
+def _kept_outcomes(cache: CheckCache, partition: str, key: str) -> dict[str, RecordOutcome]:
+    """The sampled records' outcomes stored for ``partition`` under ``key`` (none: empty)."""
+    found = cache.get(RESIDUAL_CHECK, partition, key)
+    records = found.get("records") if found is not None else None
+    if not isinstance(records, dict):
+        return {}
+    return {row_id: RecordOutcome(**outcome) for row_id, outcome in records.items()}
 
 
 def residual_engine(spec: DatasetSpec) -> IsolatedEngine:

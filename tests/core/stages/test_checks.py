@@ -259,3 +259,84 @@ def test_when_a_dataset_has_no_residual_check_then_no_engine_is_loaded(tmp_path:
     loaded = _warmed(_spec(tmp_path, residual_pii=None))
     assert "/pandas/_libs/" in loaded
     assert "/spacy/" not in loaded
+
+
+class _Counting(PiiEngine):
+    """The real engine, counting the rows it is asked to scan."""
+
+    rows = 0
+
+    def detect_table(self, table: Any, *, text_columns: Any) -> Any:
+        self.rows += table.num_rows
+        return super().detect_table(table, text_columns=text_columns)
+
+
+@pytest.fixture
+def phones_left(tmp_path: Path) -> tuple[Vault, DatasetSpec]:
+    """Days whose e-mail addresses are anonymized and phone numbers left (the dataset's engine
+    looks for e-mails only), so the residual estimate has findings to count."""
+    landing = tmp_path / "landing"
+    for day in DAYS:
+        folder = landing / day
+        folder.mkdir(parents=True)
+        lines = [
+            {"id": f"{day}-{i}", "body": f"write to user{i}@shop.example or call 212-555-01{i:02d}"}
+            for i in range(6)
+        ]
+        (folder / "a.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    spec = _spec(landing, pii=PiiEngineConfig(mode="patterns", entities=["EMAIL_ADDRESS"]))
+    vault = Vault(VaultSettings(home=str(tmp_path / "home")))
+    emails = PiiEngine(spec.pii)
+    for day in DAYS:
+        stages.ingest_raw(vault, spec, day)
+        stages.find_pii(vault, spec, emails, day)
+        assert stages.anonymize(vault, spec, emails, day).published
+    return vault, spec
+
+
+def test_when_a_range_follows_the_daily_checks_then_its_estimate_scans_nothing(
+    phones_left: tuple[Vault, DatasetSpec],
+) -> None:
+    vault, spec = phones_left
+    check = ResidualPiiSpec(sample_size=4, seed=1)
+    engine = _Counting(PiiEngineConfig(mode="patterns"))
+    for day in DAYS:
+        checks.residual_estimate(vault, spec, engine, check, [day])
+    assert engine.rows == 8  # each day's own sample
+    ranged = checks.residual_estimate(vault, spec, engine, check, DAYS)
+    assert not ranged.reused  # not the whole estimate of another run: made from the outcomes
+    assert engine.rows == 8
+    shutil.rmtree(checks.check_cache(vault, spec).root)
+    fresh = checks.residual_estimate(vault, spec, PATTERNS, check, DAYS)
+    assert ranged == fresh
+    assert fresh.by_type["PHONE_NUMBER"].records > 0
+
+
+def test_when_a_day_follows_a_range_then_only_its_records_not_scanned_yet_are_scanned(
+    phones_left: tuple[Vault, DatasetSpec],
+) -> None:
+    vault, spec = phones_left
+    check = ResidualPiiSpec(sample_size=4, seed=1)
+    engine = _Counting(PiiEngineConfig(mode="patterns"))
+    ranged = checks.residual_estimate(vault, spec, engine, check, DAYS)
+    assert engine.rows == 4
+    day = checks.residual_estimate(vault, spec, engine, check, DAYS[:1])
+    assert 4 < engine.rows < 8  # the day's own sample of 4, some of it scanned in the range
+    shutil.rmtree(checks.check_cache(vault, spec).root)
+    assert day == checks.residual_estimate(vault, spec, PATTERNS, check, DAYS[:1])
+    assert ranged.sample_size == day.sample_size == 4
+
+
+def test_when_a_partition_changes_then_only_its_outcomes_are_scanned_again(
+    built: tuple[Vault, DatasetSpec, Path],
+) -> None:
+    vault, spec, landing = built
+    check = ResidualPiiSpec(sample_size=20, seed=3)  # every record of both days
+    engine = _Counting(PiiEngineConfig(mode="patterns"))
+    checks.residual_estimate(vault, spec, engine, check, DAYS)
+    assert engine.rows == 12
+    _land(landing, DAYS[0], "b.jsonl", rows=2)
+    _build(vault, spec)
+    found = checks.residual_estimate(vault, spec, engine, check, DAYS)
+    assert engine.rows == 12 + 8  # the first day's 8 records again, none of the second's
+    assert (found.population, found.sample_size) == (14, 14)
