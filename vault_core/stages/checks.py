@@ -290,7 +290,10 @@ def _kept_outcomes(cache: CheckCache, partition: str, key: str) -> dict[str, Rec
     records = found.get("records") if found is not None else None
     if not isinstance(records, dict):
         return {}
-    return {row_id: RecordOutcome(**outcome) for row_id, outcome in records.items()}
+    try:
+        return {row_id: RecordOutcome(**outcome) for row_id, outcome in records.items()}
+    except TypeError:  # an entry not of this shape: scanned again
+        return {}
 
 
 def residual_engine(spec: DatasetSpec) -> IsolatedEngine:
