@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any, Protocol
 
@@ -235,7 +235,8 @@ def record_outcomes(
     )
     found = engine.detect_table(text, text_columns=columns) if columns else None
     ids = text.column(id_column).to_pylist()
-    by_row: dict[str, RecordOutcome] = {row_id: RecordOutcome() for row_id in ids}
+    findings: dict[str, Counter[str]] = {row_id: Counter() for row_id in ids}
+    placeholders: Counter[str] = Counter()
     if found is not None and found.num_rows:
         cells = {
             (row_id, name): value
@@ -247,15 +248,20 @@ def record_outcomes(
             found.column("entity_type").to_pylist(),
             strict=True,
         ):
-            outcome = by_row[row_id]
             if _in_placeholder(cells.get((row_id, name)) or "", start, end):
-                by_row[row_id] = replace(outcome, placeholders=outcome.placeholders + 1)
+                placeholders[row_id] += 1
             else:
-                counts = {**outcome.findings, kind: outcome.findings.get(kind, 0) + 1}
-                by_row[row_id] = replace(outcome, findings=counts)
+                findings[row_id][kind] += 1
     # Findings name record ids, not rows: a record id held by two rows of the sample (sent on
     # two days) carries its findings on its first row.
-    return [by_row.pop(row_id, RecordOutcome()) for row_id in ids]
+    outcomes = []
+    for row_id in ids:
+        counts = findings.pop(row_id, None)
+        if counts is None:  # a later row of the same record id
+            outcomes.append(RecordOutcome())
+        else:
+            outcomes.append(RecordOutcome(dict(counts), placeholders[row_id]))
+    return outcomes
 
 
 def estimate_of(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -265,6 +266,14 @@ def test_when_a_dataset_has_no_residual_check_then_no_engine_is_loaded(tmp_path:
     assert "/spacy/" not in loaded
 
 
+def _cold_estimate(
+    vault: Vault, spec: DatasetSpec, check: ResidualPiiSpec, days: Sequence[str]
+) -> Any:
+    """The residual estimate made with no cache at all."""
+    shutil.rmtree(checks.check_cache(vault, spec).root)
+    return checks.residual_estimate(vault, spec, PATTERNS, check, days)
+
+
 class _Counting(PiiEngine):
     """The real engine, counting the rows it is asked to scan."""
 
@@ -310,8 +319,7 @@ def test_when_a_range_follows_the_daily_checks_then_its_estimate_scans_nothing(
     ranged = checks.residual_estimate(vault, spec, engine, check, DAYS)
     assert not ranged.reused  # not the whole estimate of another run: made from the outcomes
     assert engine.rows == 8
-    shutil.rmtree(checks.check_cache(vault, spec).root)
-    fresh = checks.residual_estimate(vault, spec, PATTERNS, check, DAYS)
+    fresh = _cold_estimate(vault, spec, check, DAYS)
     assert ranged == fresh
     assert fresh.by_type["PHONE_NUMBER"].records > 0
 
@@ -332,8 +340,7 @@ def test_when_a_day_follows_a_range_then_only_its_records_not_scanned_yet_are_sc
     in_range = smallest(ids, 4, 1, RECORD_ID)[PARTITION].to_pylist().count(DAYS[0])
     day = checks.residual_estimate(vault, spec, engine, check, DAYS[:1])
     assert engine.rows == 4 + (4 - in_range)  # the day's own sample less what the range scanned
-    shutil.rmtree(checks.check_cache(vault, spec).root)
-    assert day == checks.residual_estimate(vault, spec, PATTERNS, check, DAYS[:1])
+    assert day == _cold_estimate(vault, spec, check, DAYS[:1])
     assert ranged.sample_size == day.sample_size == 4
 
 
