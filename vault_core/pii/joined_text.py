@@ -90,6 +90,11 @@ class Corpus:
         return cls(raw, lengths)
 
     @cached_property
+    def raw_buffer(self) -> pa.Buffer:
+        """:attr:`raw` as an Arrow buffer (no copy)."""
+        return pa.py_buffer(self.raw)
+
+    @cached_property
     def joined(self) -> str:
         """The joined text as a Python string (decoded when first needed)."""
         return self.raw.decode("utf-8")
@@ -203,11 +208,30 @@ class Haystack:
         content = np.cumsum(finish - origin + 1) - (finish - origin)
         if not len(origin):
             return cls(np.zeros(0, dtype=np.uint8), content, origin)
-        raw = corpus.raw
-        # Joining bytes slices: half the time of an index gather in numpy.
-        pieces = [raw[a:b] for a, b in zip(origin.tolist(), finish.tolist(), strict=True)]
-        data = b"\n" + b"\n".join(pieces)
-        return cls(np.frombuffer(data, dtype=np.uint8), content, origin)
+        # Each window with the byte before it (windows never touch, so these never overlap):
+        # the rows of an Arrow array over the joined text, taken by Arrow's C++ in one call,
+        # give the haystack's bytes with a stray byte where each line break goes. A third of
+        # the time of joining Python slices (one bytes object per window; 42 -> 15 ms per 20
+        # MB of tickets), and Arrow's join or a numpy gather were slower still.
+        lead = origin[0] == 0  # the joined text's own first byte: no byte before it
+        bounds = np.empty(2 * len(origin) + 1, dtype=np.int64)
+        bounds[0] = 0
+        bounds[1::2] = origin - 1
+        bounds[2::2] = finish
+        if lead:
+            bounds[1] = 0
+        rows = pa.LargeBinaryArray.from_buffers(
+            pa.large_binary(), len(bounds) - 1, [None, pa.py_buffer(bounds), corpus.raw_buffer]
+        )
+        taken = rows.take(pa.array(np.arange(1, len(bounds) - 1, 2)))
+        size = int(np.frombuffer(taken.buffers()[1], dtype=np.int64)[-1])
+        data = np.frombuffer(taken.buffers()[2], dtype=np.uint8)[:size]  # Arrow's own copy
+        if lead:
+            data = np.concatenate((np.array([10], dtype=np.uint8), data))
+        elif not data.flags.writeable:
+            data = data.copy()
+        data[content - 1] = ord(SEPARATOR)
+        return cls(data, content, origin)
 
     @cached_property
     def data(self) -> bytes:
