@@ -21,7 +21,7 @@ from typing import Any
 
 _WRAPPED = (
     ("vault_core.pii.scan.columnar", "judge", True),
-    ("vault_core.pii.scan.columnar", "_matched_whole", False),
+    ("vault_core.pii.scan.columnar", "_matched_whole", True),
     ("vault_core.pii.scan.columnar", "_lead_checked", False),
     ("vault_core.pii.scan.columnar", "_value_start", False),
     ("vault_core.pii.scan.batches", "scan_columnar", False),

@@ -250,3 +250,47 @@ def _digits_only(items: Any) -> bool:
             continue
         return False
     return bool(items)
+
+
+@dataclass(frozen=True)
+class DigitForm:
+    """One alternative of a regex that matches strings of ASCII digits only: characters from
+    ``head``'s classes one by one, then ``low`` to ``high`` digits of any kind."""
+
+    head: tuple[frozenset[int], ...]
+    low: int
+    high: int
+
+
+@cache
+def digit_forms(regex: str) -> tuple[DigitForm, ...] | None:
+    """The alternatives of ``regex`` as :class:`DigitForm`, or None when it is not a plain
+    alternation of such forms (then it may match more than digits, or read them otherwise).
+
+    A string of ASCII digits fullmatches ``regex`` exactly when it fits one of them: its
+    characters after the head are digits of any kind, so only its width and its head count.
+    """
+    parsed = list(re_parser.parse(regex))
+    alternatives = [parsed]
+    if len(parsed) == 1 and parsed[0][0] is re_constants.BRANCH:
+        alternatives = [list(items) for items in parsed[0][1][1]]
+    forms = []
+    for items in alternatives:
+        head: list[frozenset[int]] = []
+        low = high = 0
+        for index, (op, value) in enumerate(items):
+            codes = ascii_codes(op, value)
+            if codes is not None and codes <= DIGIT_CODES:
+                head.append(codes)
+                continue
+            if (
+                op is re_constants.MAX_REPEAT
+                and index == len(items) - 1
+                and len(value[2]) == 1
+                and ascii_codes(*value[2][0]) == DIGIT_CODES
+            ):
+                low, high = value[0], value[1]
+                continue
+            return None
+        forms.append(DigitForm(tuple(head), low, high))
+    return tuple(forms)
