@@ -34,7 +34,7 @@ def test_nir_with_a_wrong_key_is_not_found(find: Finder, value: str) -> None:
             st.from_regex(r"[12]( [0-9]{2}){3}( [0-9]{3}){2} [0-9]{2}", fullmatch=True),
             # Valid keys, so that accepted values are drawn too.
             st.from_regex(r"[12][0-9]{12}", fullmatch=True).map(
-                lambda head: head + "%02d" % (97 - int(head) % 97)
+                lambda head: f"{head}{97 - int(head) % 97:02d}"
             ),
         ),
         max_size=30,
