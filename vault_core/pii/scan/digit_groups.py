@@ -106,6 +106,9 @@ class Runs:
     """Whether the next run begins two characters after this one ends (one between)."""
     between: np.ndarray
     """The code of the character after each run."""
+    before: np.ndarray
+    """The code of the character before each run (the joined text begins with a line break,
+    so every run has one): the digit-group detectors' lead checks and openers read it."""
     shared: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict, compare=False)
     """Candidates of the groups read so far, by the groups' lengths and separators: detectors
     whose values begin alike (a SIN's and an NHS number's 3-3) share those steps."""
@@ -125,7 +128,7 @@ class Runs:
         starts, ends = corpus.digit_runs
         linked = np.zeros(len(starts), dtype=bool)
         np.equal(starts[1:], ends[:-1] + 1, out=linked[:-1])
-        return cls(starts, ends - starts, linked, corpus.codes[ends])
+        return cls(starts, ends - starts, linked, corpus.codes[ends], corpus.codes[starts - 1])
 
 
 def matches(
@@ -134,12 +137,13 @@ def matches(
     """Byte spans into the joined text of the detector's values (group 2 of its search's
     leftmost-first matches in each text)."""
     candidate = _candidates(found, runs)
-    value_start = runs.starts[candidate]
     codes = corpus.codes
     for offset, allowed in found.narrower:
-        value_start = value_start[code_table(allowed)[codes[value_start + offset]]]
+        candidate = candidate[code_table(allowed)[codes[runs.starts[candidate] + offset]]]
     assert detector.lead is not None
-    value_start = value_start[~in_class(detector.lead, corpus, value_start - 1)]
+    value_start = runs.starts[candidate]
+    fails = in_class(detector.lead, corpus, value_start - 1, runs.before[candidate])
+    value_start = value_start[~fails]
     width = sum(found.lengths) + len(found.separators)
     value_end = value_start + width
     # A candidate whose lead lies inside the previous kept match is not met by the search.

@@ -135,9 +135,13 @@ def _trail_fails(detector: PatternDetector, corpus: Corpus, end: np.ndarray) -> 
     return fails
 
 
-def in_class(character_class: str, corpus: Corpus, position: np.ndarray) -> np.ndarray:
-    """Whether the character at each position of the joined text is in the class."""
-    codes = corpus.codes[position]
+def in_class(
+    character_class: str, corpus: Corpus, position: np.ndarray, codes: np.ndarray | None = None
+) -> np.ndarray:
+    """Whether the character at each position of the joined text is in the class. ``codes``:
+    the character codes at those positions, if the caller has them already."""
+    if codes is None:
+        codes = corpus.codes[position]
     result: np.ndarray = class_table(character_class)[codes]
     unsure = np.flatnonzero(codes == NON_ASCII) if corpus.unsure else ()
     if len(unsure):

@@ -177,7 +177,7 @@ def matches(
             run = np.flatnonzero(lengths >= low)
         if branch.first != DIGIT_CODES:
             run = run[code_table(branch.first)[corpus.codes[starts[run]]]]
-        run = run[~in_class(detector.lead, corpus, starts[run] - 1)]
+        run = run[~in_class(detector.lead, corpus, starts[run] - 1, runs.before[run])]
         start, end = _read_groups(branch, runs, grows, run)
         begins.append(start)
         ends.append(end)
@@ -231,7 +231,7 @@ def _opened(
     """Character spans of the values of the alternatives that begin with an opener: matched
     by Python's ``re`` where an opener precedes a run of digits, behind a lead that passes."""
     assert detector.lead is not None
-    place = runs.starts[code_table(openers)[corpus.codes[runs.starts - 1]]] - 1
+    place = runs.starts[code_table(openers)[runs.before]] - 1
     place = place[~in_class(detector.lead, corpus, place - 1)]
     if not len(place):  # (the joined text is decoded only when a place needs it)
         empty = np.zeros(0, dtype=np.int64)
