@@ -4,7 +4,9 @@ reference pass."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TypeAlias
 
@@ -16,7 +18,7 @@ from vault_core.pii.detectors import PatternDetector, default_detectors
 from vault_core.pii.finding import Finding
 from vault_core.pii.hits import Hits
 from vault_core.pii.joined_text import Corpus
-from vault_core.pii.scan.columnar import scan_columnar
+from vault_core.pii.scan.columnar import start_columnar
 from vault_core.pii.scan.reference import scan_small
 
 # Batches up to this many characters are scanned match by match in Python (scan_small).
@@ -78,13 +80,24 @@ def scan_groups(
     else:
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     parts = []
-    for begin, end in _batches(lengths):
-        part = _scan_batch(
-            texts[begin:end], lengths[begin:end], active, threshold,
-            [flags[begin:end] for flags in hinted],
-        )  # fmt: skip
-        parts.append(replace(part, text=part.text + begin))
+    # Each batch's selects are queued before the previous batch is judged: polars scans the
+    # next batch while this thread judges (one batch ahead: two batches' texts in memory).
+    with ThreadPoolExecutor(max_workers=1) as scanner:
+        started: list[tuple[int, Callable[[], Hits]]] = []
+        for begin, end in _batches(lengths):
+            started.append((begin, _start_batch(
+                texts[begin:end], lengths[begin:end], active, threshold,
+                [flags[begin:end] for flags in hinted], scanner,
+            )))  # fmt: skip
+            if len(started) == 2:
+                parts.append(_finished(*started.pop(0)))
+        parts.extend(_finished(*batch) for batch in started)
     return Hits.concat(parts)
+
+
+def _finished(begin: int, finish: Callable[[], Hits]) -> Hits:
+    part = finish()
+    return replace(part, text=part.text + begin)
 
 
 def scan_texts(
@@ -137,22 +150,24 @@ def _batches(lengths: np.ndarray) -> list[tuple[int, int]]:
     return runs
 
 
-def _scan_batch(
+def _start_batch(
     texts: Texts,
     lengths: np.ndarray,
     active: Sequence[PatternDetector],
     threshold: float,
     hinted: Sequence[np.ndarray],
-) -> Hits:
-    """Hits of one batch of texts (``text`` numbered within the batch)."""
+    scanner: ThreadPoolExecutor,
+) -> Callable[[], Hits]:
+    """Start scanning one batch of texts; the function returned gives its hits (``text``
+    numbered within the batch)."""
     if int(lengths.sum()) <= _SMALL_CHARS:
         small = texts.to_pylist() if isinstance(texts, pa.Array) else texts
-        return scan_small(small, active, threshold, hinted)
+        return functools.partial(scan_small, small, active, threshold, hinted)
     if isinstance(texts, pa.Array):
         corpus = Corpus.of_array(texts, lengths)
     else:
         corpus = Corpus.of_texts(texts, lengths)
-    return scan_columnar(corpus, active, threshold, hinted)
+    return start_columnar(corpus, active, threshold, hinted, scanner)
 
 
 def _hinted(words: tuple[str, ...], hints: list[str], firsts: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ judges the previous select's matches (:mod:`vault_core.pii.scan.judge`).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -46,17 +46,19 @@ from vault_core.pii.validators import Values
 if TYPE_CHECKING:
     import polars as pl
 
-# Selects queued ahead of the one being judged.
-_LOOKAHEAD = 3
 
-
-def scan_columnar(
+def start_columnar(
     corpus: Corpus,
     active: Sequence[PatternDetector],
     threshold: float,
     hinted: Sequence[np.ndarray],
-) -> Hits:
-    """Hits of the detectors in one batch of joined texts (``text`` numbered within it)."""
+    scanner: ThreadPoolExecutor,
+) -> Callable[[], Hits]:
+    """Start scanning one batch of joined texts with the detectors: build its haystacks and
+    queue all its selects on ``scanner`` (one thread, selects in the order queued). The
+    function returned reads and judges their matches and gives the hits (``text`` numbered
+    within the batch). A caller that starts the next batch before finishing this one keeps
+    polars busy while this thread judges (see :func:`vault_core.pii.scan.batches.scan_groups`)."""
     names = {detector.name for detector in active}
     # Patterns whose values a derived detector may take as they are (see plain_ascii).
     patterns = {d.name: d.pattern for d in active if plain_ascii(d.pattern)}
@@ -88,7 +90,6 @@ def scan_columnar(
     haystacks: dict[tuple[int, int] | None, Haystack] = {None: corpus.whole()}
 
     def scan(
-        scanner: ThreadPoolExecutor,
         key: tuple[int, int] | None,
         chosen: Sequence[PatternDetector],
         words: tuple[str, ...],
@@ -143,13 +144,14 @@ def scan_columnar(
     found: list[Hits] = []
     matches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     shared: dict[tuple[str, ...], _Sources] = {}
-    with ThreadPoolExecutor(max_workers=1) as scanner:
-        # While the whole text is scanned, this thread builds the windows.
-        pending = deque([scan(scanner, *chunks[0], words)])
-        for key in plan:
-            if key is not None:
-                haystacks[key] = corpus.near_digits(*key)
-        pending.extend(scan(scanner, *chunk, ()) for chunk in chunks[1:_LOOKAHEAD])
+    # While the whole text is scanned, this thread builds the windows.
+    pending = deque([scan(*chunks[0], words)])
+    for key in plan:
+        if key is not None:
+            haystacks[key] = corpus.near_digits(*key)
+    pending.extend(scan(*chunk, ()) for chunk in chunks[1:])
+
+    def finish() -> Hits:
         rare_ends = prefilter.ends(corpus, haystacks.get(prefilter.windows)) if rare else []
         first = pending[0].result()
         assert first is not None  # the whole text holds a line break at least
@@ -178,10 +180,8 @@ def scan_columnar(
             judged(detector, repeated_groups.matches(detector, form, corpus, runs))
         for detector, ends in zip(rare, rare_ends, strict=True):
             judged(detector, rare_prefilter.matches_in(detector, corpus, ends))
-        for position, (key, chosen) in enumerate(chunks):
+        for key, chosen in chunks:
             spans = spans_of(key, chosen, pending.popleft().result())
-            if position + _LOOKAHEAD < len(chunks):
-                pending.append(scan(scanner, *chunks[position + _LOOKAHEAD], ()))
             for detector, (start, end) in zip(chosen, spans, strict=True):
                 matches[detector.name] = start, end
                 found.append(
@@ -195,7 +195,7 @@ def scan_columnar(
                     # Its sources' own pattern (AuTfn's is CaSin's): all their values, as the
                     # match below would keep them.
                     start = np.concatenate([begin for begin, _ in sources])
-                    end = np.concatenate([finish for _, finish in sources])
+                    end = np.concatenate([stop for _, stop in sources])
                 else:
                     if detector.within not in shared:
                         shared[detector.within] = _Sources(corpus, sources)
@@ -203,9 +203,11 @@ def scan_columnar(
                 found.append(
                     judge(detector, corpus, start, end, threshold, flags[detector.name], context)
                 )
-    if derived:
-        raise ValueError(f"{derived[0].name}: `within` must name detectors that are scanned")
-    return Hits.concat(found)
+        if derived:
+            raise ValueError(f"{derived[0].name}: `within` must name detectors that are scanned")
+        return Hits.concat(found)
+
+    return finish
 
 
 def _lead_checked(
