@@ -152,7 +152,19 @@ def start_columnar(
     pending.extend(scan(*chunk, ()) for chunk in chunks[1:])
 
     def finish() -> Hits:
+        # The values found outside polars first: they need no context words, so they are
+        # read while the words are scanned.
+        runs = digit_groups.Runs.of(corpus) if grouped or repeated else None
+        outside: list[tuple[PatternDetector, tuple[np.ndarray, np.ndarray]]] = []
+        for detector, shape in grouped:
+            assert runs is not None
+            outside.append((detector, digit_groups.matches(detector, shape, corpus, runs)))
+        for detector, form in repeated:
+            assert runs is not None
+            outside.append((detector, repeated_groups.matches(detector, form, corpus, runs)))
         rare_ends = prefilter.ends(corpus, haystacks.get(prefilter.windows)) if rare else []
+        for detector, ends in zip(rare, rare_ends, strict=True):
+            outside.append((detector, rare_prefilter.matches_in(detector, corpus, ends)))
         first = pending[0].result()
         assert first is not None  # the whole text holds a line break at least
         context = ContextWords.of_found(
@@ -163,23 +175,11 @@ def start_columnar(
             placeholders=first.get_column(PLACEHOLDERS) if words else None,
         )
 
-        def judged(detector: PatternDetector, spans: tuple[np.ndarray, np.ndarray]) -> None:
-            """Keep the values ``detector`` matched outside polars, and judge them."""
-            matches[detector.name] = spans
-            start, end = spans
+        for detector, (start, end) in outside:
+            matches[detector.name] = start, end
             found.append(
                 judge(detector, corpus, start, end, threshold, flags[detector.name], context)
             )
-
-        runs = digit_groups.Runs.of(corpus) if grouped or repeated else None
-        for detector, shape in grouped:
-            assert runs is not None
-            judged(detector, digit_groups.matches(detector, shape, corpus, runs))
-        for detector, form in repeated:
-            assert runs is not None
-            judged(detector, repeated_groups.matches(detector, form, corpus, runs))
-        for detector, ends in zip(rare, rare_ends, strict=True):
-            judged(detector, rare_prefilter.matches_in(detector, corpus, ends))
         for key, chosen in chunks:
             spans = spans_of(key, chosen, pending.popleft().result())
             for detector, (start, end) in zip(chosen, spans, strict=True):

@@ -154,13 +154,13 @@ def haystack_plan(
 def selects(
     plan: dict[tuple[int, int] | None, list[PatternDetector]],
 ) -> list[tuple[tuple[int, int] | None, list[PatternDetector]]]:
-    """The selects run, in order: ``(haystack key, detectors)``; the first scans the whole
-    text (with the context words) even if no detector does."""
-    chunks = [
+    """The selects run, in order: ``(haystack key, detectors)``. The first scans the whole
+    text for the context words alone: every match is judged with them, so they come back
+    before any detector's scan."""
+    chunks: list[tuple[tuple[int, int] | None, list[PatternDetector]]] = [(None, [])]
+    chunks.extend(
         (key, group[first : first + _DETECTORS_PER_SELECT])
         for key, group in plan.items()
         for first in range(0, len(group), _DETECTORS_PER_SELECT)
-    ]
-    if not chunks or chunks[0][0] is not None:
-        chunks.insert(0, (None, []))
+    )
     return chunks
