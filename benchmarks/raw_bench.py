@@ -9,9 +9,10 @@ and duplicate rows planted) unless ``DIR/landing`` holds it already, then times
 ``vault_core.stages.ingest_raw`` on a fresh vault home in this process: CPU seconds, MB/s and peak
 RSS. ``--repo`` imports ``vault_core`` from another checkout (an older commit), so two versions
 run on the same data; ``--keys`` copies a keyring folder into the home (the first run leaves
-``DIR/keys``), so both give comparable record ids. Record ids and quarantine rows (reason,
-detail, place, raw address) and the records' sealed objects (address, row) are written to ``DIR/<label>-ids.parquet`` and
-``DIR/<label>-quarantine.parquet`` for comparison; :func:`same` compares two labels.
+``DIR/keys``), so both give comparable record ids. Record ids with their sealed object (address,
+row) and quarantine rows (reason, detail, place, raw address) are written to
+``DIR/<label>-ids.parquet`` and ``DIR/<label>-quarantine.parquet`` for comparison (same
+addresses: the same sealed plaintext); :func:`same` compares two labels.
 """
 
 from __future__ import annotations

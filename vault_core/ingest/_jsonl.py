@@ -332,7 +332,7 @@ def _canonical(
         pieces.append(repeat((b"],[" if rank else b"[[") + _dumps(keys[index]) + b","))
         pieces.append(map(_dumps, column))
     pieces.append(repeat(b"]]"))
-    return list(map(b"".join, zip(*pieces)))
+    return list(map(b"".join, zip(*pieces, strict=False)))  # the repeats are endless
 
 
 def _as_text(values: dict[str, Any], positions: tuple[int, ...]) -> None:
