@@ -9,9 +9,10 @@ and duplicate rows planted) unless ``DIR/landing`` holds it already, then times
 ``vault_core.stages.ingest_raw`` on a fresh vault home in this process: CPU seconds, MB/s and peak
 RSS. ``--repo`` imports ``vault_core`` from another checkout (an older commit), so two versions
 run on the same data; ``--keys`` copies a keyring folder into the home (the first run leaves
-``DIR/keys``), so both give comparable record ids. Record ids and quarantine rows (reason,
-detail, place, raw address) are written to ``DIR/<label>-ids.parquet`` and
-``DIR/<label>-quarantine.parquet`` for comparison; :func:`same` compares two labels.
+``DIR/keys``), so both give comparable record ids. Record ids with their sealed object (address,
+row) and quarantine rows (reason, detail, place, raw address) are written to
+``DIR/<label>-ids.parquet`` and ``DIR/<label>-quarantine.parquet`` for comparison (same
+addresses: the same sealed plaintext); :func:`same` compares two labels.
 """
 
 from __future__ import annotations
@@ -81,7 +82,11 @@ def main() -> None:
     mb = sum(os.path.getsize(url) for url in result.sources) / 1e6
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     manifest = vault.read_table(spec.name, "raw_manifest")
-    ids = manifest.select(["record_id", "source_url", "source_line"]).sort_by("record_id")
+    # The object addresses (keyed digests of the sealed plaintext, the same keyring) prove the
+    # sealed batches identical too; the quarantine rows' raw_address does so for rejects.
+    ids = manifest.select(
+        ["record_id", "source_url", "source_line", "object_address", "object_row"]
+    ).sort_by("record_id")
     quarantine = vault.read_table(spec.name, "quarantine").sort_by(
         [("source_url", "ascending"), ("source_line", "ascending")]
     )

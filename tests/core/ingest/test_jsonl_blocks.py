@@ -138,6 +138,35 @@ def test_when_any_lines_are_read_in_blocks_then_rows_equal_the_per_line_path(
     assert list(iter_jsonl([data], ParsedFile())) == expected
 
 
+_SHAPED = st.lists(_KEYS, max_size=4).flatmap(
+    lambda keys: st.lists(
+        st.builds(
+            _object_line,
+            st.tuples(*[st.tuples(st.just(key), _VALUES) for key in keys]).map(list),
+            st.booleans(),
+        )
+        | st.sampled_from(TRICKY_LINES),
+        max_size=40,
+    )
+)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(_SHAPED, st.sampled_from([7, 2048]))
+def test_when_lines_share_their_keys_then_rows_equal_the_per_line_path(
+    lines: list[bytes], block_rows: int
+) -> None:
+    # Most lines of one shape (the same keys in the same order, a key maybe repeated), values
+    # of every type mixed in each column: the column-wise certification of _block_rows.
+    data = _lines_file(lines)
+    parsed = ParsedFile()
+    rows = [row for block in iter_jsonl_blocks([data], parsed, block_rows) for row in _rows(block)]
+    expected, blank = _reference(data)
+    assert rows == expected
+    assert [list(row.values or {}) for row in rows] == [list(row.values or {}) for row in expected]
+    assert parsed.blank_lines == blank
+
+
 def _one_by_one(blocks: Iterator[RowBlock]) -> Iterator[RowBlock]:
     """The reader's blocks with every certified run handed on as plain rows."""
     for block in blocks:
