@@ -354,9 +354,7 @@ def _canonical(
 def _as_text(values: dict[str, Any], positions: tuple[int, ...]) -> None:
     keys = list(values)
     for position in positions:
-        value = values[keys[position]]
-        # The texts json.dumps gives: an int's digits, true or false.
-        values[keys[position]] = str(value) if type(value) is int else "true" if value else "false"
+        values[keys[position]] = _text(values[keys[position]])
 
 
 def _rows_one_by_one(

@@ -90,11 +90,6 @@ class Corpus:
         return cls(raw, lengths)
 
     @cached_property
-    def raw_buffer(self) -> pa.Buffer:
-        """:attr:`raw` as an Arrow buffer (no copy)."""
-        return pa.py_buffer(self.raw)
-
-    @cached_property
     def joined(self) -> str:
         """The joined text as a Python string (decoded when first needed)."""
         return self.raw.decode("utf-8")
@@ -220,9 +215,8 @@ class Haystack:
         bounds[2::2] = finish
         if lead:
             bounds[1] = 0
-        rows = pa.LargeBinaryArray.from_buffers(
-            pa.large_binary(), len(bounds) - 1, [None, pa.py_buffer(bounds), corpus.raw_buffer]
-        )
+        buffers = [None, pa.py_buffer(bounds), pa.py_buffer(corpus.raw)]
+        rows = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(bounds) - 1, buffers)
         taken = rows.take(pa.array(np.arange(1, len(bounds) - 1, 2)))
         size = int(np.frombuffer(taken.buffers()[1], dtype=np.int64)[-1])
         data = np.frombuffer(taken.buffers()[2], dtype=np.uint8)[:size]  # Arrow's own copy

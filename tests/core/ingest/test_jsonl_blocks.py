@@ -118,6 +118,18 @@ def _object_line(members: list[tuple[str, object]], ascii_only: bool) -> bytes:
     return ("{" + body + "}").encode("utf-8", "surrogatepass")
 
 
+def _read_beside_reference(
+    lines: list[bytes], block_rows: int
+) -> tuple[bytes, list[ParsedRow], ParsedFile, list[ParsedRow], int]:
+    """The file of ``lines``, its rows read in blocks, what the read counted, and the rows and
+    blank lines of the per-line path."""
+    data = _lines_file(lines)
+    parsed = ParsedFile()
+    rows = [row for block in iter_jsonl_blocks([data], parsed, block_rows) for row in _rows(block)]
+    expected, blank = _reference(data)
+    return data, rows, parsed, expected, blank
+
+
 _LINES = st.one_of(
     st.builds(_object_line, st.lists(st.tuples(_KEYS, _VALUES), max_size=4), st.booleans()),
     st.sampled_from(TRICKY_LINES),
@@ -129,10 +141,7 @@ _LINES = st.one_of(
 def test_when_any_lines_are_read_in_blocks_then_rows_equal_the_per_line_path(
     lines: list[bytes], block_rows: int
 ) -> None:
-    data = _lines_file(lines)
-    parsed = ParsedFile()
-    rows = [row for block in iter_jsonl_blocks([data], parsed, block_rows) for row in _rows(block)]
-    expected, blank = _reference(data)
+    data, rows, parsed, expected, blank = _read_beside_reference(lines, block_rows)
     assert rows == expected
     assert parsed.blank_lines == blank
     assert list(iter_jsonl([data], ParsedFile())) == expected
@@ -158,10 +167,7 @@ def test_when_lines_share_their_keys_then_rows_equal_the_per_line_path(
 ) -> None:
     # Most lines of one shape (the same keys in the same order, a key maybe repeated), values
     # of every type mixed in each column: the column-wise certification of _block_rows.
-    data = _lines_file(lines)
-    parsed = ParsedFile()
-    rows = [row for block in iter_jsonl_blocks([data], parsed, block_rows) for row in _rows(block)]
-    expected, blank = _reference(data)
+    _, rows, parsed, expected, blank = _read_beside_reference(lines, block_rows)
     assert rows == expected
     assert [list(row.values or {}) for row in rows] == [list(row.values or {}) for row in expected]
     assert parsed.blank_lines == blank

@@ -190,16 +190,16 @@ def start_columnar(
             # A derived detector is judged as soon as its sources are, while later selects run.
             for detector in [d for d in derived if matches.keys() >= set(d.within)]:
                 derived.remove(detector)
-                sources = [matches[n] for n in detector.within]
+                if detector.within not in shared:
+                    spans = [matches[n] for n in detector.within]
+                    shared[detector.within] = _Sources(corpus, spans)
+                sources = shared[detector.within]
                 if all(patterns.get(n) == detector.pattern for n in detector.within):
                     # Its sources' own pattern (AuTfn's is CaSin's): all their values, as the
                     # match below would keep them.
-                    start = np.concatenate([begin for begin, _ in sources])
-                    end = np.concatenate([stop for _, stop in sources])
+                    start, end = sources.start, sources.end
                 else:
-                    if detector.within not in shared:
-                        shared[detector.within] = _Sources(corpus, sources)
-                    start, end = _matched_whole(detector, shared[detector.within])
+                    start, end = _matched_whole(detector, sources)
                 found.append(
                     judge(detector, corpus, start, end, threshold, flags[detector.name], context)
                 )
