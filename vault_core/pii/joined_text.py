@@ -157,9 +157,10 @@ class Corpus:
         """The joined text cut into rows as :meth:`whole` cuts it (tests)."""
         return self.whole().frame.get_column("text").to_list()
 
-    def before(self, text: np.ndarray, start: np.ndarray, width: int) -> pa.StringArray:
-        """Up to ``width`` characters before each span, as written."""
-        return self._strings(text, start[:, None] + np.arange(-width, 0))
+    def before(self, text: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
+        """The codes of the ``width`` characters before each span, one row per span (as
+        :meth:`after`'s strings: NUL outside the span's text, ``NON_ASCII`` for non-ASCII)."""
+        return self._codes(text, start[:, None] + np.arange(-width, 0))
 
     def after(self, text: np.ndarray, end: np.ndarray, width: int) -> pa.StringArray:
         """Up to ``width`` characters after each span, as written."""
@@ -167,16 +168,20 @@ class Corpus:
 
     def _strings(self, text: np.ndarray, picks: np.ndarray) -> pa.StringArray:
         """Characters at each row of ``picks`` (positions into the joined text) as one string
-        per row: positions outside the row's own text become NUL, non-ASCII characters
-        ``NON_ASCII``."""
-        valid = (picks >= self.starts[text][:, None]) & (picks < self.ends[text][:, None])
-        chars = np.where(valid, self.codes[np.clip(picks, 0, len(self.codes) - 1)], 0)
-        chars = chars.astype(np.uint8)
+        per row (see :meth:`_codes`)."""
+        chars = self._codes(text, picks)
         rows, width = chars.shape
         offsets = np.arange(0, rows * width + 1, width, dtype=np.int32)
         return pa.StringArray.from_buffers(
             rows, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars))
         )
+
+    def _codes(self, text: np.ndarray, picks: np.ndarray) -> np.ndarray:
+        """Codes of the characters at each row of ``picks`` (positions into the joined text):
+        positions outside the row's own text become NUL, non-ASCII characters ``NON_ASCII``."""
+        valid = (picks >= self.starts[text][:, None]) & (picks < self.ends[text][:, None])
+        chars: np.ndarray = np.where(valid, self.codes[np.clip(picks, 0, len(self.codes) - 1)], 0)
+        return chars.astype(np.uint8)
 
 
 class Haystack:

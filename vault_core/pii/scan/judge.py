@@ -13,6 +13,7 @@ from vault_core.pii.detectors import CONTEXT_BOOST, DETECTOR_PREFIX, PatternDete
 from vault_core.pii.hits import DETECTOR_NAMES, ENTITY_NAMES, Hits
 from vault_core.pii.joined_text import NON_ASCII, ContextWords, Corpus
 from vault_core.pii.regex_bounds import widest
+from vault_core.pii.scan.suffixes import ends_with
 from vault_core.pii.validators import Values
 
 # Characters after a match that a detector's ``followed_by`` is tested on.
@@ -108,8 +109,6 @@ def _lifted(
 ) -> np.ndarray:
     """Whether each match's score is lifted: its text's hint, a context word near it, or the
     detector's ``before`` regex just before it."""
-    import polars as pl
-
     lifted = hinted[text].copy()
     rest = np.flatnonzero(~lifted)
     if len(rest) and detector.context:
@@ -117,8 +116,7 @@ def _lifted(
         rest = np.flatnonzero(~lifted)
     if len(rest) and detector.before is not None:
         width = regex_width(detector.before)
-        before = pl.Series(corpus.before(text[rest], start[rest], width))
-        lifted[rest] |= before.str.contains(f"(?:{detector.before})$").to_numpy()
+        lifted[rest] |= ends_with(detector.before, corpus.before(text[rest], start[rest], width))
     result: np.ndarray = lifted
     return result
 
