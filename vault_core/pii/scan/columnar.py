@@ -10,7 +10,7 @@ judges the previous select's matches (:mod:`vault_core.pii.scan.judge`).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -28,7 +28,7 @@ from vault_core.pii.regex_bounds import (
     plain_ascii,
     widest,
 )
-from vault_core.pii.scan import digit_groups, repeated_groups
+from vault_core.pii.scan import context_gate, digit_groups, repeated_groups
 from vault_core.pii.scan import prefilter as rare_prefilter
 from vault_core.pii.scan.judge import code_table, in_class, judge, match_each, python_search
 from vault_core.pii.scan.plan import (
@@ -134,18 +134,22 @@ def start_columnar(
     # haystack runs on one thread). The next selects run while this thread reads and judges
     # the previous one's matches. The first select scans the whole text, with the context
     # words.
+    words = tuple(sorted({word for detector in active for word in detector.context}))
+    # The first select scans the whole text for the context words. While it runs, this thread
+    # finds the few texts that some detectors are searched in and builds the windows.
+    pending = deque([scan(None, (), words)])
+    searched = _gated(corpus, scanned, threshold, flags, derived)
+    gated = [d for d in scanned if d.name in searched]
+    scanned = [d for d in scanned if d.name not in searched]
     plan = haystack_plan(scanned)
     chunks = selects(plan)
     if rare:
         # Those needing long digit runs prefiltered in the narrowest windows built anyway.
         windows = max((key for key in plan if key is not None), default=None)
         prefilter = rare_prefilter.prefilter(candidates, windows)
-    words = tuple(sorted({word for detector in active for word in detector.context}))
     found: list[Hits] = []
     matches: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     shared: dict[tuple[str, ...], _Sources] = {}
-    # While the whole text is scanned, this thread builds the windows.
-    pending = deque([scan(*chunks[0], words)])
     for key in plan:
         if key is not None:
             haystacks[key] = corpus.near_digits(*key)
@@ -165,6 +169,8 @@ def start_columnar(
         rare_ends = prefilter.ends(corpus, haystacks.get(prefilter.windows)) if rare else []
         for detector, ends in zip(rare, rare_ends, strict=True):
             outside.append((detector, rare_prefilter.matches_in(detector, corpus, ends)))
+        for detector in gated:
+            outside.append((detector, _searched(detector, corpus, searched[detector.name])))
         first = pending[0].result()
         assert first is not None  # the whole text holds a line break at least
         context = ContextWords.of_found(
@@ -210,6 +216,39 @@ def start_columnar(
     return finish
 
 
+def _gated(
+    corpus: Corpus,
+    scanned: Sequence[PatternDetector],
+    threshold: float,
+    hinted: Mapping[str, np.ndarray],
+    derived: Sequence[PatternDetector],
+) -> dict[str, np.ndarray]:
+    """The detectors of ``scanned`` to search only in the few texts holding one of their
+    context words, and those texts (see :mod:`vault_core.pii.scan.context_gate`): not those
+    whose every match a derived detector takes."""
+    sources = {name for detector in derived for name in detector.within}
+    candidates = [d for d in scanned if context_gate.gated(d, threshold) and d.name not in sources]
+    if not candidates or not context_gate.ENABLED:
+        return {}
+    return context_gate.texts_to_scan(corpus, candidates, hinted)
+
+
+def _searched(
+    detector: PatternDetector, corpus: Corpus, texts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Byte spans into the joined text of the detector's values (group 2 of its search) in the
+    texts numbered ``texts``, found text by text with Python's ``re`` (as the reference pass
+    finds them), in order."""
+    search = python_search(detector.search)
+    spans: list[int] = []
+    for number in texts.tolist():
+        first, last = int(corpus.starts[number]), int(corpus.ends[number])
+        for match in search.finditer(corpus.joined[first:last]):
+            spans.extend((first + match.start(2), first + match.end(2)))
+    found = corpus.bytes_of(np.array(spans, dtype=np.int64)).reshape(-1, 2)
+    return found[:, 0], found[:, 1]
+
+
 def _lead_checked(
     detector: PatternDetector, corpus: Corpus, start: np.ndarray, end: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -232,15 +271,9 @@ def _lead_checked(
         return start, end
     again = np.unique(text[fails])
     keep = ~np.isin(text, again)
-    redone: list[int] = []
-    search = python_search(detector.search)
-    for number in again.tolist():
-        first, last = int(corpus.starts[number]), int(corpus.ends[number])
-        for match in search.finditer(corpus.joined[first:last]):
-            redone.extend((first + match.start(2), first + match.end(2)))
-    spans = corpus.bytes_of(np.array(redone, dtype=np.int64)).reshape(-1, 2)
-    start = np.concatenate((start[keep], spans[:, 0]))
-    end = np.concatenate((end[keep], spans[:, 1]))
+    redone_start, redone_end = _searched(detector, corpus, again)
+    start = np.concatenate((start[keep], redone_start))
+    end = np.concatenate((end[keep], redone_end))
     order = np.argsort(start, kind="stable")
     return start[order], end[order]
 
