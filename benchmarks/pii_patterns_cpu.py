@@ -4,12 +4,13 @@
 
 REPO is a checkout whose ``vault_core`` is imported (a git worktree of an older commit beside
 this one); CORPUS is ``vault`` (benchmarks/_pii_corpus, as ``make bench-pii``'s columnar
-measure), ``anonymized`` (the same with every gold span replaced by ``<TYPE>``, text as the
-``no_pii_left`` audit reads it), ``independent`` (presidio-evaluator's sentences) or
-``landing=FOLDER`` (the first 20 MB of a scale benchmark's landing rows, ``subject`` and
-``body``, as ``scale_bench.py``'s "engine alone" scans them: the pipeline's shape, several
-4 MB batches, where the per-call costs of the small corpora weigh little); the corpus comes
-from this checkout's benchmarks/ either way. Two warm-up calls, then CALLS timed
+measure), ``vault*K`` (that corpus K times larger, as ``pii_eval.py --patterns-scale K``
+builds it: a call's fixed costs amortised), ``anonymized`` (the same with every gold span
+replaced by ``<TYPE>``, text as the ``no_pii_left`` audit reads it), ``independent``
+(presidio-evaluator's sentences) or ``landing=FOLDER`` (the first 20 MB of a scale
+benchmark's landing rows, ``subject`` and ``body``, as ``scale_bench.py``'s "engine alone"
+scans them: the pipeline's shape, several 4 MB batches, where the per-call costs of the small
+corpora weigh little); the corpus comes from this checkout's benchmarks/ either way. Two warm-up calls, then CALLS timed
 calls; prints one JSON line with the median process CPU (every thread: polars scans on its
 pool) and wall time.
 Alternate the checkouts, one process each, several rounds (the machine is shared), e.g.::
@@ -63,11 +64,13 @@ def corpus_table(corpus_name: str) -> tuple[Any, list[str]]:
         from scale_bench import landing_sample
 
         return landing_sample(Path(corpus_name.removeprefix("landing=")), 20.0)
-    if corpus_name in ("vault", "anonymized"):
+    name, _, times = corpus_name.partition("*")
+    if name in ("vault", "anonymized"):
         from _pii_corpus import build_corpus
 
-        corpus = build_corpus()
-        shown = _placeheld if corpus_name == "anonymized" else (lambda sample: sample.text)
+        k = int(times or 1)
+        corpus = build_corpus(short=4000 * k, long=12 * k, rows=1500 * k)
+        shown = _placeheld if name == "anonymized" else (lambda sample: sample.text)
         texts = [shown(s) for s in (*corpus.short, *corpus.long)]
         cells = {name: [shown(c) for c in values] for name, values in corpus.columns.items()}
     else:

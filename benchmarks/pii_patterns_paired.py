@@ -7,10 +7,10 @@ the other compare two moments as much as two versions. Here both versions' ``vau
 imported into one process (each from its checkout, its modules swapped into ``sys.modules``
 before each of its calls, so what they import lazily is their own), and their calls alternate
 old-new-new-old, then new-old-old-new: each round's ratio compares calls made within a second of
-each other. CORPUS as in ``pii_patterns_cpu.py`` (``vault``, ``anonymized``, ``independent`` or
-``landing=FOLDER``). Two warm-up calls each, then ``ROUNDS`` rounds of two calls each; prints
-the median process CPU and wall time per call of each version and the median of the paired
-ratios new/old. Both versions share polars' and Arrow's thread pools, as two versions in one
+each other. CORPUS as in ``pii_patterns_cpu.py`` (``vault``, ``vault*K``, ``anonymized``,
+``independent`` or ``landing=FOLDER``). Two warm-up calls each, then ``ROUNDS`` rounds of two
+calls each; prints the median process CPU and wall time per call of each version and the
+median of the paired ratios new/old. Both versions share polars' and Arrow's thread pools, as two versions in one
 pipeline would.
 """
 
