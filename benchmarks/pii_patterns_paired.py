@@ -10,8 +10,8 @@ old-new-new-old, then new-old-old-new: each round's ratio compares calls made wi
 each other. CORPUS as in ``pii_patterns_cpu.py`` (``vault``, ``vault*K``, ``anonymized``,
 ``independent`` or ``landing=FOLDER``). Two warm-up calls each, then ``ROUNDS`` rounds of two
 calls each; prints the median process CPU and wall time per call of each version and the
-median of the paired ratios new/old. Both versions share polars' and Arrow's thread pools, as two versions in one
-pipeline would.
+median of the paired ratios new/old. Both versions share polars' and Arrow's thread pools,
+as two versions in one pipeline would.
 """
 
 from __future__ import annotations
