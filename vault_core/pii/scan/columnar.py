@@ -132,11 +132,10 @@ def start_columnar(
 
     # Detectors scanned in one polars select run side by side on its threads (each scan of a
     # haystack runs on one thread). The next selects run while this thread reads and judges
-    # the previous one's matches. The first select scans the whole text, with the context
-    # words.
+    # the previous one's matches. The first select scans the whole text for the context
+    # words; while it runs, this thread finds the few texts that the gated detectors are
+    # searched in and builds the windows.
     words = tuple(sorted({word for detector in active for word in detector.context}))
-    # The first select scans the whole text for the context words. While it runs, this thread
-    # finds the few texts that some detectors are searched in and builds the windows.
     pending = deque([scan(None, (), words)])
     searched = _gated(corpus, scanned, threshold, flags, derived)
     gated = [d for d in scanned if d.name in searched]

@@ -86,8 +86,8 @@ def _texts_holding(corpus: Corpus, words: tuple[str, ...], limit: int) -> np.nda
         _database(words).scan(corpus.raw, match_event_handler=found)
     except hyperscan.ScanTerminated:
         return None
-    # The last byte of each word, as a character of the joined text, and its text.
-    at = corpus.chars(np.array(ends, dtype=np.int64) - 1)
+    # The last character of each word (its end is a character's first byte) and its text.
+    at = corpus.chars(np.array(ends, dtype=np.int64)) - 1
     texts: np.ndarray = np.unique(np.searchsorted(corpus.starts, at, side="right") - 1)
     return texts
 

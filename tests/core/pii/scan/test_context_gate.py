@@ -26,12 +26,13 @@ def test_only_detectors_lifted_over_the_threshold_by_a_word_are_gated() -> None:
 
 
 def test_the_texts_holding_a_word_in_any_case_and_the_hinted_ones_are_chosen() -> None:
-    texts = ["no word", "my LICENSE is", "Driving", "x" * 50, "nothing", *["filler"] * 100]
+    texts = ["no word", "my LICENSE is", "Driving", "x" * 50, "nothing", "ж", "éдlicenseé",
+             *["filler"] * 100]  # fmt: skip
     corpus = Corpus.of_texts(texts)
     hinted = np.zeros(len(texts), dtype=bool)
     hinted[4] = True
     chosen = context_gate.texts_to_scan(corpus, [_LICENSE], {_LICENSE.name: hinted})
-    assert chosen[_LICENSE.name].tolist() == [1, 2, 4]
+    assert chosen[_LICENSE.name].tolist() == [1, 2, 4, 6]
 
 
 def test_common_words_or_large_texts_are_not_gated() -> None:
