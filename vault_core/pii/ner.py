@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import re
+import signal
 import threading
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
@@ -294,6 +295,10 @@ _worker_runner: _Runner | None = None
 def _init_worker(runner: _Runner) -> None:
     global _worker_runner
     _worker_runner = runner
+    # A forked worker inherits its parent's Python handler for SIGTERM; a Dagster step's
+    # defers it, so ``Pool.terminate`` could not stop a worker still waiting on the task
+    # queue (whose lock the terminating pool holds): the step hung. The default lets it die.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # Each worker multiplies with one BLAS thread: OpenBLAS's default of one thread per core in
     # every worker oversubscribed the cores (see benchmarks/RESULTS.md). threadpoolctl comes
     # with the scientific stack; without it the default stands.
@@ -330,6 +335,9 @@ def _ner_entities(
             found: list[list[_Entity]] = []
             for part in pool.imap(_worker_entities, jobs):
                 found.extend(part)
+            # The workers leave on their own before the pool is terminated on exit.
+            pool.close()
+            pool.join()
             return found
     return runner.entities(pieces, batch_size)
 
