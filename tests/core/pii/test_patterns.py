@@ -385,11 +385,6 @@ def test_when_detector_values_mixed_in_then_columnar_same_as_match_by_match(
     check()
 
 
-_STREETS = ("Via Franscini 71", "12 rue de la Paix", "Hauptstraße 5", "Puruntie 82",
-            "ul. Filtrowa 70", "7766 Zistelweg 32", "Avenida Nova Santa Maria Grande 65",
-            "Wolfgang-Amadeus-Mozart-Straße 3", "Apt. 774", "P.O. Box 255")  # fmt: skip
-
-
 def test_when_rare_detectors_prefiltered_then_same_findings_as_scanned_with_the_others(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -404,22 +399,15 @@ def test_when_rare_detectors_prefiltered_then_same_findings_as_scanned_with_the_
         *(value for value in _VALID_IDS),
         "".join(rng.choice([*_VALID_IDS, "é", "ж ", "born in 1977", " ", "Friday", "-"])
                 for _ in range(400)),
-        # European street forms, with names long and short, back to back and cut short.
-        " ".join(rng.choice([*_STREETS, "é", "ж", "Via", "rue de la", "12", ",", "Strasse",
-                             "A" + "b" * 45, "Kerkstraat", "\n"]) for _ in range(400)),
-        *_STREETS,
     ]  # fmt: skip
     entities = pattern_entities()
     rare = prefilter.prefilter(tuple(d for d in DETECTORS if d.rare))
     assert len(rare.detectors) >= 20
-    assert "EuropeanStreetAddress" in {d.name for d in rare.detectors}
     assert prefilter.ENABLED
     filtered = _in_order(scan_texts(texts, entities=entities, threshold=0.0))
     monkeypatch.setattr(prefilter, "ENABLED", False)
     assert _in_order(scan_texts(texts, entities=entities, threshold=0.0)) == filtered
     assert sum(map(len, filtered)) > 500
-    streets = [f for fs in filtered for f in fs if f.detector == "vault:EuropeanStreetAddress"]
-    assert len(streets) > 20
 
 
 def test_when_long_digit_ids_prefiltered_in_windows_then_same_findings_as_scanned(

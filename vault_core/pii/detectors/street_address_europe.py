@@ -1,16 +1,11 @@
 """Street addresses in European forms: a street-type word before the name ("Via Franscini 71",
 "12 rue de la Paix", "ul. Filtrowa 70"), a compound street name with its type as a suffix and a
-house number after it ("Hauptstraße 5", "Puruntie 82", "Kerkstraat 12"); and unit lines
+house number after it ("Hauptstraße 5", "Puruntie 82", "Kerkstraat 12"), and unit lines
 ("Apt. 774", "Suite 605", "P.O. Box 255").
 
-Two detectors, each scanned the cheap way for its shape (patterns mode's throughput is to stay
-within 10% of what it was without them). The street forms are rare in most text, and their
-words are bounded (a name word of at most 40 letters), so one shared Hyperscan pass finds the
-texts that may hold one (``rare``); as a polars scan they cost as much as the US street
-addresses' (~3.5 ms per MB), their unit lines almost all the matches. The unit lines begin
-with a literal, which Rust's regex looks for first when the lead is checked after the scan
-(``lead_after``): 0.5 against 2.3 ms per MB. The street-type words are the generic ones of
-each language, not names of streets.
+One detector for all forms: each detector is a scan of the texts, and patterns mode's
+throughput is to stay within 10% of what it was without them. The street-type words are the
+generic ones of each language, not names of streets.
 """
 
 from __future__ import annotations
@@ -36,12 +31,11 @@ _SUFFIX = (
     r"|tie|katu|kuja|polku|kaari|rinne|tanhua|raitti"
     r"|tee|puiestee|utca|út|tér|ulice|cesta|ulica|náměstí|trg)"
 )
-# Latin letters with their accents (U+00C0-U+024F). A name word of at most 40 letters
-# ("Wolfgang-Amadeus-Mozart-Straße" has 30): bounded, so the prefilter knows how far before
-# a report a match can begin. (In a Rust scan near digit runs, bounded names made the regex so
-# large that the scan cost three times the whole-text scan; Hyperscan does not unroll them.)
+# Latin letters with their accents (U+00C0-U+024F), unbounded: a bounded name ({0,24}) let the
+# detector be scanned near digit runs only, but its regex grew so large (and a Unicode \w
+# beyond Rust's size limit) that the scan cost three times the whole-text scan of this one.
 _LETTER = "[A-Za-z\u00c0-\u024f'-]"
-_NAME = rf"[A-Z]{_LETTER}{{0,39}}"
+_NAME = rf"[A-Z]{_LETTER}*"
 _NUMBER = r"[0-9]{1,4}[A-Za-z]?"
 
 DETECTORS = (
@@ -52,13 +46,9 @@ DETECTORS = (
         # A type word, the name, a number: "Via Franscini 71".
         rf"|{_TYPE_FIRST} {_PARTICLES}{_NAME}(?: {_NAME}){{0,3}},? {_NUMBER}"
         # A name ending in a street type, a number: "Hauptstraße 5", "7766 Zistelweg 32".
-        rf"|(?:[0-9]{{1,5}} )?{_NAME}{_SUFFIX} {_NUMBER}",
-        0.8, lead=r"[\w.-]", trail=NUMBER_EDGE, rare=True,
-    ),
-    PatternDetector(
-        "UnitLine", "LOCATION",
+        rf"|(?:[0-9]{{1,5}} )?{_NAME}{_SUFFIX} {_NUMBER}"
         # Unit lines and post boxes.
-        r"(?:Apt\.|Apartment|Suite|Unit|Flat) [0-9]{1,5}[A-Z]?|P\.? ?O\.? Box [0-9]{1,6}",
-        0.8, lead=r"[\w.-]", trail=NUMBER_EDGE, lead_after=True,
+        r"|(?:Apt\.|Apartment|Suite|Unit|Flat) [0-9]{1,5}[A-Z]?|P\.? ?O\.? Box [0-9]{1,6}",
+        0.8, lead=r"[\w.-]", trail=NUMBER_EDGE,
     ),
 )  # fmt: skip
