@@ -121,6 +121,11 @@ as text), or ``None`` if one is of a type not certified. Objects of a file share
 so the types are judged once per shape, not once per value."""
 
 
+_PLAIN: Final = frozenset({str, type(None)})
+_CERTIFIED: Final = frozenset({str, type(None), int, bool})
+"""Value types certified: integers and booleans are written as text."""
+_DIGITS: Final = frozenset({str, int})
+"""Types whose ``str`` is their text (not bool's: ``True``, nor None's)."""
 _UNSEEN: Final = (-1,)
 _dumps: Final = orjson.dumps
 _loads: Final = orjson.loads
@@ -129,14 +134,26 @@ _loads: Final = orjson.loads
 def _text_positions(kinds: tuple[type, ...]) -> tuple[int, ...] | None:
     positions: tuple[int, ...] | None = ()
     for position, kind in enumerate(kinds):
-        if kind is int or kind is bool:
-            positions = (*positions, position)  # type: ignore[misc]
-        elif kind is not str and kind is not type(None):
+        if kind not in _CERTIFIED:
             positions = None  # float, list or dict: the reference path decides
             break
+        if kind not in _PLAIN:
+            positions = (*positions, position)  # type: ignore[misc]
     if len(_TEXT_POSITIONS) < _PLAIN_KEYS_LIMIT:
         _TEXT_POSITIONS[kinds] = positions
     return positions
+
+
+def _keys_plain(keys: Iterable[str], plain_keys: set[str]) -> bool:
+    """Whether no key is named like a value; the keys are remembered (``plain_keys``, bounded)
+    so that a file's rows are judged once per new key."""
+    if plain_keys.issuperset(keys):
+        return True
+    if any(looks_like_value(key) for key in keys):
+        return False
+    if len(plain_keys) < _PLAIN_KEYS_LIMIT:
+        plain_keys.update(keys)
+    return True
 
 
 def _fast_row(number: int, raw_line: bytes, plain_keys: set[str]) -> ParsedRow | None:
@@ -158,11 +175,8 @@ def _fast_row(number: int, raw_line: bytes, plain_keys: set[str]) -> ParsedRow |
         return None
     if type(values) is not dict or b"\\u003" in raw_line:
         return None
-    if not plain_keys.issuperset(values):
-        if any(looks_like_value(key) for key in values):
-            return None
-        if len(plain_keys) < _PLAIN_KEYS_LIMIT:
-            plain_keys.update(values)
+    if not _keys_plain(values, plain_keys):
+        return None
     kinds = tuple(map(type, values.values()))
     texts = _TEXT_POSITIONS.get(kinds, _UNSEEN)
     if texts is _UNSEEN:
@@ -209,11 +223,8 @@ def _block_rows(first: int, lines: list[bytes], plain_keys: set[str]) -> tuple[l
     canonical: list[bytes] = [b""] * n
     members = 0
     for shape, group in groups.items():
-        if not plain_keys.issuperset(shape):
-            if any(looks_like_value(key) for key in shape):
-                continue
-            if len(plain_keys) < _PLAIN_KEYS_LIMIT:
-                plain_keys.update(shape)
+        if not _keys_plain(shape, plain_keys):
+            continue
         rows = [objects[position] for position in group]
         columns = _columns(shape, rows)
         kinds = [set(map(type, column)) for column in columns]
@@ -290,12 +301,6 @@ def _by_shape(
     for position, shape in zip(positions, shapes, strict=True):
         groups.setdefault(shape, []).append(position)
     return groups
-
-
-_PLAIN: Final = frozenset({str, type(None)})
-_CERTIFIED: Final = frozenset({str, type(None), int, bool})
-_DIGITS: Final = frozenset({str, int})
-"""Types whose ``str`` is their text (not bool's: ``True``, nor None's)."""
 
 
 def _text(value: Any) -> Any:

@@ -24,8 +24,9 @@ from functools import cache
 import hyperscan
 import numpy as np
 
-from vault_core.pii.detectors import CONTEXT_BOOST, PatternDetector
+from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.joined_text import Corpus
+from vault_core.pii.scan.judge import needs_lift
 
 ENABLED = True
 """Whether gated detectors are searched only in the texts holding their words; when False
@@ -43,11 +44,7 @@ thread)."""
 def gated(detector: PatternDetector, threshold: float) -> bool:
     """Whether the detector's matches pass ``threshold`` only with a context word near them or
     a hint (no ``before`` regex, which lifts a score without a word)."""
-    return (
-        bool(detector.context)
-        and detector.before is None
-        and detector.score < threshold <= min(1.0, detector.score + CONTEXT_BOOST)
-    )
+    return bool(detector.context) and detector.before is None and needs_lift(detector, threshold)
 
 
 def texts_to_scan(

@@ -53,7 +53,7 @@ def judge(
                     byte_end[index] = byte_start[index] + len(value.encode("utf-8"))
                     fails[index] = False
         keep &= ~fails
-    if detector.validate is not None and keep.any() and _needs_lift(detector, threshold):
+    if detector.validate is not None and keep.any() and needs_lift(detector, threshold):
         # Only a match with context can pass: validate those alone (a checksum in Python per
         # value costs more than the context lookup). Validators only shorten a value, and the
         # words near the longer match hold those near the shorter one, so this drops only
@@ -92,8 +92,9 @@ def judge(
     )
 
 
-def _needs_lift(detector: PatternDetector, threshold: float) -> bool:
-    """Whether the detector's matches pass ``threshold`` only when context lifts their score."""
+def needs_lift(detector: PatternDetector, threshold: float) -> bool:
+    """Whether the detector's matches pass ``threshold`` only when context (a word, a hint or
+    its ``before`` regex) lifts their score."""
     lifts = bool(detector.context) or detector.before is not None
     return lifts and detector.score < threshold <= min(1.0, detector.score + CONTEXT_BOOST)
 
