@@ -105,6 +105,13 @@ class Corpus:
         result: np.ndarray = self._byte_of_char[char_offsets]
         return result
 
+    def texts_ending(self, byte_ends: np.ndarray) -> np.ndarray:
+        """The numbers of the texts holding the characters that end at ``byte_ends`` (byte
+        offsets just past a character, as Hyperscan reports a match's end), unique, in order."""
+        last = self.chars(byte_ends.astype(np.int64, copy=False)) - 1
+        texts: np.ndarray = np.unique(np.searchsorted(self.starts, last, side="right") - 1)
+        return texts
+
     @cached_property
     def _byte_of_char(self) -> np.ndarray:
         leads = np.flatnonzero((self.utf8 & 0xC0) != 0x80)

@@ -28,7 +28,7 @@ from vault_core.pii.regex_bounds import (
     plain_ascii,
     widest,
 )
-from vault_core.pii.scan import context_gate, digit_groups, repeated_groups
+from vault_core.pii.scan import context_gate, digit_groups, match_gate, repeated_groups
 from vault_core.pii.scan import prefilter as rare_prefilter
 from vault_core.pii.scan.judge import code_table, in_class, judge, match_each, python_search
 from vault_core.pii.scan.plan import (
@@ -133,8 +133,8 @@ def start_columnar(
     # Detectors scanned in one polars select run side by side on its threads (each scan of a
     # haystack runs on one thread). The next selects run while this thread reads and judges
     # the previous one's matches. The first select scans the whole text for the context
-    # words; while it runs, this thread finds the few texts that the gated detectors are
-    # searched in and builds the windows.
+    # words; while it runs, this thread finds the few texts that the gated detectors (by
+    # context words or by an exact match) are searched in and builds the windows.
     words = tuple(sorted({word for detector in active for word in detector.context}))
     pending = deque([scan(None, (), words)])
     searched = _gated(corpus, scanned, threshold, flags, derived)
@@ -223,13 +223,20 @@ def _gated(
     derived: Sequence[PatternDetector],
 ) -> dict[str, np.ndarray]:
     """The detectors of ``scanned`` to search only in the few texts holding one of their
-    context words, and those texts (see :mod:`vault_core.pii.scan.context_gate`): not those
-    whose every match a derived detector takes."""
+    context words (see :mod:`vault_core.pii.scan.context_gate`) or a match of their pattern
+    (:mod:`vault_core.pii.scan.match_gate`), and those texts: not those whose every match a
+    derived detector takes."""
     sources = {name for detector in derived for name in detector.within}
-    candidates = [d for d in scanned if context_gate.gated(d, threshold) and d.name not in sources]
-    if not candidates or not context_gate.ENABLED:
-        return {}
-    return context_gate.texts_to_scan(corpus, candidates, hinted)
+    free = [d for d in scanned if d.name not in sources]
+    chosen: dict[str, np.ndarray] = {}
+    if context_gate.ENABLED:
+        worded = [d for d in free if context_gate.gated(d, threshold)]
+        if worded:
+            chosen.update(context_gate.texts_to_scan(corpus, worded, hinted))
+    if match_gate.ENABLED:
+        sparse = [d for d in free if d.name not in chosen and match_gate.gated(d)]
+        chosen.update(match_gate.texts_to_scan(corpus, sparse))
+    return chosen
 
 
 def _searched(

@@ -64,10 +64,16 @@ def texts_to_scan(
         if holding is None:
             continue
         texts = np.union1d(holding, np.flatnonzero(hinted[detector.name]))
-        size = int((corpus.ends[texts] - corpus.starts[texts]).sum())
-        if size <= max(_MOST_CHARACTERS, _MOST_SHARE * len(corpus.codes)):
+        if few_enough(corpus, texts):
             chosen[detector.name] = texts
     return chosen
+
+
+def few_enough(corpus: Corpus, texts: np.ndarray) -> bool:
+    """Whether the texts numbered ``texts`` are few enough to search in Python instead of
+    scanning the batch with polars (see :data:`_MOST_SHARE`)."""
+    size = int((corpus.ends[texts] - corpus.starts[texts]).sum())
+    return size <= max(_MOST_CHARACTERS, _MOST_SHARE * len(corpus.codes))
 
 
 def _texts_holding(corpus: Corpus, words: tuple[str, ...], limit: int) -> np.ndarray | None:
@@ -83,10 +89,7 @@ def _texts_holding(corpus: Corpus, words: tuple[str, ...], limit: int) -> np.nda
         _database(words).scan(corpus.raw, match_event_handler=found)
     except hyperscan.ScanTerminated:
         return None
-    # The last character of each word (its end is a character's first byte) and its text.
-    at = corpus.chars(np.array(ends, dtype=np.int64)) - 1
-    texts: np.ndarray = np.unique(np.searchsorted(corpus.starts, at, side="right") - 1)
-    return texts
+    return corpus.texts_ending(np.array(ends, dtype=np.int64))
 
 
 @cache
