@@ -55,7 +55,7 @@ def texts_to_scan(
     detector name, whether each text's hint holds one of its words)."""
     chosen: dict[str, np.ndarray] = {}
     found: dict[tuple[str, ...], np.ndarray | None] = {}
-    limit = max(64, int(len(corpus.starts) * _MOST_REPORTS_PER_TEXT))
+    limit = report_limit(corpus)
     for detector in detectors:
         words = tuple(sorted(set(detector.context)))
         if words not in found:
@@ -67,6 +67,12 @@ def texts_to_scan(
         if few_enough(corpus, texts):
             chosen[detector.name] = texts
     return chosen
+
+
+def report_limit(corpus: Corpus) -> int:
+    """How many reports a gate's Hyperscan pass takes before it stops: beyond it, the texts
+    holding them are too many to search in Python (see :data:`_MOST_REPORTS_PER_TEXT`)."""
+    return max(64, int(len(corpus.starts) * _MOST_REPORTS_PER_TEXT))
 
 
 def few_enough(corpus: Corpus, texts: np.ndarray) -> bool:

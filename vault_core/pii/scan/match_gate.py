@@ -34,14 +34,11 @@ import numpy as np
 from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.joined_text import Corpus
 from vault_core.pii.regex_bounds import widest
-from vault_core.pii.scan.context_gate import few_enough
+from vault_core.pii.scan.context_gate import few_enough, report_limit
 
 ENABLED = True
 """Whether rare unbounded detectors are searched only in the texts holding a match; when False
 (tests), the columnar pass scans them like the others, with the same findings."""
-_MOST_REPORTS_PER_TEXT = 1 / 16
-"""The pass stops after this many reports per text of the batch (each match reports every end
-its pattern allows, "71" and "7" of "Via Franscini 71"): the texts are then too many."""
 
 
 def gated(detector: PatternDetector) -> bool:
@@ -58,12 +55,14 @@ def gated(detector: PatternDetector) -> bool:
 def texts_to_scan(corpus: Corpus, detectors: Sequence[PatternDetector]) -> dict[str, np.ndarray]:
     """Per detector of ``detectors`` (each :func:`gated`) that is worth it: the numbers of the
     texts holding a match of its pattern, in order. Empty when the pass met more reports than
-    :data:`_MOST_REPORTS_PER_TEXT` allows (for all of them: they share one pass)."""
+    :func:`~vault_core.pii.scan.context_gate.report_limit` allows (for all of them: they share
+    one pass)."""
     if not detectors:
         return {}
     database = _database(tuple(detector.pattern for detector in detectors))
     assert database is not None  # each compiles alone (gated), so all do together
-    limit = max(64, int(len(corpus.starts) * _MOST_REPORTS_PER_TEXT))
+    # Each match reports every end its pattern allows ("7" and "71" of "Via Franscini 71").
+    limit = report_limit(corpus)
     ids: list[int] = []
     ends: list[int] = []
 
