@@ -1,14 +1,16 @@
-"""Peak memory of the check child (:mod:`vault_core.child_process`) on one day of tickets.
+"""Peak memory of the check children (:mod:`vault_core.child_process`) on one day of tickets.
 
 Builds one anonymized partition like the scale benchmark's (``--landing-cache``: a folder of
 days made by ``scale_bench.py``, the first ``--days`` of it linked into the landing zone; the
-vault home is kept under ``--work`` and reused), then drives the process's check child as the
-asset checks do (``run_suite``, ``residual_estimate`` with an isolated full engine) and reads
-the child's ``VmRSS``/``VmHWM`` from ``/proc/<pid>/status`` after each phase. ``VmHWM`` is
-reset between phases (``clear_refs`` 5), so each phase's peak is its own:
+vault home is kept under ``--work`` and reused), then drives the process's check children as
+the asset checks do (``run_suite`` in the suites' child, ``residual_estimate`` with an isolated
+full engine in the engine's child) and reads the phase's child's ``VmRSS``/``VmHWM`` from
+``/proc/<pid>/status`` after each phase. ``VmHWM`` is reset between phases (``clear_refs`` 5),
+so each phase's peak is its own:
 
-- start: a fresh interpreter that imported ``vault_core.child_process``;
-- engine: the ``full`` engine loaded (spaCy, gazetteer, names), one tiny table detected;
+- start: a fresh interpreter that imported ``vault_core.child_process`` (the suites' child);
+- engine: the ``full`` engine loaded (spaCy, gazetteer, names), one tiny table detected (the
+  engine's child);
 - ge: Great Expectations imported and one tiny frame validated;
 - contract/<day>: the generated contract suite on each day's partition (one at a time);
 - wide/<day>: a suite of the common column expectations on every column of each day;
@@ -100,15 +102,15 @@ def wide_suite(columns: list[str]) -> Any:
 def measure(vault: Any, spec: Any, keys: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     import pyarrow as pa
 
-    from vault_core.child_process import shared_child
+    from vault_core.child_process import ENGINE, SUITES, ChildProcess, shared_child
     from vault_core.pii.isolated import IsolatedEngine
     from vault_core.quality.contract import contract_suite
     from vault_core.stages import checks
 
-    child = shared_child()
+    suites, engine = shared_child(SUITES), shared_child(ENGINE)
     rows: list[dict[str, Any]] = []
 
-    def phase(name: str, work: Any) -> Any:
+    def phase(name: str, work: Any, child: ChildProcess = suites) -> Any:
         pid = child.pid
         if pid is not None:
             _reset_peak(pid)
@@ -119,14 +121,14 @@ def measure(vault: Any, spec: Any, keys: list[str]) -> tuple[list[dict[str, Any]
         print(json.dumps(rows[-1]), file=sys.stderr)
         return value
 
-    phase("start", lambda: child.call("vault_core.child_process:_portable", ValueError("start")))
+    phase("start", lambda: suites.call("vault_core.child_process:_portable", ValueError("start")))
     full = spec.pii.model_copy(update={"mode": "full"})
     tiny = pa.table({"record_id": ["1"], "body": ["call me at 555-0100"]})
-    phase("engine", lambda: IsolatedEngine(full).detect_table(tiny, text_columns=["body"]))
+    phase("engine", lambda: IsolatedEngine(full).detect_table(tiny, text_columns=["body"]), engine)
     contract = contract_suite(spec)
-    phase("ge", lambda: child.call("vault_core.quality.validate:validate_table", contract,
-                                   pa.table({"record_id": ["1"], "ticket_id": ["t"],
-                                             "body": ["b"], "subject": ["s"]})))  # fmt: skip
+    phase("ge", lambda: suites.call("vault_core.quality.validate:validate_table", contract,
+                                    pa.table({"record_id": ["1"], "ticket_id": ["t"],
+                                              "body": ["b"], "subject": ["s"]})))  # fmt: skip
     results = {}
     for key in keys:
         results[f"contract/{key}"] = phase(
@@ -142,9 +144,11 @@ def measure(vault: Any, spec: Any, keys: list[str]) -> tuple[list[dict[str, Any]
     found = phase(
         "residual",
         lambda: checks.residual_estimate(vault, spec, IsolatedEngine(full), residual, keys),
+        engine,
     )
     results["residual"] = found.metadata()
-    child.close()
+    suites.close()
+    engine.close()
     return rows, results
 
 

@@ -9,9 +9,9 @@ partitions the run materialized, at the Delta versions their stage recorded; a c
 alone (from the UI) evaluates every partition as last written. A partition whose anonymized
 data has not changed since the same check last ran on it is not read again: its outcome is
 reused (``partitions_reused`` in the metadata; see ``vault_core.check_cache``). The suites and
-the residual check's full engine run in the worker's check child (``vault_core.child_process``):
-Great Expectations and spaCy are imported there, by the first check that runs, never in the
-worker.
+the residual check's full engine run in the worker's check children (``vault_core.child_process``,
+one each): Great Expectations and spaCy are imported there, by the first check that runs, never
+in the worker.
 """
 
 from typing import Any
@@ -104,7 +104,7 @@ def _suite_check(
 def _residual_check(spec: DatasetSpec, key: dg.AssetKey) -> dg.AssetChecksDefinition:
     check = spec.residual_pii
     assert check is not None
-    engine = check_stage.residual_engine(spec)  # in the worker's check child, loaded once
+    engine = check_stage.residual_engine(spec)  # in the worker's engine child, loaded once
 
     @dg.asset_check(
         asset=key,

@@ -420,7 +420,7 @@ def _warm_checks(
     context: dg.AssetExecutionContext, spec: DatasetSpec, anonymized_key: dg.AssetKey
 ) -> None:
     """When this run's checks of ``anonymized_key`` will run in this process, start loading
-    what they load in the check child now, while the next stages run (see
+    what they load in the check children now, while the next stages run (see
     ``warm_check_child``). In a run of one small partition, Great Expectations' import and the
     residual engine's load were most of the checks' step time. A step process of the
     multiprocess executor ends after its step: a child warmed there would be lost."""

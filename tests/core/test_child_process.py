@@ -8,7 +8,14 @@ import weakref
 import pyarrow as pa
 import pytest
 
-from vault_core.child_process import ChildProcess, ChildTraceback, _outcome
+from vault_core.child_process import (
+    ENGINE,
+    SUITES,
+    ChildProcess,
+    ChildTraceback,
+    _outcome,
+    shared_child,
+)
 from vault_core.digest import canonical_text_row_bytes
 from vault_core.pii import ColumnNotFoundError, PiiEngineConfig
 
@@ -24,6 +31,12 @@ def test_when_calling_twice_then_one_child_answers_both() -> None:
         assert child.pid == pid
     finally:
         child.close()
+
+
+def test_each_role_has_one_shared_child_of_its_own() -> None:
+    assert shared_child() is shared_child(SUITES)
+    assert shared_child(ENGINE) is shared_child(ENGINE)
+    assert shared_child(ENGINE) is not shared_child(SUITES)
 
 
 def test_when_the_function_raises_then_the_caller_gets_its_type_and_message() -> None:

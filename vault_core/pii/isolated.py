@@ -1,6 +1,7 @@
-"""A PII engine that detects in the process's check child (:mod:`vault_core.child_process`), so
-that its models (spaCy NER, the gazetteer, the given-name lists: about 500 MB and several
-CPU-seconds to load) never enter the caller's memory.
+"""A PII engine that detects in a check child (:mod:`vault_core.child_process`: the process's
+shared engine child unless given one), so that its models (spaCy NER, the gazetteer, the
+given-name lists: about 500 MB and several CPU-seconds to load) never enter the caller's
+memory.
 
 What it is for: the residual-PII check runs the ``full`` engine on a few hundred sampled
 records inside a worker that runs the ``patterns``-mode stages. The child runs the same
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
-from vault_core.child_process import ChildProcess, ChildProcessError, shared_child
+from vault_core.child_process import ENGINE, ChildProcess, ChildProcessError, shared_child
 from vault_core.pii.engine import PiiEngine, PiiEngineConfig
 from vault_core.pii.exceptions import DetectionError
 
@@ -30,8 +31,8 @@ class IsolatedEngine:
 
     @property
     def child(self) -> ChildProcess:
-        """The child it detects in (the process's shared one unless given)."""
-        return self._child or shared_child()
+        """The child it detects in (the process's shared engine child unless given)."""
+        return self._child or shared_child(ENGINE)
 
     def detect_table(self, table: pa.Table, *, text_columns: Sequence[str]) -> pa.Table:
         """:meth:`PiiEngine.detect_table` of ``table``'s ``text_columns`` (ids in

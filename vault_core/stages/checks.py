@@ -26,7 +26,7 @@ import pyarrow.dataset as ds
 
 from vault_core import partition_tables as ptables
 from vault_core.check_cache import WHOLE, CheckCache, code_version, entry_key
-from vault_core.child_process import shared_child
+from vault_core.child_process import SUITES, shared_child
 from vault_core.dataset import DatasetSpec
 from vault_core.ingest import RECORD_ID
 from vault_core.partition_state import PartitionState
@@ -138,7 +138,9 @@ def run_suite(
             done[state.partition] = (state.partition, int(found["rows"]), outcomes)
     reused = len(done)
     missing = [state for state in chosen if state.partition not in done]
-    in_child = functools.partial(shared_child().call, "vault_core.quality.validate:validate_table")
+    in_child = functools.partial(
+        shared_child(SUITES).call, "vault_core.quality.validate:validate_table"
+    )
     for partition, table in _tables(vault, spec, missing):
         outcomes = in_child(suite, table)
         done[partition] = (partition, table.num_rows, outcomes)
@@ -297,35 +299,47 @@ def _kept_outcomes(cache: CheckCache, partition: str, key: str) -> dict[str, Rec
 
 
 def residual_engine(spec: DatasetSpec) -> IsolatedEngine:
-    """The residual check's engine: the dataset's detectors in ``full`` mode, run in the check
-    child (loaded in the worker, its models, ~500 MB, would sit beside the stages' batches)."""
+    """The residual check's engine: the dataset's detectors in ``full`` mode, run in the engine's
+    check child (loaded in the worker, its models, ~500 MB, would sit beside the stages'
+    batches)."""
     return IsolatedEngine(spec.pii.model_copy(update={"mode": "full"}))
 
 
 def warm_check_child(spec: DatasetSpec) -> threading.Thread:
-    """Start loading, in the process's check child, what the checks of ``spec``'s anonymized
+    """Start loading, in the process's check children, what the checks of ``spec``'s anonymized
     zone load at their first run (Great Expectations for its suites, the contract always among
-    them; the residual check's full engine), and return at once.
+    them, in the suites' child; the residual check's full engine in the engine's child), and
+    return at once.
 
-    For a worker that will run those checks after its stages (an in-process run): the child
-    loads on the other core while the stages run, instead of in the check's own time (most of
-    a small run's checks). The checks' calls wait for the loading to end (the child takes one
-    call at a time). A load that fails is only logged here, by its type: the check that needs
-    it raises it again.
+    For a worker that will run those checks after its stages (an in-process run): the children
+    load on the other core while the stages run, instead of in the checks' own time (most of a
+    small run's checks), each beside the other. A check's call waits for its child's loading to
+    end (a child takes one call at a time). A load that fails is only logged here, by its
+    type: the check that needs it raises it again. The thread returned ends when both loads
+    have.
     """
     loads: list[Callable[[], None]] = [
-        functools.partial(shared_child().call, "vault_core.quality.validate:load")
+        functools.partial(shared_child(SUITES).call, "vault_core.quality.validate:load")
     ]
     if spec.residual_pii is not None:
         loads.append(residual_engine(spec).load)
 
-    def load_all() -> None:
-        for load in loads:
-            try:
-                load()
-            except Exception as exc:  # raised again, with its message, by the check itself
-                _log.info("warming the check child: %s; the check loads it", type(exc).__name__)
+    def load(one: Callable[[], None]) -> None:
+        try:
+            one()
+        except Exception as exc:  # raised again, with its message, by the check itself
+            _log.info("warming the check child: %s; the check loads it", type(exc).__name__)
 
-    thread = threading.Thread(target=load_all, name="vault-warm-check-child", daemon=True)
+    def load_all() -> None:
+        threads = [
+            threading.Thread(target=load, args=(one,), name="vault-warm-check-child", daemon=True)
+            for one in loads
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    thread = threading.Thread(target=load_all, name="vault-warm-check-children", daemon=True)
     thread.start()
     return thread

@@ -238,32 +238,35 @@ def _mapped(pid: int) -> str:
         return maps.read()
 
 
-def _warmed(spec: DatasetSpec) -> str:
-    """The shared objects a fresh check child maps once warmed for ``spec``."""
-    from vault_core.child_process import shared_child
+def _warmed(spec: DatasetSpec) -> tuple[str, str]:
+    """The shared objects the fresh check children (suites, engine) map once warmed for
+    ``spec`` (an engine child never started maps nothing)."""
+    from vault_core.child_process import ENGINE, SUITES, shared_child
 
-    shared_child().close()  # a fresh child: nothing loaded yet
+    for role in (SUITES, ENGINE):
+        shared_child(role).close()  # fresh children: nothing loaded yet
     thread = checks.warm_check_child(spec)
     assert thread is not None
     thread.join(timeout=300)
     assert not thread.is_alive()
-    pid = shared_child().pid
-    assert pid is not None
-    return _mapped(pid)
+    suites, engine = shared_child(SUITES).pid, shared_child(ENGINE).pid
+    assert suites is not None
+    return _mapped(suites), "" if engine is None else _mapped(engine)
 
 
-def test_when_the_child_is_warmed_then_it_holds_great_expectations_and_the_full_engine(
+def test_when_the_children_are_warmed_then_they_hold_great_expectations_and_the_full_engine(
     tmp_path: Path,
 ) -> None:
-    loaded = _warmed(_spec(tmp_path, residual_pii=ResidualPiiSpec(sample_size=10)))
-    assert "/spacy/" in loaded  # the residual check's full engine (NER)
-    assert "/pandas/_libs/" in loaded  # Great Expectations' frames
+    suites, engine = _warmed(_spec(tmp_path, residual_pii=ResidualPiiSpec(sample_size=10)))
+    assert "/pandas/_libs/" in suites  # Great Expectations' frames
+    assert "/spacy/" not in suites
+    assert "/spacy/" in engine  # the residual check's full engine (NER), in a child of its own
 
 
 def test_when_a_dataset_has_no_residual_check_then_no_engine_is_loaded(tmp_path: Path) -> None:
-    loaded = _warmed(_spec(tmp_path, residual_pii=None))
-    assert "/pandas/_libs/" in loaded
-    assert "/spacy/" not in loaded
+    suites, engine = _warmed(_spec(tmp_path, residual_pii=None))
+    assert "/pandas/_libs/" in suites
+    assert "/spacy/" not in suites + engine
 
 
 def _cold_estimate(
