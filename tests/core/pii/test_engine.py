@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import random
@@ -595,3 +596,15 @@ def test_when_capitals_are_covered_or_common_then_piece_skips_ner(
 ) -> None:
     raw = [list(patterns_engine.detect(text))]
     assert bool(full_engine._ner.units([text], raw)) is sent
+
+
+def test_when_a_full_engine_loads_then_the_collector_no_longer_walks_its_models() -> None:
+    gc.unfreeze()
+    try:
+        PiiEngine(PiiEngineConfig(mode="patterns")).load()
+        assert gc.get_freeze_count() == 0  # nothing heavy loaded: nothing frozen
+        PiiEngine(PiiEngineConfig(mode="full")).load()
+        # spaCy's vocabulary and network, the gazetteer and the name lists among them.
+        assert gc.get_freeze_count() > 100_000
+    finally:
+        gc.unfreeze()
