@@ -26,6 +26,7 @@ import numpy as np
 
 from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.joined_text import Corpus
+from vault_core.pii.scan.hyperscan_db import compiled
 from vault_core.pii.scan.judge import needs_lift
 
 ENABLED = True
@@ -100,11 +101,4 @@ def _texts_holding(corpus: Corpus, words: tuple[str, ...], limit: int) -> np.nda
 
 @cache
 def _database(words: tuple[str, ...]) -> hyperscan.Database:
-    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(
-        expressions=[re.escape(word).encode("utf-8") for word in words],
-        ids=list(range(len(words))),
-        elements=len(words),
-        flags=[hyperscan.HS_FLAG_CASELESS] * len(words),
-    )
-    return database
+    return compiled([re.escape(word) for word in words], hyperscan.HS_FLAG_CASELESS)

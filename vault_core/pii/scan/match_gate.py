@@ -35,6 +35,7 @@ from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.joined_text import Corpus
 from vault_core.pii.regex_bounds import widest
 from vault_core.pii.scan.context_gate import few_enough, report_limit
+from vault_core.pii.scan.hyperscan_db import compiled
 
 ENABLED = True
 """Whether rare unbounded detectors are searched only in the texts holding a match; when False
@@ -126,14 +127,7 @@ def _exact(items: Any) -> bool:
 @cache
 def _database(patterns: tuple[str, ...]) -> hyperscan.Database | None:
     """The patterns compiled exactly (UTF-8); None if Hyperscan cannot compile them."""
-    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     try:
-        database.compile(
-            expressions=[pattern.encode("utf-8") for pattern in patterns],
-            ids=list(range(len(patterns))),
-            elements=len(patterns),
-            flags=[hyperscan.HS_FLAG_UTF8] * len(patterns),
-        )
+        return compiled(patterns, hyperscan.HS_FLAG_UTF8)
     except hyperscan.error:
         return None
-    return database

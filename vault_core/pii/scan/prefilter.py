@@ -26,6 +26,7 @@ import numpy as np
 from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.joined_text import Corpus, Haystack
 from vault_core.pii.regex_bounds import digit_run, widest
+from vault_core.pii.scan.hyperscan_db import compiled
 from vault_core.pii.scan.judge import python_search
 
 ENABLED = True
@@ -201,11 +202,4 @@ def _widens(items: Any) -> bool:
 
 
 def _database(regexes: Sequence[str], ids: Sequence[int]) -> hyperscan.Database:
-    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(
-        expressions=[regex.encode("utf-8") for regex in regexes],
-        ids=list(ids),
-        elements=len(regexes),
-        flags=[_flags()] * len(regexes),
-    )
-    return database
+    return compiled(regexes, _flags(), ids)

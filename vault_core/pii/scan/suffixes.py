@@ -14,6 +14,8 @@ from functools import cache
 import hyperscan
 import numpy as np
 
+from vault_core.pii.scan.hyperscan_db import compiled
+
 _ROW_END = b"\n"
 
 
@@ -56,9 +58,7 @@ def _database(regex: str) -> hyperscan.Database | None:
     cannot run it exactly or it matches the empty string (then ``re`` decides)."""
     if re.compile(regex).fullmatch("") is not None:
         return None
-    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     try:
-        database.compile(expressions=[regex.encode("utf-8")], ids=[0], elements=1, flags=[0])
+        return compiled([regex], 0)
     except hyperscan.error:
         return None
-    return database
