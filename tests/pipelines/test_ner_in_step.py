@@ -30,6 +30,7 @@ _JOB_MODULE = textwrap.dedent(
         ]
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
         found = engine.detect_batch(texts)
+        engine.close()
         # The pool's workers are reaped when it closes: their CPU time shows they did the NER.
         workers_cpu = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before
         people = sum(f.entity_type == "PERSON" for fs in found for f in fs)

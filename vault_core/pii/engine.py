@@ -73,9 +73,10 @@ class PiiEngineConfig(BaseModel):
     """Longer texts are analysed by NER in chunks of about this size, cut at whitespace
     (spaCy refuses texts over 1,000,000 characters); patterns scan texts whole."""
     n_process: int = Field(default=1, ge=1, le=64)
-    """spaCy worker processes for NER (``nlp.pipe(n_process=...)``, forked on Linux). Inside
-    Dagster's multiprocess executor each step is already a process: raise it only when a step
-    has the machine's cores to itself. Small batches run in-process whatever the setting."""
+    """Worker processes for NER, forked on Linux on first use (or by ``load()``) and kept
+    until ``close()``. Inside Dagster's multiprocess executor each step is already a process:
+    raise it only when a step has the machine's cores to itself. Small batches run in-process
+    whatever the setting."""
     detectors: DetectorsConfig = Field(default_factory=DetectorsConfig)
     """The detector set: vault's own detectors, less ``exclude``, plus ``declared`` pattern
     detectors and ``presidio`` recognizers (see :mod:`vault_core.pii.detectors`)."""
@@ -163,7 +164,9 @@ class PiiEngine:
     def load(self) -> None:
         """Load the spaCy model (and polars) now instead of on first detection.
 
-        Call it in resource setup, or before timing detection.
+        Call it in resource setup, or before timing detection. With ``n_process`` > 1 it also
+        starts the NER worker processes and has each read some text once (they are kept for
+        later calls until :meth:`close`).
 
         In ``full`` mode it then moves every object the process holds to the garbage
         collector's permanent generation (``gc.freeze``, process-wide): the models are a few
@@ -188,6 +191,23 @@ class PiiEngine:
         if self._ner_entities or self._gazetteer is not None:
             gc.collect()
             gc.freeze()
+        if self._ner_entities:
+            # After the freeze: the workers are forked with the models already set aside.
+            self._ner.start_workers()
+
+    def close(self) -> None:
+        """Stop the NER worker processes (``n_process`` > 1), if any were started.
+
+        They are also stopped when the engine is garbage-collected and at the interpreter's
+        exit; a later detection starts new ones.
+        """
+        self._ner.close()
+
+    def __enter__(self) -> PiiEngine:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def supported_entities(self) -> list[str]:

@@ -75,6 +75,15 @@ _FUNCTION_WORDS = _word_set(
 
 # A word: letters, with inner hyphens and apostrophes ("Jean-Luc", "O'Brien"; "Lee's" is "Lee").
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[-'’](?=[^\W\d_]{2}))*")
+# The words of _WORD.finditer that do not begin with an ASCII lower-case letter, found without
+# visiting the others (most words of running text): a word starts at a letter that follows no
+# letter and no hyphen or apostrophe joining it to one ("Jean-Luc"). Given names and the words
+# _lone_names weighs are capitalised, so only these need reading; test_name_spans holds it
+# equal to filtering _WORD's words.
+_CANDIDATE_WORD = re.compile(
+    r"(?<![^\W\d_])(?:(?<![^\W\d_][-'’])|(?![^\W\d_]{2}))"
+    r"[^\W\d_a-z](?:[^\W\d_]|[-'’](?=[^\W\d_]{2}))*"
+)
 # What may stand around an organization's or a place's name and is not part of it.
 _EDGE_JUNK = " \t\n\"'“”‘’,;:!?\\()[]{}<>|*_"
 _CUT = re.compile(r"\s*(?:\n|\\n|[\"“”„:;|()\[\]{}<>]|\s[–—-]\s|[–—])\s*")
@@ -98,7 +107,7 @@ def _is_initial(text: str, start: int, end: int) -> bool:
 
 
 class NameFitter:
-    """Fits entities to names, with a given-name list (name -> frequency 1..13)."""
+    """Fits entities to names, with a given-name list (capitalised name -> frequency 1..13)."""
 
     def __init__(
         self, first_names: Mapping[str, int], name_words: Mapping[str, float] | None = None
@@ -310,7 +319,8 @@ class NameFitter:
             if self.is_first_name(match.group(1), 1) and self._words.get(match.group(1), 0) < 9:
                 found.append((start, end, PERSON))
         found.extend(self._speakers(text))
-        for word in _WORD.finditer(text):
+        # Given names are capitalised (see NameFitter): the other words cannot be one.
+        for word in _CANDIDATE_WORD.finditer(text):
             start, end = word.span()
             if not self.is_first_name(word.group()) or (start and text[start - 1].isalnum()):
                 continue
@@ -350,7 +360,7 @@ class NameFitter:
         "said Clotilde to Anthony"), unless a place word leads them ("in Florence")."""
         found: list[Entity] = []
         lists = [m.span() for m in _WORD_LIST.finditer(text)]
-        for word in _WORD.finditer(text):
+        for word in _CANDIDATE_WORD.finditer(text):
             start, end = word.span()
             if not _is_capitalised(word.group()) or (start and text[start - 1].isalnum()):
                 continue
@@ -514,7 +524,8 @@ def _pieces(cut: re.Pattern[str], start: int, end: int, text: str) -> list[tuple
 def _disjoint(entities: list[Entity]) -> list[Entity]:
     """Longest first among overlapping entities; the model's label wins ties of the same span."""
     kept: list[Entity] = []
-    for entity in sorted(set(entities), key=lambda e: (-(e[1] - e[0]), e[0])):
+    # dict.fromkeys, not set: the first of equal spans (the model's) wins in every process.
+    for entity in sorted(dict.fromkeys(entities), key=lambda e: (-(e[1] - e[0]), e[0])):
         if all(entity[1] <= k[0] or entity[0] >= k[1] for k in kept):
             kept.append(entity)
     return sorted(kept)

@@ -1,6 +1,7 @@
 """Named-entity recognition in ``full`` mode: spaCy NER on the pieces of text that can hold a
-name, each distinct piece once, on ``n_process`` forked workers: spaCy's network, its
-transitions decoded with numpy (:mod:`vault_core.pii._ner_decode`, same entities).
+name, each distinct piece once, on ``n_process`` forked workers kept between calls
+(:mod:`vault_core.pii.ner_workers`): spaCy's network, its transitions decoded with numpy
+(:mod:`vault_core.pii._ner_decode`, same entities).
 
 A piece is a run of sentences with a capitalised word after a lower-case one (or a short text
 with a capital) that lies outside the pattern detectors' findings; pieces holding only common
@@ -10,8 +11,8 @@ words and labels are skipped. Offline throughout.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
-import signal
 import threading
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
@@ -24,6 +25,7 @@ from vault_core.pii.exceptions import DetectionError
 from vault_core.pii.finding import NER_DETECTOR, Finding
 from vault_core.pii.first_names import first_names, name_word_frequencies
 from vault_core.pii.name_spans import NameFitter
+from vault_core.pii.ner_workers import JOBS_PER_POOL, NerWorkers
 
 NER_SCORE = 0.85
 """Score given to NER findings (spaCy has no confidences; Presidio uses the same default)."""
@@ -79,8 +81,18 @@ _SEGMENT = re.compile(
 )
 _ESCAPED_BREAK = "\\n"
 _NER_UNIT_CHARS = 2_000
-# Below this many NER units, starting worker processes costs more than it saves.
+# Below this many NER units, handing them to worker processes costs more than it saves.
 _MIN_UNITS_PER_PROCESS = 64
+# What the workers read once when they start (NerWorkers.warm): about one job's worth of
+# pieces in the shape of running text, built from the given-name list (not from any corpus).
+_WARM_UP_PIECES = 320
+_WARM_UP_FORMS = (
+    "Hello, this is {0} {1} from the northern office; I wrote to Ms. {2} on Monday.",
+    "{0} asked whether {1} could call back about the invoice before Friday.",
+    "Please forward the contract to {0} {1}son and copy {2} at Orchard Holdings Ltd.",
+    "Dear {0}, thank you for your letter of the 3rd about the delivery to {1}'s house.",
+    "The meeting with Dr. {0} {1}er and the team from Lakeside Partners moved to Tuesday.",
+)
 
 
 class Ner:
@@ -93,7 +105,8 @@ class Ner:
             tags as organizations are never reported.
         batch_size: Texts per ``nlp.pipe`` batch.
         max_chunk_chars: Longer texts are cut at whitespace into chunks of about this size.
-        n_process: Worker processes (small batches run in-process whatever the setting).
+        n_process: Worker processes (small batches run in-process whatever the setting),
+            started on first use or by :meth:`start_workers`, kept until :meth:`close`.
     """
 
     def __init__(
@@ -116,6 +129,7 @@ class Ner:
         self._nlp: Any = None
         self._decoder: Decoder | None = None
         self._fitter: NameFitter | None = None
+        self._workers: NerWorkers | None = None
 
     def nlp(self) -> Any:
         """The loaded spaCy pipeline (loaded on first call, once).
@@ -139,6 +153,35 @@ class Ner:
         self.nlp()
         assert self._fitter is not None
         return self._fitter
+
+    def start_workers(self) -> None:
+        """Fork the ``n_process`` workers now and have each read some text once, so that the
+        first detection finds them warm (:mod:`vault_core.pii.ner_workers`)."""
+        workers = self._workers_now()
+        if workers is not None and workers.jobs_run == 0:
+            workers.warm(_warm_up_pieces(), self.batch_size)
+
+    def close(self) -> None:
+        """Stop the worker processes, if any (a later detection starts new ones)."""
+        with self._lock:
+            workers, self._workers = self._workers, None
+        if workers is not None and workers.owner_pid == os.getpid():
+            workers.close()
+
+    def _workers_now(self) -> NerWorkers | None:
+        """The worker pool (started if need be), or ``None`` when NER runs in this process."""
+        if self.n_process < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        runner = _Runner(self.nlp(), self._decoder, self.fitter())
+        with self._lock:
+            workers = self._workers
+            if workers is not None and workers.owner_pid == os.getpid():
+                if workers.jobs_run < JOBS_PER_POOL:
+                    return workers
+                workers.close()
+            # (A pool inherited through a fork belongs to the parent: left alone.)
+            self._workers = NerWorkers(runner, self.n_process)
+            return self._workers
 
     def units(
         self, texts: list[str], raw: list[list[Finding]] | None = None
@@ -170,14 +213,17 @@ class Ner:
         units = self.units(texts, raw)
         if not units:
             return
-        n_process = self.n_process
-        if len(units) < n_process * _MIN_UNITS_PER_PROCESS:
-            n_process = 1
         pieces = list(units)
         try:
-            entities = _ner_entities(
-                _Runner(nlp, self._decoder, self.fitter()), pieces, self.batch_size, n_process
-            )
+            workers = None
+            if len(units) >= self.n_process * _MIN_UNITS_PER_PROCESS:
+                workers = self._workers_now()
+            if workers is not None:
+                entities = workers.entities(pieces, self.batch_size)
+            else:
+                entities = _Runner(nlp, self._decoder, self.fitter()).entities(
+                    pieces, self.batch_size
+                )
             for piece, ents in zip(pieces, entities, strict=True):
                 for start, end, label, text in ents:
                     entity_type = SPACY_LABEL_TO_ENTITY.get(label)
@@ -289,57 +335,17 @@ class _Runner:
         return found
 
 
-_worker_runner: _Runner | None = None
-
-
-def _init_worker(runner: _Runner) -> None:
-    global _worker_runner
-    _worker_runner = runner
-    # A forked worker inherits its parent's Python handler for SIGTERM; a Dagster step's
-    # defers it, so ``Pool.terminate`` could not stop a worker still waiting on the task
-    # queue (whose lock the terminating pool holds): the step hung. The default lets it die.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # Each worker multiplies with one BLAS thread: OpenBLAS's default of one thread per core in
-    # every worker oversubscribed the cores (see benchmarks/RESULTS.md). threadpoolctl comes
-    # with the scientific stack; without it the default stands.
-    try:
-        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-    except ImportError:  # pragma: no cover - present wherever numpy's stack is
-        return
-    threadpool_limits(1)
-
-
-def _worker_entities(job: tuple[list[str], int]) -> list[list[_Entity]]:
-    pieces, batch_size = job
-    assert _worker_runner is not None
-    return _worker_runner.entities(pieces, batch_size)
-
-
-def _ner_entities(
-    runner: _Runner, pieces: list[str], batch_size: int, n_process: int
-) -> list[list[_Entity]]:
-    """The entities of each piece, on ``n_process`` forked workers when above one.
-
-    Goes around ``nlp.pipe(n_process=...)``: spaCy's workers send every ``Doc`` back serialised
-    and the parent rebuilds it, which on many short pieces cost more than the NER itself (see
-    benchmarks/RESULTS.md). Here each worker,
-    forked with the loaded model (never pickled), returns only entity offsets and labels; jobs
-    are contiguous slices, results come back in order, so the output does not depend on the
-    number of processes.
-    """
-    if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
-        step = max(batch_size, -(-len(pieces) // (n_process * 4)))
-        jobs = [(pieces[i : i + step], batch_size) for i in range(0, len(pieces), step)]
-        context = multiprocessing.get_context("fork")
-        with context.Pool(n_process, initializer=_init_worker, initargs=(runner,)) as pool:
-            found: list[list[_Entity]] = []
-            for part in pool.imap(_worker_entities, jobs):
-                found.extend(part)
-            # The workers leave on their own before the pool is terminated on exit.
-            pool.close()
-            pool.join()
-            return found
-    return runner.entities(pieces, batch_size)
+def _warm_up_pieces() -> list[str]:
+    names = sorted(first_names())
+    step = max(1, len(names) // (3 * _WARM_UP_PIECES))
+    picked = names[::step]
+    return [
+        _WARM_UP_FORMS[i % len(_WARM_UP_FORMS)].format(
+            picked[(3 * i) % len(picked)], picked[(3 * i + 1) % len(picked)],
+            picked[(3 * i + 2) % len(picked)],
+        )
+        for i in range(_WARM_UP_PIECES)
+    ]  # fmt: skip
 
 
 class _Coverage:

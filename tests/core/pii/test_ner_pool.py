@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from vault_core.pii import ner
+from vault_core.pii import ner_workers
 
 
 @pytest.fixture
@@ -29,8 +29,11 @@ def test_when_the_parent_defers_sigterm_then_terminating_the_pool_ends_its_worke
     sigterm_deferred: list[int],
 ) -> None:
     runner: Any = object()  # the workers are never given a job
-    pool = multiprocessing.get_context("fork").Pool(
-        2, initializer=ner._init_worker, initargs=(runner,)
+    context = multiprocessing.get_context("fork")
+    pool = context.Pool(
+        2,
+        initializer=ner_workers._init_worker,
+        initargs=(runner, context.Barrier(2), os.getpid()),
     )
     assert pool.apply(signal.getsignal, (signal.SIGTERM,)) == signal.SIG_DFL
     workers = [process.pid for process in pool._pool]  # type: ignore[attr-defined]
