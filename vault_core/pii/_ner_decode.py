@@ -132,7 +132,13 @@ class Decoder:
             hidden = table[b0 + 1, 0] + table[f1, 1]
             hidden += table[f2, 2]
             hidden += bias
-            hidden = hidden.reshape(active, -1, pieces).max(axis=2)
+            hidden = hidden.reshape(active, -1, pieces)
+            # The maxout over pieces: for the small models' two, an elementwise maximum (the
+            # same floats) costs a fraction of a reduction along a short axis (~0.1 s a pass).
+            if pieces == 2:
+                hidden = np.maximum(hidden[:, :, 0], hidden[:, :, 1])
+            else:
+                hidden = hidden.max(axis=2)
             scores = hidden @ self._upper_w.T
             scores += self._upper_b
             # Validity (ner.pyx, no preset entities).

@@ -88,6 +88,11 @@ _CANDIDATE_WORD = re.compile(
 _EDGE_JUNK = " \t\n\"'“”‘’,;:!?\\()[]{}<>|*_"
 _CUT = re.compile(r"\s*(?:\n|\\n|[\"“”„:;|()\[\]{}<>]|\s[–—-]\s|[–—])\s*")
 _PERSON_CUT = re.compile(r"\s+(?:of|and|&)\s+")
+# Compiled once: these run for most words of every piece (re's own cache costs a lookup each).
+_NUMBER_AFTER = re.compile(r"\.? ?[0-9]")
+_TITLE_BEFORE = re.compile(r"(?<![\w.])(?i:" + "|".join(sorted(_TITLES)) + r")\.? $")
+_GLUED_AFTER = re.compile(r"[\w@-]|\.\w")
+_MID_SENTENCE_BEFORE = re.compile(r"[a-z,]\s+$")
 _TITLE = re.compile(
     r"(?<![\w.])(?i:mrs|mr|ms|mx|miss|dr|prof|sir|madam|dame|frau|herr|mme|mlle|monsieur|madame)"
     r"\.?(?= [^\W\d_])"
@@ -140,7 +145,7 @@ class NameFitter:
             and word.upper() not in ORG_WORDS
             and word.lower() not in _TITLES
             # "Suite 364", "Apt. 9": a capitalised word before a number is an address part.
-            and not re.match(r"\.? ?[0-9]", text[end : end + 3])
+            and not _NUMBER_AFTER.match(text[end : end + 3])
         )
 
     def _extend(self, text: str, end: int, limit: int, *, surname: bool) -> int:
@@ -213,7 +218,7 @@ class NameFitter:
             new_end += 1
         if not titled:
             before = text[max(0, new_start - 12) : new_start]
-            titled = bool(re.search(r"(?<![\w.])(?i:" + "|".join(_TITLES) + r")\.? $", before))
+            titled = bool(_TITLE_BEFORE.search(before))
             titled = titled or bool(_NAME_CUE.search(text, max(0, new_start - 40), new_start))
         return new_start, new_end, titled
 
@@ -364,14 +369,14 @@ class NameFitter:
             start, end = word.span()
             if not _is_capitalised(word.group()) or (start and text[start - 1].isalnum()):
                 continue
-            if re.match(r"[\w@-]|\.\w", text[end : end + 2]):
+            if _GLUED_AFTER.match(text[end : end + 2]):
                 continue  # part of an address, a domain or a longer token
             if any(s < end and start < e for s, e, _ in entities) or any(
                 s <= start and end <= e for s, e in lists
             ):
                 continue  # inside an entity, or in a list: _spread_over_lists decides
             before = text[max(0, start - 24) : start]
-            mid_sentence = bool(re.search(r"[a-z,]\s+$", before))
+            mid_sentence = bool(_MID_SENTENCE_BEFORE.search(before))
             if not self.is_lone_name(word.group(), mid_sentence=mid_sentence):
                 continue
             if self._stands_alone(text, start, end):
