@@ -299,26 +299,30 @@ class PiiEngine:
         if every_text is None:
             every_text = joined.to_pylist() if isinstance(joined, pa.Array) else list(joined)
         found = raw.sorted().to_lists(len(every_text))
-        self._ner.add_findings(every_text, found)
+        resolved_lists: list[list[Finding]] = []
+        # Texts are finished here as soon as the NER workers have sent all their entities,
+        # while the workers read on (the last part's texts are finished after the pool).
+        for complete in self._ner.add_findings_in_order(every_text, found):
+            for index in range(len(resolved_lists), complete):
+                resolved_lists.append(self._finished(every_text[index], found[index], shadows))
+        return map_back(Hits.from_lists(resolved_lists), maps)
+
+    def _finished(
+        self, text: str, found: list[Finding], shadows: Mapping[str, frozenset[str]]
+    ) -> list[Finding]:
+        """A text's findings, NER's among them, with places added, resolved and assembled."""
         gazetteer = self._gazetteer
         if gazetteer is not None:
-            for text, fs in zip(every_text, found, strict=True):
-                relabel_places(text, fs)
-                places = gazetteer.places(text)
-                if places:
-                    fs.extend(place_findings(text, places, fs))
-        resolved_lists = [
-            # A lone pattern finding has nothing to be resolved against.
-            fs if len(fs) == 1 and fs[0].detector != NER_DETECTOR
-            else resolve_findings(text, fs, shadows)
-            for text, fs in zip(every_text, found, strict=True)
-        ]  # fmt: skip
+            relabel_places(text, found)
+            places = gazetteer.places(text)
+            if places:
+                found.extend(place_findings(text, places, found))
+        # A lone pattern finding has nothing to be resolved against.
+        if not (len(found) == 1 and found[0].detector != NER_DETECTOR):
+            found = resolve_findings(text, found, shadows)
         if gazetteer is not None:
-            resolved_lists = [
-                assemble(text, fs, postcodes=self._postcodes)
-                for text, fs in zip(every_text, resolved_lists, strict=True)
-            ]
-        return map_back(Hits.from_lists(resolved_lists), maps)
+            found = assemble(text, found, postcodes=self._postcodes)
+        return found
 
     def _per_text(self, groups: Sequence[tuple[Texts, str]], texts: list[str]) -> Hits:
         """Findings of the per-text detectors (the slow path: a Python call per text)."""

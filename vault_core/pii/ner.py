@@ -10,12 +10,13 @@ words and labels are skipped. Offline throughout.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import re
 import threading
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -193,55 +194,103 @@ class Ner:
         IBAN, a date, a street address or "My SSN is ..." holds no name the NER could add.
         """
         units: dict[str, list[tuple[int, int]]] = {}
+        for text_index, offset, piece in self._occurrences(texts, raw):
+            units.setdefault(piece, []).append((text_index, offset))
+        return units
+
+    def _occurrences(
+        self, texts: list[str], raw: list[list[Finding]] | None
+    ) -> Iterator[tuple[int, int, str]]:
+        """The pieces of :meth:`units` as they occur: ``(text index, offset, piece)``."""
         fitter = self.fitter()
         for text_index, text in enumerate(texts):
             covered = _Coverage(raw[text_index] if raw is not None else [], self._label_words)
             if len(text) <= _SHORT_TEXT:
                 if _CAPITAL.search(text) and covered.may_hold_name(text, 0):
-                    units.setdefault(_for_nlp(text), []).append((text_index, 0))
+                    yield text_index, 0, _for_nlp(text)
                 continue
             for chunk_offset, chunk in offline.split_for_nlp(text, self.max_chunk_chars):
                 for offset, piece in _gated_pieces(chunk, fitter):
                     if covered.may_hold_name(piece, chunk_offset + offset):
-                        units.setdefault(_for_nlp(piece), []).append(
-                            (text_index, chunk_offset + offset)
-                        )
-        return units
+                        yield text_index, chunk_offset + offset, _for_nlp(piece)
 
     def add_findings(self, texts: list[str], raw: list[list[Finding]]) -> None:
+        """Add the NER findings of ``texts`` to ``raw`` (their pattern findings)."""
+        for _ in self.add_findings_in_order(texts, raw):
+            pass
+
+    def add_findings_in_order(self, texts: list[str], raw: list[list[Finding]]) -> Iterator[int]:
+        """:meth:`add_findings` part by part, as the workers send their jobs back: after each
+        part, yields how many leading texts have all their findings (the last yield is
+        ``len(texts)``), so the caller can finish those while the workers read on.
+
+        With workers, each job is sent as soon as its pieces are cut, so the workers start
+        while the rest of the texts are still being cut into pieces."""
         nlp = self.nlp()
-        units = self.units(texts, raw)
-        if not units:
-            return
-        pieces = list(units)
+        units: dict[str, list[tuple[int, int]]] = {}
+        pieces: list[str] = []
+        # complete_after[i]: pieces done (in order) once texts 0..i have all their findings.
+        complete_after: list[int] = []
+
+        def new_pieces() -> Iterator[str]:
+            for text_index, offset, piece in self._occurrences(texts, raw):
+                complete_after.extend([len(pieces)] * (text_index - len(complete_after)))
+                occurrences = units.get(piece)
+                if occurrences is None:
+                    units[piece] = [(text_index, offset)]
+                    pieces.append(piece)
+                    yield piece
+                else:
+                    occurrences.append((text_index, offset))
+            complete_after.extend([len(pieces)] * (len(texts) - len(complete_after)))
+
         try:
-            workers = None
-            if len(units) >= self.n_process * _MIN_UNITS_PER_PROCESS:
-                workers = self._workers_now()
+            stream = new_pieces()
+            enough = self.n_process * _MIN_UNITS_PER_PROCESS
+            first = list(itertools.islice(stream, enough))
+            workers = self._workers_now() if len(first) == enough else None
+            parts: Iterable[list[list[_Entity]]]
             if workers is not None:
-                entities = workers.entities(pieces, self.batch_size)
+                jobs = _cut(itertools.chain(first, stream), self.batch_size)
+                parts = workers.entities(jobs, self.batch_size)
             else:
-                entities = _Runner(nlp, self._decoder, self.fitter()).entities(
-                    pieces, self.batch_size
-                )
-            for piece, ents in zip(pieces, entities, strict=True):
-                for start, end, label, text in ents:
-                    entity_type = SPACY_LABEL_TO_ENTITY.get(label)
-                    if entity_type is None or entity_type not in self.entities:
-                        continue
-                    if text is not None and text.lower() in self._label_words:
-                        continue
-                    for text_index, offset in units[piece]:
-                        raw[text_index].append(
-                            Finding(start + offset, end + offset, entity_type, NER_SCORE,
-                                    NER_DETECTOR)
-                        )  # fmt: skip
+                first.extend(stream)
+                runner = _Runner(nlp, self._decoder, self.fitter())
+                parts = [runner.entities(first, self.batch_size)] if first else []
+            done = 0
+            for part in parts:
+                for piece, ents in zip(pieces[done : done + len(part)], part, strict=True):
+                    self._add(ents, units[piece], raw)
+                done += len(part)
+                if done < len(pieces):
+                    yield bisect_right(complete_after, done)
         except DetectionError:
             raise
         except Exception as exc:
             raise DetectionError(
                 f"spaCy NER failed with {type(exc).__name__}; the text is not shown"
             ) from None
+        yield len(texts)
+
+    def _add(
+        self, ents: list[_Entity], occurrences: list[tuple[int, int]], raw: list[list[Finding]]
+    ) -> None:
+        for start, end, label, text in ents:
+            entity_type = SPACY_LABEL_TO_ENTITY.get(label)
+            if entity_type is None or entity_type not in self.entities:
+                continue
+            if text is not None and text.lower() in self._label_words:
+                continue
+            for text_index, offset in occurrences:
+                raw[text_index].append(
+                    Finding(start + offset, end + offset, entity_type, NER_SCORE, NER_DETECTOR)
+                )
+
+
+def _cut(pieces: Iterator[str], size: int) -> Iterator[list[str]]:
+    """Consecutive lists of ``size`` pieces (the last may be shorter)."""
+    while chunk := list(itertools.islice(pieces, size)):
+        yield chunk
 
 
 def _for_nlp(piece: str) -> str:
