@@ -77,9 +77,9 @@ _FUNCTION_WORDS = _word_set(
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[-'’](?=[^\W\d_]{2}))*")
 # The words of _WORD.finditer that do not begin with an ASCII lower-case letter, found without
 # visiting the others (most words of running text): a word starts at a letter that follows no
-# letter and no hyphen or apostrophe joining it to one ("Jean-Luc"). Given names and the words
-# _lone_names weighs are capitalised, so only these need reading; test_name_spans holds it
-# equal to filtering _WORD's words.
+# letter and no hyphen or apostrophe joining it to one ("Jean-Luc"). Given names are
+# capitalised, so only these need looking up; test_name_spans holds it equal to filtering
+# _WORD's words.
 _CANDIDATE_WORD = re.compile(
     r"(?<![^\W\d_])(?:(?<![^\W\d_][-'’])|(?![^\W\d_]{2}))"
     r"[^\W\d_a-z](?:[^\W\d_]|[-'’](?=[^\W\d_]{2}))*"
@@ -303,14 +303,20 @@ class NameFitter:
                 fitted.extend(self._fit_one(text, start, end, label))
             else:
                 fitted.append((start, end, label))
-        fitted.extend(self._missed(text))
+        # The words that may be given names, read once for both passes below; the other
+        # words of a piece (most of them) are never visited in Python.
+        first = self._first
+        names = [m for m in _CANDIDATE_WORD.finditer(text)
+                 if first.get(m.group(), 0) >= FIRST_NAME_MIN_FREQUENCY]  # fmt: skip
+        fitted.extend(self._missed(text, names))
         fitted = _disjoint(fitted)
-        fitted.extend(self._lone_names(text, fitted))
+        if names:
+            fitted.extend(self._lone_names(text, fitted, names))
         return self._spread_over_lists(text, _disjoint(fitted))
 
-    def _missed(self, text: str) -> list[Entity]:
+    def _missed(self, text: str, names: Sequence[re.Match[str]]) -> list[Entity]:
         """Names next to a title or a name cue ("my name is"), a greeted name, a speaker at the
-        start of a line, and a known given name before a capitalised word."""
+        start of a line, and a known given name (of ``names``) before a capitalised word."""
         found: list[Entity] = []
         for pattern in (_TITLE, _NAME_CUE_ANYWHERE):
             for match in pattern.finditer(text):
@@ -324,8 +330,7 @@ class NameFitter:
             if self.is_first_name(match.group(1), 1) and self._words.get(match.group(1), 0) < 9:
                 found.append((start, end, PERSON))
         found.extend(self._speakers(text))
-        # Given names are capitalised (see NameFitter): the other words cannot be one.
-        for word in _CANDIDATE_WORD.finditer(text):
+        for word in names:
             start, end = word.span()
             if not self.is_first_name(word.group()) or (start and text[start - 1].isalnum()):
                 continue
@@ -360,12 +365,15 @@ class NameFitter:
             if is_known or many
         ]
 
-    def _lone_names(self, text: str, entities: Sequence[Entity]) -> list[Entity]:
-        """Known given names standing alone outside every entity ("Kacper is very reliable",
-        "said Clotilde to Anthony"), unless a place word leads them ("in Florence")."""
+    def _lone_names(
+        self, text: str, entities: Sequence[Entity], names: Sequence[re.Match[str]]
+    ) -> list[Entity]:
+        """Known given names (of ``names``) standing alone outside every entity ("Kacper is
+        very reliable", "said Clotilde to Anthony"), unless a place word leads them ("in
+        Florence")."""
         found: list[Entity] = []
         lists = [m.span() for m in _WORD_LIST.finditer(text)]
-        for word in _CANDIDATE_WORD.finditer(text):
+        for word in names:
             start, end = word.span()
             if not _is_capitalised(word.group()) or (start and text[start - 1].isalnum()):
                 continue
