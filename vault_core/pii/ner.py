@@ -368,19 +368,21 @@ class _Runner:
         # the same entities as nlp.pipe.
         sub_size = max(batch_size // 4, 2)
         for first in range(0, len(pieces), batch_size):
-            docs = [make_doc(piece) for piece in pieces[first : first + batch_size]]
+            batch = pieces[first : first + batch_size]
+            docs = [make_doc(piece) for piece in batch]
             by_length = sorted(docs, key=len)
             spans_of: dict[int, list[TokenEntity]] = {}
             for sub in range(0, len(by_length), sub_size):
                 part = by_length[sub : sub + sub_size]
                 for doc, spans in zip(part, self.decoder.entities(part), strict=True):
                     spans_of[id(doc)] = spans
-            for doc in docs:
+            # The piece is the doc's text (``doc.text`` would join its tokens again).
+            for piece, doc in zip(batch, docs, strict=True):
                 ents = [
                     (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), label)
                     for start, end, label in spans_of[id(doc)]
                 ]
-                found.append(_fitted(doc.text, ents, fitter))
+                found.append(_fitted(piece, ents, fitter))
         return found
 
 
