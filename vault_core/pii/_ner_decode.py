@@ -80,26 +80,64 @@ class Decoder:
         self._unit = (move == _UNIT) & labelled
         self._out = move == _OUT
         self._move = move
+        self._pieces = int(self._lower.get_dim("nP"))
 
     def entities(self, docs: Sequence[Any]) -> list[list[TokenEntity]]:
         """Entities of each doc as token spans, as spaCy's NER would set ``doc.ents``.
 
         The docs must come from the tokenizer alone (no preset entities)."""
-        from spacy.attrs import ENT_IOB, IS_SPACE, SENT_START
+        return self.entities_of_parts([docs])[0]
 
+    def entities_of_parts(self, parts: Sequence[Sequence[Any]]) -> list[list[list[TokenEntity]]]:
+        """:meth:`entities` of several lists of docs: the network runs on each list as given
+        (its floats depend on the batch, so spaCy's batches give spaCy's entities), the move
+        loop once over the docs of all of them. The loop costs per step, one step per token
+        of the longest doc: a batch's length quarters decoded together take about 40% fewer
+        steps than one after the other."""
+        docs = [doc for part in parts for doc in part]
         found: list[list[TokenEntity]] = [[] for _ in docs]
         lengths = np.array([len(doc) for doc in docs], dtype=np.int64)
-        if not lengths.any():
-            return found
-        # The network, as spaCy's ParserStepModel runs it: token vectors, then each token's
-        # contribution to the hidden layer at each of the 3 feature slots (row 0: padding).
-        tokvecs = self._model.layers[0].predict(list(docs))
-        cached, _ = self._lower(tokvecs, False)
-        width = cached.shape[2] * cached.shape[3]
-        # (token + 1, feature slot, hidden x piece); a view, as big as spaCy's own cache.
-        table = cached.reshape(cached.shape[0], cached.shape[1], width)
+        if lengths.any():
+            self._decode(docs, lengths, self._table(parts), found)
+        split: list[list[list[TokenEntity]]] = []
+        first = 0
+        for part in parts:
+            split.append(found[first : first + len(part)])
+            first += len(part)
+        return split
+
+    def _table(self, parts: Sequence[Sequence[Any]]) -> np.ndarray:
+        """The network, as spaCy's ParserStepModel runs it, on each part: token vectors, then
+        each token's contribution to the hidden layer at each of the 3 feature slots; one
+        table of (token + 1, feature slot, hidden x piece) for the tokens of all parts in order,
+        row 0 the padding (the same in every part)."""
+        tables: list[np.ndarray] = []
+        for part in parts:
+            if not any(len(doc) for doc in part):
+                continue
+            tokvecs = self._model.layers[0].predict(list(part))
+            cached, _ = self._lower(tokvecs, False)
+            tables.append(
+                cached.reshape(cached.shape[0], cached.shape[1], cached.shape[2] * cached.shape[3])
+            )
+        if len(tables) == 1:
+            return tables[0]  # a view, as big as spaCy's own cache
+        return np.concatenate([tables[0][:1], *(table[1:] for table in tables)])
+
+    def _decode(
+        self,
+        docs: Sequence[Any],
+        lengths: np.ndarray,
+        table: np.ndarray,
+        found: list[list[TokenEntity]],
+    ) -> None:
+        """spaCy's greedy moves over ``docs`` (tokens numbered as in ``table``), their
+        entities added to ``found``."""
+        from spacy.attrs import ENT_IOB, IS_SPACE, SENT_START
+
+        width = table.shape[2]
         bias = self._lower.get_param("b").reshape(width)
-        pieces = cached.shape[3]
+        pieces = self._pieces
         arrays = [doc.to_array([IS_SPACE, SENT_START, ENT_IOB]) for doc in docs if len(doc)]
         flags = np.concatenate(arrays).astype(np.int64)
         if flags[:, 2].any():
@@ -171,4 +209,3 @@ class Decoder:
             ent_start[:active][begins] = t
             ent_label[:active][begins] = chosen[begins]
             is_open[:active] = (opened & ~lasts) | begins
-        return found

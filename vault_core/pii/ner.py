@@ -371,10 +371,10 @@ class _Runner:
             batch = pieces[first : first + batch_size]
             docs = [make_doc(piece) for piece in batch]
             by_length = sorted(docs, key=len)
+            parts = [by_length[sub : sub + sub_size] for sub in range(0, len(by_length), sub_size)]
             spans_of: dict[int, list[TokenEntity]] = {}
-            for sub in range(0, len(by_length), sub_size):
-                part = by_length[sub : sub + sub_size]
-                for doc, spans in zip(part, self.decoder.entities(part), strict=True):
+            for part, spans_list in zip(parts, self.decoder.entities_of_parts(parts), strict=True):
+                for doc, spans in zip(part, spans_list, strict=True):
                     spans_of[id(doc)] = spans
             # The piece is the doc's text (``doc.text`` would join its tokens again).
             for piece, doc in zip(batch, docs, strict=True):

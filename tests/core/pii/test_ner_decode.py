@@ -70,6 +70,19 @@ def test_when_docs_decoded_then_entities_equal_spacys(nlp: Any) -> None:
     assert sum(map(len, expected)) > 100  # the texts do hold entities
 
 
+def test_when_parts_decoded_together_then_each_part_as_alone(nlp: Any) -> None:
+    # One move loop over several batches' docs (lengths differ, one part has an empty doc);
+    # the network still runs on each part alone, so nothing may change.
+    texts = FIXED_TEXTS + _faker_texts(150)
+    docs = sorted((nlp.make_doc(text) for text in texts), key=len)
+    parts = [docs[:40], [nlp.make_doc(""), *docs[40:90]], docs[90:]]
+    decoder = Decoder(nlp.get_pipe("ner"))
+    together = decoder.entities_of_parts(parts)
+    assert together == [decoder.entities(part) for part in parts]
+    assert [len(found) for found in together] == [len(part) for part in parts]
+    assert sum(len(ents) for found in together for ents in found) > 50
+
+
 def test_when_doc_has_preset_entities_then_refused(nlp: Any) -> None:
     doc = nlp.make_doc("John Smith lives here")
     doc.set_ents([doc.char_span(0, 10, label="PERSON")])
