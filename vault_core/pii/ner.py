@@ -177,7 +177,7 @@ class Ner:
         with self._lock:
             workers = self._workers
             if workers is not None and workers.owner_pid == os.getpid():
-                if workers.jobs_run < JOBS_PER_POOL:
+                if workers.jobs_run < JOBS_PER_POOL and not workers.broken:
                     return workers
                 workers.close()
             # (A pool inherited through a fork belongs to the parent: left alone.)

@@ -26,7 +26,8 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
-from multiprocessing.pool import Pool
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from threading import BrokenBarrierError
 from typing import Any, Protocol
 
@@ -46,43 +47,74 @@ class Runner(Protocol):
 
 
 class NerWorkers:
-    """``n_process`` forked workers running ``runner``, kept until closed."""
+    """``n_process`` forked workers running ``runner``, kept until closed.
+
+    A ``concurrent.futures`` process pool, not ``multiprocessing.Pool``: when a worker dies
+    (killed for memory, say), the pending jobs fail with ``BrokenProcessPool`` instead of
+    waiting forever for a result that will not come; :attr:`broken` then tells the owner to
+    start new workers."""
 
     def __init__(self, runner: Runner, n_process: int) -> None:
         self.n_process = n_process
         self.owner_pid = os.getpid()
         self.jobs_run = 0
+        self._failed = False
         context = multiprocessing.get_context("fork")
         warmed = context.Barrier(n_process, timeout=_WARM_TIMEOUT_S)
-        self._pool: Pool = context.Pool(
-            n_process, initializer=_init_worker, initargs=(runner, warmed, self.owner_pid)
+        self._pool = ProcessPoolExecutor(
+            n_process,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(runner, warmed, self.owner_pid),
         )
         self._stop: Callable[[], Any] = weakref.finalize(self, _stop_pool, self._pool, os.getpid())
 
+    @property
+    def broken(self) -> bool:
+        """Whether a worker died: the pool takes no more jobs. (The executor marks itself as
+        soon as its manager thread sees a worker end; ``_broken`` is how it records that.)"""
+        return self._failed or bool(getattr(self._pool, "_broken", False))
+
     def warm(self, pieces: list[str], batch_size: int) -> None:
         """Every worker reads ``pieces`` once (each takes one job and waits for the others)."""
-        self._pool.map(_warm_worker, [(pieces, batch_size)] * self.n_process, chunksize=1)
+        warming = [
+            self._pool.submit(_warm_worker, (pieces, batch_size)) for _ in range(self.n_process)
+        ]
+        for future in warming:
+            future.result()
         self.jobs_run += self.n_process
 
     def entities(self, jobs: Iterable[list[str]], batch_size: int) -> Iterator[list[Entities]]:
         """The entities of the pieces of each job, job by job, in order. Each job goes to the
-        workers as soon as it is drawn from ``jobs``; results come once all are sent."""
-        sent = [self._pool.apply_async(_worker_entities, ((job, batch_size),)) for job in jobs]
-        self.jobs_run += len(sent)
-        for result in sent:
-            yield result.get()
+        workers as soon as it is drawn from ``jobs``; results come once all are sent.
+
+        Raises:
+            BrokenProcessPool: If a worker died.
+        """
+        sent: list[Future[list[Entities]]] = []
+        try:
+            for job in jobs:
+                sent.append(self._pool.submit(_worker_entities, (job, batch_size)))
+            self.jobs_run += len(sent)
+            for future in sent:
+                yield future.result()
+        except BrokenProcessPool:
+            self._failed = True
+            raise
+        finally:
+            for future in sent:
+                future.cancel()  # those not started, when the caller stops early or fails
 
     def close(self) -> None:
         """Stop the workers once they finish their jobs (idempotent)."""
         self._stop()
 
 
-def _stop_pool(pool: Pool, owner_pid: int) -> None:
+def _stop_pool(pool: ProcessPoolExecutor, owner_pid: int) -> None:
     # A forked copy of the owner must leave the owner's workers alone.
     if os.getpid() == owner_pid:
-        # The workers leave on their sentinels; terminating could hit one mid-job.
-        pool.close()
-        pool.join()
+        # The workers leave on their sentinels once their jobs are done.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 _worker_runner: Runner | None = None

@@ -3,9 +3,11 @@ outliving their parent."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterator
 
@@ -13,6 +15,7 @@ import psutil
 import pytest
 
 from vault_core.pii import PiiEngine, PiiEngineConfig, ner
+from vault_core.pii.exceptions import DetectionError
 from vault_core.pii.finding import Finding
 
 pytestmark = pytest.mark.integration
@@ -128,3 +131,41 @@ def test_when_the_owner_is_killed_then_its_workers_exit() -> None:
     for pid in alive:
         os.kill(pid, signal.SIGKILL)
     assert not alive, "NER workers outlived their killed parent"
+
+
+def test_when_an_idle_worker_is_killed_then_the_next_call_starts_new_workers(
+    engine: PiiEngine,
+) -> None:
+    before = _worker_pids()
+    engine.load()
+    victim = min(_worker_pids() - before)
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while victim in _worker_pids() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)  # the pool's manager thread notices the death
+    assert _people(engine.detect_batch(TEXTS)) == 600
+    assert victim not in _worker_pids()
+
+
+def _kill_workers_soon(pids: set[int]) -> None:
+    time.sleep(0.3)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_when_a_worker_dies_mid_call_then_the_call_fails_clearly_and_the_next_works(
+    engine: PiiEngine,
+) -> None:
+    # multiprocessing.Pool would wait forever for the lost job's result.
+    before = _worker_pids()
+    engine.load()
+    many = [f"{text} Also Maria Lopez wrote to Peter Novak." for text in TEXTS * 20]
+    many = [f"{i} {text}" for i, text in enumerate(many)]
+    killer = threading.Thread(target=_kill_workers_soon, args=(_worker_pids() - before,))
+    killer.start()
+    with pytest.raises(DetectionError, match="BrokenProcessPool"):
+        engine.detect_batch(many)
+    killer.join()
+    assert _people(engine.detect_batch(TEXTS)) == 600
