@@ -19,7 +19,8 @@ CUED_STREET_SCORE = 0.8
 # The look-ahead names the cues' first letters: re then tries the alternation only there (a
 # third of the time this search took on the independent corpus; the same matches).
 _CUE = re.compile(
-    r"(?=[lsiawmce])\b(?:(?:lives?|living|lived|located|situated|is|are|was|were|stays?|stayed) (?:on|at)"
+    r"(?=[lsiawmce])"
+    r"\b(?:(?:lives?|living|lived|located|situated|is|are|was|were|stays?|stayed) (?:on|at)"
     r"|address(?: is|:)|moved (?:in)?to|side of|corner of|entrance on|sent to|send it to)"
     r"(?: the)? ",
     re.IGNORECASE,

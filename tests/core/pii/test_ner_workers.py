@@ -4,9 +4,12 @@ outliving their parent."""
 from __future__ import annotations
 
 import contextlib
+import json
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -104,23 +107,26 @@ def test_when_the_owner_forks_then_the_child_starts_its_own_workers(engine: PiiE
     assert _people(engine.detect_batch(TEXTS)) == 600
 
 
-def _start_workers_then_report(answer: multiprocessing.SimpleQueue[list[int]]) -> None:
-    engine = PiiEngine(PiiEngineConfig(mode="full", n_process=2))
-    engine.load()
-    answer.put([child.pid for child in psutil.Process().children()])
-    time.sleep(600)  # killed by the test
+_OWNER = """
+import json, sys, time
+import psutil
+from vault_core.pii import PiiEngine, PiiEngineConfig
+engine = PiiEngine(PiiEngineConfig(mode="full", n_process=2))
+engine.load()
+print(json.dumps([child.pid for child in psutil.Process().children()]), flush=True)
+time.sleep(600)  # killed by the test
+"""
 
 
 def test_when_the_owner_is_killed_then_its_workers_exit() -> None:
-    context = multiprocessing.get_context("fork")
-    answer: multiprocessing.SimpleQueue[list[int]] = context.SimpleQueue()
-    owner = context.Process(target=_start_workers_then_report, args=(answer,))
-    owner.start()
-    workers = answer.get()
+    # A fresh interpreter: a fork of this test process could not run the pattern pass that
+    # load() warms (polars' thread pool does not survive a fork).
+    owner = subprocess.Popen([sys.executable, "-c", _OWNER], stdout=subprocess.PIPE, text=True)
+    assert owner.stdout is not None
+    workers = json.loads(owner.stdout.readline())
     assert len(workers) == 2
-    assert owner.pid is not None
-    os.kill(owner.pid, signal.SIGKILL)  # no atexit, no finalizer: only the workers' own check
-    owner.join()
+    owner.kill()  # SIGKILL: no atexit, no finalizer, only the workers' own check
+    owner.wait()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and any(psutil.pid_exists(pid) and
                                               psutil.Process(pid).status() != "zombie"
