@@ -27,19 +27,14 @@ def measure(repo: str) -> dict[str, float | str]:
     """One process on ``repo``'s code: load, cold call, second call, digest of the spans."""
     sys.path.insert(0, repo)
     sys.path.insert(1, str(_BENCHMARKS))
-    from pii_eval import build_independent_corpus
+    from pii_eval import build_independent_corpus, timed_cold_call
 
     from vault_core.pii.engine import PiiEngine, PiiEngineConfig
 
     texts = [sample.text for sample in build_independent_corpus(3000, 1414).samples]
     PiiEngine(PiiEngineConfig(mode="patterns", n_process=2)).detect_batch(texts)
     engine = PiiEngine(PiiEngineConfig(mode="full", n_process=2))
-    began = time.perf_counter()
-    engine.load()
-    load = time.perf_counter() - began
-    began = time.perf_counter()
-    found = engine.detect_batch(texts)
-    cold = time.perf_counter() - began
+    found, load, cold = timed_cold_call(engine, texts)
     began = time.perf_counter()
     engine.detect_batch(texts)
     second = time.perf_counter() - began

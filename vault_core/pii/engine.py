@@ -162,7 +162,7 @@ class PiiEngine:
             )
 
     def load(self) -> None:
-        """Load the spaCy model (and polars) now instead of on first detection.
+        """Load the models and compile the pattern pass now instead of on first detection.
 
         Call it in resource setup, or before timing detection. With ``n_process`` > 1 it also
         starts the NER worker processes and has each read some text once (they are kept for

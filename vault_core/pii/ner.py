@@ -26,7 +26,7 @@ from vault_core.pii.exceptions import DetectionError
 from vault_core.pii.finding import NER_DETECTOR, Finding
 from vault_core.pii.first_names import first_names, name_word_frequencies
 from vault_core.pii.name_spans import NameFitter
-from vault_core.pii.ner_workers import JOBS_PER_POOL, NerWorkers
+from vault_core.pii.ner_workers import JOBS_PER_POOL, Entity, NerWorkers
 
 NER_SCORE = 0.85
 """Score given to NER findings (spaCy has no confidences; Presidio uses the same default)."""
@@ -173,7 +173,7 @@ class Ner:
         """The worker pool (started if need be), or ``None`` when NER runs in this process."""
         if self.n_process < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return None
-        runner = _Runner(self.nlp(), self._decoder, self.fitter())
+        nlp = self.nlp()
         with self._lock:
             workers = self._workers
             if workers is not None and workers.owner_pid == os.getpid():
@@ -181,7 +181,8 @@ class Ner:
                     return workers
                 workers.close()
             # (A pool inherited through a fork belongs to the parent: left alone.)
-            self._workers = NerWorkers(runner, self.n_process)
+            assert self._fitter is not None  # set by nlp()
+            self._workers = NerWorkers(_Runner(nlp, self._decoder, self._fitter), self.n_process)
             return self._workers
 
     def units(
@@ -249,7 +250,7 @@ class Ner:
             enough = self.n_process * _MIN_UNITS_PER_PROCESS
             first = list(itertools.islice(stream, enough))
             workers = self._workers_now() if len(first) == enough else None
-            parts: Iterable[list[list[_Entity]]]
+            parts: Iterable[list[list[Entity]]]
             if workers is not None:
                 jobs = _cut(itertools.chain(first, stream), self.batch_size)
                 parts = workers.entities(jobs, self.batch_size)
@@ -273,7 +274,7 @@ class Ner:
         yield len(texts)
 
     def _add(
-        self, ents: list[_Entity], occurrences: list[tuple[int, int]], raw: list[list[Finding]]
+        self, ents: list[Entity], occurrences: list[tuple[int, int]], raw: list[list[Finding]]
     ) -> None:
         for start, end, label, text in ents:
             entity_type = SPACY_LABEL_TO_ENTITY.get(label)
@@ -333,11 +334,7 @@ def _first_is_name(text: str, start: int, end: int, fitter: NameFitter) -> bool:
     return match is not None and fitter.is_first_name(match.group(1))
 
 
-# (start_char, end_char, label, text if the entity is one word else None)
-_Entity = tuple[int, int, str, str | None]
-
-
-def _fitted(text: str, ents: list[tuple[int, int, str]], fitter: NameFitter) -> list[_Entity]:
+def _fitted(text: str, ents: list[tuple[int, int, str]], fitter: NameFitter) -> list[Entity]:
     fitted = fitter.fit(text, ents)
     return [
         (start, end, label, None if " " in text[start:end] else text[start:end])
@@ -354,7 +351,7 @@ class _Runner:
         self.decoder = decoder
         self.fitter = fitter
 
-    def entities(self, pieces: list[str], batch_size: int) -> list[list[_Entity]]:
+    def entities(self, pieces: list[str], batch_size: int) -> list[list[Entity]]:
         fitter = self.fitter
         if self.decoder is None:
             return [
@@ -362,7 +359,7 @@ class _Runner:
                 for doc in self.nlp.pipe(pieces, batch_size=batch_size)
             ]
         make_doc = self.nlp.make_doc
-        found: list[list[_Entity]] = []
+        found: list[list[Entity]] = []
         # spaCy's batching (Parser.pipe): batches of batch_size, each sorted by length and cut
         # into quarters; the network's floats depend on the batch, so the same batches give
         # the same entities as nlp.pipe.

@@ -36,8 +36,10 @@ JOBS_PER_POOL = 512
 _WARM_TIMEOUT_S = 120.0
 _ORPHAN_CHECK_S = 1.0
 
-Entities = list[tuple[int, int, str, str | None]]
-"""A piece's entities: ``(start, end, spaCy label, text if one word else None)``."""
+Entity = tuple[int, int, str, str | None]
+"""An entity of a piece: ``(start, end, spaCy label, text if one word else None)``."""
+Entities = list[Entity]
+"""A piece's entities."""
 
 
 class Runner(Protocol):
