@@ -60,6 +60,10 @@ def corpus_table(corpus_name: str) -> tuple[Any, list[str]]:
     """The table of ``corpus_name`` (see the module docstring) and its text columns."""
     import pyarrow as pa
 
+    corpus_name, _, head = corpus_name.partition(":")
+    if head:
+        table, columns = corpus_table(corpus_name)
+        return table.slice(0, int(head)), columns
     if corpus_name.startswith("landing="):
         from scale_bench import landing_sample
 

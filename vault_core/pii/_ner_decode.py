@@ -4,9 +4,10 @@ Goes around spaCy's ``Parser.greedy_parse`` for speed: in the spaCy 3.8 wheels e
 accessor takes and drops the GIL (``PyGILState_Ensure``/``Release`` compiled into each inline
 method), and the move-validity check calls several of them for each of the 74 moves of each
 token, so the C loop cost ~57 us a token against ~20 us for the model's network itself
-(measured, benchmarks/RESULTS.md). The network still runs in spaCy/thinc; only the
-transition loop is here. Every move consumes one token, so the states of a batch advance in
-lockstep and each step is a few array operations over all of them.
+(measured, benchmarks/RESULTS.md). The network's token vectors come from
+:mod:`vault_core.pii._tok2vec` where it reproduces the model (else from thinc), its other
+layers run in thinc; the transition loop is here. Every move consumes one token, so the states
+of a batch advance in lockstep and each step is a few array operations over all of them.
 
 Same features, scores and move rules as spaCy's NER (``ner.pyx``, ``_state.pxd``,
 ``parser_model.pyx``) for texts without preset entities; :func:`supports` says when the model
@@ -19,6 +20,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from vault_core.pii._tok2vec import network
 
 # Move types, spaCy's order (ner.pyx); only their meaning matters here.
 _MISSING, _BEGIN, _IN, _LAST, _UNIT, _OUT = range(6)
@@ -55,7 +58,8 @@ class Decoder:
     """Decodes the entities of docs with an entity recognizer :func:`supports` accepts."""
 
     def __init__(self, ner: Any) -> None:
-        self._model = ner.model
+        tok2vec = ner.model.layers[0]
+        self._tok2vec = network(tok2vec) or tok2vec.predict
         self._lower = ner.model.layers[1]
         upper = ner.model.layers[2]
         self._upper_w = np.ascontiguousarray(upper.get_param("W"))
@@ -115,7 +119,7 @@ class Decoder:
         for part in parts:
             if not any(len(doc) for doc in part):
                 continue
-            tokvecs = self._model.layers[0].predict(list(part))
+            tokvecs = self._tok2vec(list(part))
             cached, _ = self._lower(tokvecs, False)
             tables.append(
                 cached.reshape(cached.shape[0], cached.shape[1], cached.shape[2] * cached.shape[3])
