@@ -59,7 +59,9 @@ class Decoder:
 
     def __init__(self, ner: Any) -> None:
         tok2vec = ner.model.layers[0]
-        self._tok2vec = network(tok2vec) or tok2vec.predict
+        vectors = network(tok2vec)
+        self._tok2vec = vectors or tok2vec.predict
+        self._features = None if vectors is None else vectors.features
         self._lower = ner.model.layers[1]
         upper = ner.model.layers[2]
         self._upper_w = np.ascontiguousarray(upper.get_param("W"))
@@ -85,6 +87,15 @@ class Decoder:
         self._out = move == _OUT
         self._move = move
         self._pieces = int(self._lower.get_dim("nP"))
+
+    def lexeme_attributes(self) -> frozenset[int] | None:
+        """The lexeme attributes (spaCy attribute ids) that decoding reads, or ``None`` when
+        thinc makes the token vectors (whatever its layers read)."""
+        from spacy.attrs import IS_SPACE
+
+        if self._features is None:
+            return None
+        return frozenset([*self._features, IS_SPACE])
 
     def entities(self, docs: Sequence[Any]) -> list[list[TokenEntity]]:
         """Entities of each doc as token spans, as spaCy's NER would set ``doc.ents``.

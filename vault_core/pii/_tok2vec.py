@@ -83,6 +83,13 @@ class Tok2Vec:
         self._out_weights = linear.get_param("W")
         self._out_bias = linear.get_param("b")
 
+    @property
+    def features(self) -> list[int]:
+        """The lexeme attributes (spaCy attribute ids) the vectors are made of."""
+        from spacy.attrs import IDS
+
+        return [IDS[name] if isinstance(name, str) else int(name) for name in self._columns]
+
     def __call__(self, docs: Sequence[Any]) -> np.ndarray:
         ops = self._ops
         features = [doc.to_array(self._columns) for doc in docs]

@@ -146,6 +146,9 @@ class Ner:
                 # Only NER left (see load_spacy_for_ner): decode its entities with numpy.
                 if nlp.pipe_names == ["ner"] and supports(ner):
                     self._decoder = Decoder(ner)
+                    read = self._decoder.lexeme_attributes()
+                    if read is not None:
+                        offline.keep_lexeme_attributes(nlp, read)
                 self._nlp = nlp
             return self._nlp
 

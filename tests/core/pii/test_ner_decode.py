@@ -99,3 +99,42 @@ def test_when_not_a_greedy_entity_recognizer_then_not_supported(nlp: Any) -> Non
         assert not supports(ner)
     finally:
         ner.cfg["beam_width"] = beam
+
+
+def test_when_vocabulary_keeps_only_what_decoding_reads_then_entities_equal_spacys(
+    nlp: Any,
+) -> None:
+    # A second pipeline whose new words get only the attributes the decoder reads, as the
+    # engine's NER has it (offline.keep_lexeme_attributes); the texts are full of words
+    # neither vocabulary has met (faker's names and streets in three languages, and made-up
+    # words), read first by the trimmed one.
+    trimmed = offline.load_spacy_for_ner(MODEL)
+    decoder = Decoder(trimmed.get_pipe("ner"))
+    read = decoder.lexeme_attributes()
+    assert read is not None
+    offline.keep_lexeme_attributes(trimmed, read)
+    rng = random.Random(99)
+    made_up = [
+        " ".join(
+            "".join(rng.choice("bcdfgklmnprstvzaeiou") for _ in range(rng.randint(3, 9))).title()
+            for _ in range(rng.randint(2, 8))
+        )
+        + rng.choice([".", " 42.", ", 3.5%", " (see x@y.z)"])
+        for _ in range(60)
+    ]
+    # Whitespace runs no vocabulary holds yet: a space token may not begin an entity.
+    made_up += [
+        f"Met{' ' * n}\t{chr(0x2003) * (n % 3)}\n{' ' * (n + 2)}Anna Berg{' ' * n}\t\t in Oslo."
+        for n in range(2, 14)
+    ]
+    texts = FIXED_TEXTS + _faker_texts(120) + made_up
+    docs = sorted((trimmed.make_doc(text) for text in texts), key=len)
+    ours = []
+    for first in range(0, len(docs), 64):
+        ours.extend(decoder.entities(docs[first : first + 64]))
+    assert ours == _spacy_entities(nlp, [doc.text for doc in docs])
+    # The other attributes are not computed for new words: the trimming did happen.
+    assert nlp.vocab["1,234"].like_num
+    assert not trimmed.vocab["9,876"].like_num
+    # What decoding reads of a new word is still there (a space token's flag among it).
+    assert trimmed.vocab[" \t\u2003 \u2003\n"].is_space
