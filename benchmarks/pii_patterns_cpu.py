@@ -10,7 +10,9 @@ replaced by ``<TYPE>``, text as the ``no_pii_left`` audit reads it), ``independe
 (presidio-evaluator's sentences) or ``landing=FOLDER`` (the first 20 MB of a scale
 benchmark's landing rows, ``subject`` and ``body``, as ``scale_bench.py``'s "engine alone"
 scans them: the pipeline's shape, several 4 MB batches, where the per-call costs of the small
-corpora weigh little); the corpus comes from this checkout's benchmarks/ either way. Two
+corpora weigh little); any of them followed by ``:ROWS`` keeps its first ROWS rows
+(``vault:60``, ~15 KB: a call's fixed costs alone). The corpus comes from this checkout's
+benchmarks/ either way. Two
 warm-up calls, then CALLS timed calls; prints one JSON line with the median process CPU
 (every thread: polars scans on its pool) and wall time.
 Alternate the checkouts, one process each, several rounds (the machine is shared), e.g.::
