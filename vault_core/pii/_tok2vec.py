@@ -179,4 +179,12 @@ def network(model: Any) -> Tok2Vec | None:
         )
     ):
         return None
+    # In the order walked (breadth first), the mixing maxout comes first and reads the
+    # embeddings side by side; each block's reads a window of three token vectors.
+    widths = [node.get_param("E").shape[1] for node in leaves if node.name == "hashembed"]
+    maxouts = [node for node in model.walk() if node.name == "maxout"]
+    inputs = [node.get_param("W").shape[2] for node in maxouts]
+    outputs = [node.get_param("W").shape[0] for node in maxouts]
+    if inputs != [sum(widths)] + [3 * width for width in outputs[1:]]:
+        return None
     return Tok2Vec(model)
