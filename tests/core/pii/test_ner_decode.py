@@ -105,9 +105,9 @@ def test_when_vocabulary_keeps_only_what_decoding_reads_then_entities_equal_spac
     nlp: Any,
 ) -> None:
     # A second pipeline whose new words get only the attributes the decoder reads, as the
-    # engine's NER has it (offline.keep_lexeme_attributes); the texts are full of words
-    # neither vocabulary has met (faker's names and streets in three languages, and made-up
-    # words), read first by the trimmed one.
+    # engine's NER has it (offline.keep_lexeme_attributes); the texts are full of words its
+    # vocabulary has not met (faker's names and streets in three languages, made-up words),
+    # compared with the whole pipeline's entities.
     trimmed = offline.load_spacy_for_ner(MODEL)
     decoder = Decoder(trimmed.get_pipe("ner"))
     read = decoder.lexeme_attributes()
