@@ -96,3 +96,14 @@ def test_when_no_folder_is_set_then_the_users_cache(
     monkeypatch.delenv(CACHE_ENV, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert hyperscan_db.cache_dir() == tmp_path / "vault" / "hyperscan"
+
+
+def test_when_there_is_no_home_then_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    def homeless() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", homeless)
+    assert hyperscan_db.cache_dir() is None
+    assert len(_matches(compiled(EXPRESSIONS, hyperscan.HS_FLAG_UTF8))) == 3
