@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from vault_core.pii._tok2vec import network
+from vault_core.pii._tok2vec import Tok2Vec, network
 
 # Move types, spaCy's order (ner.pyx); only their meaning matters here.
 _MISSING, _BEGIN, _IN, _LAST, _UNIT, _OUT = range(6)
@@ -59,9 +59,7 @@ class Decoder:
 
     def __init__(self, ner: Any) -> None:
         tok2vec = ner.model.layers[0]
-        vectors = network(tok2vec)
-        self._tok2vec = vectors or tok2vec.predict
-        self._features = None if vectors is None else vectors.features
+        self._tok2vec = network(tok2vec) or tok2vec.predict
         self._lower = ner.model.layers[1]
         upper = ner.model.layers[2]
         self._upper_w = np.ascontiguousarray(upper.get_param("W"))
@@ -93,9 +91,9 @@ class Decoder:
         thinc makes the token vectors (whatever its layers read)."""
         from spacy.attrs import IS_SPACE
 
-        if self._features is None:
+        if not isinstance(self._tok2vec, Tok2Vec):
             return None
-        return frozenset([*self._features, IS_SPACE])
+        return frozenset([*self._tok2vec.features, IS_SPACE])
 
     def entities(self, docs: Sequence[Any]) -> list[list[TokenEntity]]:
         """Entities of each doc as token spans, as spaCy's NER would set ``doc.ents``.

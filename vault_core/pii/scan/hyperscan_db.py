@@ -15,6 +15,7 @@ process. It holds compiled detector patterns only, no data.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -30,8 +31,6 @@ logger = logging.getLogger(__name__)
 
 CACHE_ENV = "VAULT_CACHE_DIR"
 _DIGEST_BYTES = 32
-# The package pins the Hyperscan library it bundles: a new one is a new key.
-_VERSION = importlib.metadata.version("hyperscan")
 
 
 def compiled(
@@ -76,8 +75,15 @@ def _cached_path(encoded: list[bytes], flags: int, ids: list[int]) -> Path | Non
     directory = cache_dir()
     if directory is None:
         return None
-    key = json.dumps([_VERSION, hyperscan.HS_MODE_BLOCK, flags, ids, [e.hex() for e in encoded]])
+    key = json.dumps([_version(), hyperscan.HS_MODE_BLOCK, flags, ids, [e.hex() for e in encoded]])
     return directory / f"{hashlib.sha256(key.encode()).hexdigest()}.hsdb"
+
+
+@functools.cache
+def _version() -> str:
+    """The hyperscan package's version (it pins the library it bundles: a new one is a new
+    key). Read when first needed: the package metadata lookup costs ~75 ms."""
+    return importlib.metadata.version("hyperscan")
 
 
 def _load(path: Path) -> hyperscan.Database | None:
