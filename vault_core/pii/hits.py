@@ -142,6 +142,16 @@ class Hits:
             self.entity[index], self.detector[index], self.score[index],
         )  # fmt: skip
 
+    def inserted(self, before: np.ndarray, rows: Hits) -> Hits:
+        """These rows with ``rows`` inserted, row ``i`` before row ``before[i]`` of these (in
+        the order given where several go before the same row)."""
+        return Hits(
+            *(
+                np.insert(getattr(self, name), before, getattr(rows, name))
+                for name in ("text", "start", "end", "entity", "detector", "score")
+            )
+        )
+
     def sorted(self) -> Hits:
         """Rows ordered by text, then start, then end."""
         return self.take(ordering(self._text_start(), self.end))
@@ -235,7 +245,13 @@ def resolve_hits(
         for lo in big.tolist()
     ]
     rest = Hits.from_lists(resolved, ordered.text[big].tolist())
-    return Hits.concat([ordered.take(keep), rest]).sorted() if len(rest) else ordered.take(keep)
+    kept = ordered.take(keep)
+    if not len(rest):
+        return kept
+    # A cluster's findings (disjoint, sorted by start) take its place: clusters do not
+    # overlap, so this is the order sorting every row would give, without that sort.
+    cluster_of = np.repeat(big, [len(found) for found in resolved])
+    return kept.inserted(np.searchsorted(np.flatnonzero(keep), cluster_of), rest)
 
 
 def _shadows(shadowed_inside: Mapping[str, frozenset[str]]) -> np.ndarray:
@@ -299,12 +315,10 @@ def _without_twins(hits: Hits) -> Hits:
         order[at] = rows[
             np.lexsort((rank[rows], -hits.score[rows], entity_end[rows], ordered_start[at]))
         ]
-    ordered = hits.take(order)
-    twin = np.zeros(len(ordered), dtype=bool)
-    twin[1:] = (
-        (ordered.text[1:] == ordered.text[:-1])
-        & (ordered.start[1:] == ordered.start[:-1])
-        & (ordered.end[1:] == ordered.end[:-1])
-        & (ordered.entity[1:] == ordered.entity[:-1])
-    )
-    return ordered.take(~twin) if twin.any() else ordered
+    twin = np.zeros(len(order), dtype=bool)
+    if tied.any():
+        # Twins share (text, start), so they are tied; the same end and type make them twins.
+        ordered_end = entity_end[order]
+        twin[1:] = ordered_start[1:] == ordered_start[:-1]
+        twin[1:] &= ordered_end[1:] == ordered_end[:-1]
+    return hits.take(order[~twin] if twin.any() else order)

@@ -35,6 +35,9 @@ ENABLED = True
 _MOST_REPORTS_PER_TEXT = 1 / 16
 """The word pass stops after this many words per text of the batch: the texts holding the words
 are then too many to search in Python."""
+_FIRST_CHECK = 64
+"""The word pass checks the size of the texts met after this many reports, then after twice as
+many each time."""
 _MOST_SHARE = 1 / 64
 _MOST_CHARACTERS = 16_384
 """A detector is searched in the texts holding its words only if they hold at most this share
@@ -85,12 +88,22 @@ def few_enough(corpus: Corpus, texts: np.ndarray) -> bool:
 
 def _texts_holding(corpus: Corpus, words: tuple[str, ...], limit: int) -> np.ndarray | None:
     """The numbers of the texts holding one of ``words`` in any letter case, in order; None if
-    there are more than ``limit`` of the words."""
+    there are more than ``limit`` of the words or the texts holding them are not
+    :func:`few_enough`."""
     ends: list[int] = []
+    check = [_FIRST_CHECK]
 
     def found(_id: int, _start: int, end: int, _flags: int, _context: object) -> bool:
         ends.append(end)
-        return len(ends) > limit  # stops the scan
+        if len(ends) > limit:
+            return True  # stops the scan
+        if len(ends) < check[0]:
+            return False
+        # At 64, 128, 256, ... reports: stop once the texts met are too large to search in
+        # Python (common words in long texts: the scan would reach the limit in vain).
+        check[0] *= 2
+        texts = corpus.texts_ending(np.array(ends, dtype=np.int64))
+        return not few_enough(corpus, texts)
 
     try:
         _database(words).scan(corpus.raw, match_event_handler=found)

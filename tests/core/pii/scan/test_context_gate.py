@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -45,6 +46,30 @@ def test_common_words_or_large_texts_are_not_gated() -> None:
     none = np.zeros(len(texts), dtype=bool)
     corpus = Corpus.of_texts(texts)
     assert context_gate.texts_to_scan(corpus, [_LICENSE], {_LICENSE.name: none}) == {}
+
+
+def test_the_word_pass_stops_once_the_texts_met_are_too_large(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 20,000 texts of 406 characters, each with a word: the texts searched in Python may hold
+    # a 64th of the batch's characters (313 texts), far fewer than the report limit (1,250).
+    corpus = Corpus.of_texts([f"call {'x' * 400}" for _ in range(20_000)])
+    limit = context_gate.report_limit(corpus)
+    database = context_gate._database(("call",))
+    reports: list[int] = []
+
+    class Counted:
+        def scan(self, data: bytes, match_event_handler: Callable[..., bool]) -> None:
+            def counted(*report: object) -> bool:
+                reports.append(1)
+                return match_event_handler(*report)
+
+            database.scan(data, match_event_handler=counted)
+
+    monkeypatch.setattr(context_gate, "_database", lambda words: Counted())
+    assert context_gate._texts_holding(corpus, ("call",), limit) is None
+    # Checked at 64, 128, 256 and 512 reports: the first check past 313 texts stops it.
+    assert len(reports) == 512 < limit
 
 
 def _in_order(found: list[list[Finding]]) -> list[list[Finding]]:
