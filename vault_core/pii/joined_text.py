@@ -292,6 +292,9 @@ class Haystack:
         return start + shift, end + shift
 
 
+_WordIndex = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
 class ContextWords:
     """Where the detectors' context words occur in a batch's joined text.
 
@@ -307,6 +310,32 @@ class ContextWords:
         self.start = start
         self.word = word
         self.end = start + np.array([len(w) for w in self.words], dtype=np.int64)[word]
+        self._indexes: dict[tuple[str, ...], _WordIndex | None] = {}
+
+    def _index(self, words: tuple[str, ...]) -> _WordIndex | None:
+        """The places of ``words`` ordered for :meth:`near`'s binary searches (None if none
+        was found), built once per word set: detectors share theirs (the phone detectors)."""
+        if words in self._indexes:
+            return self._indexes[words]
+        # Which found words are these: a lookup by word number (faster than np.isin).
+        wanted = np.zeros(len(self.words), dtype=bool)
+        wanted[[self.words.index(w) for w in words]] = True
+        mine = wanted[self.word]
+        word_start, word_end = self.start[mine], self.end[mine]
+        index: _WordIndex | None = None
+        if len(word_start):
+            # Ends in order with the latest start up to each; starts in order with the
+            # earliest end from each on.
+            by_end = np.argsort(word_end, kind="stable")
+            by_start = np.argsort(word_start, kind="stable")
+            index = (
+                word_end[by_end],
+                np.maximum.accumulate(word_start[by_end]),
+                word_start[by_start],
+                np.minimum.accumulate(word_end[by_start][::-1])[::-1],
+            )
+        self._indexes[words] = index
+        return index
 
     @staticmethod
     def search(words: Sequence[str]) -> pl.Expr:
@@ -376,23 +405,15 @@ class ContextWords:
     ) -> np.ndarray:
         """Whether each match ``[start, end)`` of ``text`` has one of the detector's words
         near it."""
-        # Which found words are the detector's: a lookup by word number (faster than np.isin).
-        wanted = np.zeros(len(self.words), dtype=bool)
-        wanted[[self.words.index(w) for w in detector.context]] = True
-        mine = wanted[self.word]
-        word_start, word_end = self.start[mine], self.end[mine]
-        if not len(word_start):
+        index = self._index(detector.context)
+        if index is None:
             return np.zeros(len(start), dtype=bool)
+        ends, latest, starts, earliest = index
         # Before: of the words ending at or before the match, the latest start.
-        by_end = np.argsort(word_end, kind="stable")
-        ends, latest = word_end[by_end], np.maximum.accumulate(word_start[by_end])
         last = np.searchsorted(ends, start, side="right") - 1
         lowest = np.maximum(start - CONTEXT_WINDOW, corpus.starts[text])
         before = (last >= 0) & (latest[np.maximum(last, 0)] >= lowest)
         # After: of the words starting at or after the match's end, the earliest end.
-        by_start = np.argsort(word_start, kind="stable")
-        starts = word_start[by_start]
-        earliest = np.minimum.accumulate(word_end[by_start][::-1])[::-1]
         first = np.searchsorted(starts, end, side="left")
         highest = np.minimum(end + CONTEXT_AFTER, corpus.ends[text])
         after = (first < len(starts)) & (earliest[np.minimum(first, len(starts) - 1)] <= highest)
