@@ -11,7 +11,7 @@ added up to more than the checks. The numeric detectors' patterns are ASCII, so 
 lengths are character lengths.
 
 Checksums: Luhn (cards), IBAN mod-97, ABA routing weights, SSN area/group/serial rules, ITIN
-group ranges, the IPv6 grammar, calendar ranges of dates, plausible ages.
+group ranges, IPv4 octets, the IPv6 grammar, calendar ranges of dates, plausible ages.
 """
 
 from __future__ import annotations
@@ -272,6 +272,42 @@ def ssn(values: Values) -> np.ndarray:
 
 _ITIN_GROUPS = [*range(50, 66), *range(70, 89), 90, 91, 92, *range(94, 100)]
 _ITIN_GROUP_TABLE = np.isin(np.arange(100), _ITIN_GROUPS)  # by two-digit group
+
+
+def ssn_grouped(values: Values) -> np.ndarray:
+    """US SSNs written as three groups (3-2-4): :func:`ssn`'s rules, and the same separator
+    between the groups ("123-45-6789", "123 45 6789"; not "123-45 6789")."""
+    chars = values.left(_SSN_GROUPED)
+    same: np.ndarray = chars[:, 3] == chars[:, 6]
+    result: np.ndarray = np.where(same, ssn(values), 0)
+    return result
+
+
+_SSN_GROUPED = 11  # "123-45-6789"
+
+
+def ipv4(values: Values) -> np.ndarray:
+    """IPv4 addresses of four dotted groups of one to three digits (as the pattern has them)
+    whose every group is an octet as ``ipaddress`` reads one: 0-255 without a leading zero."""
+    run_start, run_end = values.digit_runs
+    first = np.searchsorted(run_end, values.start, side="right")
+    count = np.searchsorted(run_start, values.end, side="left") - first
+    # Group k of each value: run first + k cut at the value's bounds.
+    at = first[:, None] + np.arange(4)
+    begins = np.maximum(np.take(run_start, at, mode="clip"), values.start[:, None])
+    ends = np.minimum(np.take(run_end, at, mode="clip"), values.end[:, None])
+    sizes = ends - begins
+    top = len(values.utf8) - 1
+    digit = [
+        values.utf8[np.minimum(begins + place, top)].astype(np.int64) - _ZERO for place in range(3)
+    ]
+    number = np.where(
+        sizes == 1,
+        digit[0],
+        np.where(sizes == 2, digit[0] * 10 + digit[1], digit[0] * 100 + digit[1] * 10 + digit[2]),
+    )
+    octets = (sizes >= 1) & (sizes <= 3) & ((sizes == 1) | (digit[0] != 0)) & (number <= 255)
+    return _accept(values, (count == 4) & octets.all(axis=1))
 
 
 def itin(values: Values) -> np.ndarray:

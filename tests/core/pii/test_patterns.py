@@ -498,7 +498,8 @@ def test_when_digit_groups_read_off_runs_then_same_findings_as_scanned(
     rng = random.Random(15)
     pieces = [*_VALID_IDS, "123 456 789", "123-456-7890", "2345 6789 0123", "12 345 678 901",
               "1234.56.789", "123.456.789-01", "3456 78901 2", "é", "ж ", "sin", "nhs", " ", "-",
-              "7", "\n", "aadhaar", "."]  # fmt: skip
+              "7", "\n", "aadhaar", ".", "536-22-1456", "536 22 1456", "536-22 1456",
+              "ssn "]  # fmt: skip
     texts = [
         *_long_texts(),
         " ".join(_VALID_IDS),
@@ -506,7 +507,7 @@ def test_when_digit_groups_read_off_runs_then_same_findings_as_scanned(
         *("".join(rng.choice(pieces) for _ in range(300)) for _ in range(3)),
     ]
     grouped = [d.name for d in DETECTORS if digit_groups.shape(d) is not None]
-    assert {"CaSin", "UkNhs", "InAadhaar", "AuMedicare", "DeTaxId"} <= set(grouped)
+    assert {"CaSin", "UkNhs", "InAadhaar", "AuMedicare", "DeTaxId", "UsSsn"} <= set(grouped)
     entities = pattern_entities()
     assert digit_groups.ENABLED
     read_off = _in_order(scan_texts(texts, entities=entities, threshold=0.0))
@@ -674,13 +675,16 @@ def test_when_repeated_groups_read_off_runs_then_same_findings_as_scanned(
     pieces = ["07700 063 966", "0490 75 40 81", "(37) 788-063", "60-56-85-91", "612 34 56 78",
               "04.90.75.40.81", "(030) 1234567", "0201-234-5678", "2021-02-11", "é", "ж ", " ",
               "-", ".", "(", ")", "7", "\n", "phone ", "123456789", "0", "94105", "62704-1234",
-              "CA ", "zip "]  # fmt: skip
+              "CA ", "zip ", "10.0.0.1", "192.168.1.255", "256.1.2.3", "01.2.3.4", "1.2.3.",
+              "ip "]  # fmt: skip
+    addresses = ["10.0.0.1", "192.168.1.255", "256.1.2.3", "01.2.3.4", "1.2.3.", "8.8.4.4."]
     texts = [
         *_long_texts(),
         *("".join(rng.choice(pieces) for _ in range(300)) for _ in range(3)),
+        " ".join(rng.choice(addresses) for _ in range(200)),
     ]
     repeated = [d.name for d in DETECTORS if repeated_groups.shape(d) is not None]
-    assert repeated == ["NationalPhone", "ZipCode"]
+    assert repeated == ["IPv4", "NationalPhone", "ZipCode"]
     entities = pattern_entities()
     assert repeated_groups.ENABLED
     read_off = _in_order(scan_texts(texts, entities=entities, threshold=0.0))

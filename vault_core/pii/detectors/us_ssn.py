@@ -8,9 +8,13 @@ from vault_core.pii.detectors._shared import NUMBER_EDGE
 
 DETECTORS = (
     PatternDetector(
+        # One separator throughout, checked by the validator: one pattern of fixed groups is
+        # read off the digit runs (see vault_core.pii.scan.digit_groups), where two
+        # alternatives were a scan. A mixed candidate ("123-45 6789") is refused, and no
+        # other grouped SSN can begin inside it (its later groups are two and four digits).
         "UsSsn", "US_SSN",
-        r"[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{3} [0-9]{2} [0-9]{4}",
-        0.85, lead=r"[0-9-]", trail=r"[0-9-]", validate=v.ssn,
+        r"[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}",
+        0.85, lead=r"[0-9-]", trail=r"[0-9-]", validate=v.ssn_grouped,
         context=("ssn", "social", "security"),
     ),
     PatternDetector(
