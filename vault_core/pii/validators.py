@@ -76,6 +76,24 @@ class Values:
         edges = np.flatnonzero(is_digit[1:] != is_digit[:-1]) + low
         return edges[0::2], edges[1::2]
 
+    def digit_groups(self, most: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The groups of digits of each value (the buffer's digit runs cut at its bounds): the
+        byte starts and ends of its first ``most`` (default: as many as the most any value
+        has) as ``(n, most)`` matrices, an empty group (start == end) past its last; and how
+        many it has."""
+        run_start, run_end = self.digit_runs
+        first = np.searchsorted(run_end, self.start, side="right")
+        count: np.ndarray = np.searchsorted(run_start, self.end, side="left") - first
+        width = int(count.max(initial=0)) if most is None else most
+        if not len(run_start):
+            none = np.repeat(self.start[:, None], width, axis=1)
+            return none, none.copy(), count
+        at = first[:, None] + np.arange(width)
+        begins = np.maximum(np.take(run_start, at, mode="clip"), self.start[:, None])
+        ends = np.minimum(np.take(run_end, at, mode="clip"), self.end[:, None])
+        ends = np.where(np.arange(width) >= count[:, None], begins, ends)
+        return begins, ends, count
+
     def strings(self) -> list[str]:
         """The values as Python strings (for a few hundred: no polars call)."""
         data = self.utf8.data
@@ -289,24 +307,20 @@ _SSN_GROUPED = 11  # "123-45-6789"
 def ipv4(values: Values) -> np.ndarray:
     """IPv4 addresses of four dotted groups of one to three digits (as the pattern has them)
     whose every group is an octet as ``ipaddress`` reads one: 0-255 without a leading zero."""
-    run_start, run_end = values.digit_runs
-    first = np.searchsorted(run_end, values.start, side="right")
-    count = np.searchsorted(run_start, values.end, side="left") - first
-    # Group k of each value: run first + k cut at the value's bounds.
-    at = first[:, None] + np.arange(4)
-    begins = np.maximum(np.take(run_start, at, mode="clip"), values.start[:, None])
-    ends = np.minimum(np.take(run_end, at, mode="clip"), values.end[:, None])
+    if not len(values.utf8):  # empty values only
+        return np.zeros(len(values), dtype=np.int64)
+    begins, ends, count = values.digit_groups(4)
     sizes = ends - begins
     top = len(values.utf8) - 1
-    digit = [
+    first, second, third = (
         values.utf8[np.minimum(begins + place, top)].astype(np.int64) - _ZERO for place in range(3)
-    ]
+    )
     number = np.where(
         sizes == 1,
-        digit[0],
-        np.where(sizes == 2, digit[0] * 10 + digit[1], digit[0] * 100 + digit[1] * 10 + digit[2]),
+        first,
+        np.where(sizes == 2, first * 10 + second, first * 100 + second * 10 + third),
     )
-    octets = (sizes >= 1) & (sizes <= 3) & ((sizes == 1) | (digit[0] != 0)) & (number <= 255)
+    octets = (sizes >= 1) & (sizes <= 3) & ((sizes == 1) | (first != 0)) & (number <= 255)
     return _accept(values, (count == 4) & octets.all(axis=1))
 
 

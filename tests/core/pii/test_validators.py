@@ -87,7 +87,8 @@ def test_when_aba_numbers_then_checksum_and_repeats_decide() -> None:
 def test_when_empty_batch_then_empty_result() -> None:
     empty = Values.of([])
     for check in (validators.card, validators.ssn, validators.iban, validators.aba,
-                  validators.ipv6, validators.numeric_date, validators.url):  # fmt: skip
+                  validators.ipv6, validators.numeric_date, validators.url, validators.ipv4,
+                  validators.ssn_grouped):  # fmt: skip
         assert check(empty).tolist() == []
 
 
