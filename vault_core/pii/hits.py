@@ -214,8 +214,11 @@ def resolve_hits(
 
     Resolution decides within each cluster of overlapping findings, independently of the
     others. A lone finding stays; of two, one stays (the one a shadowing rule keeps, else the
-    one first by score, length, start, type and detector), decided in numpy; clusters of three
-    or more are resolved by ``resolve_findings`` in Python. ``shadowed_inside`` as there.
+    one first by score, length, start, type and detector); clusters of up to :data:`_SMALL`
+    findings are resolved in numpy too, all clusters of one size at once
+    (:func:`_resolve_small`), and larger ones, rare, by ``resolve_findings`` in Python.
+    ``shadowed_inside`` as there. The pattern pass's findings only: NER's rules are
+    ``resolve_findings``'s alone.
     """
     if not len(hits):
         return hits
@@ -231,11 +234,19 @@ def resolve_hits(
     cluster = np.cumsum(~overlapping) - 1
     size = np.bincount(cluster)[cluster]
     keep = size == 1
-    first = np.flatnonzero((size == 2) & ~overlapping)
+    firsts = np.flatnonzero(~overlapping)
+    sizes = size[firsts]
+    first = firsts[sizes == 2]
     first_wins = _first_wins(ordered, first, first + 1, shadowed_inside)
     keep[first[first_wins]] = True
     keep[first[~first_wins] + 1] = True
-    big = np.flatnonzero((size > 2) & ~overlapping)
+    shadows = _shadows(shadowed_inside)
+    for count in np.flatnonzero(np.bincount(sizes)[3 : _SMALL + 1]).tolist():
+        first = firsts[sizes == count + 3]
+        keep[first[:, None] + np.arange(count + 3)] = _resolve_small(
+            ordered, first, count + 3, shadows
+        )
+    big = firsts[sizes > _SMALL]
     resolved = [
         resolve_findings(
             texts[int(ordered.text[lo])],
@@ -292,6 +303,40 @@ def _first_wins(
         first = (key_a < key_b) | ((key_a == key_b) & first)
     result: np.ndarray = np.where(a_shadowed, False, np.where(b_shadowed, True, first))
     return result
+
+
+_SMALL = 8
+"""Clusters of up to this many overlapping findings are resolved in numpy (a step per finding
+of a cluster, over all clusters of its size); larger ones, rare, in Python."""
+
+
+def _resolve_small(hits: Hits, first: np.ndarray, count: int, shadows: np.ndarray) -> np.ndarray:
+    """Which findings of the clusters of ``count`` rows beginning at the rows ``first``
+    ``resolve_findings`` keeps, as an ``(len(first), count)`` mask: those not inside a finding
+    of a type that explains them (:func:`_shadows`), then, by (-score, -length, start, type
+    name, detector name), each one overlapping none kept before it."""
+    rows = first[:, None] + np.arange(count)
+    start, end, entity = hits.start[rows], hits.end[rows], hits.entity[rows]
+    # [c, j, i]: finding i of cluster c lies inside its finding j, of a type explaining i's.
+    inside = (start[:, :, None] <= start[:, None, :]) & (end[:, :, None] >= end[:, None, :])
+    alive = ~(inside & shadows[entity[:, None, :], entity[:, :, None]]).any(axis=1)
+    entity_rank, detector_rank = ENTITY_NAMES.order(), DETECTOR_NAMES.order()
+    clusters = np.arange(len(first))
+    keys = (
+        detector_rank[hits.detector[rows]], entity_rank[entity], start, start - end,
+        -hits.score[rows], np.repeat(clusters[:, None], count, axis=1),
+    )  # fmt: skip
+    # Per cluster, its findings' places in the order resolve_findings visits them.
+    visit = np.lexsort(tuple(key.ravel() for key in keys)).reshape(-1, count) % count
+    kept = np.zeros((len(first), count), dtype=bool)
+    for step in range(count):
+        at = visit[:, step]
+        low, high = start[clusters, at, None], end[clusters, at, None]
+        # As resolve_findings asks: a kept finding beginning inside this one, or one beginning
+        # before it and reaching into it.
+        clash = kept & (((start >= low) & (start < high)) | ((start < low) & (end > low)))
+        kept[clusters, at] = alive[clusters, at] & ~clash.any(axis=1)
+    return kept
 
 
 def _without_twins(hits: Hits) -> Hits:
