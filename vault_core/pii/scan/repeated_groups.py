@@ -11,8 +11,10 @@ and a run too short for a group ends the value before its separator. No backtrac
 another match: fewer digits leave a digit where a separator must be. The alternatives read off
 runs must begin with different digits, so at most one can match where a run begins.
 
-Alternatives that begin with one non-digit character before a digit (the bracket of "(37)
-788-063") are matched by Python's ``re`` at each place that character precedes a run: few.
+Alternatives that begin with one non-digit character before a digit are read off the runs too
+when they are a short run between two characters, then a branch from the next run (the area
+code of "(37) 788-063", :class:`Bracketed`); others are matched by Python's ``re`` at each
+place that character precedes a run.
 A search's leftmost-first matches are then the candidates that do not begin inside a kept match
 (its lead character included), every candidate having exactly one match.
 """
@@ -54,12 +56,30 @@ class Branch:
 
 
 @dataclass(frozen=True)
+class Bracketed:
+    """An alternative read off the runs that begins with a short run between two characters
+    ("(37) 788-063"): the opener, the run inside, the closer, perhaps a space, then a branch
+    whose head is the next run."""
+
+    opener: int
+    inside: tuple[int, int]
+    """The fewest and most digits inside (one more where the first is one of ``spare``)."""
+    spare: frozenset[int]
+    """The codes of an optional digit before the inside's digits (``0?`` of ``0?[0-9]{1,4}``)."""
+    closer: int
+    space: bool
+    """Whether one space may follow the closer."""
+    tail: Branch
+
+
+@dataclass(frozen=True)
 class Shape:
     """A detector's alternatives read off the runs, and the characters that begin the others
     (each followed by a digit in every match)."""
 
     branches: tuple[Branch, ...]
     openers: frozenset[int]
+    bracketed: tuple[Bracketed, ...] = ()
 
 
 @cache
@@ -79,7 +99,8 @@ def shape(detector: PatternDetector) -> Shape | None:
     else:
         alternatives = [items]
     branches: list[Branch] = []
-    openers: set[int] = set()
+    openers: list[int] = []
+    bracketed: list[Bracketed] = []
     for alternative in alternatives:
         branch = _branch(list(alternative))
         if branch is not None:
@@ -90,10 +111,17 @@ def shape(detector: PatternDetector) -> Shape | None:
         opener = _opener(list(alternative))
         if opener is None:
             return None
-        openers.add(opener)
+        openers.append(opener)
+        form = _bracketed(list(alternative))
+        if form is not None:
+            bracketed.append(form)
     if not branches:
         return None
-    return Shape(tuple(branches), frozenset(openers))
+    # An opener that begins one alternative alone, a bracketed one, is read off the runs; the
+    # others are matched with Python's ``re``, every alternative at once.
+    read = tuple(b for b in bracketed if openers.count(b.opener) == 1)
+    matched = frozenset(openers) - {b.opener for b in read}
+    return Shape(tuple(branches), matched, read)
 
 
 def _digit_repeat(item: Any) -> tuple[int, int] | None:
@@ -134,6 +162,42 @@ def _branch(items: list[Any]) -> Branch | None:
     if group is None or group[0] < 1:
         return None
     return Branch(first, head, separators, group, (int(least), int(most)))
+
+
+def _bracketed(items: list[Any]) -> Bracketed | None:
+    """The alternative as :class:`Bracketed`, if it is ``O(?:D)?[0-9]{a,b}C(?: )?`` (``O``,
+    ``C`` ASCII characters that are no digit or line break, ``D`` digits) then a branch."""
+    if len(items) < 4:
+        return None
+    opener, rest = _plain(items[0]), items[1:]
+    spare: frozenset[int] = frozenset()
+    op, value = rest[0]
+    if op is re_constants.MAX_REPEAT and value[:2] == (0, 1) and len(value[2]) == 1:
+        codes = ascii_codes(*value[2][0])
+        if codes is None or not codes <= DIGIT_CODES:
+            return None
+        spare, rest = codes, rest[1:]
+    inside = _digit_repeat(rest[0]) if len(rest) > 2 else None
+    if opener is None or inside is None or inside[0] < 1:
+        return None
+    closer, rest = _plain(rest[1]), rest[2:]
+    space = False
+    if rest and rest[0][0] is re_constants.MAX_REPEAT and rest[0][1][:2] == (0, 1):
+        if list(rest[0][1][2]) != [(re_constants.LITERAL, 32)]:
+            return None
+        space, rest = True, rest[1:]
+    tail = _branch(list(rest))
+    if closer is None or tail is None or tail.first != DIGIT_CODES:
+        return None
+    return Bracketed(opener, inside, spare, closer, space, tail)
+
+
+def _plain(item: Any) -> int | None:
+    """The code of a literal ASCII character that is no digit or line break, else None."""
+    op, value = item
+    if op is not re_constants.LITERAL or value >= 128 or value in DIGIT_CODES or value == 10:
+        return None
+    return int(value)
 
 
 def _opener(items: list[Any]) -> int | None:
@@ -181,6 +245,10 @@ def matches(
         start, end = _read_groups(branch, runs, grows, run)
         begins.append(start)
         ends.append(end)
+    for form in found.bracketed:
+        start, end = _read_bracketed(detector, form, corpus, runs)
+        begins.append(start)
+        ends.append(end)
     if found.openers:
         start, end = _opened(detector, found.openers, corpus, runs)
         begins.append(start)
@@ -223,6 +291,37 @@ def _read_groups(
         going = going[size <= most]  # a longer run ends the value inside it
     met = count >= branch.repeats[0]
     return starts[run[met]], end[met]
+
+
+def _read_bracketed(
+    detector: PatternDetector, form: Bracketed, corpus: Corpus, runs: Runs
+) -> tuple[np.ndarray, np.ndarray]:
+    """Character spans of the values of a bracketed alternative: a run behind the opener with
+    the closer after it, the next run after the closer (and the space), behind a lead that
+    passes; the tail read from that run as a branch's."""
+    assert detector.lead is not None
+    starts, lengths = runs.starts, runs.lengths
+    run = np.flatnonzero((runs.before[:-1] == form.opener) & (runs.between[:-1] == form.closer))
+    size = lengths[run]
+    low, high = form.inside
+    fits = (size >= low) & (size <= high)
+    if form.spare:
+        fits |= (
+            (size > low) & (size <= high + 1) & code_table(form.spare)[corpus.codes[starts[run]]]
+        )
+    run = run[fits]
+    closer = starts[run] + lengths[run]  # where the closer is
+    gap = starts[run + 1] - closer
+    follows = gap == 1
+    if form.space:
+        after = corpus.codes[np.minimum(closer + 1, len(corpus.codes) - 1)]
+        follows |= (gap == 2) & (after == 32)
+    run = run[follows & (lengths[run + 1] >= form.tail.head[0])]
+    place = starts[run] - 1
+    lead = ~in_class(detector.lead, corpus, place - 1)
+    run, place = run[lead], place[lead]
+    _, end = _read_groups(form.tail, runs, _grows(form.tail, runs), run + 1)
+    return place, end
 
 
 def _opened(
