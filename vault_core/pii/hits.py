@@ -236,16 +236,16 @@ def resolve_hits(
     keep = size == 1
     firsts = np.flatnonzero(~overlapping)
     sizes = size[firsts]
+    shadows = _shadows(shadowed_inside)
     first = firsts[sizes == 2]
-    first_wins = _first_wins(ordered, first, first + 1, shadowed_inside)
+    first_wins = _first_wins(ordered, first, first + 1, shadows)
     keep[first[first_wins]] = True
     keep[first[~first_wins] + 1] = True
-    shadows = _shadows(shadowed_inside)
-    for count in np.flatnonzero(np.bincount(sizes)[3 : _SMALL + 1]).tolist():
-        first = firsts[sizes == count + 3]
-        keep[first[:, None] + np.arange(count + 3)] = _resolve_small(
-            ordered, first, count + 3, shadows
-        )
+    clusters_of_size = np.bincount(sizes, minlength=_SMALL + 1)
+    for count in range(3, _SMALL + 1):
+        if clusters_of_size[count]:
+            first = firsts[sizes == count]
+            keep[first[:, None] + np.arange(count)] = _resolve_small(ordered, first, count, shadows)
     big = firsts[sizes > _SMALL]
     resolved = [
         resolve_findings(
@@ -280,11 +280,9 @@ def _shadows(shadowed_inside: Mapping[str, frozenset[str]]) -> np.ndarray:
     return table
 
 
-def _first_wins(
-    hits: Hits, a: np.ndarray, b: np.ndarray, shadowed_inside: Mapping[str, frozenset[str]]
-) -> np.ndarray:
-    """For overlapping pairs ``(a[i], b[i])``: whether ``resolve_findings`` keeps ``a``."""
-    shadows = _shadows(shadowed_inside)
+def _first_wins(hits: Hits, a: np.ndarray, b: np.ndarray, shadows: np.ndarray) -> np.ndarray:
+    """For overlapping pairs ``(a[i], b[i])``: whether ``resolve_findings`` keeps ``a``
+    (``shadows`` as :func:`_shadows` gives it)."""
     a_inside = (hits.start[b] <= hits.start[a]) & (hits.end[a] <= hits.end[b])
     b_inside = (hits.start[a] <= hits.start[b]) & (hits.end[b] <= hits.end[a])
     a_shadowed = a_inside & shadows[hits.entity[a], hits.entity[b]]

@@ -74,8 +74,9 @@ class Bracketed:
 
 @dataclass(frozen=True)
 class Shape:
-    """A detector's alternatives read off the runs, and the characters that begin the others
-    (each followed by a digit in every match)."""
+    """A detector's alternatives read off the runs (branches, and bracketed ones), and the
+    characters that begin the others (each followed by a digit in every match), which Python's
+    ``re`` matches."""
 
     branches: tuple[Branch, ...]
     openers: frozenset[int]
