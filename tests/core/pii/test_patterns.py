@@ -716,3 +716,29 @@ def test_when_pattern_is_repeated_groups_then_shape_read_else_none(
 
     detector = PatternDetector("Probe", "PROBE_ID", pattern, 0.9, lead=lead)
     assert (repeated_groups.shape(detector) is not None) is readable
+
+
+def test_when_bracketed_tail_needs_groups_then_same_findings_as_scanned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vault_core.pii.scan import repeated_groups
+
+    detector = PatternDetector(
+        "Bracket", "BRACKET_ID",
+        r"[1-9][0-9]{1,2}(?:-[0-9]{2}){1,2}|\(0?[0-9]{1,2}\) ?[0-9]{2,3}(?:[ -][0-9]{2}){1,2}",
+        0.9, lead=r"[\w(]",
+    )  # fmt: skip
+    shape = repeated_groups.shape(detector)
+    assert shape is not None
+    assert shape.bracketed
+    assert not shape.openers
+    rng = random.Random(17)
+    pieces = ["(1) 23-45", "(01) 234 56", "(12)34", "(012)345-67-89", "(1) 234", "(123) 45-67",
+              "12-34", " ", "-", "(", ")", "7", "\n", "x"]  # fmt: skip
+    texts = ["".join(rng.choice(pieces) for _ in range(200)) for _ in range(4)]
+    entities = frozenset({"BRACKET_ID"})
+    read = _in_order(scan_texts(texts, entities=entities, threshold=0.0, detectors=[detector]))
+    monkeypatch.setattr(repeated_groups, "ENABLED", False)
+    scanned = _in_order(scan_texts(texts, entities=entities, threshold=0.0, detectors=[detector]))
+    assert scanned == read
+    assert sum(text[f.start] == "(" for text, fs in zip(texts, read, strict=True) for f in fs) > 30

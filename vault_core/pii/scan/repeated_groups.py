@@ -321,8 +321,9 @@ def _read_bracketed(
     place = starts[run] - 1
     lead = ~in_class(detector.lead, corpus, place - 1)
     run, place = run[lead], place[lead]
-    _, end = _read_groups(form.tail, runs, _grows(form.tail, runs), run + 1)
-    return place, end
+    head, end = _read_groups(form.tail, runs, _grows(form.tail, runs), run + 1)
+    # The tail's values whose groups are too few are gone: keep their places' alike.
+    return place[np.isin(starts[run + 1], head)], end
 
 
 def _opened(
