@@ -204,10 +204,8 @@ def _plain(item: Any) -> int | None:
 def _opener(items: list[Any]) -> int | None:
     """The ASCII non-digit character an alternative begins with if a digit follows it in
     every match, else None."""
-    if len(items) < 2 or items[0][0] is not re_constants.LITERAL:
-        return None
-    code = int(items[0][1])
-    if code >= 128 or code in DIGIT_CODES or code == 10:
+    code = _plain(items[0]) if len(items) >= 2 else None
+    if code is None:
         return None
     for op, value in items[1:]:
         if op is re_constants.MAX_REPEAT and len(value[2]) == 1:
@@ -243,8 +241,8 @@ def matches(
         if branch.first != DIGIT_CODES:
             run = run[code_table(branch.first)[corpus.codes[starts[run]]]]
         run = run[~in_class(detector.lead, corpus, starts[run] - 1, runs.before[run])]
-        start, end = _read_groups(branch, runs, grows, run)
-        begins.append(start)
+        head, end = _read_groups(branch, runs, grows, run)
+        begins.append(starts[head])
         ends.append(end)
     for form in found.bracketed:
         start, end = _read_bracketed(detector, form, corpus, runs)
@@ -272,7 +270,8 @@ def _grows(branch: Branch, runs: Runs) -> np.ndarray:
 def _read_groups(
     branch: Branch, runs: Runs, grows: np.ndarray, run: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Character spans of the branch's values whose head is each of ``run``."""
+    """The branch's values whose head is one of ``run``: those runs (the values with groups
+    enough) and the character each value ends before."""
     starts, lengths = runs.starts, runs.lengths
     # A head shorter than its run ends the value inside it (no group can follow).
     end = starts[run] + np.minimum(lengths[run], branch.head[1])
@@ -291,7 +290,7 @@ def _read_groups(
         at[going] = following
         going = going[size <= most]  # a longer run ends the value inside it
     met = count >= branch.repeats[0]
-    return starts[run[met]], end[met]
+    return run[met], end[met]
 
 
 def _read_bracketed(
@@ -318,12 +317,9 @@ def _read_bracketed(
         after = corpus.codes[np.minimum(closer + 1, len(corpus.codes) - 1)]
         follows |= (gap == 2) & (after == 32)
     run = run[follows & (lengths[run + 1] >= form.tail.head[0])]
-    place = starts[run] - 1
-    lead = ~in_class(detector.lead, corpus, place - 1)
-    run, place = run[lead], place[lead]
+    run = run[~in_class(detector.lead, corpus, starts[run] - 2)]  # before the opener
     head, end = _read_groups(form.tail, runs, _grows(form.tail, runs), run + 1)
-    # The tail's values whose groups are too few are gone: keep their places' alike.
-    return place[np.isin(starts[run + 1], head)], end
+    return starts[head - 1] - 1, end  # each value from its opener
 
 
 def _opened(
