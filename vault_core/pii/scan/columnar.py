@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vault_core.pii.context_words import ContextWords
 from vault_core.pii.detectors import PatternDetector
 from vault_core.pii.hits import Hits
-from vault_core.pii.joined_text import ContextWords, Corpus, Haystack
+from vault_core.pii.joined_text import Corpus, Haystack
 from vault_core.pii.regex_bounds import (
     DigitForm,
     digit_forms,

@@ -9,9 +9,10 @@ from functools import cache
 
 import numpy as np
 
+from vault_core.pii.context_words import ContextWords
 from vault_core.pii.detectors import CONTEXT_BOOST, DETECTOR_PREFIX, PatternDetector
 from vault_core.pii.hits import DETECTOR_NAMES, ENTITY_NAMES, Hits
-from vault_core.pii.joined_text import NON_ASCII, ContextWords, Corpus
+from vault_core.pii.joined_text import NON_ASCII, Corpus
 from vault_core.pii.regex_bounds import widest
 from vault_core.pii.scan.suffixes import ends_with
 from vault_core.pii.validators import Values

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
+from vault_core.pii.context_words import ContextWords
 from vault_core.pii.detectors import PatternDetector
-from vault_core.pii.joined_text import SEPARATOR, ContextWords
+from vault_core.pii.joined_text import SEPARATOR
 from vault_core.pii.placeholders import PLACEHOLDER
 from vault_core.pii.regex_bounds import digit_run, first_characters, prefix_tail_characters, widest
 
